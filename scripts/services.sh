@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Starts (and stops) the backing services both Django projects need, without
+# Docker: PostgreSQL and Redis from Debian's packages, Apache Kafka in KRaft
+# mode from Maven Central jars (infra/kafka/pom.xml).
+#
+#   scripts/services.sh up                  start what is missing, reuse what runs
+#   scripts/services.sh down                stop what this script started
+#   scripts/services.sh status
+#   scripts/services.sh start|stop PART     one part: postgres, redis or kafka
+#
+# Pointing a part elsewhere skips it entirely:
+#   USERS_DATABASE_URL and GAMES_DATABASE_URL  -> no local PostgreSQL
+#   REDIS_URL                                  -> no local Redis
+#   KAFKA_BOOTSTRAP_SERVERS                    -> no local Kafka
+#
+# Everything this script writes lives in .local/ (git-ignored).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+STATE="$LOCAL/state"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+
+PG_PORT=5432
+REDIS_PORT=6379
+KAFKA_PORT=9092
+KAFKA_CONTROLLER_PORT=9093
+KAFKA_DIR="$LOCAL/kafka"
+KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-180}"
+
+mkdir -p "$STATE"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() {
+  printf '[services] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+APT_UPDATED=0
+apt_install() {
+  # Installs Debian packages when we can, otherwise says exactly what to run.
+  local what="$1"
+  shift
+  if ! is_root || ! command -v apt-get >/dev/null; then
+    die "$what is missing. Install it with: sudo apt-get install -y $*  (or point the service elsewhere, see README)"
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt-get update"
+    apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  log "installing $* from Debian's packages"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --------------------------------------------------------------------------
+# PostgreSQL: the Debian cluster, with one role and one database per project.
+# --------------------------------------------------------------------------
+postgres_wanted() { [ -z "${USERS_DATABASE_URL:-}" ] || [ -z "${GAMES_DATABASE_URL:-}" ]; }
+
+pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
+
+postgres_install() {
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    apt_install PostgreSQL postgresql postgresql-contrib
+  fi
+}
+
+postgres_start() {
+  postgres_wanted || {
+    log "postgres: USERS_DATABASE_URL and GAMES_DATABASE_URL are set, not starting one"
+    return
+  }
+  if pg_ready; then
+    log "postgres: already answering on 127.0.0.1:$PG_PORT, reusing it"
+  else
+    postgres_install
+    is_root || die "PostgreSQL is installed but not running, and only root can start the system cluster: run 'sudo pg_ctlcluster <version> main start', or set USERS_DATABASE_URL and GAMES_DATABASE_URL"
+    local cluster version name
+    cluster="$(pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3 == p {print $1" "$2; exit}')"
+    if [ -z "$cluster" ]; then
+      version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+      log "postgres: creating cluster $version/main on port $PG_PORT"
+      pg_createcluster -p "$PG_PORT" "$version" main >/dev/null
+      cluster="$version main"
+    fi
+    read -r version name <<<"$cluster"
+    log "postgres: starting cluster $version/$name"
+    pg_ctlcluster "$version" "$name" start
+    echo "$version $name" >"$STATE/postgres.started"
+    for _ in $(seq 1 60); do
+      pg_ready && break
+      sleep 0.5
+    done
+    pg_ready || die "PostgreSQL did not answer on 127.0.0.1:$PG_PORT; see /var/log/postgresql/"
+  fi
+  postgres_provision
+}
+
+postgres_provision() {
+  # Roles get CREATEDB so pytest-django can create its test_* databases.
+  if ! is_root; then
+    log "postgres: not root, assuming the roles and databases exist"
+    return
+  fi
+  local project
+  for project in users games; do
+    runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d postgres >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$project') THEN
+    CREATE ROLE $project LOGIN CREATEDB PASSWORD '$project';
+  END IF;
+END \$\$;
+SELECT 'CREATE DATABASE $project OWNER $project'
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$project') \gexec
+SQL
+  done
+  log "postgres: ready on 127.0.0.1:$PG_PORT (databases users, games)"
+}
+
+postgres_stop() {
+  [ -f "$STATE/postgres.started" ] || return 0
+  local version name
+  read -r version name <"$STATE/postgres.started"
+  log "postgres: stopping cluster $version/$name"
+  pg_ctlcluster "$version" "$name" stop || true
+  rm -f "$STATE/postgres.started"
+}
+
+# --------------------------------------------------------------------------
+# Redis: a private server whose files live in .local/redis.
+# --------------------------------------------------------------------------
+redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
+
+redis_start() {
+  if [ -n "${REDIS_URL:-}" ]; then
+    log "redis: REDIS_URL is set, not starting one"
+    return
+  fi
+  command -v redis-server >/dev/null || apt_install Redis redis-server
+  if redis_ready; then
+    log "redis: already answering on 127.0.0.1:$REDIS_PORT, reusing it"
+    return
+  fi
+  port_open "$REDIS_PORT" && die "port $REDIS_PORT is taken by something that is not Redis"
+  mkdir -p "$LOCAL/redis"
+  # appendonly: the Celery broker's queues survive a restart.
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
+    --dir "$LOCAL/redis" --pidfile "$LOCAL/redis/redis.pid" \
+    --logfile "$LOCAL/redis/redis.log" --appendonly yes --save ""
+  for _ in $(seq 1 50); do
+    redis_ready && break
+    sleep 0.1
+  done
+  redis_ready || die "Redis did not start; see $LOCAL/redis/redis.log"
+  touch "$STATE/redis.started"
+  log "redis: ready on 127.0.0.1:$REDIS_PORT"
+}
+
+redis_stop() {
+  [ -f "$STATE/redis.started" ] || return 0
+  log "redis: stopping"
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+  rm -f "$STATE/redis.started"
+}
+
+# --------------------------------------------------------------------------
+# Kafka: one KRaft node (broker + controller) from Maven Central jars.
+# --------------------------------------------------------------------------
+kafka_pid() {
+  local pid
+  [ -f "$KAFKA_DIR/kafka.pid" ] || return 1
+  pid="$(cat "$KAFKA_DIR/kafka.pid")"
+  kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+kafka_answers() {
+  [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
+  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.wait --bootstrap "127.0.0.1:$KAFKA_PORT" --timeout "$1"
+}
+
+kafka_install() {
+  if ! command -v java >/dev/null; then
+    apt_install Java openjdk-17-jre-headless
+  fi
+  local java_major
+  java_major="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"
+  [ "${java_major%%.*}" -ge 17 ] || die "Kafka 4 needs Java 17 or newer, found $java_major: sudo apt-get install -y openjdk-17-jre-headless"
+  command -v mvn >/dev/null || apt_install Maven maven
+  # The marker carries a hash of the descriptor, so editing the pinned
+  # version fetches the new jars on the next run.
+  local marker
+  marker="$KAFKA_DIR/libs/.fetched-$(sha256sum "$ROOT/infra/kafka/pom.xml" | cut -c1-16)"
+  if [ ! -f "$marker" ]; then
+    log "kafka: fetching jars from Maven Central (infra/kafka/pom.xml)"
+    rm -rf "$KAFKA_DIR/libs"
+    mkdir -p "$KAFKA_DIR/libs"
+    mvn -q -B -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$KAFKA_DIR/libs" ||
+      die "could not fetch the Kafka jars with Maven (is Maven Central reachable?)"
+    touch "$marker"
+  fi
+}
+
+KAFKA_JAVA=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
+  -Dkafka.logs.dir="$KAFKA_DIR/logs"
+  -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties"
+  -cp "$KAFKA_DIR/libs/*")
+kafka_java() { "${KAFKA_JAVA[@]}" "$@"; }
+
+kafka_start() {
+  if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+    log "kafka: KAFKA_BOOTSTRAP_SERVERS is set, not starting one"
+    return
+  fi
+  if kafka_pid >/dev/null; then
+    log "kafka: already running (pid $(kafka_pid)), waiting for metadata"
+    kafka_answers "$KAFKA_READY_TIMEOUT" || die "Kafka runs but does not answer; see $KAFKA_DIR/logs/server.log"
+    return
+  fi
+  if port_open "$KAFKA_PORT"; then
+    kafka_answers 10 || die "port $KAFKA_PORT is taken by something that is not a Kafka broker"
+    log "kafka: a broker already answers on 127.0.0.1:$KAFKA_PORT, reusing it"
+    return
+  fi
+  kafka_install
+  mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
+  sed -e "s#@DATA_DIR@#$KAFKA_DIR/data#" -e "s#@PORT@#$KAFKA_PORT#g" \
+    -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+    "$ROOT/infra/kafka/server.properties.in" >"$KAFKA_DIR/server.properties"
+  if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
+    [ -f "$KAFKA_DIR/cluster-id" ] || kafka_java kafka.tools.StorageTool random-uuid >"$KAFKA_DIR/cluster-id"
+    log "kafka: formatting storage"
+    kafka_java kafka.tools.StorageTool format -g -t "$(cat "$KAFKA_DIR/cluster-id")" \
+      -c "$KAFKA_DIR/server.properties" >>"$KAFKA_DIR/logs/format.log"
+  fi
+  log "kafka: starting broker on 127.0.0.1:$KAFKA_PORT"
+  # setsid: the broker must outlive the make/pytest process that started it.
+  # $! is the JVM itself (setsid and nohup exec it), so SIGTERM reaches it.
+  setsid nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" \
+    >>"$KAFKA_DIR/logs/stdout.log" 2>&1 </dev/null &
+  echo $! >"$KAFKA_DIR/kafka.pid"
+  touch "$STATE/kafka.started"
+  if ! kafka_answers "$KAFKA_READY_TIMEOUT"; then
+    tail -n 30 "$KAFKA_DIR/logs/server.log" >&2 || true
+    die "Kafka did not answer metadata requests within ${KAFKA_READY_TIMEOUT}s; see $KAFKA_DIR/logs/"
+  fi
+  log "kafka: ready on 127.0.0.1:$KAFKA_PORT"
+}
+
+kafka_stop() {
+  local pid
+  if pid="$(kafka_pid)"; then
+    log "kafka: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$KAFKA_DIR/kafka.pid" "$STATE/kafka.started"
+}
+
+# --------------------------------------------------------------------------
+status() {
+  if pg_ready; then echo "postgres: up"; else echo "postgres: down"; fi
+  if redis_ready; then echo "redis: up"; else echo "redis: down"; fi
+  if port_open "$KAFKA_PORT"; then echo "kafka: up"; else echo "kafka: down"; fi
+}
+
+part() {
+  case "$2" in
+    postgres | redis | kafka) "$2_$1" ;;
+    *) die "unknown part '$2' (postgres, redis, kafka)" ;;
+  esac
+}
+
+case "${1:-up}" in
+  up)
+    started=$SECONDS
+    postgres_start
+    redis_start
+    kafka_start
+    log "all services ready in $((SECONDS - started))s"
+    ;;
+  down)
+    kafka_stop
+    redis_stop
+    postgres_stop
+    ;;
+  status) status ;;
+  start | stop) part "$1" "${2:-}" ;;
+  *) die "usage: $0 up|down|status|start PART|stop PART" ;;
+esac
