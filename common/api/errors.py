@@ -1,0 +1,117 @@
+"""One error shape for every error either service answers with::
+
+    {"error": {"status": 400, "code": "invalid", "message": "...",
+               "fields": {"email": ["..."]}, "request_id": "..."}}
+
+``fields`` appears only for validation errors. DRF's exceptions come here
+through ``exception_handler``; Django's own 404/500 pages through the
+``handler404``/``handler500`` views in each project's urls.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def error_body(
+    *,
+    status_code: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    request_id = getattr(request, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    return {"error": body}
+
+
+def _message_and_code(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any] | None]:
+    detail = exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        if isinstance(detail, dict):
+            fields = dict(detail)
+            non_field = fields.pop(api_settings.NON_FIELD_ERRORS_KEY, None)
+            message = "; ".join(str(m) for m in non_field) if non_field else "Invalid input."
+            return message, "invalid", fields or None
+        messages = [str(item) for item in (detail if isinstance(detail, list) else [detail])]
+        return "; ".join(messages) or "Invalid input.", "invalid", None
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    return str(detail), str(code), None
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Let DRF translate Http404/PermissionDenied and set auth headers first.
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's handler500 answers it
+    request = context.get("request")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.APIException):
+        message, code, fields = _message_and_code(exc)
+    else:  # pragma: no cover  DRF only returns responses for APIException subclasses
+        message, code, fields = "Error.", "error", None
+    response.data = error_body(
+        status_code=response.status_code,
+        code=code,
+        message=message,
+        fields=fields,
+        request=request,
+    )
+    return response
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(
+        error_body(status_code=404, code="not_found", message="No such resource.", request=request),
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            status_code=500,
+            code="server_error",
+            message="Internal error; it has been logged.",
+            request=request,
+        ),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(
+        error_body(status_code=400, code="bad_request", message="Bad request.", request=request),
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def json_permission_denied(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            status_code=403, code="permission_denied", message="Forbidden.", request=request
+        ),
+        status=status.HTTP_403_FORBIDDEN,
+    )

@@ -1,0 +1,82 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (its dependencies do).
+
+Each project lists its readiness checks in the ``READINESS_CHECKS`` setting:
+dotted paths to functions that raise when their part is unreachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils.module_loading import import_string
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.kafka.admin import wait_until_ready
+from common.kafka.config import bootstrap_servers
+from common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_kafka() -> None:
+    if not wait_until_ready(bootstrap_servers(), timeout=2):
+        raise ConnectionError("no broker answered a metadata request")
+
+
+def check_redis() -> None:
+    cache.get("readyz-probe")
+    client = cache.client.get_client()  # type: ignore[attr-defined]
+    client.ping()
+
+
+_StatusSerializer = inline_serializer("Health", {"status": serializers.CharField()})
+_ReadySerializer = inline_serializer(
+    "Readiness",
+    {
+        "status": serializers.CharField(),
+        "checks": serializers.DictField(child=serializers.CharField()),
+    },
+)
+
+
+@extend_schema(responses={200: _StatusSerializer}, tags=["health"])
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def healthz(request: Request) -> Response:
+    return Response({"status": "ok"})
+
+
+@extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def readyz(request: Request) -> Response:
+    results: dict[str, str] = {}
+    for name, path in settings.READINESS_CHECKS.items():
+        check: Callable[[], None] = import_string(path)
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001  any failure means "not ready"
+            log.warning("readiness.check_failed", check=name, error=repr(exc))
+            results[name] = f"unavailable: {type(exc).__name__}"
+    failed = [name for name, state in results.items() if state != "ok"]
+    if failed:
+        return Response(
+            {"status": f"unavailable: {', '.join(failed)}", "checks": results}, status=503
+        )
+    return Response({"status": "ready", "checks": results})

@@ -1,0 +1,124 @@
+"""The JSON envelope every event travels in, and its strict decoder.
+
+Wire format (UTF-8 JSON object)::
+
+    {"id": "<uuid>", "type": "user.created", "version": 1,
+     "occurred_at": "2026-11-29T18:00:00.000000Z", "source": "users",
+     "data": {...}}
+
+``data`` is checked against the JSON Schema of the event's contract
+(``common.events.contracts``). A consumer accepts only the (type, version)
+pairs it knows; anything else is rejected with an :class:`EventDecodeError`
+saying what is wrong, and ends in the topic's dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from common.events.contracts import contract_for, known_versions
+from common.events.errors import EventDecodeError
+from common.events.rfc3339 import format_rfc3339, parse_rfc3339
+
+ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    data: dict[str, Any]
+    source: str
+    version: int = 1
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def topic(self) -> str:
+        # Topics are named after the event types they carry.
+        return self.type
+
+    @property
+    def key(self) -> str:
+        """The Kafka key: the aggregate id, so one user's events stay in order."""
+        return str(self.data[contract_for(self.type, self.version).key_field])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": format_rfc3339(self.occurred_at),
+            "source": self.source,
+            "data": self.data,
+        }
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
+    """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
+    if raw is None:
+        raise EventDecodeError("empty message (tombstone): no event")
+    if isinstance(raw, dict):
+        doc: Any = raw
+    else:
+        try:
+            doc = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EventDecodeError(f"not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise EventDecodeError(f"envelope must be a JSON object, got {type(doc).__name__}")
+
+    missing = [name for name in ENVELOPE_FIELDS if name not in doc]
+    if missing:
+        raise EventDecodeError(f"envelope is missing {', '.join(missing)}")
+    unknown = sorted(set(doc) - set(ENVELOPE_FIELDS))
+    if unknown:
+        raise EventDecodeError(f"envelope has unknown fields {', '.join(unknown)}")
+
+    try:
+        event_id = uuid.UUID(doc["id"]) if isinstance(doc["id"], str) else None
+    except ValueError:
+        event_id = None
+    if event_id is None:
+        raise EventDecodeError(f"id {doc['id']!r} is not a UUID")
+
+    event_type, version = doc["type"], doc["version"]
+    if not isinstance(event_type, str) or not event_type:
+        raise EventDecodeError("type must be a non-empty string")
+    # bool is an int subclass in Python; `true` is not a version.
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise EventDecodeError(f"version must be an integer, got {version!r}")
+    versions = known_versions(event_type)
+    if not versions:
+        raise EventDecodeError(f"unknown event type {event_type!r}")
+    if version not in versions:
+        raise EventDecodeError(
+            f"unknown version {version} of {event_type}; known: {sorted(versions)}"
+        )
+
+    try:
+        occurred_at = parse_rfc3339(doc["occurred_at"])
+    except ValueError as exc:
+        raise EventDecodeError(f"occurred_at: {exc}") from None
+
+    source = doc["source"]
+    if not isinstance(source, str) or not source:
+        raise EventDecodeError("source must be a non-empty string")
+    if not isinstance(doc["data"], dict):
+        raise EventDecodeError("data must be a JSON object")
+
+    contract_for(event_type, version).validate(doc["data"])
+    return Event(
+        id=event_id,
+        type=event_type,
+        version=version,
+        occurred_at=occurred_at,
+        source=source,
+        data=doc["data"],
+    )

@@ -1,0 +1,2 @@
+class EventDecodeError(ValueError):
+    """A message is not a valid event; the message says why."""

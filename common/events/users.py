@@ -1,0 +1,51 @@
+"""The user lifecycle, emitted by the users service."""
+
+from __future__ import annotations
+
+import uuid
+
+from common.events import topics
+from common.events.contracts import UUID_STRING, Contract, register
+from common.events.envelope import Event
+
+USER_CREATED_V1 = register(
+    Contract(
+        type=topics.USER_CREATED,
+        version=1,
+        description="A user registered.",
+        data_schema={
+            "type": "object",
+            "required": ["user_id", "email", "name"],
+            "properties": {
+                "user_id": UUID_STRING,
+                "email": {"type": "string", "minLength": 3, "maxLength": 254},
+                "name": {"type": "string", "maxLength": 150},
+            },
+        },
+    )
+)
+
+USER_DELETED_V1 = register(
+    Contract(
+        type=topics.USER_DELETED,
+        version=1,
+        description="A user was deleted; consumers forget what they hold about them.",
+        data_schema={
+            "type": "object",
+            "required": ["user_id"],
+            "properties": {"user_id": UUID_STRING},
+        },
+    )
+)
+
+
+def user_created(*, user_id: uuid.UUID, email: str, name: str, source: str) -> Event:
+    data = {"user_id": str(user_id), "email": email, "name": name}
+    USER_CREATED_V1.validate(data)
+    return Event(type=topics.USER_CREATED, version=1, source=source, data=data)
+
+
+def user_deleted(*, user_id: uuid.UUID, source: str) -> Event:
+    data = {"user_id": str(user_id)}
+    USER_DELETED_V1.validate(data)
+    return Event(type=topics.USER_DELETED, version=1, source=source, data=data)

@@ -1,0 +1,61 @@
+"""Topic administration and broker readiness."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+
+def wait_until_ready(bootstrap: list[str], *, timeout: float) -> bool:
+    """Poll until the cluster answers a metadata request, or ``timeout`` passes.
+
+    An open port is not enough: a KRaft node accepts connections before its
+    quorum has formed, and only then answers metadata.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap,
+                request_timeout_ms=5_000,
+                bootstrap_timeout_ms=5_000,
+                client_id="readiness-check",
+            )
+            try:
+                admin.list_topics()
+                return True
+            finally:
+                admin.close()
+        except (KafkaError, OSError):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(1)
+
+
+def ensure_topics(
+    bootstrap: list[str],
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    replication_factor: int,
+) -> list[str]:
+    """Create the topics that are missing; return the names created."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="topic-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in topics if name not in existing]
+        if missing:
+            admin.create_topics(
+                {
+                    name: {"num_partitions": partitions, "replication_factor": replication_factor}
+                    for name in missing
+                },
+                raise_errors=False,
+                wait_for_metadata=True,
+            )
+        return missing
+    finally:
+        admin.close()

@@ -1,0 +1,28 @@
+"""Connection settings shared by every Kafka client the services create."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from django.conf import settings
+
+
+def bootstrap_servers() -> list[str]:
+    return list(settings.KAFKA_BOOTSTRAP_SERVERS)
+
+
+def client_id(role: str) -> str:
+    """Name a client after its service, role and process, as brokers log it."""
+    return f"{settings.SERVICE_NAME}-{role}-{socket.gethostname()}-{os.getpid()}"
+
+
+def common_client_config(role: str) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": bootstrap_servers(),
+        "client_id": client_id(role),
+        # Reconnect quickly after a broker restart, but do not hammer it.
+        "reconnect_backoff_ms": 100,
+        "reconnect_backoff_max_ms": 2000,
+    }

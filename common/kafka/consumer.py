@@ -1,0 +1,231 @@
+"""The consumer runner every Kafka consumer of both services runs in.
+
+A consumer is a :class:`ConsumerSpec` in its project's registry
+(``KAFKA_CONSUMERS`` setting), started by ``run_consumer <name>``. The runner
+
+- polls a batch (``enable_auto_commit=False``);
+- handles each message in its own database transaction together with its
+  inbox row (common.inbox), so an effect happens once per event id;
+- sends what cannot be decoded, what a handler rejects, and what keeps
+  failing to ``<topic>.dlq`` with the reason in headers, and goes on;
+- retries temporary failures (the database away) with backoff, without
+  moving past the message, so nothing is skipped;
+- commits offsets only after the batch's database work has committed;
+- stops cleanly, after the current message, when ``stop`` is set (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import InterfaceError, OperationalError, connections
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from common.events import Event, EventDecodeError, decode
+from common.events.topics import dlq_topic
+from common.inbox.services import inbox_process_once
+from common.kafka.config import common_client_config
+from common.kafka.producer import get_producer
+from common.logging import bound_context, get_logger
+
+log = get_logger(__name__)
+
+# Errors that say "try again later" rather than "this message is bad".
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+
+
+class EventRejected(Exception):
+    """Raised by a handler for an event it will never be able to apply (for
+    example, about a user that does not exist). The runner sends it to the
+    DLQ at once, without retries."""
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    name: str
+    topic: str
+    group_id: str
+    handler: Callable[[Event], None]
+    description: str = ""
+
+    @property
+    def dlq_topic(self) -> str:
+        return dlq_topic(self.topic)
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    failed_attempts: int = 0
+
+
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or []:
+        if key == name and value is not None:
+            return value.decode(errors="replace")
+    return None
+
+
+@dataclass
+class ConsumerRunner:
+    spec: ConsumerSpec
+    stop: threading.Event = field(default_factory=threading.Event)
+    max_attempts: int = 3
+    poll_timeout_ms: int = 500
+    max_poll_records: int = 500
+    stats: ConsumerStats = field(default_factory=ConsumerStats)
+    _consumer: KafkaConsumer | None = None
+
+    # -- client --------------------------------------------------------------
+    @property
+    def consumer(self) -> KafkaConsumer:
+        if self._consumer is None:
+            self._consumer = KafkaConsumer(
+                self.spec.topic,
+                **common_client_config(f"consumer-{self.spec.name}"),
+                group_id=self.spec.group_id,
+                enable_auto_commit=False,
+                # A new group starts from the beginning, not only new messages.
+                auto_offset_reset="earliest",
+                max_poll_records=self.max_poll_records,
+                session_timeout_ms=10_000,
+                heartbeat_interval_ms=3_000,
+            )
+        return self._consumer
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except KafkaError as exc:
+                log.warning("consumer.close_failed", error=repr(exc))
+            self._consumer = None
+
+    # -- one batch -----------------------------------------------------------
+    def run_once(self) -> int:
+        """Poll, handle and commit one batch; return the messages consumed."""
+        batch = self.consumer.poll(timeout_ms=self.poll_timeout_ms)
+        to_commit: dict[TopicPartition, OffsetAndMetadata] = {}
+        consumed = 0
+        for tp, records in batch.items():
+            for record in records:
+                if not self._handle(record):
+                    # Stopping while a temporary error lasts: do not move past
+                    # this message; it is consumed again after the restart.
+                    self.consumer.seek(tp, record.offset)
+                    break
+                to_commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                consumed += 1
+        if to_commit:
+            try:
+                self.consumer.commit(to_commit)
+            except CommitFailedError as exc:
+                # A rebalance took the partitions; the new owner redelivers and
+                # the inbox drops what was already applied.
+                log.warning("consumer.commit_failed", error=str(exc))
+        return consumed
+
+    def _handle(self, record: ConsumerRecord) -> bool:
+        correlation_id = _header(record, "correlation_id")
+        with bound_context(
+            consumer=self.spec.name,
+            correlation_id=correlation_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        ):
+            try:
+                event = decode(record.value)
+            except EventDecodeError as exc:
+                self._dead_letter(record, reason="decode_error", error=str(exc))
+                return True
+            with bound_context(event_id=str(event.id), event_type=event.type):
+                return self._apply(record, event)
+
+    def _apply(self, record: ConsumerRecord, event: Event) -> bool:
+        attempt = 0
+        transient = 0
+        while True:
+            try:
+                applied = inbox_process_once(
+                    consumer=self.spec.name, event=event, handler=self.spec.handler
+                )
+            except EventRejected as exc:
+                self._dead_letter(record, reason="rejected", error=str(exc))
+                return True
+            except TRANSIENT_ERRORS as exc:
+                transient += 1
+                self.stats.failed_attempts += 1
+                log.warning("consumer.temporary_error", error=str(exc).strip(), attempt=transient)
+                connections.close_all()
+                if self.stop.wait(min(10.0, 0.2 * 2**transient) * random.uniform(0.5, 1)):
+                    return False
+                continue
+            except Exception as exc:  # noqa: BLE001  any handler bug: retry, then DLQ
+                attempt += 1
+                self.stats.failed_attempts += 1
+                log.warning("consumer.handler_failed", error=repr(exc), attempt=attempt)
+                if attempt >= self.max_attempts:
+                    self._dead_letter(record, reason="handler_error", error=repr(exc))
+                    return True
+                time.sleep(0.1 * 2**attempt)
+                continue
+            if applied:
+                self.stats.processed += 1
+                log.debug("consumer.applied")
+            else:
+                self.stats.duplicates += 1
+                log.info("consumer.duplicate_skipped")
+            return True
+
+    def _dead_letter(self, record: ConsumerRecord, *, reason: str, error: str) -> None:
+        headers = list(record.headers or [])
+        headers += [
+            ("dlq.reason", reason.encode()),
+            ("dlq.error", error[:4000].encode()),
+            ("dlq.consumer", self.spec.name.encode()),
+            ("dlq.original_topic", record.topic.encode()),
+            ("dlq.original_partition", str(record.partition).encode()),
+            ("dlq.original_offset", str(record.offset).encode()),
+        ]
+        producer: KafkaProducer = get_producer()
+        # Wait for the acknowledgement: the offset is committed after this.
+        producer.send(self.spec.dlq_topic, key=record.key, value=record.value, headers=headers).get(
+            timeout=30
+        )
+        self.stats.dead_lettered += 1
+        log.error("consumer.dead_lettered", reason=reason, error=error, dlq=self.spec.dlq_topic)
+
+    # -- the loop ------------------------------------------------------------
+    def run_forever(self) -> None:
+        log.info("consumer.started", consumer=self.spec.name, topic=self.spec.topic)
+        failures = 0
+        try:
+            while not self.stop.is_set():
+                try:
+                    self.run_once()
+                    failures = 0
+                except KafkaError as exc:
+                    # Broker away or the DLQ unwritable: start over from the
+                    # last committed offsets with a fresh client.
+                    failures += 1
+                    log.warning("consumer.kafka_error", error=repr(exc), attempt=failures)
+                    self.close()
+                    self.stop.wait(min(10.0, 0.5 * 2**failures))
+        finally:
+            self.close()
+            log.info(
+                "consumer.stopped",
+                consumer=self.spec.name,
+                processed=self.stats.processed,
+                dead_lettered=self.stats.dead_lettered,
+            )

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
+
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.management.signals import stop_on_signals
+
+
+def consumer_registry() -> dict[str, ConsumerSpec]:
+    return import_string(settings.KAFKA_CONSUMERS)
+
+
+class Command(BaseCommand):
+    help = "Run one of this project's Kafka consumers until SIGTERM/SIGINT."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", nargs="?", help="consumer name; omit to list them")
+        parser.add_argument("--max-attempts", type=int, default=3)
+
+    def handle(self, *args: Any, name: str | None, max_attempts: int, **options: Any) -> None:
+        registry = consumer_registry()
+        if name is None or name not in registry:
+            listing = "\n".join(
+                f"  {key}: {spec.topic} -> {spec.description}" for key, spec in registry.items()
+            )
+            if name is None:
+                self.stdout.write(f"Consumers:\n{listing}")
+                return
+            raise CommandError(f"unknown consumer {name!r}; this project has:\n{listing}")
+        runner = ConsumerRunner(registry[name], stop=stop_on_signals(), max_attempts=max_attempts)
+        runner.run_forever()

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from common.management.signals import stop_on_signals
+from common.outbox.relay import OutboxRelay
+
+
+class Command(BaseCommand):
+    help = "Publish this project's outbox to Kafka until SIGTERM/SIGINT."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_BATCH_SIZE)
+
+    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+        relay = OutboxRelay(
+            batch_size=batch_size,
+            retention=timedelta(hours=settings.OUTBOX_RETENTION_HOURS),
+        )
+        relay.run_forever(stop_on_signals())

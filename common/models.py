@@ -1,0 +1,5 @@
+# Django discovers an app's models here; they live beside the code using them.
+from common.inbox.models import ProcessedEvent
+from common.outbox.models import OutboxEvent
+
+__all__ = ["OutboxEvent", "ProcessedEvent"]

@@ -1,0 +1,188 @@
+"""The outbox relay: publishes pending outbox rows to Kafka.
+
+Each round is three short steps, and no row lock is held while talking to
+the broker:
+
+1. claim: in one short transaction, lock a batch of pending rows with
+   ``SELECT ... FOR UPDATE SKIP LOCKED`` and push their ``available_at`` into
+   the future (a lease); other relays skip locked and leased rows;
+2. publish: send them with the idempotent, ``acks=all`` producer and wait for
+   the broker's acknowledgements;
+3. settle: mark the acknowledged rows sent; give the others a backoff.
+
+A relay that dies between 1 and 3 leaves leased rows that another relay picks
+up when the lease runs out: delivery is at least once, and consumers dedupe
+on the event id (common.inbox).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from common.kafka.producer import get_producer, reset_producer
+from common.logging import get_logger
+from common.outbox.models import OutboxEvent
+
+log = get_logger(__name__)
+
+
+def backoff_seconds(attempt: int, *, base: float = 0.5, cap: float = 30.0) -> float:
+    """Exponential backoff with full jitter (attempt 1 -> up to base seconds)."""
+    return random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    failed: int = 0
+    purged: int = 0
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    sent: int
+    failed: int
+
+
+@dataclass
+class OutboxRelay:
+    batch_size: int = 200
+    lease_seconds: float = 30.0
+    retention: timedelta = timedelta(days=1)
+    purge_every: float = 60.0
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    stats: RelayStats = field(default_factory=RelayStats)
+    _last_purge: float = 0.0
+
+    # -- one round -----------------------------------------------------------
+    def run_once(self) -> RoundResult:
+        """Claim, publish and settle one batch."""
+        rows = self._claim()
+        if not rows:
+            return RoundResult(sent=0, failed=0)
+        try:
+            producer = get_producer()
+            sent, failures = self._publish(producer, rows)
+        except KafkaError as exc:
+            # Building the producer or sending failed as a whole: broker away.
+            reset_producer()
+            sent, failures = [], {row.pk: repr(exc) for row in rows}
+        self._settle(rows, sent, failures)
+        self.stats.published += len(sent)
+        self.stats.failed += len(failures)
+        if failures:
+            log.warning(
+                "outbox.publish_failed",
+                failed=len(failures),
+                sent=len(sent),
+                error=next(iter(failures.values())),
+            )
+        return RoundResult(sent=len(sent), failed=len(failures))
+
+    def _claim(self) -> list[OutboxEvent]:
+        now = timezone.now()
+        with transaction.atomic():
+            rows = list(
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(sent_at__isnull=True, available_at__lte=now)
+                .order_by("id")[: self.batch_size]
+            )
+            if rows:
+                OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    available_at=now + timedelta(seconds=self.lease_seconds),
+                    claimed_by=self.worker_id,
+                )
+        return rows
+
+    def _publish(
+        self, producer: KafkaProducer, rows: list[OutboxEvent]
+    ) -> tuple[list[int], dict[int, str]]:
+        futures = []
+        for row in rows:
+            value = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
+            headers = [(name, str(content).encode()) for name, content in row.headers.items()]
+            headers.append(("event_id", str(row.event_id).encode()))
+            futures.append(
+                (row, producer.send(row.topic, key=row.key.encode(), value=value, headers=headers))
+            )
+        producer.flush(timeout=self.lease_seconds / 2)
+        sent: list[int] = []
+        failures: dict[int, str] = {}
+        for row, future in futures:
+            if not future.is_done:
+                failures[row.pk] = "no acknowledgement before the timeout"
+            elif future.failed():
+                failures[row.pk] = repr(future.exception)
+            else:
+                sent.append(row.pk)
+        return sent, failures
+
+    def _settle(self, rows: list[OutboxEvent], sent: list[int], failures: dict[int, str]) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            if sent:
+                OutboxEvent.objects.filter(pk__in=sent, claimed_by=self.worker_id).update(
+                    sent_at=now, claimed_by="", last_error=""
+                )
+            for row in rows:
+                if row.pk in failures:
+                    attempts = row.attempts + 1
+                    OutboxEvent.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+                        attempts=attempts,
+                        available_at=now + timedelta(seconds=backoff_seconds(attempts, cap=10)),
+                        claimed_by="",
+                        last_error=failures[row.pk][:2000],
+                    )
+
+    def purge_sent(self, *, older_than: datetime | None = None) -> int:
+        """Delete sent rows past retention, in chunks to keep transactions short."""
+        cutoff = older_than or timezone.now() - self.retention
+        total = 0
+        while True:
+            ids = list(
+                OutboxEvent.objects.filter(sent_at__lt=cutoff).values_list("pk", flat=True)[:5000]
+            )
+            if not ids:
+                break
+            total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
+        self.stats.purged += total
+        return total
+
+    def backlog(self) -> int:
+        return OutboxEvent.objects.filter(sent_at__isnull=True).count()
+
+    # -- the loop ------------------------------------------------------------
+    def run_forever(self, stop: threading.Event, *, idle_sleep: float = 0.2) -> None:
+        log.info("outbox.relay_started", worker=self.worker_id, batch_size=self.batch_size)
+        errors = 0
+        while not stop.is_set():
+            try:
+                result = self.run_once()
+                if time.monotonic() - self._last_purge > self.purge_every:
+                    self._last_purge = time.monotonic()
+                    if purged := self.purge_sent():
+                        log.info("outbox.purged", rows=purged)
+                errors = errors + 1 if result.failed and not result.sent else 0
+                if result.sent == 0:
+                    # Nothing to do, or the broker is away and rows back off.
+                    stop.wait(idle_sleep if errors == 0 else backoff_seconds(errors, cap=5))
+            except DatabaseError as exc:
+                # Database restarting or unreachable: drop the broken connection
+                # and try again with a growing pause.
+                errors += 1
+                log.warning("outbox.database_error", error=str(exc).strip(), attempt=errors)
+                connections.close_all()
+                stop.wait(backoff_seconds(errors, cap=5))
+        log.info("outbox.relay_stopped", published=self.stats.published)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.events import Event
+from common.logging import current_correlation_id
+from common.outbox.models import OutboxEvent
+
+CORRELATION_HEADER = "correlation_id"
+
+
+def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> OutboxEvent:
+    """Queue ``event`` for publishing, inside the caller's transaction.
+
+    Must run inside ``transaction.atomic()`` together with the change the
+    event describes: both are committed, or neither is. The correlation id
+    defaults to the one bound to the current request or event.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "outbox_enqueue must run inside the transaction of the change it reports"
+        )
+    headers = {"event_type": event.type}
+    correlation_id = correlation_id or current_correlation_id()
+    if correlation_id:
+        headers[CORRELATION_HEADER] = correlation_id
+    return OutboxEvent.objects.create(
+        event_id=event.id,
+        topic=event.topic,
+        key=event.key,
+        payload=event.to_dict(),
+        headers=headers,
+        available_at=timezone.now(),
+    )

@@ -1,0 +1,116 @@
+"""Settings both projects share; each ``<project>/settings/base.py`` starts
+with ``from common.settings import *`` and adds its own.
+
+Every value comes from the environment (read once, through ``common.env``)
+with a default that works with the services ``make services`` starts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.env import LOCAL_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SHARED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "common",
+]
+
+SHARED_MIDDLEWARE = [
+    # First, so even errors raised by later middleware carry the request id.
+    "common.api.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=LOCAL_DIR / "static")
+
+# Paths answer with and without the trailing slash: routers make the slash
+# optional, so no redirect (which would drop a POST body) is needed.
+APPEND_SLASH = False
+
+# Request bodies over 1 MiB are refused.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# -- Redis -------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": key_prefix,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+
+
+# -- Kafka and the outbox ----------------------------------------------------
+KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.1:9092"])
+KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
+KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
+# How long a send may block while the broker is away before the relay backs off.
+KAFKA_PRODUCER_MAX_BLOCK_MS = env.int("KAFKA_PRODUCER_MAX_BLOCK_MS", default=5_000)
+KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS", default=30_000)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
+
+# -- Logging -----------------------------------------------------------------
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+
+# -- API ---------------------------------------------------------------------
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.pagination.StandardPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
