@@ -1,0 +1,15 @@
+"""The games service's Celery app (cookiecutter-django's wiring)."""
+
+import os
+
+from celery import Celery
+
+os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
+    "GAMES_DJANGO_SETTINGS_MODULE",
+    os.environ.get("DJANGO_SETTINGS_MODULE", "games_project.settings.local"),
+)
+
+app = Celery("games_project")
+# Every CELERY_* Django setting configures the app.
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

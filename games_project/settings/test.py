@@ -1,0 +1,12 @@
+"""pytest: the same real services as development, with test-only tweaks."""
+
+from common.env import development_secret, env
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = env.str("GAMES_DJANGO_SECRET_KEY", default="") or development_secret(
+    "games-django-secret-key"
+)
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# Test runs and a running system share one Redis: keep their keys apart.
+CACHES["default"]["KEY_PREFIX"] = "test-games"

@@ -1,0 +1,20 @@
+#!/usr/bin/env python
+"""Django's command-line utility for the users service."""
+
+import os
+import sys
+
+
+def main() -> None:
+    # Its own variable, so one shell can drive both projects; never the other
+    # project's DJANGO_SETTINGS_MODULE by accident.
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
+        "USERS_DJANGO_SETTINGS_MODULE", "users_project.settings.local"
+    )
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""What both services' HTTP layers share: request ids, the error shape,
+health and readiness, the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_response_carries_a_request_id(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_safe_incoming_request_id_is_kept_and_an_unsafe_one_replaced(client: Client) -> None:
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+    replaced = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\n<script>")["X-Request-ID"]
+    assert replaced != "bad id\n<script>" and len(replaced) == 32
+
+
+def test_healthz_answers_with_and_without_the_trailing_slash(client: Client) -> None:
+    for path in ("/healthz", "/healthz/"):
+        assert client.get(path).json() == {"status": "ok"}
+
+
+def test_readyz_reports_each_dependency(client: Client) -> None:
+    response = client.get("/readyz/")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == "ok" and body["checks"]["kafka"] == "ok"
+
+
+def test_readyz_names_the_part_that_failed(client: Client) -> None:
+    with override_settings(KAFKA_BOOTSTRAP_SERVERS=["127.0.0.1:1"]):
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["kafka"].startswith("unavailable")
+    assert body["checks"]["database"] == "ok"
+    assert "kafka" in body["status"]
+
+
+def test_unknown_paths_answer_with_the_json_error_shape(client: Client) -> None:
+    response = client.get("/no/such/path", HTTP_X_REQUEST_ID="trace-1")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {
+            "status": 404,
+            "code": "not_found",
+            "message": "No such resource.",
+            "request_id": "trace-1",
+        }
+    }
+
+
+def test_the_openapi_document_and_its_ui_are_served(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    document = schema.json()
+    assert document["openapi"].startswith("3.")
+    assert "/healthz" in document["paths"] or "/healthz/" in str(document["paths"])
+    assert client.get("/api/docs/").status_code == 200

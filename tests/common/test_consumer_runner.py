@@ -1,0 +1,168 @@
+"""The consumer runner over the real broker: exactly-once effects through the
+inbox, dead letters for poison messages, offsets committed after the work."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from common.events import Event, decode
+from common.events.topics import dlq_topic
+from common.events.users import user_created
+from common.inbox.models import ProcessedEvent
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from tests.support.kafka import produce_raw, read_all
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def an_event() -> Event:
+    return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="test")
+
+
+def publish(topic: str, event: Event, **headers: str) -> None:
+    produce_raw(
+        topic,
+        event.encode(),
+        key=event.key.encode(),
+        headers=[(k, v.encode()) for k, v in headers.items()],
+    )
+
+
+def make_runner(topic: str, handler: Callable[[Event], None], **kwargs) -> ConsumerRunner:
+    spec = ConsumerSpec(
+        name=f"test-{topic}", topic=topic, group_id=f"group-{topic}", handler=handler
+    )
+    return ConsumerRunner(spec, **kwargs)
+
+
+def run_until(runner: ConsumerRunner, done: Callable[[], bool], timeout: float = 45) -> None:
+    deadline = time.monotonic() + timeout
+    try:
+        while not done():
+            assert time.monotonic() < deadline, f"consumer did not finish: {runner.stats}"
+            runner.run_once()
+    finally:
+        runner.close()
+
+
+def test_a_redelivered_event_is_processed_once(kafka_topic: str) -> None:
+    seen: list[uuid.UUID] = []
+    event = an_event()
+    publish(kafka_topic, event)
+    publish(kafka_topic, event)  # the same event id again: a redelivery
+
+    runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicates == 2)
+
+    assert seen == [event.id]
+    assert (runner.stats.processed, runner.stats.duplicates) == (1, 1)
+    assert ProcessedEvent.objects.filter(event_id=event.id).count() == 1
+
+
+def test_committed_offsets_are_not_consumed_again_by_the_group(kafka_topic: str) -> None:
+    seen: list[uuid.UUID] = []
+    first, second = an_event(), an_event()
+    publish(kafka_topic, first)
+    runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    run_until(runner, lambda: len(seen) == 1)
+
+    publish(kafka_topic, second)
+    restarted = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    run_until(restarted, lambda: len(seen) == 2)
+    assert seen == [first.id, second.id]
+    assert restarted.stats.duplicates == 0  # it started after the committed offset
+
+
+def test_a_poison_message_goes_to_the_dlq_and_the_next_is_processed(kafka_topic: str) -> None:
+    seen: list[uuid.UUID] = []
+    good = an_event()
+    # One partition's worth of order: poison first, then a good event, same key.
+    produce_raw(kafka_topic, b"this is not json", key=good.key.encode())
+    publish(kafka_topic, good, correlation_id="corr-1")
+
+    runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    run_until(runner, lambda: seen == [good.id])
+
+    dead = read_all(dlq_topic(kafka_topic), expected=1)
+    assert len(dead) == 1
+    headers = dict(dead[0].headers)
+    assert dead[0].value == b"this is not json"
+    assert headers["dlq.reason"] == b"decode_error"
+    assert b"not JSON" in headers["dlq.error"]
+    assert headers["dlq.original_topic"] == kafka_topic.encode()
+    assert runner.stats.dead_lettered == 1
+
+
+def test_an_event_the_handler_rejects_goes_to_the_dlq_without_retries(kafka_topic: str) -> None:
+    calls: list[uuid.UUID] = []
+
+    def reject(event: Event) -> None:
+        calls.append(event.id)
+        raise EventRejected("unknown user")
+
+    event = an_event()
+    publish(kafka_topic, event)
+    runner = make_runner(kafka_topic, reject)
+    run_until(runner, lambda: runner.stats.dead_lettered == 1)
+
+    assert calls == [event.id]
+    [dead] = read_all(dlq_topic(kafka_topic), expected=1)
+    assert dict(dead.headers)["dlq.reason"] == b"rejected"
+    assert decode(dead.value).id == event.id
+    # Rejected means not processed: no inbox row, so a fixed handler could replay it.
+    assert not ProcessedEvent.objects.filter(event_id=event.id).exists()
+
+
+def test_a_failing_handler_is_retried_and_its_partial_writes_rolled_back(
+    kafka_topic: str,
+) -> None:
+    attempts: list[int] = []
+
+    def flaky(event: Event) -> None:
+        attempts.append(1)
+        # A write that must vanish with the failed attempt.
+        ProcessedEvent.objects.create(consumer="side-effect", event_id=uuid.uuid4(), event_type="x")
+        if len(attempts) < 3:
+            raise RuntimeError("transient bug")
+
+    publish(kafka_topic, an_event())
+    runner = make_runner(kafka_topic, flaky, max_attempts=3)
+    run_until(runner, lambda: runner.stats.processed == 1)
+    assert len(attempts) == 3
+    assert ProcessedEvent.objects.filter(consumer="side-effect").count() == 1
+    assert runner.stats.dead_lettered == 0
+
+
+def test_a_handler_failing_every_time_ends_in_the_dlq(kafka_topic: str) -> None:
+    def broken(event: Event) -> None:
+        raise ValueError("always")
+
+    publish(kafka_topic, an_event())
+    runner = make_runner(kafka_topic, broken, max_attempts=2)
+    run_until(runner, lambda: runner.stats.dead_lettered == 1)
+    [dead] = read_all(dlq_topic(kafka_topic), expected=1)
+    headers = dict(dead.headers)
+    assert headers["dlq.reason"] == b"handler_error"
+    assert b"ValueError('always')" in headers["dlq.error"]
+
+
+def test_the_run_loop_stops_cleanly_when_asked(kafka_topic: str) -> None:
+    seen: list[uuid.UUID] = []
+    runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    thread = threading.Thread(target=runner.run_forever)
+    thread.start()
+    event = an_event()
+    publish(kafka_topic, event)
+    deadline = time.monotonic() + 45
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+    runner.stop.set()
+    thread.join(timeout=15)
+    assert not thread.is_alive()
+    assert seen == [event.id]
+    assert runner._consumer is None  # closed on the way out

@@ -1,0 +1,113 @@
+"""The event contracts: golden files decode, builders round-trip, and every
+kind of malformed envelope is rejected with a reason."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from common.events import EventDecodeError, decode
+from common.events.contracts import all_contracts
+from common.events.reads import user_read
+from common.events.topics import ALL_TOPICS, dlq_topic
+from common.events.users import user_created, user_deleted
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def golden(name: str) -> dict:
+    return json.loads((GOLDEN / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["user.created.v1", "user.deleted.v1", "user.read.v1"])
+def test_golden_event_decodes_to_its_contract(name: str) -> None:
+    raw = (GOLDEN / f"{name}.json").read_bytes()
+    event = decode(raw)
+    doc = json.loads(raw)
+    assert event.id == uuid.UUID(doc["id"])
+    assert (event.type, event.version) == (doc["type"], doc["version"])
+    assert event.data == doc["data"]
+    assert event.key == doc["data"]["user_id"]
+    assert event.occurred_at.tzinfo is not None
+
+
+def test_every_contract_has_a_golden_file() -> None:
+    names = {f"{c.type}.v{c.version}" for c in all_contracts()}
+    assert names == {p.stem for p in GOLDEN.glob("*.json")}
+
+
+def test_topic_names_are_the_agreed_ones() -> None:
+    assert ALL_TOPICS == ("user.created", "user.deleted", "user.read")
+    assert dlq_topic("user.read") == "user.read.dlq"
+
+
+def test_built_events_round_trip_through_the_wire_format() -> None:
+    uid = uuid.uuid4()
+    read_at = datetime(2026, 11, 29, 18, 0, 1, 250000, tzinfo=UTC)
+    for event in (
+        user_created(user_id=uid, email="a@example.com", name="A", source="users"),
+        user_deleted(user_id=uid, source="users"),
+        user_read(user_id=uid, game_id=7, title="Seven", read_at=read_at, source="games"),
+    ):
+        decoded = decode(event.encode())
+        assert decoded == event
+        assert decoded.key == str(uid)
+
+
+def test_builders_refuse_data_that_breaks_the_contract() -> None:
+    with pytest.raises(EventDecodeError, match="game_id"):
+        user_read(
+            user_id=uuid.uuid4(), game_id=0, title="x", read_at=datetime.now(UTC), source="games"
+        )
+
+
+def _mutated(**changes):
+    doc = golden("user.read.v1")
+    for path, value in changes.items():
+        target = doc
+        *parents, leaf = path.split("__")
+        for part in parents:
+            target = target[part]
+        if value is KeyError:
+            del target[leaf]
+        else:
+            target[leaf] = value
+    return json.dumps(doc).encode()
+
+
+MALFORMED = {
+    "not json": (b"{not json", "not JSON"),
+    "not utf-8": (b"\xff\xfe\x00", "not JSON"),
+    "tombstone": (None, "empty message"),
+    "array": (b"[1, 2]", "must be a JSON object"),
+    "missing id": (_mutated(id=KeyError), "missing id"),
+    "missing data": (_mutated(data=KeyError), "missing data"),
+    "unknown envelope field": (_mutated(extra=1), "unknown fields extra"),
+    "id not a uuid": (_mutated(id="42"), "not a UUID"),
+    "unknown type": (_mutated(type="user.readed"), "unknown event type 'user.readed'"),
+    "unknown version": (_mutated(version=2), "unknown version 2 of user.read"),
+    "version not int": (_mutated(version="1"), "version must be an integer"),
+    "version bool": (_mutated(version=True), "version must be an integer"),
+    "timestamp without offset": (_mutated(occurred_at="2026-11-29T18:00:00"), "RFC 3339"),
+    "timestamp nonsense": (_mutated(occurred_at="2026-13-45T99:00:00Z"), "not a valid date-time"),
+    "empty source": (_mutated(source=""), "source must be"),
+    "data not object": (_mutated(data=[1]), "data must be a JSON object"),
+    "data missing field": (_mutated(data__title=KeyError), "'title' is a required property"),
+    "data wrong type": (_mutated(data__game_id="452"), "game_id: '452' is not of type 'integer'"),
+    "data bad uuid": (_mutated(data__user_id="nope"), "user_id: 'nope' is not a 'uuid'"),
+    "data bad date": (
+        _mutated(data__read_at="yesterday"),
+        "read_at: 'yesterday' is not a 'date-time'",
+    ),
+}
+
+
+@pytest.mark.parametrize("raw,reason", MALFORMED.values(), ids=MALFORMED.keys())
+def test_decoding_rejects_a_malformed_envelope_saying_why(raw, reason: str) -> None:
+    with pytest.raises(EventDecodeError) as excinfo:
+        decode(raw)
+    assert reason in str(excinfo.value)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from common.events.topics import dlq_topic
+from common.kafka.producer import reset_producer
+from tests.support.kafka import LocalKafka, create_isolated_topic, delete_topics
+
+
+@pytest.fixture
+def kafka_topic() -> Iterator[str]:
+    """A topic of this test's own, deleted afterwards."""
+    name = create_isolated_topic()
+    yield name
+    delete_topics(name, dlq_topic(name))
+
+
+@pytest.fixture
+def local_kafka() -> Iterator[LocalKafka]:
+    """Control of the project's own broker; always left running afterwards."""
+    if not LocalKafka.available():
+        pytest.skip(
+            "stops and starts the broker that scripts/services.sh runs; "
+            "KAFKA_BOOTSTRAP_SERVERS points at another one"
+        )
+    kafka = LocalKafka()
+    try:
+        yield kafka
+    finally:
+        kafka.start()
+        reset_producer()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_producer_per_test() -> Iterator[None]:
+    # A test that stopped the broker must not hand a broken client to the next.
+    yield
+    reset_producer()
