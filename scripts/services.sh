@@ -197,9 +197,12 @@ kafka_install() {
     log "kafka: fetching jars from Maven Central (infra/kafka/pom.xml)"
     rm -rf "$KAFKA_DIR/libs"
     mkdir -p "$KAFKA_DIR/libs"
-    mvn -q -B -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$KAFKA_DIR/libs" ||
-      die "could not fetch the Kafka jars with Maven (is Maven Central reachable?)"
+    mkdir -p "$KAFKA_DIR/logs"
+    if ! mvn -B -Dstyle.color=never -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$KAFKA_DIR/libs" >"$KAFKA_DIR/logs/mvn.log" 2>&1; then
+      tail -n 20 "$KAFKA_DIR/logs/mvn.log" >&2
+      die "could not fetch the Kafka jars with Maven (is Maven Central reachable?); see $KAFKA_DIR/logs/mvn.log"
+    fi
     touch "$marker"
   fi
 }
