@@ -1,5 +1,15 @@
 """The users service's Kafka consumers, by name (``manage_users.py run_consumer NAME``)."""
 
+from common.events.topics import USER_READ
 from common.kafka.consumer import ConsumerSpec
+from users_project.accounts.handlers import handle_user_read
 
-CONSUMERS: dict[str, ConsumerSpec] = {}
+CONSUMERS: dict[str, ConsumerSpec] = {
+    "read_history": ConsumerSpec(
+        name="users.read_history",
+        topic=USER_READ,
+        group_id="users.read_history",
+        handler=handle_user_read,
+        description="stores each user.read event in the user's read history, once",
+    ),
+}

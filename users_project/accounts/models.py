@@ -10,7 +10,9 @@ from django.db.models.functions import Lower
 
 
 class UserManager(BaseUserManager["User"]):
-    """Used by ``createsuperuser`` and the admin; the API goes through services."""
+    """Django's entry points (``createsuperuser``, the admin) create users
+    through ``services.user_create`` too, so every user gets its
+    ``user.created`` event."""
 
     use_in_migrations = True
 
@@ -18,22 +20,16 @@ class UserManager(BaseUserManager["User"]):
         # Authentication ignores the email's case, as registration does.
         return self.get(email__iexact=username)
 
-    def _create(self, email: str, password: str | None, **fields: Any) -> User:
-        if not email:
-            raise ValueError("an email is required")
-        user = self.model(email=self.normalize_email(email).strip(), **fields)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
-
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
-        fields.setdefault("is_staff", False)
-        fields.setdefault("is_superuser", False)
-        return self._create(email, password, **fields)
+        from users_project.accounts.services import user_create
+
+        return user_create(email=email, password=password, **fields)
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        from users_project.accounts.services import user_create
+
         fields.update(is_staff=True, is_superuser=True)
-        return self._create(email, password, **fields)
+        return user_create(email=email, password=password, **fields)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -63,3 +59,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class GameRead(models.Model):
+    """One game a user read, from a ``user.read`` event. The title is the one
+    the user saw then, not the catalog's current one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="game_reads")
+    game_id = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    read_at = models.DateTimeField()
+    event_id = models.UUIDField(unique=True)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        indexes = [
+            # The history page: one user's reads, newest first.
+            models.Index(fields=["user", "-read_at", "-id"], name="gameread_user_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.game_id} at {self.read_at:%Y-%m-%d %H:%M}"

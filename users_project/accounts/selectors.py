@@ -1,0 +1,25 @@
+"""Reads of the users service."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from users_project.accounts.models import GameRead, User
+
+
+def user_get(*, user_id: uuid.UUID) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def email_is_taken(*, email: str, exclude_user_id: uuid.UUID | None = None) -> bool:
+    users = User.objects.filter(email__iexact=email.strip())
+    if exclude_user_id is not None:
+        users = users.exclude(pk=exclude_user_id)
+    return users.exists()
+
+
+def user_read_history(*, user_id: uuid.UUID) -> QuerySet[GameRead]:
+    """Newest first; ties (same instant) in reverse arrival order."""
+    return GameRead.objects.filter(user_id=user_id).order_by("-read_at", "-id")

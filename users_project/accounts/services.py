@@ -1,0 +1,92 @@
+"""Writes of the users service. Each runs in one transaction with the
+outbox row of the event it causes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.db import IntegrityError, transaction
+
+from common.events.users import user_created, user_deleted
+from common.logging import get_logger
+from common.outbox.services import outbox_enqueue
+from users_project.accounts.models import GameRead, User
+
+log = get_logger(__name__)
+SOURCE = "users"
+
+
+class EmailTaken(Exception):
+    """Another user already has this email (compared without case)."""
+
+
+def normalize_email(email: str) -> str:
+    return BaseUserManager.normalize_email(email.strip())
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    name: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
+    user = User(
+        email=normalize_email(email), name=name, is_staff=is_staff, is_superuser=is_superuser
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+            outbox_enqueue(
+                event=user_created(user_id=user.id, email=user.email, name=user.name, source=SOURCE)
+            )
+    except IntegrityError as exc:
+        # The serializer checks first; this is the race two requests can win.
+        if "email" in str(exc):
+            raise EmailTaken(email) from exc
+        raise
+    log.info("user.created", user_id=str(user.id))
+    return user
+
+
+def user_update(
+    *,
+    user: User,
+    email: str | None = None,
+    name: str | None = None,
+    password: str | None = None,
+) -> User:
+    if email is not None:
+        user.email = normalize_email(email)
+    if name is not None:
+        user.name = name
+    if password is not None:
+        user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise EmailTaken(user.email) from exc
+    log.info("user.updated", user_id=str(user.id), password_changed=password is not None)
+    return user
+
+
+def user_delete(*, user: User) -> None:
+    """Delete the user and their read history; tell the other services."""
+    user_id = user.id
+    with transaction.atomic():
+        outbox_enqueue(event=user_deleted(user_id=user_id, source=SOURCE))
+        user.delete()  # cascades to the read history
+    log.info("user.deleted", user_id=str(user_id))
+
+
+def game_read_record(
+    *, user: User, game_id: int, title: str, read_at: datetime, event_id: uuid.UUID
+) -> GameRead:
+    return GameRead.objects.create(
+        user=user, game_id=game_id, title=title, read_at=read_at, event_id=event_id
+    )
