@@ -1,5 +1,7 @@
 """The users service: accounts, JWT login, read history."""
 
+from datetime import timedelta
+
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
@@ -42,11 +44,54 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# -- JWT (RS256; the games service verifies with /.well-known/jwks.json) -----
+# PEM text of the RSA signing key, or a file holding it. When neither is set,
+# local and test settings generate a development key into .local/secrets/;
+# production refuses to start.
+JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="", multiline=True)
+JWT_PRIVATE_KEY_FILE = env.str("JWT_PRIVATE_KEY_FILE", default="")
+JWT_GENERATE_DEVELOPMENT_KEY = False
+JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
+JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
+SIMPLE_JWT = {
+    "ALGORITHM": "RS256",
+    "AUDIENCE": JWT_AUDIENCE,
+    "ISSUER": JWT_ISSUER,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_TOKEN_CLASSES": ("users_project.accounts.tokens.AccessToken",),
+    "UPDATE_LAST_LOGIN": True,
+}
+
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The browsable API, after logging in to the admin.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Login attempts, counted per email and per client address.
+        "login_email": env.str("LOGIN_RATE_PER_EMAIL", default="5/min"),
+        "login_address": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
+    },
+    # The client address is REMOTE_ADDR unless proxies in front are declared;
+    # otherwise anyone could dodge the throttle with a forged X-Forwarded-For.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
+}
 
 KAFKA_CONSUMERS = "users_project.consumers.CONSUMERS"
 READINESS_CHECKS = {

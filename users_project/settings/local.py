@@ -8,3 +8,4 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("USERS_DJANGO_SECRET_KEY", default="") or development_secret(
     "users-django-secret-key"
 )
+JWT_GENERATE_DEVELOPMENT_KEY = True

@@ -10,3 +10,4 @@ SECRET_KEY = env.str("USERS_DJANGO_SECRET_KEY", default="") or development_secre
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Test runs and a running system share one Redis: keep their keys apart.
 CACHES["default"]["KEY_PREFIX"] = "test-users"
+JWT_GENERATE_DEVELOPMENT_KEY = True

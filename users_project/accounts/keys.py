@@ -1,0 +1,92 @@
+"""The RSA key that signs tokens, and its public half as a JWKS document."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from jwt.algorithms import RSAAlgorithm
+
+from common.env import LOCAL_DIR
+
+DEVELOPMENT_KEY_PATH = LOCAL_DIR / "secrets" / "jwt-signing-key.pem"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_pem: str
+    public_pem: str
+    kid: str
+    public_jwk: dict[str, Any]
+
+
+def _generate_development_key() -> str:
+    if not DEVELOPMENT_KEY_PATH.exists():
+        DEVELOPMENT_KEY_PATH.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        tmp = DEVELOPMENT_KEY_PATH.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pem)
+        tmp.chmod(0o600)
+        try:  # two processes starting together agree on one key
+            os.link(tmp, DEVELOPMENT_KEY_PATH)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return DEVELOPMENT_KEY_PATH.read_text()
+
+
+def _configured_private_pem() -> str:
+    if settings.JWT_PRIVATE_KEY:
+        return settings.JWT_PRIVATE_KEY
+    if settings.JWT_PRIVATE_KEY_FILE:
+        with open(settings.JWT_PRIVATE_KEY_FILE) as handle:
+            return handle.read()
+    if settings.JWT_GENERATE_DEVELOPMENT_KEY:
+        return _generate_development_key()
+    raise ImproperlyConfigured("set JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE (an RSA key in PEM)")
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 key id: base64url(SHA-256) of the key's required members."""
+    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@cache
+def signing_key() -> SigningKey:
+    private_pem = _configured_private_pem()
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey) or private.key_size < 2048:
+        raise ImproperlyConfigured("the JWT signing key must be an RSA key of 2048 bits or more")
+    public = private.public_key()
+    jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
+    kid = thumbprint(jwk)
+    public_pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return SigningKey(
+        private_pem=private_pem,
+        public_pem=public_pem,
+        kid=kid,
+        public_jwk={**jwk, "kid": kid, "use": "sig", "alg": "RS256"},
+    )
+
+
+def jwks_document() -> dict[str, Any]:
+    return {"keys": [signing_key().public_jwk]}
