@@ -1,9 +1,20 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from common.api.routers import OptionalSlashRouter
+from users_project.accounts import views
+
+router = OptionalSlashRouter()
+router.register("users", views.UserViewSet, basename="user")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="login"),
+    re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="token-refresh"),
+    re_path(r"^auth/auth-test/?$", views.AuthTestView.as_view(), name="auth-test"),
+    re_path(r"^\.well-known/jwks\.json$", views.JWKSView.as_view(), name="jwks"),
     path("", include("common.api.urls")),
+    path("", include(router.urls)),
 ]
 
 handler400 = "common.api.errors.json_bad_request"

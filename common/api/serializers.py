@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rest_framework import serializers
+
+
+class StrictFieldsMixin(serializers.Serializer):
+    """Refuse fields a serializer does not know, instead of dropping them
+    silently, so a typo ("emial") is an error rather than a no-op.
+
+    Fields listed in ``ignored_fields`` (server-owned ones a client may echo
+    back, such as ``id`` or ``created_at``) are accepted and ignored.
+    """
+
+    ignored_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(self.fields) | self.ignored_fields
+            unknown = sorted(str(key) for key in data if key not in known)
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from users_project.accounts.models import GameRead, User
+from users_project.accounts.selectors import user_read_history
+from users_project.accounts.services import user_create, user_delete
+
+RECENT_READS_SHOWN = 20
+
+
+class UserAddForm(forms.ModelForm):
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = User
+        fields = ("email", "name", "is_staff")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("password1") != cleaned.get("password2"):
+            raise forms.ValidationError("The two passwords differ.")
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Users, searchable by email, each with their recent read history.
+
+    Adding and deleting go through the services, so the admin emits the same
+    ``user.created`` / ``user.deleted`` events as the API.
+    """
+
+    add_form = UserAddForm
+    ordering = ["-created_at"]
+    list_display = ["email", "name", "is_staff", "is_active", "created_at"]
+    list_filter = ["is_staff", "is_active"]
+    search_fields = ["email", "name"]
+    readonly_fields = ["id", "created_at", "updated_at", "last_login", "recent_reads"]
+    fieldsets = (
+        (None, {"fields": ("id", "email", "name", "password")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("History", {"fields": ("recent_reads", "created_at", "updated_at", "last_login")}),
+    )
+    add_fieldsets = ((None, {"fields": ("email", "name", "is_staff", "password1", "password2")}),)
+    filter_horizontal = ()
+
+    @admin.display(description="Recently read games")
+    def recent_reads(self, user: User) -> str:
+        reads = list(user_read_history(user_id=user.id)[:RECENT_READS_SHOWN])
+        if not reads:
+            return "No games read yet."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (read.read_at.strftime("%Y-%m-%d %H:%M:%S"), read.game_id, read.title)
+                for read in reads
+            ),
+        )
+        link = reverse("admin:accounts_gameread_changelist") + f"?user__id__exact={user.id}"
+        return format_html(
+            "<table><tr><th>Read at</th><th>Game</th><th>Title</th></tr>{}</table>"
+            '<p><a href="{}">All reads of this user</a></p>',
+            rows,
+            link,
+        )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = user_create(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            name=form.cleaned_data.get("name", ""),
+            is_staff=form.cleaned_data.get("is_staff", False),
+        )
+        obj.pk = created.pk  # the admin redirects to the new object's page
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            user_delete(user=user)
+
+
+@admin.register(GameRead)
+class GameReadAdmin(admin.ModelAdmin):
+    list_display = ["read_at", "user", "game_id", "title"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "title"]
+    list_filter = ["read_at"]
+    readonly_fields = ["user", "game_id", "title", "read_at", "event_id"]
+    ordering = ["-read_at", "-id"]
+
+    # History comes only from user.read events.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
+        return False

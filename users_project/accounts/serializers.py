@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from common.api.serializers import StrictFieldsMixin
+from users_project.accounts.models import GameRead, User
+from users_project.accounts.selectors import email_is_taken
+
+EMAIL_TAKEN = "A user with this email already exists."
+SERVER_OWNED = frozenset(
+    {"id", "is_staff", "is_superuser", "is_active", "created_at", "updated_at"}
+)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+def _check_password(password: str, *, email: str, name: str, user: User | None = None) -> None:
+    # Django's validators, including similarity to the user's own email/name.
+    candidate = user or User(email=email, name=name)
+    try:
+        password_validation.validate_password(password, candidate)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"password": list(exc.messages)}) from None
+
+
+class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
+    ignored_fields = SERVER_OWNED
+
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    name = serializers.CharField(max_length=150)
+
+    def validate_email(self, value: str) -> str:
+        if email_is_taken(email=value):
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        _check_password(attrs["password"], email=attrs["email"], name=attrs["name"])
+        return attrs
+
+
+class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """PUT needs ``email`` and ``name``; PATCH any subset. A new ``password``
+    needs the ``current_password``."""
+
+    ignored_fields = SERVER_OWNED
+
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        write_only=True, required=False, max_length=128, trim_whitespace=False
+    )
+    current_password = serializers.CharField(
+        write_only=True, required=False, max_length=128, trim_whitespace=False
+    )
+
+    @property
+    def user(self) -> User:
+        # Given by the view; read lazily so schema generation can build the
+        # serializer without one.
+        return self.context["user"]
+
+    def validate_email(self, value: str) -> str:
+        if email_is_taken(email=value, exclude_user_id=self.user.id):
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "password" in attrs:
+            current = attrs.get("current_password")
+            if not current:
+                raise serializers.ValidationError(
+                    {"current_password": ["Required to change the password."]}
+                )
+            if not self.user.check_password(current):
+                raise serializers.ValidationError(
+                    {"current_password": ["The current password is wrong."]}
+                )
+            _check_password(
+                attrs["password"],
+                email=attrs.get("email", self.user.email),
+                name=attrs.get("name", self.user.name),
+                user=self.user,
+            )
+        elif "current_password" in attrs:
+            raise serializers.ValidationError(
+                {"password": ["Give the new password with the current one."]}
+            )
+        attrs.pop("current_password", None)
+        return attrs
+
+
+class GameReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GameRead
+        fields = ["game_id", "title", "read_at", "event_id"]
+        read_only_fields = fields
+
+
+class LoginSerializer(StrictFieldsMixin, serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+
+
+class RefreshSerializer(StrictFieldsMixin, serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
+class WhoAmISerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()

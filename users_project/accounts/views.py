@@ -1,0 +1,197 @@
+"""HTTP interface of the users service: thin viewsets that validate with a
+serializer, call a service or selector, and serialize the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+
+from common.api.schema import error_responses
+from users_project.accounts import serializers as s
+from users_project.accounts.keys import jwks_document
+from users_project.accounts.permissions import accessible_user
+from users_project.accounts.selectors import user_get, user_read_history
+from users_project.accounts.services import EmailTaken, user_create, user_delete, user_update
+from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
+from users_project.accounts.tokens import RefreshToken, issue_token_pair
+
+
+class InvalidCredentials(exceptions.APIException):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "invalid_credentials"
+    # One message whether the email exists or not.
+    default_detail = "Invalid email or password."
+
+
+def _email_taken_error() -> exceptions.ValidationError:
+    return exceptions.ValidationError({"email": [s.EMAIL_TAKEN]})
+
+
+class UserViewSet(viewsets.GenericViewSet):
+    """Registration, and a user's own account (staff: any account)."""
+
+    serializer_class = s.UserSerializer
+    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 for bad ones
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "create":
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    def get_serializer_class(self) -> type:
+        return {
+            "create": s.UserRegistrationSerializer,
+            "update": s.UserUpdateSerializer,
+            "partial_update": s.UserUpdateSerializer,
+            "read": s.GameReadSerializer,
+        }.get(self.action, s.UserSerializer)
+
+    @extend_schema(
+        request=s.UserRegistrationSerializer,
+        responses={201: s.UserSerializer, **error_responses(400)},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = s.UserRegistrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = user_create(**serializer.validated_data)
+        except EmailTaken:
+            raise _email_taken_error() from None
+        return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.UserSerializer, **error_responses(401, 403, 404)})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        user = accessible_user(caller=request.user, raw_id=pk)
+        return Response(s.UserSerializer(user).data)
+
+    @extend_schema(
+        request=s.UserUpdateSerializer,
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(
+        request=s.UserUpdateSerializer,
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
+        user = accessible_user(caller=request.user, raw_id=pk)
+        serializer = s.UserUpdateSerializer(
+            data=request.data, partial=partial, context={"user": user}
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = user_update(user=user, **serializer.validated_data)
+        except EmailTaken:
+            raise _email_taken_error() from None
+        return Response(s.UserSerializer(user).data)
+
+    @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
+    def destroy(self, request: Request, pk: str) -> Response:
+        user_delete(user=accessible_user(caller=request.user, raw_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses={200: s.GameReadSerializer(many=True), **error_responses(401, 403, 404)}
+    )
+    @action(detail=True, methods=["get"], url_path="read")
+    def read(self, request: Request, pk: str) -> Response:
+        """The games this user read, newest first."""
+        user = accessible_user(caller=request.user, raw_id=pk)
+        page = self.paginate_queryset(user_read_history(user_id=user.id))
+        return self.get_paginated_response(s.GameReadSerializer(page, many=True).data)
+
+
+class LoginView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginAddressThrottle, LoginEmailThrottle]
+
+    @extend_schema(
+        request=s.LoginSerializer,
+        responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = s.LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # Django's backend hashes even for an unknown email, so timing does not
+        # tell whether the account exists either.
+        user = authenticate(
+            request,
+            email=serializer.validated_data["email"].strip(),
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            raise InvalidCredentials()
+        return Response(issue_token_pair(user))
+
+
+class RefreshView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=s.RefreshSerializer,
+        responses={200: s.AccessTokenSerializer, **error_responses(400, 401)},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = s.RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            refresh = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError as exc:
+            raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from None
+        try:
+            user = user_get(user_id=refresh["sub"])
+        except (KeyError, ValueError):
+            user = None
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(
+                "This account no longer exists.", code="token_not_valid"
+            )
+        access = refresh.access_token
+        access["is_staff"] = user.is_staff  # the current role, not the one at login
+        return Response(
+            {
+                "access": str(access),
+                "token_type": "Bearer",
+                "expires_in": int(access.lifetime.total_seconds()),
+            }
+        )
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class AuthTestView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.WhoAmISerializer, **error_responses(401)}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response({"id": str(request.user.id), "email": request.user.email})
+
+
+class JWKSView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        response = Response(jwks_document())
+        response["Cache-Control"] = "public, max-age=300"
+        return response
