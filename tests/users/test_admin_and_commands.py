@@ -1,0 +1,73 @@
+"""The Django admin for users, and createsuperuser with an email."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from common.events import decode
+from common.outbox.models import OutboxEvent
+from tests.users.factories import GameReadFactory, UserFactory
+from users_project.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_for_staff(client: Client) -> Client:
+    admin = UserFactory(is_staff=True)
+    User.objects.filter(pk=admin.pk).update(is_superuser=True)
+    client.force_login(User.objects.get(pk=admin.pk))
+    return client
+
+
+def test_createsuperuser_works_with_an_email_and_emits_user_created(monkeypatch) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "root-Password-for-admin-9")
+    call_command("createsuperuser", "--noinput", "--email", "root@example.com", "--name", "Root")
+    user = User.objects.get(email="root@example.com")
+    assert user.is_superuser and user.is_staff and user.check_password("root-Password-for-admin-9")
+    event = decode(OutboxEvent.objects.get(key=str(user.id)).payload)
+    assert event.type == "user.created"
+
+
+def test_the_admin_lists_users_searchable_by_email(admin_client_for_staff: Client) -> None:
+    UserFactory(email="findme@example.com")
+    UserFactory(email="other@example.com")
+    page = admin_client_for_staff.get("/admin/accounts/user/", {"q": "findme"})
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "findme@example.com" in content and "other@example.com" not in content
+
+
+def test_the_admin_user_page_shows_the_read_history(admin_client_for_staff: Client) -> None:
+    user = UserFactory()
+    GameReadFactory(user=user, title="Nebula Drift")
+    page = admin_client_for_staff.get(f"/admin/accounts/user/{user.id}/change/")
+    assert page.status_code == 200
+    assert "Nebula Drift" in page.content.decode()
+
+
+def test_deleting_in_the_admin_emits_user_deleted(admin_client_for_staff: Client) -> None:
+    user = UserFactory()
+    response = admin_client_for_staff.post(
+        f"/admin/accounts/user/{user.id}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.id).exists()
+    assert OutboxEvent.objects.filter(topic="user.deleted", key=str(user.id)).exists()
+
+
+def test_adding_in_the_admin_emits_user_created(admin_client_for_staff: Client) -> None:
+    response = admin_client_for_staff.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "added@example.com",
+            "name": "Added",
+            "password1": "Added-pass-2026!",
+            "password2": "Added-pass-2026!",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(email="added@example.com")
+    assert OutboxEvent.objects.filter(topic="user.created", key=str(user.id)).exists()

@@ -1,0 +1,176 @@
+"""Login, refresh, the JWKS document, the login throttle and the token matrix."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.support import jwt_attacks as attack
+from tests.users.conftest import PASSWORD, bearer
+from users_project.accounts.keys import signing_key
+from users_project.accounts.models import User
+from users_project.accounts.tokens import AccessToken, issue_token_pair
+
+pytestmark = pytest.mark.django_db
+
+
+def login(api: APIClient, email: str, password: str, **extra):
+    return api.post("/auth/login/", {"email": email, "password": password}, format="json", **extra)
+
+
+def test_login_returns_a_token_pair(api: APIClient, user: User) -> None:
+    response = login(api, user.email.upper(), PASSWORD)  # email case does not matter
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert set(body) == {"access", "refresh", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+
+
+def test_tokens_are_rs256_with_kid_issuer_audience_expiry_and_role(
+    api: APIClient, staff: User
+) -> None:
+    access = login(api, staff.email, PASSWORD).json()["access"]
+    header = attack.header_of(access)
+    assert header["alg"] == "RS256" and header["kid"] == signing_key().kid
+    claims = attack.claims_of(access)
+    assert claims["sub"] == str(staff.id)
+    assert claims["iss"] == settings.JWT_ISSUER and claims["aud"] == settings.JWT_AUDIENCE
+    assert claims["exp"] > claims["iat"] and claims["is_staff"] is True
+    assert claims["token_type"] == "access"
+
+
+def test_the_jwks_document_verifies_issued_tokens(api: APIClient, user: User) -> None:
+    response = api.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    [key] = response.json()["keys"]
+    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig"
+    assert "d" not in key  # public half only
+    access = issue_token_pair(user)["access"]
+    public = jwt.PyJWK(key).key
+    claims = jwt.decode(
+        access,
+        public,
+        algorithms=["RS256"],
+        audience=settings.JWT_AUDIENCE,
+        issuer=settings.JWT_ISSUER,
+    )
+    assert claims["sub"] == str(user.id)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_401(api: APIClient, user: User) -> None:
+    wrong = login(api, user.email, "not-the-password")
+    unknown = login(api, "nobody@example.com", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 401
+    strip = lambda r: {k: v for k, v in r.json()["error"].items() if k != "request_id"}  # noqa: E731
+    assert (
+        strip(wrong)
+        == strip(unknown)
+        == {
+            "status": 401,
+            "code": "invalid_credentials",
+            "message": "Invalid email or password.",
+        }
+    )
+
+
+def test_an_inactive_user_cannot_log_in(api: APIClient, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert login(api, user.email, PASSWORD).status_code == 401
+
+
+def test_login_with_a_missing_field_is_400(api: APIClient) -> None:
+    response = api.post("/auth/login/", {"email": "a@example.com"}, format="json")
+    assert response.status_code == 400
+    assert "password" in response.json()["error"]["fields"]
+
+
+def test_login_is_throttled_per_email_across_addresses(api: APIClient, user: User) -> None:
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login_email"].split("/")[0])
+    for n in range(rate):
+        assert login(api, user.email, "guess", REMOTE_ADDR=f"10.0.0.{n + 1}").status_code == 401
+    blocked = login(api, user.email, PASSWORD, REMOTE_ADDR="10.0.1.1")
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) > 0
+    assert blocked.json()["error"]["code"] == "throttled"
+    # Another account is not affected.
+    assert login(api, "someone-else@example.com", "x", REMOTE_ADDR="10.0.1.2").status_code == 401
+
+
+def test_login_is_throttled_per_address_across_emails(api: APIClient) -> None:
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login_address"].split("/")[0])
+    for n in range(rate):
+        assert login(api, f"u{n}@example.com", "guess", REMOTE_ADDR="10.9.9.9").status_code == 401
+    assert login(api, "fresh@example.com", "guess", REMOTE_ADDR="10.9.9.9").status_code == 429
+    # A forged X-Forwarded-For does not open a new bucket.
+    forged = login(
+        api, "fresh2@example.com", "guess", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4"
+    )
+    assert forged.status_code == 429
+
+
+def test_refresh_exchanges_a_refresh_token_for_an_access_token(api: APIClient, user: User) -> None:
+    pair = issue_token_pair(user)
+    response = api.post("/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 200, response.json()
+    access = response.json()["access"]
+    assert api.get("/auth/auth-test/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
+
+
+@pytest.mark.parametrize("which", ["access", "garbage"])
+def test_refresh_refuses_what_is_not_a_refresh_token(
+    api: APIClient, user: User, which: str
+) -> None:
+    token = issue_token_pair(user)["access"] if which == "access" else "a.b.c"
+    response = api.post("/auth/refresh", {"refresh": token}, format="json")
+    assert response.status_code == 401
+
+
+def test_refresh_for_a_deleted_user_is_401(api: APIClient, user: User) -> None:
+    refresh = issue_token_pair(user)["refresh"]
+    user.delete()
+    assert api.post("/auth/refresh/", {"refresh": refresh}, format="json").status_code == 401
+
+
+def test_auth_test_names_the_caller(api: APIClient, user: User) -> None:
+    response = api.get("/auth/auth-test", **bearer(user))
+    assert response.json() == {"id": str(user.id), "email": user.email}
+    assert api.get("/auth/auth-test/").status_code == 401
+
+
+def _expired(user: User) -> str:
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=30))
+    return str(token)
+
+
+MATRIX = {
+    "expired": lambda u: _expired(u),
+    "tampered subject": lambda u: attack.tampered(issue_token_pair(u)["access"], is_staff=True),
+    "alg none": lambda u: attack.unsigned(issue_token_pair(u)["access"]),
+    "another key": lambda u: attack.signed_with_another_key(issue_token_pair(u)["access"]),
+    "hs256 with public key": lambda u: attack.hs256_with_public_key(
+        issue_token_pair(u)["access"], signing_key().public_pem
+    ),
+    "refresh as access": lambda u: issue_token_pair(u)["refresh"],
+    "not a jwt": lambda u: "definitely-not-a-token",
+}
+
+
+@pytest.mark.parametrize("kind", MATRIX)
+def test_bad_tokens_are_401_everywhere(api: APIClient, user: User, kind: str) -> None:
+    token = MATRIX[kind](user)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    for method, path in (
+        ("get", f"/users/{user.id}/"),
+        ("get", "/auth/auth-test/"),
+        ("get", f"/users/{user.id}/read/"),
+        ("delete", f"/users/{user.id}/"),
+    ):
+        response = getattr(api, method)(path, **headers)
+        assert response.status_code == 401, (kind, path, response.json())
+    assert User.objects.filter(pk=user.pk).exists()

@@ -1,0 +1,33 @@
+"""The OpenAPI document describes every endpoint with its error responses."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_endpoint_is_documented_with_its_errors(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    expected = {
+        ("/users/", "post"): {"201", "400"},
+        ("/users/{id}/", "get"): {"200", "401", "403", "404"},
+        ("/users/{id}/", "put"): {"200", "400", "401", "403", "404"},
+        ("/users/{id}/", "patch"): {"200", "400", "401", "403", "404"},
+        ("/users/{id}/", "delete"): {"204", "401", "403", "404"},
+        ("/users/{id}/read/", "get"): {"200", "401", "403", "404"},
+        ("/auth/login/", "post"): {"200", "400", "401", "429"},
+        ("/auth/refresh/", "post"): {"200", "400", "401"},
+        ("/auth/auth-test/", "get"): {"200", "401"},
+        ("/.well-known/jwks.json", "get"): {"200"},
+    }
+    normalised = {
+        path.rstrip("/") + "/" if not path.endswith(".json") else path: ops
+        for path, ops in paths.items()
+    }
+    for (path, method), codes in expected.items():
+        assert path in normalised, f"{path} missing from {sorted(normalised)}"
+        assert codes <= set(normalised[path][method]["responses"]), (path, method)
+    assert "Error" in schema["components"]["schemas"]

@@ -1,0 +1,90 @@
+"""The users service's user.read consumer, fed through the real broker."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from common.events import Event
+from common.events.reads import user_read
+from common.events.topics import dlq_topic
+from common.kafka.consumer import ConsumerRunner
+from tests.support.kafka import produce_raw, read_all
+from tests.users.conftest import bearer
+from tests.users.factories import UserFactory
+from users_project.accounts.models import GameRead, User
+from users_project.consumers import CONSUMERS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def a_read(
+    user_id: uuid.UUID, *, game_id: int = 7, title: str = "Seven Seas", minutes: int = 0
+) -> Event:
+    read_at = datetime(2026, 11, 29, 12, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+    return user_read(user_id=user_id, game_id=game_id, title=title, read_at=read_at, source="games")
+
+
+def runner_on(topic: str) -> ConsumerRunner:
+    # The real consumer, pointed at this test's own topic and group.
+    spec = dataclasses.replace(CONSUMERS["read_history"], topic=topic, group_id=f"g-{topic}")
+    return ConsumerRunner(spec)
+
+
+def consume(runner: ConsumerRunner, *, handled: int, timeout: float = 45) -> None:
+    deadline = time.monotonic() + timeout
+    stats = runner.stats
+    try:
+        while stats.processed + stats.duplicates + stats.dead_lettered < handled:
+            assert time.monotonic() < deadline, stats
+            runner.run_once()
+    finally:
+        runner.close()
+
+
+def publish(topic: str, event: Event) -> None:
+    produce_raw(topic, event.encode(), key=event.key.encode())
+
+
+def test_each_read_is_stored_once_even_when_redelivered(kafka_topic: str) -> None:
+    user = UserFactory()
+    event = a_read(user.id)
+    publish(kafka_topic, event)
+    publish(kafka_topic, event)
+    runner = runner_on(kafka_topic)
+    consume(runner, handled=2)
+    [stored] = GameRead.objects.filter(user=user)
+    assert (stored.game_id, stored.title, stored.event_id) == (7, "Seven Seas", event.id)
+    assert stored.read_at == datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    assert runner.stats.duplicates == 1
+
+
+def test_history_keeps_the_title_as_it_was_when_read(kafka_topic: str) -> None:
+    user = UserFactory()
+    publish(kafka_topic, a_read(user.id, title="Old Title", minutes=0))
+    publish(kafka_topic, a_read(user.id, title="Renamed Title", minutes=5))
+    consume(runner_on(kafka_topic), handled=2)
+    response = APIClient().get(f"/users/{user.id}/read/", **bearer(user)).json()
+    assert [r["title"] for r in response["results"]] == ["Renamed Title", "Old Title"]
+
+
+def test_reads_of_unknown_or_deleted_users_are_dropped_to_the_dlq(kafka_topic: str) -> None:
+    deleted = UserFactory()
+    deleted_id = deleted.id
+    deleted.delete()
+    kept = UserFactory()
+    publish(kafka_topic, a_read(uuid.uuid4()))
+    publish(kafka_topic, a_read(deleted_id))
+    publish(kafka_topic, a_read(kept.id))
+    runner = runner_on(kafka_topic)
+    consume(runner, handled=3)
+    assert runner.stats.dead_lettered == 2
+    assert GameRead.objects.count() == 1 and GameRead.objects.get().user_id == kept.id
+    dead = read_all(dlq_topic(kafka_topic), expected=2)
+    assert {dict(r.headers)["dlq.reason"] for r in dead} == {b"rejected"}
+    assert User.objects.count() == 1

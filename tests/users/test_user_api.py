@@ -1,0 +1,177 @@
+"""GET/PUT/PATCH/DELETE /users/{id}/: who may do what."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from common.events import decode
+from common.outbox.models import OutboxEvent
+from tests.users.conftest import PASSWORD, bearer
+from tests.users.factories import GameReadFactory
+from users_project.accounts.models import GameRead, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_user_reads_itself(api: APIClient, user: User) -> None:
+    for path in (f"/users/{user.id}/", f"/users/{user.id}"):
+        response = api.get(path, **bearer(user))
+        assert response.status_code == 200
+        assert response.json()["email"] == user.email
+        assert "password" not in response.json()
+
+
+def test_without_a_token_it_is_401_with_a_bearer_challenge(api: APIClient, user: User) -> None:
+    response = api.get(f"/users/{user.id}/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_another_users_id_is_403_whether_or_not_it_exists(
+    api: APIClient, user: User, other_user: User
+) -> None:
+    existing = api.get(f"/users/{other_user.id}/", **bearer(user))
+    missing = api.get(f"/users/{uuid.uuid4()}/", **bearer(user))
+    assert existing.status_code == missing.status_code == 403
+    assert existing.json()["error"]["message"] == missing.json()["error"]["message"]
+
+
+def test_staff_act_on_anyone_and_get_404_for_unknown_ids(
+    api: APIClient, staff: User, user: User
+) -> None:
+    assert api.get(f"/users/{user.id}/", **bearer(staff)).status_code == 200
+    response = api.get(f"/users/{uuid.uuid4()}/", **bearer(staff))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_malformed_id_is_404(api: APIClient, user: User, staff: User) -> None:
+    assert api.get("/users/not-a-uuid/", **bearer(user)).status_code == 404
+    assert api.get("/users/12345/", **bearer(staff)).status_code == 404
+
+
+def test_patch_changes_the_name_and_ignores_server_owned_fields(api: APIClient, user: User) -> None:
+    response = api.patch(
+        f"/users/{user.id}/",
+        {
+            "name": "New Name",
+            "is_staff": True,
+            "id": str(uuid.uuid4()),
+            "created_at": "2000-01-01T00:00:00Z",
+        },
+        format="json",
+        **bearer(user),
+    )
+    assert response.status_code == 200, response.json()
+    user.refresh_from_db()
+    assert user.name == "New Name" and not user.is_staff
+    assert response.json()["id"] == str(user.id)
+
+
+def test_put_needs_every_field(api: APIClient, user: User) -> None:
+    response = api.put(f"/users/{user.id}/", {"name": "Only"}, format="json", **bearer(user))
+    assert response.status_code == 400
+    assert "email" in response.json()["error"]["fields"]
+    ok = api.put(
+        f"/users/{user.id}",
+        {"name": "Both", "email": "both@example.com"},
+        format="json",
+        **bearer(user),
+    )
+    assert ok.status_code == 200
+    assert ok.json()["email"] == "both@example.com"
+
+
+def test_changing_email_to_a_taken_one_in_another_case_is_refused(
+    api: APIClient, user: User, other_user: User
+) -> None:
+    response = api.patch(
+        f"/users/{user.id}/", {"email": other_user.email.upper()}, format="json", **bearer(user)
+    )
+    assert response.status_code == 400
+    assert "email" in response.json()["error"]["fields"]
+
+
+def test_a_password_change_needs_the_current_password(api: APIClient, user: User) -> None:
+    new = "fresh-Lemon-2026-orbit"
+    missing = api.patch(f"/users/{user.id}/", {"password": new}, format="json", **bearer(user))
+    assert missing.status_code == 400
+    assert "current_password" in missing.json()["error"]["fields"]
+    wrong = api.patch(
+        f"/users/{user.id}/",
+        {"password": new, "current_password": "not-it"},
+        format="json",
+        **bearer(user),
+    )
+    assert wrong.status_code == 400
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+    ok = api.patch(
+        f"/users/{user.id}/",
+        {"password": new, "current_password": PASSWORD},
+        format="json",
+        **bearer(user),
+    )
+    assert ok.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(new)
+
+
+def test_a_user_cannot_change_someone_else(api: APIClient, user: User, other_user: User) -> None:
+    response = api.patch(
+        f"/users/{other_user.id}/", {"name": "Mallory"}, format="json", **bearer(user)
+    )
+    assert response.status_code == 403
+    other_user.refresh_from_db()
+    assert other_user.name != "Mallory"
+
+
+def test_delete_removes_the_user_and_history_and_queues_user_deleted(
+    api: APIClient, user: User
+) -> None:
+    GameReadFactory.create_batch(3, user=user)
+    response = api.delete(f"/users/{user.id}/", **bearer(user))
+    assert response.status_code == 204
+    assert not User.objects.filter(pk=user.id).exists()
+    assert not GameRead.objects.filter(user_id=user.id).exists()
+    row = OutboxEvent.objects.filter(topic="user.deleted").get()
+    assert decode(row.payload).data == {"user_id": str(user.id)}
+    assert row.key == str(user.id)
+
+
+def test_a_deleted_users_token_no_longer_works(api: APIClient, user: User) -> None:
+    headers = bearer(user)
+    assert api.delete(f"/users/{user.id}/", **headers).status_code == 204
+    assert api.get(f"/users/{user.id}/", **headers).status_code == 401
+
+
+def test_staff_delete_another_user(api: APIClient, staff: User, user: User) -> None:
+    assert api.delete(f"/users/{user.id}/", **bearer(staff)).status_code == 204
+    assert not User.objects.filter(pk=user.id).exists()
+
+
+def test_history_is_newest_first_and_paginated(api: APIClient, user: User) -> None:
+    reads = GameReadFactory.create_batch(25, user=user)
+    GameReadFactory.create_batch(2)  # someone else's
+    first = api.get(f"/users/{user.id}/read/", **bearer(user)).json()
+    assert first["count"] == 25
+    assert first["previous"] is None and first["next"]
+    assert [r["event_id"] for r in first["results"]] == [
+        str(r.event_id) for r in sorted(reads, key=lambda r: r.read_at, reverse=True)[:20]
+    ]
+    assert set(first["results"][0]) == {"game_id", "title", "read_at", "event_id"}
+    second = api.get(first["next"], **bearer(user)).json()
+    assert len(second["results"]) == 5
+
+
+def test_history_has_the_same_authorization(
+    api: APIClient, user: User, other_user: User, staff: User
+) -> None:
+    assert api.get(f"/users/{other_user.id}/read/", **bearer(user)).status_code == 403
+    assert api.get(f"/users/{other_user.id}/read", **bearer(staff)).status_code == 200
+    assert api.get(f"/users/{user.id}/read/").status_code == 401
