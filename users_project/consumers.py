@@ -7,7 +7,7 @@ from users_project.accounts.handlers import handle_user_read
 CONSUMERS: dict[str, ConsumerSpec] = {
     "read_history": ConsumerSpec(
         name="users.read_history",
-        topic=USER_READ,
+        topics=(USER_READ,),
         group_id="users.read_history",
         handler=handle_user_read,
         description="stores each user.read event in the user's read history, once",

@@ -49,15 +49,17 @@ class EventRejected(Exception):
 
 @dataclass(frozen=True)
 class ConsumerSpec:
+    """A named consumer: the topics it reads, its group, and its handler.
+
+    One handler may serve several topics (a projection fed by ``user.created``
+    and ``user.deleted``); it tells events apart by ``event.type``.
+    """
+
     name: str
-    topic: str
+    topics: tuple[str, ...]
     group_id: str
     handler: Callable[[Event], None]
     description: str = ""
-
-    @property
-    def dlq_topic(self) -> str:
-        return dlq_topic(self.topic)
 
 
 @dataclass
@@ -90,7 +92,7 @@ class ConsumerRunner:
     def consumer(self) -> KafkaConsumer:
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                self.spec.topic,
+                *self.spec.topics,
                 **common_client_config(f"consumer-{self.spec.name}"),
                 group_id=self.spec.group_id,
                 enable_auto_commit=False,
@@ -198,16 +200,17 @@ class ConsumerRunner:
             ("dlq.original_offset", str(record.offset).encode()),
         ]
         producer: KafkaProducer = get_producer()
+        dead_letters = dlq_topic(record.topic)
         # Wait for the acknowledgement: the offset is committed after this.
-        producer.send(self.spec.dlq_topic, key=record.key, value=record.value, headers=headers).get(
+        producer.send(dead_letters, key=record.key, value=record.value, headers=headers).get(
             timeout=30
         )
         self.stats.dead_lettered += 1
-        log.error("consumer.dead_lettered", reason=reason, error=error, dlq=self.spec.dlq_topic)
+        log.error("consumer.dead_lettered", reason=reason, error=error, dlq=dead_letters)
 
     # -- the loop ------------------------------------------------------------
     def run_forever(self) -> None:
-        log.info("consumer.started", consumer=self.spec.name, topic=self.spec.topic)
+        log.info("consumer.started", consumer=self.spec.name, topics=list(self.spec.topics))
         failures = 0
         try:
             while not self.stop.is_set():

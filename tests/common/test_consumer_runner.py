@@ -35,7 +35,7 @@ def publish(topic: str, event: Event, **headers: str) -> None:
 
 def make_runner(topic: str, handler: Callable[[Event], None], **kwargs) -> ConsumerRunner:
     spec = ConsumerSpec(
-        name=f"test-{topic}", topic=topic, group_id=f"group-{topic}", handler=handler
+        name=f"test-{topic}", topics=(topic,), group_id=f"group-{topic}", handler=handler
     )
     return ConsumerRunner(spec, **kwargs)
 

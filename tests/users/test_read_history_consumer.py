@@ -32,7 +32,7 @@ def a_read(
 
 def runner_on(topic: str) -> ConsumerRunner:
     # The real consumer, pointed at this test's own topic and group.
-    spec = dataclasses.replace(CONSUMERS["read_history"], topic=topic, group_id=f"g-{topic}")
+    spec = dataclasses.replace(CONSUMERS["read_history"], topics=(topic,), group_id=f"g-{topic}")
     return ConsumerRunner(spec)
 
 

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         registry = consumer_registry()
         if name is None or name not in registry:
             listing = "\n".join(
-                f"  {key}: {spec.topic} -> {spec.description}" for key, spec in registry.items()
+                f"  {key}: {', '.join(spec.topics)} -> {spec.description}"
+                for key, spec in registry.items()
             )
             if name is None:
                 self.stdout.write(f"Consumers:\n{listing}")
