@@ -1,0 +1,196 @@
+"""Cache-aside with stale-while-revalidate over django-redis.
+
+An entry is ``{"value": ..., "fetched_at": epoch seconds}`` (or
+``{"missing": true, ...}`` for an id the upstream does not know). By age:
+
+- younger than *fresh*: served as ``HIT``;
+- within the *stale* window after that: served at once as ``STALE`` while
+  one background refresh runs (deduplicated across processes);
+- older, but still kept: refetched; if the upstream fails, still served as
+  ``STALE`` (stale-if-error);
+- absent: fetched by exactly one caller (a Redis lock, ``SET NX``); the
+  others wait for its result instead of calling the upstream themselves.
+
+When Redis itself is unreachable, every call goes to the upstream and the
+answer is a ``MISS``: degraded and logged, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from common.logging import get_logger
+from games_project.catalog.client import GameNotFound, UpstreamUnavailable
+from games_project.catalog.metrics import CACHE_RESULTS
+
+log = get_logger(__name__)
+
+CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
+
+
+class CacheStatus(StrEnum):
+    HIT = "HIT"
+    MISS = "MISS"
+    STALE = "STALE"
+
+
+@dataclass(frozen=True)
+class Cached:
+    value: Any
+    status: CacheStatus
+
+
+class NotFoundCached(GameNotFound):
+    """The upstream does not know this id; ``status`` says if that came from cache."""
+
+    def __init__(self, key: str, status: CacheStatus) -> None:
+        super().__init__(key)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    fresh: float
+    stale: float
+    keep: float
+    negative: float
+    lock_seconds: float = 15.0
+    wait_seconds: float = 12.0
+
+    @classmethod
+    def from_settings(cls) -> CachePolicy:
+        return cls(
+            fresh=settings.GAMES_CACHE_FRESH_SECONDS,
+            stale=settings.GAMES_CACHE_STALE_SECONDS,
+            keep=max(settings.GAMES_CACHE_KEEP_SECONDS, settings.GAMES_CACHE_STALE_SECONDS),
+            negative=settings.GAMES_CACHE_NEGATIVE_SECONDS,
+        )
+
+
+def _result(value: Any, status: CacheStatus) -> Cached:
+    CACHE_RESULTS.labels(result=status.lower()).inc()
+    return Cached(value, status)
+
+
+def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
+    if entry.get("missing"):
+        CACHE_RESULTS.labels(result=status.lower()).inc()
+        raise NotFoundCached(key, status)
+    return _result(entry["value"], status)
+
+
+def store(key: str, value: Any, policy: CachePolicy) -> None:
+    """Write a fresh entry (used by fills and by the Celery refresh)."""
+    cache.set(key, {"value": value, "fetched_at": time.time()}, timeout=policy.fresh + policy.keep)
+
+
+def store_missing(key: str, policy: CachePolicy) -> None:
+    cache.set(key, {"missing": True, "fetched_at": time.time()}, timeout=policy.negative)
+
+
+def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Any:
+    """Call the upstream and cache what it says, including "not found"."""
+    try:
+        value = fetch()
+    except GameNotFound:
+        store_missing(key, policy)
+        raise
+    store(key, value, policy)
+    return value
+
+
+def get_or_fetch(
+    key: str,
+    fetch: Callable[[], Any],
+    *,
+    refresh_in_background: Callable[[], None],
+    policy: CachePolicy | None = None,
+) -> Cached:
+    policy = policy or CachePolicy.from_settings()
+    try:
+        entry = cache.get(key)
+    except CACHE_ERRORS as exc:
+        return _without_cache(key, fetch, exc)
+
+    if entry is None:
+        return _fill_once(key, fetch, policy)
+    age = time.time() - entry["fetched_at"]
+    if age < policy.fresh or (entry.get("missing") and age < policy.negative):
+        return _unwrap(key, entry, CacheStatus.HIT)
+    if age < policy.fresh + policy.stale:
+        _schedule_refresh(key, refresh_in_background)
+        return _unwrap(key, entry, CacheStatus.STALE)
+    # Past the stale window: refetch now, but an old answer beats an error.
+    try:
+        return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
+    except GameNotFound:
+        raise NotFoundCached(key, CacheStatus.MISS) from None
+    except UpstreamUnavailable as exc:
+        log.warning("cache.stale_if_error", key=key, error=str(exc))
+        return _unwrap(key, entry, CacheStatus.STALE)
+
+
+def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
+    """Single flight: one caller fetches, concurrent callers wait for it."""
+    lock_key, token = f"fill-lock:{key}", uuid.uuid4().hex
+    deadline = time.monotonic() + policy.wait_seconds
+    pause = 0.01
+    while True:
+        try:
+            if cache.add(lock_key, token, timeout=policy.lock_seconds):
+                try:
+                    # Filled while we were acquiring the lock?
+                    entry = cache.get(key)
+                    if entry is not None:
+                        return _unwrap(key, entry, CacheStatus.HIT)
+                    try:
+                        return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
+                    except GameNotFound:
+                        CACHE_RESULTS.labels(result="miss").inc()
+                        raise NotFoundCached(key, CacheStatus.MISS) from None
+                finally:
+                    if cache.get(lock_key) == token:
+                        cache.delete(lock_key)
+            entry = cache.get(key)
+        except CACHE_ERRORS as exc:
+            return _without_cache(key, fetch, exc)
+        if entry is not None:
+            # Another caller's fetch: we made no upstream call.
+            return _unwrap(key, entry, CacheStatus.HIT)
+        if time.monotonic() >= deadline:
+            raise UpstreamUnavailable("timed out waiting for a concurrent fetch of the same data")
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.1)
+
+
+def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
+    log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
+    try:
+        return _result(fetch(), CacheStatus.MISS)
+    except GameNotFound:
+        raise NotFoundCached(key, CacheStatus.MISS) from None
+
+
+def _schedule_refresh(key: str, refresh: Callable[[], None]) -> None:
+    """Start one background refresh per key, however many requests see it stale."""
+    try:
+        if cache.add(f"refreshing:{key}", 1, timeout=60):
+            refresh()
+    except Exception as exc:  # noqa: BLE001  a refresh that cannot start must not fail the read
+        log.warning("cache.refresh_not_scheduled", key=key, error=repr(exc))
+
+
+def refresh_done(key: str) -> None:
+    # Without Redis the marker is gone anyway.
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.delete(f"refreshing:{key}")
