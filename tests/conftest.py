@@ -38,3 +38,13 @@ def _fresh_producer_per_test() -> Iterator[None]:
     # A test that stopped the broker must not hand a broken client to the next.
     yield
     reset_producer()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A local port nothing listens on (a server that is down)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

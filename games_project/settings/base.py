@@ -4,12 +4,17 @@ from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, redis_cache
+from games_project.schedules import beat_schedule
 
 SERVICE_NAME = "games"
 ROOT_URLCONF = "games_project.urls"
 WSGI_APPLICATION = "games_project.wsgi.application"
 
-INSTALLED_APPS = [*SHARED_APPS]
+INSTALLED_APPS = [
+    *SHARED_APPS,
+    "games_project.catalog",
+    "games_project.players",
+]
 MIDDLEWARE = [*SHARED_MIDDLEWARE]
 
 DATABASES = {
@@ -21,12 +26,50 @@ DATABASES = {
 }
 CACHES = redis_cache(REDIS_URL, key_prefix="games")
 
+# -- The external games API (FreeToGame, or the stand-in on 127.0.0.1:8009) --
+GAMES_API_BASE_URL = env.str("GAMES_API_BASE_URL", default="https://www.freetogame.com/api")
+GAMES_API_CONNECT_TIMEOUT = env.float("GAMES_API_CONNECT_TIMEOUT", default=2.0)
+GAMES_API_READ_TIMEOUT = env.float("GAMES_API_READ_TIMEOUT", default=5.0)
+GAMES_API_MAX_ATTEMPTS = env.int("GAMES_API_MAX_ATTEMPTS", default=3)
+# FreeToGame asks for fewer than 10 requests/s; this is shared by every
+# process through Redis.
+GAMES_API_RATE_PER_SECOND = env.int("GAMES_API_RATE_PER_SECOND", default=4)
+GAMES_API_BREAKER_THRESHOLD = env.int("GAMES_API_BREAKER_THRESHOLD", default=5)
+GAMES_API_BREAKER_RESET_SECONDS = env.float("GAMES_API_BREAKER_RESET_SECONDS", default=30.0)
+GAMES_API_USER_AGENT = env.str(
+    "GAMES_API_USER_AGENT", default="games-users-event-driven/1.0 (games service)"
+)
+
+# -- Catalog cache: fresh, then served stale while one refresh runs ----------
+GAMES_CACHE_FRESH_SECONDS = env.int("GAMES_CACHE_FRESH_SECONDS", default=300)
+GAMES_CACHE_STALE_SECONDS = env.int("GAMES_CACHE_STALE_SECONDS", default=3600)
+# Entries outlive the stale window so they can still be served when the
+# upstream is down (stale-if-error).
+GAMES_CACHE_KEEP_SECONDS = env.int("GAMES_CACHE_KEEP_SECONDS", default=86400)
+GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=300)
+
+# -- Tokens from the users service --------------------------------------------
+USERS_JWKS_URL = env.str("USERS_JWKS_URL", default="http://127.0.0.1:8001/.well-known/jwks.json")
+JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
+JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
+JWKS_CACHE_SECONDS = env.int("JWKS_CACHE_SECONDS", default=300)
+# An unknown kid refetches the JWKS at most this often, so forged kids
+# cannot turn this service into a flood against the users service.
+JWKS_MIN_REFETCH_SECONDS = env.int("JWKS_MIN_REFETCH_SECONDS", default=10)
+
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["games_project.identity.authentication.JWKSAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+}
+
 # -- Celery (read by games_project/celery.py with the CELERY_ namespace) ----
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 # A queue of its own, so workers of another project sharing this Redis never
 # take these tasks.
-CELERY_TASK_DEFAULT_QUEUE = "games"
+CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -34,6 +77,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = beat_schedule(refresh_every=GAMES_CACHE_FRESH_SECONDS * 0.8)
 
 KAFKA_CONSUMERS = "games_project.consumers.CONSUMERS"
 READINESS_CHECKS = {

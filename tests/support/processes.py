@@ -16,7 +16,7 @@ def project_of_current_settings() -> str:
     return "users" if settings.ROOT_URLCONF.startswith("users_project") else "games"
 
 
-def test_database_url() -> str:
+def database_url_of_this_run() -> str:
     """The URL of the database this pytest run uses (test_<name>)."""
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -28,7 +28,7 @@ def spawn_manage(*args: str, env: dict[str, str] | None = None, **popen) -> subp
     child_env = {
         **os.environ,
         f"{project.upper()}_DJANGO_SETTINGS_MODULE": f"{project}_project.settings.test",
-        f"{project.upper()}_DATABASE_URL": test_database_url(),
+        f"{project.upper()}_DATABASE_URL": database_url_of_this_run(),
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class GameRead(models.Model):
+    """A read recorded here, and published as ``user.read`` through the outbox.
+
+    The games service keeps its own log of reads: it ranks the most-read games
+    for the cache refresh, and the event id ties each row to its event.
+    """
+
+    event_id = models.UUIDField(unique=True)
+    user_id = models.UUIDField(db_index=True)
+    game_id = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["read_at", "game_id"], name="gameread_recent_game_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.game_id}"

@@ -1,0 +1,38 @@
+"""Celery tasks of the catalog. Each loads by id and calls a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from games_project.catalog import services
+from games_project.catalog.client import UpstreamUnavailable
+from games_project.catalog.selectors import most_read_game_ids
+
+RETRY = {
+    "autoretry_for": (UpstreamUnavailable,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def refresh_game(game_id: int) -> None:
+    services.game_refresh(game_id=game_id)
+
+
+@shared_task(**RETRY)
+def refresh_game_list(
+    platform: str | None = None, category: str | None = None, sort_by: str | None = None
+) -> int:
+    return services.game_list_refresh(platform=platform, category=category, sort_by=sort_by)
+
+
+@shared_task
+def refresh_most_read_games(limit: int = 50) -> list[int]:
+    """Fan out one refresh task per popular game, so each retries on its own."""
+    game_ids = most_read_game_ids(limit=limit)
+    for game_id in game_ids:
+        refresh_game.delay(game_id)
+    return game_ids

@@ -1,0 +1,137 @@
+"""HTTP interface of the games service."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.api.errors import error_response
+from common.api.schema import error_responses
+from games_project.catalog import serializers as s
+from games_project.catalog.cache import Cached, NotFoundCached
+from games_project.catalog.client import UpstreamUnavailable
+from games_project.catalog.selectors import game_detail, game_list
+from games_project.catalog.services import NotAllowed, UserDeleted, game_read_record
+
+ATTRIBUTION = "Game data and images from FreeToGame (https://www.freetogame.com)."
+ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
+UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
+
+
+def _conditional(request: Request, data: dict[str, Any], cache_status: str) -> Response:
+    """200 with an ETag, or 304 when the client already has this representation."""
+    etag = '"' + hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
+    wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    if etag in wanted or f"W/{etag}" in wanted or "*" in wanted:
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(data, headers=headers)
+
+
+def _not_found(request: Request, exc: NotFoundCached) -> Response:
+    return error_response(
+        request,
+        status_code=404,
+        code="not_found",
+        message="No game with this id.",
+        headers={"X-Cache": exc.status},
+    )
+
+
+def _unavailable(request: Request) -> Response:
+    return error_response(
+        request,
+        status_code=503,
+        code="upstream_unavailable",
+        message=UPSTREAM_DOWN,
+        headers={"Retry-After": "30"},
+    )
+
+
+class GameViewSet(viewsets.GenericViewSet):
+    """The catalog (public), and recording that the caller read a game."""
+
+    lookup_value_regex = "[^/]+"
+
+    def get_permissions(self) -> list[Any]:
+        return [IsAuthenticated()] if self.action == "create" else [AllowAny()]
+
+    def get_serializer_class(self) -> type:
+        return {
+            "create": s.ReadRequestSerializer,
+            "retrieve": s.GameDetailSerializer,
+        }.get(self.action, s.GameSummarySerializer)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("platform", str, enum=s.PLATFORMS),
+            OpenApiParameter("category", str, description="a FreeToGame category, e.g. shooter"),
+            OpenApiParameter("sort-by", str, enum=s.SORT_ORDERS),
+        ],
+        responses={200: s.GamePageSerializer, **error_responses(400, 503)},
+    )
+    def list(self, request: Request) -> Response:
+        query = s.CatalogQuerySerializer.from_query(request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            cached: Cached = game_list(**query.validated_data)
+        except UpstreamUnavailable:
+            return _unavailable(request)
+        page = self.paginate_queryset(cached.value)
+        paginated = self.get_paginated_response(page).data
+        return _conditional(request, {**paginated, "attribution": ATTRIBUTION}, cached.status)
+
+    @extend_schema(responses={200: s.GameDetailSerializer, **error_responses(404, 503)})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        if not pk.isdigit() or not 0 < int(pk) < 2**31:
+            raise exceptions.NotFound("No game with this id.")
+        try:
+            cached = game_detail(game_id=int(pk))
+        except NotFoundCached as exc:
+            return _not_found(request, exc)
+        except UpstreamUnavailable:
+            return _unavailable(request)
+        return _conditional(request, {**cached.value, "attribution": ATTRIBUTION}, cached.status)
+
+    @extend_schema(
+        request=s.ReadRequestSerializer,
+        responses={202: s.ReadAcceptedSerializer, **error_responses(400, 401, 403, 404, 503)},
+    )
+    def create(self, request: Request) -> Response:
+        body = s.ReadRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            recorded = game_read_record(
+                caller_id=request.user.id,
+                caller_is_staff=request.user.is_staff,
+                **body.validated_data,
+            )
+        except NotAllowed:
+            raise exceptions.PermissionDenied("You may only record your own reads.") from None
+        except UserDeleted:
+            raise exceptions.PermissionDenied("This user has been deleted.") from None
+        except NotFoundCached as exc:
+            return _not_found(request, exc)
+        except UpstreamUnavailable:
+            return _unavailable(request)
+        read = recorded.read
+        return Response(
+            s.ReadAcceptedSerializer(
+                {
+                    "event_id": read.event_id,
+                    "user_id": read.user_id,
+                    "game_id": read.game_id,
+                    "title": read.title,
+                    "read_at": read.read_at,
+                }
+            ).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"X-Cache": recorded.cache_status},
+        )

@@ -1,0 +1,94 @@
+"""DRF authentication with the users service's access tokens.
+
+The games service never holds the signing key: it verifies RS256 signatures
+with the public keys of the users service's JWKS, and checks issuer,
+audience, expiry and the token type. Only RS256 is accepted, so ``alg: none``
+and HS256-with-the-public-key forgeries fail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from games_project.identity.jwks import JwksUnavailable, jwks
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user as the token describes them."""
+
+    id: uuid.UUID
+    is_staff: bool
+    is_authenticated: bool = True
+    is_active: bool = True
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+
+class IdentityUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "identity_unavailable"
+    default_detail = "Cannot verify tokens right now: the users service's keys are unreachable."
+
+
+class JWKSAuthentication(BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Caller, str] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        return Caller(**self._verify(token)), token
+
+    def _verify(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        try:
+            key = jwks().key_for(header["kid"])
+        except JwksUnavailable:
+            raise IdentityUnavailable() from None
+        if key is None:
+            raise exceptions.AuthenticationFailed("Token signed with an unknown key.")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=settings.JWT_AUDIENCE,
+                issuer=settings.JWT_ISSUER,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise exceptions.AuthenticationFailed("Token expired.", code="token_expired") from None
+        except jwt.InvalidTokenError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if claims.get("token_type") != "access":
+            raise exceptions.AuthenticationFailed("Not an access token.")
+        try:
+            user_id = uuid.UUID(str(claims["sub"]))
+        except ValueError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        return {"id": user_id, "is_staff": claims.get("is_staff") is True}
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'

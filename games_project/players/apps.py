@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlayersConfig(AppConfig):
+    name = "games_project.players"
+    label = "players"
+    verbose_name = "Users projection"

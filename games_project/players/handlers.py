@@ -1,0 +1,25 @@
+"""The users projection, fed by user.created and user.deleted."""
+
+from __future__ import annotations
+
+import uuid
+
+from common.events import Event
+from common.events.topics import USER_CREATED, USER_DELETED
+from common.kafka.consumer import EventRejected
+from games_project.players.services import player_forget, player_register
+
+
+def handle_user_event(event: Event) -> None:
+    user_id = uuid.UUID(event.data["user_id"])
+    if event.type == USER_CREATED:
+        player_register(
+            user_id=user_id,
+            email=event.data["email"],
+            name=event.data["name"],
+            registered_at=event.occurred_at,
+        )
+    elif event.type == USER_DELETED:
+        player_forget(user_id=user_id, deleted_at=event.occurred_at)
+    else:
+        raise EventRejected(f"the users projection does not handle {event.type}")

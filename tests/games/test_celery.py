@@ -1,0 +1,121 @@
+"""Celery: the app's wiring, the beat schedule, and a real worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from games_project.catalog.models import GameRead
+from games_project.catalog.selectors import game_key, list_key
+from games_project.catalog.stub.catalog import catalog
+from games_project.catalog.stub.server import CatalogStub
+from games_project.celery import app
+from games_project.schedules import beat_schedule
+from tests.support.processes import ROOT, database_url_of_this_run
+
+
+def test_the_beat_schedule_refreshes_before_entries_go_stale(settings: Any) -> None:
+    schedule = beat_schedule(refresh_every=settings.GAMES_CACHE_FRESH_SECONDS * 0.8)
+    app.loader.import_default_modules()
+    for name, entry in schedule.items():
+        assert entry["task"] in app.tasks, name
+        assert entry["schedule"] < settings.GAMES_CACHE_FRESH_SECONDS
+        assert entry["options"]["expires"] <= entry["schedule"]
+    assert settings.CELERY_BEAT_SCHEDULE.keys() == schedule.keys()
+
+
+def test_the_app_uses_its_own_queue(settings: Any) -> None:
+    assert app.conf.task_default_queue == settings.CELERY_TASK_DEFAULT_QUEUE
+    assert app.conf.task_default_queue.startswith("games")
+
+
+@pytest.fixture
+def worker(stub: CatalogStub, settings: Any):
+    env = {
+        **os.environ,
+        "GAMES_DJANGO_SETTINGS_MODULE": "games_project.settings.test",
+        "GAMES_DATABASE_URL": database_url_of_this_run(),
+        "GAMES_API_BASE_URL": stub.api_url,
+        "GAMES_API_RATE_PER_SECOND": "1000",
+    }
+    queue = f"games-test-{uuid.uuid4().hex[:8]}"
+    env["GAMES_CELERY_QUEUE"] = queue  # the worker's own fan-out lands here too
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "games_project",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield queue
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def wait_for(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "the worker did not do the work in time"
+        time.sleep(0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_refreshes_a_game_and_the_most_read_games(
+    worker: str, stub: CatalogStub
+) -> None:
+    from games_project.catalog.tasks import refresh_game, refresh_game_list, refresh_most_read_games
+
+    games = catalog(stub.url)
+    refresh_game.apply_async((games[0]["id"],), queue=worker)
+    wait_for(lambda: cache.get(game_key(games[0]["id"])) is not None)
+    assert stub.calls(f"/game?id={games[0]['id']}") == 1
+    assert cache.get(game_key(games[0]["id"]))["value"]["title"] == games[0]["title"]
+
+    refresh_game_list.apply_async(queue=worker)
+    wait_for(lambda: cache.get(list_key(platform=None, category=None, sort_by=None)) is not None)
+
+    now = datetime.now(UTC)
+    for game, reads in ((games[1], 3), (games[2], 1)):
+        for _ in range(reads):
+            GameRead.objects.create(
+                event_id=uuid.uuid4(),
+                user_id=uuid.uuid4(),
+                game_id=game["id"],
+                title=game["title"],
+                read_at=now,
+            )
+    refresh_most_read_games.apply_async(kwargs={"limit": 2}, queue=worker)
+    # One refresh task per popular game, run by the worker.
+    wait_for(lambda: all(cache.get(game_key(g["id"])) for g in (games[1], games[2])))
+    assert stub.calls(f"/game?id={games[1]['id']}") == 1
+    assert stub.calls(f"/game?id={games[3]['id']}") == 0  # not read, not refreshed

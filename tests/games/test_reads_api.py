@@ -1,0 +1,138 @@
+"""POST /games/: a user records a read; user.read goes through the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from common.events import decode
+from common.outbox.models import OutboxEvent
+from games_project.catalog.models import GameRead
+from games_project.catalog.stub.server import CatalogStub
+from games_project.players.models import Player
+from tests.games.conftest import auth
+from tests.support.identity import IdentityProvider
+
+pytestmark = pytest.mark.django_db
+
+
+def post_read(api: APIClient, token: str | None, body: object, **extra):
+    headers = auth(token) if token else {}
+    return api.post("/games/", body, format="json", **headers, **extra)
+
+
+def test_a_read_is_accepted_stored_and_queued_as_user_read(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    response = post_read(
+        api, identity.token(user_id), {"game_id": known_game["id"]}, HTTP_X_REQUEST_ID="req-read-1"
+    )
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert body["user_id"] == str(user_id) and body["title"] == known_game["title"]
+    row = OutboxEvent.objects.get()
+    event = decode(row.payload)
+    assert str(event.id) == body["event_id"]
+    assert (row.topic, row.key) == ("user.read", str(user_id))
+    assert row.headers["correlation_id"] == "req-read-1"
+    assert event.data["game_id"] == known_game["id"] and event.data["title"] == known_game["title"]
+    stored = GameRead.objects.get()
+    assert stored.event_id == event.id and stored.read_at <= datetime.now(UTC)
+
+
+def test_paths_answer_without_the_trailing_slash(
+    api: APIClient, identity: IdentityProvider, known_game: dict
+) -> None:
+    response = api.post(
+        "/games", {"game_id": known_game["id"]}, format="json", **auth(identity.token(uuid.uuid4()))
+    )
+    assert response.status_code == 202
+
+
+def test_without_a_token_it_is_401_and_nothing_is_stored(api: APIClient, known_game: dict) -> None:
+    response = post_read(api, None, {"game_id": known_game["id"]})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
+
+
+def test_an_unknown_game_is_404_and_nothing_is_stored(
+    api: APIClient, identity: IdentityProvider, unknown_game_id: int
+) -> None:
+    response = post_read(api, identity.token(uuid.uuid4()), {"game_id": unknown_game_id})
+    assert response.status_code == 404
+    assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"game_id": "seven"},
+        {"game_id": 0},
+        {"game_id": -1},
+        {"game_id": 2**40},
+        {"game_id": 1, "extra": True},
+        {"game_id": 1, "user_id": "not-a-uuid"},
+        [1, 2],
+        "x",
+    ],
+)
+def test_bad_bodies_are_400_and_nothing_is_stored(
+    api: APIClient, identity: IdentityProvider, body: object
+) -> None:
+    response = post_read(api, identity.token(uuid.uuid4()), body)
+    assert response.status_code == 400, response.json()
+    assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
+
+
+def test_a_user_id_in_the_body_must_be_the_caller_unless_staff(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    other = uuid.uuid4()
+    own = post_read(
+        api, identity.token(user_id), {"game_id": known_game["id"], "user_id": str(user_id)}
+    )
+    assert own.status_code == 202
+    forbidden = post_read(
+        api, identity.token(user_id), {"game_id": known_game["id"], "user_id": str(other)}
+    )
+    assert forbidden.status_code == 403
+    staff = post_read(
+        api,
+        identity.token(uuid.uuid4(), is_staff=True),
+        {"game_id": known_game["id"], "user_id": str(other)},
+    )
+    assert staff.status_code == 202 and staff.json()["user_id"] == str(other)
+    assert GameRead.objects.filter(user_id=other).count() == 1
+
+
+def test_a_deleted_users_still_valid_token_is_refused(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    Player.objects.create(user_id=user_id, deleted_at=datetime.now(UTC))
+    response = post_read(api, identity.token(user_id), {"game_id": known_game["id"]})
+    assert response.status_code == 403
+    assert not OutboxEvent.objects.exists()
+
+
+def test_when_the_upstream_is_down_and_nothing_cached_it_is_503(
+    api: APIClient, identity: IdentityProvider, stub: CatalogStub, known_game: dict
+) -> None:
+    stub.set(outage=True)
+    response = post_read(api, identity.token(uuid.uuid4()), {"game_id": known_game["id"]})
+    assert response.status_code == 503
+    assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
+
+
+def test_a_cached_game_is_recorded_during_an_upstream_outage(
+    api: APIClient, identity: IdentityProvider, stub: CatalogStub, known_game: dict
+) -> None:
+    api.get(f"/games/{known_game['id']}/")
+    stub.set(outage=True)
+    response = post_read(api, identity.token(uuid.uuid4()), {"game_id": known_game["id"]})
+    assert response.status_code == 202
+    assert response["X-Cache"] == "HIT"

@@ -1,0 +1,156 @@
+"""The external API client against the stand-in server: timeouts, retries,
+the circuit breaker, validation, rate limit, User-Agent."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from games_project.catalog.client import (
+    BreakerOpen,
+    CircuitBreaker,
+    GameNotFound,
+    GamesApiClient,
+    SharedRateLimiter,
+    UpstreamMalformed,
+    UpstreamUnavailable,
+)
+from games_project.catalog.stub.server import CatalogStub
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(url: str, **overrides: Any) -> GamesApiClient:
+    options: dict[str, Any] = {
+        "base_url": url,
+        "connect_timeout": 1.0,
+        "read_timeout": 2.0,
+        "max_attempts": 3,
+        "breaker": CircuitBreaker(failure_threshold=5, reset_seconds=30),
+        "limiter": SharedRateLimiter(per_second=1000),
+        "user_agent": "games-users-event-driven/1.0 (games service)",
+        "backoff_base": 0.01,
+    }
+    return GamesApiClient(**{**options, **overrides})
+
+
+def test_a_game_has_the_documented_detail_shape(stub: CatalogStub, known_game: dict) -> None:
+    game = client_for(stub.api_url).get_game(known_game["id"])
+    assert game["title"] == known_game["title"]
+    assert {"status", "description", "screenshots"} <= set(game)
+    assert stub.state.last_user_agent.startswith("games-users-event-driven/")
+
+
+def test_not_found_is_not_retried(stub: CatalogStub, unknown_game_id: int) -> None:
+    with pytest.raises(GameNotFound):
+        client_for(stub.api_url).get_game(unknown_game_id)
+    assert stub.calls("/game") == 1
+
+
+def test_server_errors_are_retried_then_succeed(stub: CatalogStub, known_game: dict) -> None:
+    stub.set(fail_next=2)
+    assert client_for(stub.api_url).get_game(known_game["id"])["id"] == known_game["id"]
+    assert stub.calls("/game") == 3
+
+
+def test_retries_are_bounded(stub: CatalogStub, known_game: dict) -> None:
+    stub.set(fail_next=10)
+    with pytest.raises(UpstreamUnavailable, match="HTTP 500"):
+        client_for(stub.api_url, max_attempts=3).get_game(known_game["id"])
+    assert stub.calls("/game") == 3
+
+
+def test_429_is_retried_after_the_time_it_asks_for(stub: CatalogStub, known_game: dict) -> None:
+    stub.set(throttle_next=1)
+    started = time.monotonic()
+    client = client_for(stub.api_url)
+    assert client.get_game(known_game["id"])["id"] == known_game["id"]
+    assert time.monotonic() - started >= 0.95  # Retry-After: 1
+    assert stub.calls("/game") == 2
+    assert client.breaker.failures == 0  # throttling is not a failure
+
+
+def test_network_errors_are_retried_and_reported(unused_port: int) -> None:
+    client = client_for(f"http://127.0.0.1:{unused_port}/api")
+    with pytest.raises(UpstreamUnavailable, match="ConnectionError"):
+        client.list_games()
+    assert client.breaker.failures == 3
+
+
+def test_a_slow_upstream_hits_the_read_timeout(stub: CatalogStub, known_game: dict) -> None:
+    stub.set(latency_ms=600)
+    started = time.monotonic()
+    with pytest.raises(UpstreamUnavailable, match="Timeout"):
+        client_for(stub.api_url, read_timeout=0.2, max_attempts=2).get_game(known_game["id"])
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_malformed_payload_is_an_upstream_error(stub: CatalogStub, known_game: dict) -> None:
+    stub.set(malformed=True)
+    client = client_for(stub.api_url)
+    with pytest.raises(UpstreamMalformed, match="malformed"):
+        client.get_game(known_game["id"])
+    with pytest.raises(UpstreamMalformed):
+        client.list_games()
+
+
+def test_the_breaker_opens_fails_fast_and_closes_after_a_good_trial(
+    stub: CatalogStub, known_game: dict
+) -> None:
+    client = client_for(
+        stub.api_url, max_attempts=1, breaker=CircuitBreaker(failure_threshold=3, reset_seconds=0.5)
+    )
+    stub.set(outage=True)
+    for _ in range(3):
+        with pytest.raises(UpstreamUnavailable):
+            client.get_game(known_game["id"])
+    assert client.breaker.state == "open"
+    calls = stub.calls()
+    with pytest.raises(BreakerOpen):
+        client.get_game(known_game["id"])
+    assert stub.calls() == calls  # failed fast, the upstream was not called
+
+    stub.set(outage=False)
+    time.sleep(0.6)
+    assert client.get_game(known_game["id"])["id"] == known_game["id"]  # the half-open trial
+    assert client.breaker.state == "closed"
+
+
+def test_a_failed_half_open_trial_opens_the_breaker_again(
+    stub: CatalogStub, known_game: dict
+) -> None:
+    client = client_for(
+        stub.api_url, max_attempts=1, breaker=CircuitBreaker(failure_threshold=1, reset_seconds=0.3)
+    )
+    stub.set(outage=True)
+    with pytest.raises(UpstreamUnavailable):
+        client.get_game(known_game["id"])
+    time.sleep(0.35)
+    with pytest.raises(UpstreamUnavailable):
+        client.get_game(known_game["id"])  # the trial, still failing
+    assert client.breaker.state == "open"
+
+
+def test_the_rate_limit_is_shared_and_well_under_ten_per_second(
+    stub: CatalogStub, known_game: dict
+) -> None:
+    first = client_for(stub.api_url, limiter=SharedRateLimiter(per_second=3))
+    second = client_for(stub.api_url, limiter=SharedRateLimiter(per_second=3))
+    # The limit counts per wall-clock second: start right after one begins.
+    time.sleep(1 - time.time() % 1 + 0.01)
+    started = time.monotonic()
+    for n in range(9):
+        (first if n % 2 else second).get_game(known_game["id"])
+    # Counted together, 9 calls need three windows (>= 2 s); counted per
+    # client they would fit in two (about 1 s).
+    assert time.monotonic() - started >= 2.0
+
+
+def test_list_filters_are_passed_through(stub: CatalogStub) -> None:
+    client = client_for(stub.api_url)
+    games = client.list_games(platform="browser", category="shooter", sort_by="alphabetical")
+    assert games and all("Web Browser" in g["platform"] and g["genre"] == "Shooter" for g in games)
+    assert [g["title"] for g in games] == sorted(g["title"] for g in games)
+    assert client.list_games(category="no-such-category") == []

@@ -1,0 +1,106 @@
+"""The games service's projection of users, fed through the real broker."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from common.events import Event
+from common.events.users import user_created, user_deleted
+from common.kafka.consumer import ConsumerRunner
+from games_project.catalog.models import GameRead
+from games_project.consumers import CONSUMERS
+from games_project.players.models import Player
+from tests.games.conftest import auth
+from tests.support.identity import IdentityProvider
+from tests.support.kafka import create_isolated_topic, delete_topics, produce_raw
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def topics():
+    created, deleted = create_isolated_topic("test-created"), create_isolated_topic("test-deleted")
+    yield {"user.created": created, "user.deleted": deleted}
+    delete_topics(created, deleted, f"{created}.dlq", f"{deleted}.dlq")
+
+
+def publish(topics: dict[str, str], event: Event) -> None:
+    produce_raw(topics[event.type], event.encode(), key=event.key.encode())
+
+
+def consume(topics: dict[str, str], *, handled: int, timeout: float = 45) -> ConsumerRunner:
+    spec = dataclasses.replace(
+        CONSUMERS["users_projection"],
+        topics=tuple(topics.values()),
+        group_id=f"g-{uuid.uuid4().hex}",
+    )
+    runner = ConsumerRunner(spec)
+    deadline = time.monotonic() + timeout
+    try:
+        while (
+            runner.stats.processed + runner.stats.duplicates + runner.stats.dead_lettered < handled
+        ):
+            assert time.monotonic() < deadline, runner.stats
+            runner.run_once()
+    finally:
+        runner.close()
+    return runner
+
+
+def test_user_created_adds_the_user_once(topics: dict[str, str]) -> None:
+    user_id = uuid.uuid4()
+    created = user_created(user_id=user_id, email="p@example.com", name="P", source="users")
+    publish(topics, created)
+    publish(topics, created)  # redelivered
+    runner = consume(topics, handled=2)
+    player = Player.objects.get(user_id=user_id)
+    assert (player.email, player.name, player.deleted_at) == ("p@example.com", "P", None)
+    assert runner.stats.duplicates == 1
+
+
+def test_user_deleted_forgets_the_user_and_their_reads(topics: dict[str, str]) -> None:
+    user_id = uuid.uuid4()
+    GameRead.objects.create(
+        event_id=uuid.uuid4(), user_id=user_id, game_id=1, title="T", read_at=datetime.now(UTC)
+    )
+    publish(topics, user_created(user_id=user_id, email="d@example.com", name="D", source="users"))
+    publish(topics, user_deleted(user_id=user_id, source="users"))
+    consume(topics, handled=2)
+    player = Player.objects.get(user_id=user_id)
+    assert player.deleted_at is not None and player.email == "" and player.name == ""
+    assert not GameRead.objects.filter(user_id=user_id).exists()
+
+
+def test_a_deletion_seen_before_the_creation_still_wins(topics: dict[str, str]) -> None:
+    user_id = uuid.uuid4()
+    publish(topics, user_deleted(user_id=user_id, source="users"))
+    consume(topics, handled=1)
+    publish(
+        topics, user_created(user_id=user_id, email="late@example.com", name="L", source="users")
+    )
+    consume(topics, handled=1)
+    player = Player.objects.get(user_id=user_id)
+    assert player.deleted_at is not None and player.email == ""
+
+
+def test_after_user_deleted_the_users_token_cannot_record_reads(
+    topics: dict[str, str], identity: IdentityProvider, known_game: dict
+) -> None:
+    user_id = uuid.uuid4()
+    token = identity.token(user_id)
+    api = APIClient()
+    assert (
+        api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token)).status_code
+        == 202
+    )
+    publish(topics, user_deleted(user_id=user_id, source="users"))
+    consume(topics, handled=1)
+    refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
+    assert refused.status_code == 403
+    assert not GameRead.objects.filter(user_id=user_id).exists()
