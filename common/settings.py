@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.env import LOCAL_DIR, env
+from common.env import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -32,7 +32,10 @@ SHARED_APPS = [
 SHARED_MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -53,7 +56,9 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=LOCAL_DIR / "static")
+# Development serves static files from the apps (no collectstatic needed);
+# production images run collectstatic into STATIC_ROOT.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 
 # Paths answer with and without the trailing slash: routers make the slash
 # optional, so no redirect (which would drop a POST body) is needed.
@@ -83,6 +88,9 @@ def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
 
 # -- Kafka and the outbox ----------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.1:9092"])
+# Prepended to every topic and consumer group name: lets a second copy of the
+# system (the end-to-end tests) share a broker without sharing its streams.
+KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
 # How long a send may block while the broker is away before the relay backs off.

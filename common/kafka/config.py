@@ -26,3 +26,12 @@ def common_client_config(role: str) -> dict[str, Any]:
         "reconnect_backoff_ms": 100,
         "reconnect_backoff_max_ms": 2000,
     }
+
+
+def physical_topic(name: str) -> str:
+    """The broker-side name of a topic (``KAFKA_TOPIC_PREFIX`` + name)."""
+    return f"{settings.KAFKA_TOPIC_PREFIX}{name}"
+
+
+def physical_group(group_id: str) -> str:
+    return f"{settings.KAFKA_TOPIC_PREFIX}{group_id}"

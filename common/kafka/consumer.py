@@ -31,7 +31,8 @@ from kafka.structs import OffsetAndMetadata
 from common.events import Event, EventDecodeError, decode
 from common.events.topics import dlq_topic
 from common.inbox.services import inbox_process_once
-from common.kafka.config import common_client_config
+from common.kafka.config import common_client_config, physical_group, physical_topic
+from common.kafka.metrics import CONSUMER_EVENTS, CONSUMER_LAG
 from common.kafka.producer import get_producer
 from common.logging import bound_context, get_logger
 
@@ -69,6 +70,17 @@ class ConsumerStats:
     dead_lettered: int = 0
     failed_attempts: int = 0
 
+    def count(self, consumer: str, outcome: str) -> None:
+        """One handled message: in these stats and in the exported counters."""
+        field_name = {
+            "processed": "processed",
+            "duplicate": "duplicates",
+            "dead_lettered": "dead_lettered",
+            "failed_attempt": "failed_attempts",
+        }[outcome]
+        setattr(self, field_name, getattr(self, field_name) + 1)
+        CONSUMER_EVENTS.labels(consumer, outcome).inc()
+
 
 def _header(record: ConsumerRecord, name: str) -> str | None:
     for key, value in record.headers or []:
@@ -92,9 +104,9 @@ class ConsumerRunner:
     def consumer(self) -> KafkaConsumer:
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                *self.spec.topics,
+                *(physical_topic(topic) for topic in self.spec.topics),
                 **common_client_config(f"consumer-{self.spec.name}"),
-                group_id=self.spec.group_id,
+                group_id=physical_group(self.spec.group_id),
                 enable_auto_commit=False,
                 # A new group starts from the beginning, not only new messages.
                 auto_offset_reset="earliest",
@@ -166,7 +178,7 @@ class ConsumerRunner:
                 return True
             except TRANSIENT_ERRORS as exc:
                 transient += 1
-                self.stats.failed_attempts += 1
+                self.stats.count(self.spec.name, "failed_attempt")
                 log.warning("consumer.temporary_error", error=str(exc).strip(), attempt=transient)
                 connections.close_all()
                 if self.stop.wait(min(10.0, 0.2 * 2**transient) * random.uniform(0.5, 1)):
@@ -174,7 +186,7 @@ class ConsumerRunner:
                 continue
             except Exception as exc:  # noqa: BLE001  any handler bug: retry, then DLQ
                 attempt += 1
-                self.stats.failed_attempts += 1
+                self.stats.count(self.spec.name, "failed_attempt")
                 log.warning("consumer.handler_failed", error=repr(exc), attempt=attempt)
                 if attempt >= self.max_attempts:
                     self._dead_letter(record, reason="handler_error", error=repr(exc))
@@ -182,10 +194,10 @@ class ConsumerRunner:
                 time.sleep(0.1 * 2**attempt)
                 continue
             if applied:
-                self.stats.processed += 1
-                log.debug("consumer.applied")
+                self.stats.count(self.spec.name, "processed")
+                log.info("consumer.applied")
             else:
-                self.stats.duplicates += 1
+                self.stats.count(self.spec.name, "duplicate")
                 log.info("consumer.duplicate_skipped")
             return True
 
@@ -205,18 +217,32 @@ class ConsumerRunner:
         producer.send(dead_letters, key=record.key, value=record.value, headers=headers).get(
             timeout=30
         )
-        self.stats.dead_lettered += 1
+        self.stats.count(self.spec.name, "dead_lettered")
         log.error("consumer.dead_lettered", reason=reason, error=error, dlq=dead_letters)
 
+    def update_lag(self) -> None:
+        consumer = self.consumer
+        partitions = list(consumer.assignment())
+        if not partitions:
+            return
+        ends = consumer.end_offsets(partitions)
+        for tp in partitions:
+            lag = max(0, ends[tp] - consumer.position(tp))
+            CONSUMER_LAG.labels(self.spec.name, tp.topic, str(tp.partition)).set(lag)
+
     # -- the loop ------------------------------------------------------------
-    def run_forever(self) -> None:
+    def run_forever(self, *, lag_every: float = 10.0) -> None:
         log.info("consumer.started", consumer=self.spec.name, topics=list(self.spec.topics))
         failures = 0
+        lag_due = time.monotonic() + lag_every
         try:
             while not self.stop.is_set():
                 try:
                     self.run_once()
                     failures = 0
+                    if time.monotonic() >= lag_due:
+                        lag_due = time.monotonic() + lag_every
+                        self.update_lag()
                 except KafkaError as exc:
                     # Broker away or the DLQ unwritable: start over from the
                     # last committed offsets with a fresh client.

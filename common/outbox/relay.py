@@ -31,6 +31,7 @@ from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 from common.outbox.models import OutboxEvent
@@ -65,6 +66,7 @@ class OutboxRelay:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     stats: RelayStats = field(default_factory=RelayStats)
     _last_purge: float = 0.0
+    _backlog_due: float = 0.0
 
     # -- one round -----------------------------------------------------------
     def run_once(self) -> RoundResult:
@@ -82,6 +84,8 @@ class OutboxRelay:
         self._settle(rows, sent, failures)
         self.stats.published += len(sent)
         self.stats.failed += len(failures)
+        OUTBOX_PUBLISHED.inc(len(sent))
+        OUTBOX_FAILED.inc(len(failures))
         if failures:
             log.warning(
                 "outbox.publish_failed",
@@ -161,7 +165,9 @@ class OutboxRelay:
         return total
 
     def backlog(self) -> int:
-        return OutboxEvent.objects.filter(sent_at__isnull=True).count()
+        pending = OutboxEvent.objects.filter(sent_at__isnull=True).count()
+        OUTBOX_BACKLOG.set(pending)
+        return pending
 
     # -- the loop ------------------------------------------------------------
     def run_forever(self, stop: threading.Event, *, idle_sleep: float = 0.2) -> None:
@@ -174,6 +180,9 @@ class OutboxRelay:
                     self._last_purge = time.monotonic()
                     if purged := self.purge_sent():
                         log.info("outbox.purged", rows=purged)
+                if time.monotonic() >= self._backlog_due:
+                    self._backlog_due = time.monotonic() + 5
+                    self.backlog()
                 errors = errors + 1 if result.failed and not result.sent else 0
                 if result.sent == 0:
                     # Nothing to do, or the broker is away and rows back off.

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.events import Event
+from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
 from common.outbox.models import OutboxEvent
 
@@ -27,7 +28,7 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> Outbox
         headers[CORRELATION_HEADER] = correlation_id
     return OutboxEvent.objects.create(
         event_id=event.id,
-        topic=event.topic,
+        topic=physical_topic(event.topic),
         key=event.key,
         payload=event.to_dict(),
         headers=headers,

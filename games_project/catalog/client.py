@@ -28,7 +28,7 @@ from jsonschema import Draft202012Validator
 from redis.exceptions import RedisError
 
 from common.logging import get_logger
-from games_project.catalog.metrics import UPSTREAM_CALLS
+from games_project.catalog.metrics import BREAKER_OPEN, UPSTREAM_CALLS
 
 log = get_logger(__name__)
 
@@ -134,6 +134,7 @@ class CircuitBreaker:
         with self._lock:
             if self.state != "closed":
                 log.info("upstream.breaker_closed")
+                BREAKER_OPEN.set(0)
             self.state, self.failures, self._trial_in_flight = "closed", 0, False
 
     def record_failure(self) -> None:
@@ -143,6 +144,7 @@ class CircuitBreaker:
             if self.state == "half_open" or self.failures >= self.failure_threshold:
                 if self.state != "open":
                     log.warning("upstream.breaker_opened", failures=self.failures)
+                    BREAKER_OPEN.set(1)
                 self.state, self.opened_at = "open", time.monotonic()
 
 

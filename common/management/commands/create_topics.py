@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
-from common.kafka.config import bootstrap_servers
+from common.kafka.config import bootstrap_servers, physical_topic
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         servers = bootstrap_servers()
         if not wait_until_ready(servers, timeout=wait):
             raise CommandError(f"Kafka at {','.join(servers)} did not answer within {wait}s")
-        names = [name for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
+        names = [physical_topic(name) for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
         created = ensure_topics(
             servers, names, partitions=partitions, replication_factor=replication_factor
         )

@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec
 from common.management.signals import stop_on_signals
+from common.metrics import serve_metrics
 
 
 def consumer_registry() -> dict[str, ConsumerSpec]:
@@ -18,10 +19,20 @@ class Command(BaseCommand):
     help = "Run one of this project's Kafka consumers until SIGTERM/SIGINT."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
+        )
         parser.add_argument("name", nargs="?", help="consumer name; omit to list them")
         parser.add_argument("--max-attempts", type=int, default=3)
 
-    def handle(self, *args: Any, name: str | None, max_attempts: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        name: str | None,
+        max_attempts: int,
+        metrics_port: int | None,
+        **options: Any,
+    ) -> None:
         registry = consumer_registry()
         if name is None or name not in registry:
             listing = "\n".join(
@@ -32,5 +43,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"Consumers:\n{listing}")
                 return
             raise CommandError(f"unknown consumer {name!r}; this project has:\n{listing}")
+        serve_metrics(metrics_port)
         runner = ConsumerRunner(registry[name], stop=stop_on_signals(), max_attempts=max_attempts)
         runner.run_forever()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.management.signals import stop_on_signals
+from common.metrics import serve_metrics
 from common.outbox.relay import OutboxRelay
 
 
@@ -14,9 +15,13 @@ class Command(BaseCommand):
     help = "Publish this project's outbox to Kafka until SIGTERM/SIGINT."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
+        )
         parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_BATCH_SIZE)
 
-    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+    def handle(self, *args: Any, batch_size: int, metrics_port: int | None, **options: Any) -> None:
+        serve_metrics(metrics_port)
         relay = OutboxRelay(
             batch_size=batch_size,
             retention=timedelta(hours=settings.OUTBOX_RETENTION_HOURS),

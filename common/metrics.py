@@ -1,0 +1,85 @@
+"""Prometheus metrics: HTTP requests per view, and the ``/metrics`` view.
+
+Gunicorn runs several worker processes, so the web services use
+prometheus_client's multiprocess mode when ``PROMETHEUS_MULTIPROC_DIR`` is
+set (``make run`` sets it per service); the consumers and relays are single
+processes that serve their own registry on a small port (``--metrics-port``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
+
+from common.logging import get_logger
+
+log = get_logger(__name__)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total",
+    "HTTP requests answered, by view, method and status",
+    ["view", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request, by view",
+    ["view", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class RequestMetricsMiddleware:
+    """Count and time every request by the name of the view that served it
+    (not the raw path: ids would make unbounded label sets), and log one line
+    per request, without query string or headers (they may carry secrets)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        view = match.view_name if match and match.view_name else "unmatched"
+        HTTP_REQUESTS.labels(view, request.method, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(view, request.method).observe(elapsed)
+        if view != "metrics":
+            log.info(
+                "http.request",
+                method=request.method,
+                path=request.path,
+                view=view,
+                status=response.status_code,
+                duration_ms=round(elapsed * 1000, 1),
+            )
+        return response
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def serve_metrics(port: int | None) -> None:
+    """Expose this process's metrics on 127.0.0.1:``port`` (workers only)."""
+    if port:
+        start_http_server(port, addr="127.0.0.1")
+        log.info("metrics.serving", port=port)
