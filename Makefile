@@ -6,10 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHON := $(abspath $(PY))
 
-.PHONY: help venv services services-down services-status topics migrate test lint format run lock clean
+.PHONY: help venv services services-down services-status topics migrate test lint format run demo lock clean
 
 help:
 	@echo "make run            run the whole system (see README)"
+	@echo "make demo           walk the whole flow against a running 'make run'"
 	@echo "make test           start the services, run every test"
 	@echo "make services       start PostgreSQL, Redis and Kafka (idempotent)"
 	@echo "make services-down  stop what 'make services' started"
@@ -51,10 +52,11 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-run:
-	@echo "make run: not yet available; the process supervisor lands with the 'whole system' issue."
-	@echo "Meanwhile: make services migrate, then run each process with manage_users.py / manage_games.py."
-	@exit 1
+run: services migrate topics
+	@scripts/run.sh
+
+demo: venv
+	@$(PY) scripts/demo.py
 
 # Regenerate the transitive pins after changing requirements/*.txt.
 lock: venv
