@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the suite once per Django project: pytest-django loads one settings
 # module per process. tests/common runs under both, since both projects
-# install the common app. Any failing run (including pytest's exit 5, "no
+# install the common app; tests/e2e starts both services as processes. Any failing run (including pytest's exit 5, "no
 # tests collected") fails the whole.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,8 @@ run() {
 
 run users --ds=users_project.settings.test tests/users tests/common "$@"
 run games --ds=games_project.settings.test tests/games tests/common "$@"
+# Both services as real processes; needs no project's test database.
+run e2e --ds=users_project.settings.test tests/e2e "$@"
 
 echo
 failed=0

@@ -1,0 +1,230 @@
+"""The whole system as real, separate processes, for the end-to-end tests.
+
+The processes are the Procfile's own lines (what ``make run`` starts), each
+run with ``bash -c`` and an environment that keeps this copy apart from a
+running ``make run``: other ports, fresh databases, a Kafka topic and group
+prefix, its own Redis key prefixes and Celery queue.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URLS = {
+    "users": "postgres://users:users@127.0.0.1:5432/users",
+    "games": "postgres://games:games@127.0.0.1:5432/games",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile() -> dict[str, str]:
+    commands = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            commands[name.strip()] = command.strip()
+    return commands
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+
+
+@dataclass
+class System:
+    workdir: Path
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.users_port, self.games_port, self.stub_port = free_port(), free_port(), free_port()
+        self.users_url = f"http://127.0.0.1:{self.users_port}"
+        self.games_url = f"http://127.0.0.1:{self.games_port}"
+        self.stub_url = f"http://127.0.0.1:{self.stub_port}"
+        self.prefix = f"e2e-{self.suffix}."
+        self.databases = {
+            project: _with_database(
+                os.environ.get(f"{project.upper()}_DATABASE_URL", DEFAULT_URLS[project]),
+                f"e2e_{project}_{self.suffix}",
+            )
+            for project in ("users", "games")
+        }
+        self.env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "PYTHONUNBUFFERED": "1",
+            "USERS_DJANGO_SETTINGS_MODULE": "users_project.settings.local",
+            "GAMES_DJANGO_SETTINGS_MODULE": "games_project.settings.local",
+            "DJANGO_DEBUG": "false",
+            "USERS_DATABASE_URL": self.databases["users"],
+            "GAMES_DATABASE_URL": self.databases["games"],
+            "USERS_PORT": str(self.users_port),
+            "GAMES_PORT": str(self.games_port),
+            "CATALOG_STUB_PORT": str(self.stub_port),
+            "GAMES_API_BASE_URL": f"{self.stub_url}/api",
+            "GAMES_API_RATE_PER_SECOND": "50",
+            "USERS_JWKS_URL": f"{self.users_url}/.well-known/jwks.json",
+            "KAFKA_TOPIC_PREFIX": self.prefix,
+            "USERS_CACHE_KEY_PREFIX": f"e2e-{self.suffix}-users",
+            "GAMES_CACHE_KEY_PREFIX": f"e2e-{self.suffix}-games",
+            "GAMES_CELERY_QUEUE": f"games-e2e-{self.suffix}",
+            "CELERY_BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "INFO",
+            "WEB_CONCURRENCY": "2",
+        }
+        for variable in ("PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE"):
+            self.env.pop(variable, None)
+
+    # -- set-up ---------------------------------------------------------------
+    def create_databases(self) -> None:
+        for project, url in self.databases.items():
+            admin = psycopg2.connect(_with_database(url, project))
+            admin.autocommit = True
+            with admin.cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
+            admin.close()
+
+    def drop_databases(self) -> None:
+        for project, url in self.databases.items():
+            admin = psycopg2.connect(_with_database(url, project))
+            admin.autocommit = True
+            with admin.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
+            admin.close()
+
+    def manage(self, project: str, *args: str, timeout: float = 300) -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / f"manage_{project}.py"), *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"manage_{project}.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+            )
+        return done.stdout
+
+    def prepare(self) -> None:
+        self.create_databases()
+        self.manage("users", "migrate", "--noinput")
+        self.manage("games", "migrate", "--noinput")
+        self.manage("users", "create_topics")
+
+    # -- processes --------------------------------------------------------------
+    def start(self, name: str, *, instance: int = 1, **extra_env: str) -> Process:
+        key = f"{name}.{instance}"
+        command = procfile()[name]
+        env = {
+            **self.env,
+            # Every worker serves metrics on a port of its own.
+            "USERS_CONSUMER_METRICS_PORT": str(free_port()),
+            "GAMES_CONSUMER_METRICS_PORT": str(free_port()),
+            "USERS_RELAY_METRICS_PORT": str(free_port()),
+            "GAMES_RELAY_METRICS_PORT": str(free_port()),
+            **extra_env,
+        }
+        if name.endswith("-web"):
+            metrics = self.workdir / "metrics" / key
+            metrics.mkdir(parents=True, exist_ok=True)
+            command = command.replace(
+                f"PROMETHEUS_MULTIPROC_DIR=.local/metrics/{name.split('-')[0]}",
+                f"PROMETHEUS_MULTIPROC_DIR={metrics}",
+            )
+        log_path = self.workdir / f"{key}.log"
+        handle = log_path.open("a")
+        popen = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[key] = Process(key, popen, log_path)
+        return self.processes[key]
+
+    def signal(self, key: str, sig: signal.Signals) -> None:
+        process = self.processes[key]
+        os.killpg(process.popen.pid, sig)
+        process.popen.wait(timeout=60)
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.popen.poll() is None:
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for process in self.processes.values():
+            try:
+                process.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait(timeout=10)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for url in (self.users_url, self.games_url):
+            while True:
+                try:
+                    if requests.get(f"{url}/readyz", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{url} not ready; logs in {self.workdir}\n{self.tail_logs()}"
+                    )
+                time.sleep(0.3)
+
+    def logs(self) -> str:
+        return "\n".join(
+            p.log_path.read_text() for p in self.processes.values() if p.log_path.exists()
+        )
+
+    def tail_logs(self, lines: int = 15) -> str:
+        out = []
+        for process in self.processes.values():
+            if process.log_path.exists():
+                tail = process.log_path.read_text().splitlines()[-lines:]
+                out.append(f"--- {process.name}\n" + "\n".join(tail))
+        return "\n".join(out)
+
+    # -- looking into the stores --------------------------------------------------
+    def query(self, project: str, sql: str, params: tuple = ()) -> list[tuple]:
+        connection = psycopg2.connect(self.databases[project])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        finally:
+            connection.close()
