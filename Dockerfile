@@ -10,6 +10,7 @@ FROM python:3.11-slim AS runtime
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PROJECT_LOCAL_DIR=/app/.local \
+    STATIC_ROOT=/app/staticfiles \
     LOG_FORMAT=json
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
@@ -22,8 +23,8 @@ COPY . .
 # whitenoise. A throw-away key: collectstatic needs one, the image keeps none.
 RUN for project in users games; do \
       PROJECT=$(echo $project | tr a-z A-Z); \
-      env ${PROJECT}_DJANGO_SETTINGS_MODULE=${project}_project.settings.local \
-          ${PROJECT}_DJANGO_SECRET_KEY=collectstatic-only \
+      env ${PROJECT}_DJANGO_SETTINGS_MODULE=${project}_project.settings.production \
+          ${PROJECT}_DJANGO_SECRET_KEY=collectstatic-only JWT_PRIVATE_KEY=unused \
           python manage_${project}.py collectstatic --noinput -v0; \
     done \
     && mkdir -p /app/.local/secrets /app/.local/metrics \

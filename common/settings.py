@@ -26,6 +26,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's assets served locally, not from a CDN (offline machines).
+    "drf_spectacular_sidecar",
     "common",
 ]
 
@@ -33,6 +35,8 @@ SHARED_MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
     "common.metrics.RequestMetricsMiddleware",
+    "common.api.middleware.BodySizeLimitMiddleware",
+    "common.api.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,6 +77,8 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
     return {
+        # Per-process fallback for what must keep working while Redis is away.
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": location,
@@ -82,7 +88,7 @@ def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
             },
-        }
+        },
     }
 
 
@@ -109,7 +115,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
@@ -121,4 +127,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -4,9 +4,14 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from common.logging import bound_context
+from common.api.errors import error_body
+from common.logging import bound_context, get_logger
+
+log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and harmless to log.
@@ -31,4 +36,58 @@ class RequestIdMiddleware:
         with bound_context(request_id=request_id, correlation_id=request_id):
             response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with 413 before
+    reading them. DRF's parsers read the request stream directly, so Django's
+    own limit (which guards ``request.body``) does not protect the API."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            return JsonResponse(
+                error_body(
+                    status_code=413,
+                    code="payload_too_large",
+                    message=f"Request bodies are limited to {limit} bytes.",
+                    request=request,
+                ),
+                status=413,
+            )
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 (not 500) while the database cannot be reached, e.g. during
+    a restart; the connection is re-established on a later request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.warning("database.unavailable", error=str(exception).strip()[:300])
+        response = JsonResponse(
+            error_body(
+                status_code=503,
+                code="database_unavailable",
+                message="The database is unavailable; try again shortly.",
+                request=request,
+            ),
+            status=503,
+        )
+        response["Retry-After"] = "5"
         return response

@@ -70,11 +70,3 @@ class GameDetailSerializer(GameSummarySerializer):
     minimum_system_requirements = RequirementsSerializer(required=False)
     screenshots = ScreenshotSerializer(many=True)
     attribution = serializers.CharField()
-
-
-class GamePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    results = GameSummarySerializer(many=True)
-    attribution = serializers.CharField()

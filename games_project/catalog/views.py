@@ -17,10 +17,10 @@ from common.api.schema import error_responses
 from games_project.catalog import serializers as s
 from games_project.catalog.cache import Cached, NotFoundCached
 from games_project.catalog.client import UpstreamUnavailable
+from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import game_detail, game_list
 from games_project.catalog.services import NotAllowed, UserDeleted, game_read_record
 
-ATTRIBUTION = "Game data and images from FreeToGame (https://www.freetogame.com)."
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
 
@@ -59,6 +59,7 @@ class GameViewSet(viewsets.GenericViewSet):
     """The catalog (public), and recording that the caller read a game."""
 
     lookup_value_regex = "[^/]+"
+    pagination_class = AttributedPagination
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated()] if self.action == "create" else [AllowAny()]
@@ -75,7 +76,7 @@ class GameViewSet(viewsets.GenericViewSet):
             OpenApiParameter("category", str, description="a FreeToGame category, e.g. shooter"),
             OpenApiParameter("sort-by", str, enum=s.SORT_ORDERS),
         ],
-        responses={200: s.GamePageSerializer, **error_responses(400, 503)},
+        responses={200: s.GameSummarySerializer(many=True), **error_responses(400, 404, 503)},
     )
     def list(self, request: Request) -> Response:
         query = s.CatalogQuerySerializer.from_query(request.query_params)
@@ -85,8 +86,7 @@ class GameViewSet(viewsets.GenericViewSet):
         except UpstreamUnavailable:
             return _unavailable(request)
         page = self.paginate_queryset(cached.value)
-        paginated = self.get_paginated_response(page).data
-        return _conditional(request, {**paginated, "attribution": ATTRIBUTION}, cached.status)
+        return _conditional(request, self.get_paginated_response(page).data, cached.status)
 
     @extend_schema(responses={200: s.GameDetailSerializer, **error_responses(404, 503)})
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -1,6 +1,6 @@
 """The games service: catalog from the external API, reads, users projection."""
 
-from common.env import LOCAL_DIR, env
+from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, redis_cache
@@ -25,7 +25,9 @@ DATABASES = {
     }
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("GAMES_CACHE_KEY_PREFIX", default="games"))
-STATIC_ROOT = env.path("STATIC_ROOT", default=LOCAL_DIR / "static" / SERVICE_NAME)
+# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
+# would only produce warnings). Production collects into it.
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 # -- The external games API (FreeToGame, or the stand-in on 127.0.0.1:8009) --
 GAMES_API_BASE_URL = env.str("GAMES_API_BASE_URL", default="https://www.freetogame.com/api")

@@ -18,6 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from common.api.schema import error_responses
 from users_project.accounts import serializers as s
 from users_project.accounts.keys import jwks_document
+from users_project.accounts.models import User
 from users_project.accounts.permissions import accessible_user
 from users_project.accounts.selectors import user_get, user_read_history
 from users_project.accounts.services import EmailTaken, user_create, user_delete, user_update
@@ -47,6 +48,11 @@ class UserViewSet(viewsets.GenericViewSet):
             return [AllowAny()]
         return [IsAuthenticated()]
 
+    def get_object(self) -> User:
+        """The account at this URL, if the caller may act on it (also used by
+        DRF's OPTIONS metadata)."""
+        return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"])
+
     def get_serializer_class(self) -> type:
         return {
             "create": s.UserRegistrationSerializer,
@@ -70,8 +76,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.UserSerializer, **error_responses(401, 403, 404)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        user = accessible_user(caller=request.user, raw_id=pk)
-        return Response(s.UserSerializer(user).data)
+        return Response(s.UserSerializer(self.get_object()).data)
 
     @extend_schema(
         request=s.UserUpdateSerializer,
@@ -88,7 +93,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return self._update(request, pk, partial=True)
 
     def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
-        user = accessible_user(caller=request.user, raw_id=pk)
+        user = self.get_object()
         serializer = s.UserUpdateSerializer(
             data=request.data, partial=partial, context={"user": user}
         )
@@ -101,7 +106,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def destroy(self, request: Request, pk: str) -> Response:
-        user_delete(user=accessible_user(caller=request.user, raw_id=pk))
+        user_delete(user=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -110,8 +115,7 @@ class UserViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path="read")
     def read(self, request: Request, pk: str) -> Response:
         """The games this user read, newest first."""
-        user = accessible_user(caller=request.user, raw_id=pk)
-        page = self.paginate_queryset(user_read_history(user_id=user.id))
+        page = self.paginate_queryset(user_read_history(user_id=self.get_object().id))
         return self.get_paginated_response(s.GameReadSerializer(page, many=True).data)
 
 

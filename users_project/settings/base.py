@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from common.env import LOCAL_DIR, env
+from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, redis_cache
@@ -37,7 +37,9 @@ DATABASES = {
     }
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("USERS_CACHE_KEY_PREFIX", default="users"))
-STATIC_ROOT = env.path("STATIC_ROOT", default=LOCAL_DIR / "static" / SERVICE_NAME)
+# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
+# would only produce warnings). Production collects into it.
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
