@@ -7,6 +7,11 @@
 #   scripts/services.sh down                stop what this script started
 #   scripts/services.sh status
 #   scripts/services.sh start|stop PART     one part: postgres, redis or kafka
+#   scripts/services.sh restart postgres    restart the database server in place
+#   scripts/services.sh cluster-up          a three-node Kafka cluster on
+#                                           127.0.0.1:19092,19094,19096 (failover tests)
+#   scripts/services.sh cluster-down
+#   scripts/services.sh cluster-kill N      SIGKILL node N (1-3); cluster-up restarts it
 #
 # Pointing a part elsewhere skips it entirely:
 #   USERS_DATABASE_URL and GAMES_DATABASE_URL  -> no local PostgreSQL
@@ -118,6 +123,20 @@ SELECT 'CREATE DATABASE $project OWNER $project'
 SQL
   done
   log "postgres: ready on 127.0.0.1:$PG_PORT (databases users, games)"
+}
+
+postgres_restart() {
+  local cluster version name
+  cluster="$(pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3 == p {print $1" "$2; exit}')"
+  [ -n "$cluster" ] || die "no local PostgreSQL cluster on port $PG_PORT to restart"
+  read -r version name <<<"$cluster"
+  log "postgres: restarting cluster $version/$name"
+  pg_ctlcluster "$version" "$name" restart
+  for _ in $(seq 1 60); do
+    pg_ready && return 0
+    sleep 0.5
+  done
+  die "PostgreSQL did not come back after the restart"
 }
 
 postgres_stop() {
@@ -268,6 +287,76 @@ kafka_stop() {
 }
 
 # --------------------------------------------------------------------------
+# A three-node Kafka cluster (replication factor 3, min.insync.replicas=2)
+# beside the single node, for failover tests. Same jars, own folders.
+# --------------------------------------------------------------------------
+CLUSTER_DIR="$LOCAL/kafka-cluster"
+CLUSTER_BOOTSTRAP="127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"
+
+cluster_node_pid() {
+  local pid_file="$CLUSTER_DIR/node$1/kafka.pid" pid
+  [ -f "$pid_file" ] || return 1
+  pid="$(cat "$pid_file")"
+  kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+cluster_up() {
+  kafka_install
+  mkdir -p "$CLUSTER_DIR"
+  [ -f "$CLUSTER_DIR/cluster-id" ] || kafka_java kafka.tools.StorageTool random-uuid >"$CLUSTER_DIR/cluster-id"
+  local node port
+  for node in 1 2 3; do
+    cluster_node_pid "$node" >/dev/null && continue
+    port=$((19092 + 2 * (node - 1)))
+    mkdir -p "$CLUSTER_DIR/node$node/data" "$CLUSTER_DIR/node$node/logs"
+    sed -e "s#@NODE_ID@#$node#" -e "s#@PORT@#$port#" -e "s#@CONTROLLER_PORT@#$((port + 1))#" \
+      -e "s#@DATA_DIR@#$CLUSTER_DIR/node$node/data#" \
+      "$ROOT/infra/kafka/cluster-node.properties.in" >"$CLUSTER_DIR/node$node/server.properties"
+    if [ ! -f "$CLUSTER_DIR/node$node/data/meta.properties" ]; then
+      kafka_java kafka.tools.StorageTool format -g -t "$(cat "$CLUSTER_DIR/cluster-id")" \
+        -c "$CLUSTER_DIR/node$node/server.properties" >>"$CLUSTER_DIR/node$node/logs/format.log"
+    fi
+    log "kafka cluster: starting node $node on 127.0.0.1:$port"
+    setsid nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dkafka.logs.dir="$CLUSTER_DIR/node$node/logs" \
+      -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties" \
+      -cp "$KAFKA_DIR/libs/*" kafka.Kafka "$CLUSTER_DIR/node$node/server.properties" \
+      >>"$CLUSTER_DIR/node$node/logs/stdout.log" 2>&1 </dev/null &
+    echo $! >"$CLUSTER_DIR/node$node/kafka.pid"
+  done
+  [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
+  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.wait --bootstrap "$CLUSTER_BOOTSTRAP" \
+    --timeout "$KAFKA_READY_TIMEOUT" || die "the Kafka cluster did not answer; see $CLUSTER_DIR/node*/logs/"
+  log "kafka cluster: ready on $CLUSTER_BOOTSTRAP"
+}
+
+cluster_kill() {
+  local pid
+  pid="$(cluster_node_pid "$1")" || die "cluster node $1 is not running"
+  log "kafka cluster: SIGKILL node $1 (pid $pid)"
+  kill -KILL "$pid"
+}
+
+cluster_down() {
+  local node pid
+  for node in 1 2 3; do
+    if pid="$(cluster_node_pid "$node")"; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for node in 1 2 3; do
+    if pid="$(cluster_node_pid "$node")"; then
+      for _ in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$CLUSTER_DIR/node$node/kafka.pid"
+  done
+}
+
+# --------------------------------------------------------------------------
 status() {
   if pg_ready; then echo "postgres: up"; else echo "postgres: down"; fi
   if redis_ready; then echo "redis: up"; else echo "redis: down"; fi
@@ -296,5 +385,12 @@ case "${1:-up}" in
     ;;
   status) status ;;
   start | stop) part "$1" "${2:-}" ;;
-  *) die "usage: $0 up|down|status|start PART|stop PART" ;;
+  restart)
+    [ "${2:-}" = postgres ] || die "only 'restart postgres' is supported"
+    postgres_restart
+    ;;
+  cluster-up) cluster_up ;;
+  cluster-down) cluster_down ;;
+  cluster-kill) cluster_kill "${2:?node number 1-3}" ;;
+  *) die "usage: $0 up|down|status|start PART|stop PART|restart postgres|cluster-up|cluster-down|cluster-kill N" ;;
 esac
