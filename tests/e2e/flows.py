@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +32,8 @@ class Account:
     user_id: str
     email: str
     password: str
-    access: str
-    refresh: str
+    access: str = ""
+    refresh: str = ""
 
     @property
     def auth(self) -> dict[str, str]:
@@ -43,23 +44,39 @@ class Account:
 SECRETS: list[str] = []
 
 
-def register_and_login(system: System) -> Account:
+def register(system: System) -> Account:
     email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
     password = f"e2e-Secret-{uuid.uuid4().hex}"
     SECRETS.append(password)
     created = requests.post(
         f"{system.users_url}/users/",
         json={"email": email, "password": password, "name": "E2E"},
-        timeout=10,
+        timeout=30,
     )
     assert created.status_code == 201, created.text
+    return Account(created.json()["id"], email, password)
+
+
+def login(system: System, account: Account) -> Account:
     tokens = requests.post(
-        f"{system.users_url}/auth/login/", json={"email": email, "password": password}, timeout=10
+        f"{system.users_url}/auth/login/",
+        json={"email": account.email, "password": account.password},
+        timeout=30,
     )
     assert tokens.status_code == 200, tokens.text
     body = tokens.json()
     SECRETS.extend([body["access"], body["refresh"]])
-    return Account(created.json()["id"], email, password, body["access"], body["refresh"])
+    account.access, account.refresh = body["access"], body["refresh"]
+    return account
+
+
+def register_and_login(system: System) -> Account:
+    return login(system, register(system))
+
+
+def register_many(system: System, count: int, *, workers: int = 4) -> list[Account]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda _: register(system), range(count)))
 
 
 def any_game_ids(system: System, count: int) -> list[int]:
@@ -69,8 +86,42 @@ def any_game_ids(system: System, count: int) -> list[int]:
     return [game["id"] for game in page["results"]]
 
 
+def record_reads(
+    system: System, accounts: list[Account], game_ids: list[int], count: int, *, workers: int = 8
+) -> dict[str, list[str]]:
+    """POST ``count`` reads spread over the accounts; every answer must be 202."""
+
+    def one(n: int) -> tuple[str, str]:
+        account = accounts[n % len(accounts)]
+        response = requests.post(
+            f"{system.games_url}/games/",
+            json={"game_id": game_ids[n % len(game_ids)]},
+            headers=account.auth,
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        return account.user_id, response.json()["event_id"]
+
+    sent: dict[str, list[str]] = {a.user_id: [] for a in accounts}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for user_id, event_id in pool.map(one, range(count)):
+            sent[user_id].append(event_id)
+    return sent
+
+
 def history_event_ids(system: System, user_id: str) -> list[str]:
     rows = system.query(
         "users", "SELECT event_id::text FROM accounts_gameread WHERE user_id = %s", (user_id,)
     )
     return [row[0] for row in rows]
+
+
+def all_delivered(system: System, sent: dict[str, list[str]]) -> bool:
+    return all(sorted(history_event_ids(system, u)) == sorted(ids) for u, ids in sent.items())
+
+
+def players_known(system: System, accounts: list[Account]) -> int:
+    ids = [a.user_id for a in accounts]
+    return system.query(
+        "games", "SELECT count(*) FROM players_player WHERE user_id::text = ANY(%s)", (ids,)
+    )[0][0]

@@ -59,6 +59,8 @@ class Process:
 @dataclass
 class System:
     workdir: Path
+    kafka_bootstrap: str | None = None
+    replication_factor: int = 1
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     processes: dict[str, Process] = field(default_factory=dict)
 
@@ -98,9 +100,17 @@ class System:
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "INFO",
             "WEB_CONCURRENCY": "2",
+            # Bursts come from one address; the throttles have their own tests.
+            "LOGIN_RATE_PER_ADDRESS": "100000/min",
+            # Short enough to see the breaker close within a test.
+            "GAMES_API_BREAKER_THRESHOLD": "3",
+            "GAMES_API_BREAKER_RESET_SECONDS": "2",
         }
         for variable in ("PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE"):
             self.env.pop(variable, None)
+        if self.kafka_bootstrap:
+            self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap
+        self.env["KAFKA_REPLICATION_FACTOR"] = str(self.replication_factor)
 
     # -- set-up ---------------------------------------------------------------
     def create_databases(self) -> None:
@@ -178,6 +188,9 @@ class System:
         process = self.processes[key]
         os.killpg(process.popen.pid, sig)
         process.popen.wait(timeout=60)
+
+    def running(self, key: str) -> bool:
+        return self.processes[key].popen.poll() is None
 
     def stop_all(self) -> None:
         for process in self.processes.values():

@@ -1,0 +1,29 @@
+"""Fuzz every operation of the games API from its OpenAPI document."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import schemathesis
+
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, wsgi_app_in_test_transaction
+from tests.support.identity import IdentityProvider
+
+
+@pytest.fixture
+def games_schema(db):
+    with wsgi_app_in_test_transaction() as app:
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
+
+
+schema = schemathesis.pytest.from_fixture("games_schema")
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_the_games_api_never_errors_and_keeps_to_its_schema(
+    case, identity: IdentityProvider
+) -> None:
+    token = identity.token(uuid.uuid4())
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
