@@ -2,7 +2,7 @@
 
 from common.events.topics import USER_READ
 from common.kafka.consumer import ConsumerSpec
-from users_project.accounts.handlers import handle_user_read
+from users_project.accounts.handlers import handle_user_read, handle_user_reads
 
 CONSUMERS: dict[str, ConsumerSpec] = {
     "read_history": ConsumerSpec(
@@ -10,6 +10,7 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         topics=(USER_READ,),
         group_id="users.read_history",
         handler=handle_user_read,
+        batch_handler=handle_user_reads,
         description="stores each user.read event in the user's read history, once",
     ),
 }

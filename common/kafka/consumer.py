@@ -30,7 +30,7 @@ from kafka.structs import OffsetAndMetadata
 
 from common.events import Event, EventDecodeError, decode
 from common.events.topics import dlq_topic
-from common.inbox.services import inbox_process_once
+from common.inbox.services import inbox_process_batch, inbox_process_once
 from common.kafka.config import common_client_config, physical_group, physical_topic
 from common.kafka.metrics import CONSUMER_EVENTS, CONSUMER_LAG
 from common.kafka.producer import get_producer
@@ -61,6 +61,10 @@ class ConsumerSpec:
     group_id: str
     handler: Callable[[Event], None]
     description: str = ""
+    # Optional: applies a whole poll batch in one transaction (one commit, not
+    # one per event). Any failure rolls the batch back and the runner applies
+    # its events one at a time with ``handler``, which isolates the culprit.
+    batch_handler: Callable[[list[Event]], None] | None = None
 
 
 @dataclass
@@ -128,6 +132,14 @@ class ConsumerRunner:
     def run_once(self) -> int:
         """Poll, handle and commit one batch; return the messages consumed."""
         batch = self.consumer.poll(timeout_ms=self.poll_timeout_ms)
+        if batch and self.spec.batch_handler is not None and self._apply_batch(batch):
+            self._commit(
+                {
+                    tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)
+                    for tp, records in batch.items()
+                }
+            )
+            return sum(len(records) for records in batch.values())
         to_commit: dict[TopicPartition, OffsetAndMetadata] = {}
         consumed = 0
         for tp, records in batch.items():
@@ -139,14 +151,47 @@ class ConsumerRunner:
                     break
                 to_commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
                 consumed += 1
-        if to_commit:
-            try:
-                self.consumer.commit(to_commit)
-            except CommitFailedError as exc:
-                # A rebalance took the partitions; the new owner redelivers and
-                # the inbox drops what was already applied.
-                log.warning("consumer.commit_failed", error=str(exc))
+        self._commit(to_commit)
         return consumed
+
+    def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if not offsets:
+            return
+        try:
+            self.consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # A rebalance took the partitions; the new owner redelivers and
+            # the inbox drops what was already applied.
+            log.warning("consumer.commit_failed", error=str(exc))
+
+    def _apply_batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> bool:
+        """The fast path: every event of the poll in one transaction. Returns
+        False, having changed nothing, when the batch must go one by one."""
+        records = [record for records in batch.values() for record in records]
+        try:
+            events = [decode(record.value) for record in records]
+            applied = inbox_process_batch(
+                consumer=self.spec.name, events=events, handler=self.spec.batch_handler
+            )
+        except Exception as exc:  # noqa: BLE001  any failure: redo one at a time
+            log.info("consumer.batch_one_by_one", size=len(records), reason=repr(exc)[:300])
+            return False
+        applied_ids = {event.id for event in applied}  # each id counted once below
+        for record, event in zip(records, events, strict=True):
+            with bound_context(
+                consumer=self.spec.name,
+                correlation_id=_header(record, "correlation_id"),
+                event_id=str(event.id),
+                event_type=event.type,
+            ):
+                if event.id in applied_ids:
+                    applied_ids.discard(event.id)
+                    self.stats.count(self.spec.name, "processed")
+                    log.info("consumer.applied")
+                else:
+                    self.stats.count(self.spec.name, "duplicate")
+                    log.info("consumer.duplicate_skipped")
+        return True
 
     def _handle(self, record: ConsumerRecord) -> bool:
         correlation_id = _header(record, "correlation_id")

@@ -166,3 +166,57 @@ def test_the_run_loop_stops_cleanly_when_asked(kafka_topic: str) -> None:
     assert not thread.is_alive()
     assert seen == [event.id]
     assert runner._consumer is None  # closed on the way out
+
+
+def make_batch_runner(
+    topic: str, batches: list[list[uuid.UUID]], seen: list[uuid.UUID]
+) -> ConsumerRunner:
+    def one(event: Event) -> None:
+        seen.append(event.id)
+
+    def many(events: list[Event]) -> None:
+        batches.append([e.id for e in events])
+        seen.extend(e.id for e in events)
+
+    spec = ConsumerSpec(
+        name=f"test-{topic}",
+        topics=(topic,),
+        group_id=f"group-{topic}",
+        handler=one,
+        batch_handler=many,
+    )
+    return ConsumerRunner(spec)
+
+
+def test_a_batch_handler_applies_a_poll_in_one_go_and_skips_redeliveries(kafka_topic: str) -> None:
+    events = [an_event() for _ in range(20)]
+    for event in events:
+        publish(kafka_topic, event)
+    publish(kafka_topic, events[0])  # a redelivery inside the same stream
+    batches: list[list[uuid.UUID]] = []
+    seen: list[uuid.UUID] = []
+    runner = make_batch_runner(kafka_topic, batches, seen)
+    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicates == 21)
+    assert sorted(seen) == sorted(e.id for e in events)  # each once
+    assert runner.stats.duplicates == 1
+    assert max(len(b) for b in batches) > 1  # really batched
+    assert ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).count() == 20
+
+
+def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
+    kafka_topic: str,
+) -> None:
+    good = [an_event() for _ in range(5)]
+    key = good[0].key.encode()
+    produce_raw(kafka_topic, good[0].encode(), key=key)
+    produce_raw(kafka_topic, b"poison", key=key)
+    for event in good[1:]:
+        produce_raw(kafka_topic, event.encode(), key=key)
+    batches: list[list[uuid.UUID]] = []
+    seen: list[uuid.UUID] = []
+    runner = make_batch_runner(kafka_topic, batches, seen)
+    run_until(runner, lambda: runner.stats.processed + runner.stats.dead_lettered == 6)
+    assert sorted(seen) == sorted(e.id for e in good)
+    assert runner.stats.dead_lettered == 1
+    [dead] = read_all(dlq_topic(kafka_topic), expected=1)
+    assert dead.value == b"poison"

@@ -88,3 +88,31 @@ def test_reads_of_unknown_or_deleted_users_are_dropped_to_the_dlq(kafka_topic: s
     dead = read_all(dlq_topic(kafka_topic), expected=2)
     assert {dict(r.headers)["dlq.reason"] for r in dead} == {b"rejected"}
     assert User.objects.count() == 1
+
+
+def test_a_burst_is_stored_in_batches_with_exact_counts(kafka_topic: str) -> None:
+    users = [UserFactory() for _ in range(3)]
+    events = [a_read(users[n % 3].id, game_id=n + 1, minutes=n) for n in range(60)]
+    for event in events:
+        publish(kafka_topic, event)
+    publish(kafka_topic, events[5])  # redelivered
+    runner = runner_on(kafka_topic)
+    consume(runner, handled=61)
+    assert GameRead.objects.count() == 60
+    for user in users:
+        user.refresh_from_db()
+        assert user.read_count == 20 == GameRead.objects.filter(user=user).count()
+    history = APIClient().get(f"/users/{users[0].id}/read/", **bearer(users[0])).json()
+    assert history["count"] == 20
+
+
+def test_one_unknown_user_in_a_batch_costs_only_its_own_event(kafka_topic: str) -> None:
+    user = UserFactory()
+    publish(kafka_topic, a_read(user.id, minutes=1))
+    publish(kafka_topic, a_read(uuid.uuid4(), minutes=2))
+    publish(kafka_topic, a_read(user.id, minutes=3))
+    runner = runner_on(kafka_topic)
+    consume(runner, handled=3)
+    assert runner.stats.dead_lettered == 1
+    user.refresh_from_db()
+    assert user.read_count == 2 == GameRead.objects.filter(user=user).count()

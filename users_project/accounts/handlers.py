@@ -11,8 +11,9 @@ import uuid
 from common.events import Event
 from common.events.rfc3339 import parse_rfc3339
 from common.kafka.consumer import EventRejected
+from users_project.accounts.models import User
 from users_project.accounts.selectors import user_get
-from users_project.accounts.services import game_read_record
+from users_project.accounts.services import NewRead, game_read_record, game_reads_record
 
 
 def handle_user_read(event: Event) -> None:
@@ -28,4 +29,25 @@ def handle_user_read(event: Event) -> None:
         title=event.data["title"],
         read_at=parse_rfc3339(event.data["read_at"]),
         event_id=event.id,
+    )
+
+
+def handle_user_reads(events: list[Event]) -> None:
+    """The batch form: one query for the users, one insert for the reads. An
+    unknown user sends the batch back to ``handle_user_read``, one by one."""
+    user_ids = {uuid.UUID(event.data["user_id"]) for event in events}
+    known = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    if user_ids - known:
+        raise EventRejected(f"{len(user_ids - known)} unknown users in the batch")
+    game_reads_record(
+        reads=[
+            NewRead(
+                user_id=uuid.UUID(event.data["user_id"]),
+                game_id=event.data["game_id"],
+                title=event.data["title"],
+                read_at=parse_rfc3339(event.data["read_at"]),
+                event_id=event.id,
+            )
+            for event in events
+        ]
     )
