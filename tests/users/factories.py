@@ -7,7 +7,7 @@ from typing import Any
 import factory
 
 from users_project.accounts.models import GameRead, User
-from users_project.accounts.services import user_create
+from users_project.accounts.services import game_read_record, user_create
 
 PASSWORD = "purple-Walrus-58-tides"
 
@@ -28,7 +28,10 @@ class UserFactory(factory.Factory):
         return user_create(**kwargs)
 
 
-class GameReadFactory(factory.django.DjangoModelFactory):
+class GameReadFactory(factory.Factory):
+    """Stores a read the way the consumer does: through the service, which
+    also keeps the user's read count."""
+
     class Meta:
         model = GameRead
 
@@ -37,3 +40,7 @@ class GameReadFactory(factory.django.DjangoModelFactory):
     title = factory.Faker("catch_phrase")
     read_at = factory.Sequence(lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n))
     event_id = factory.LazyFunction(uuid.uuid4)
+
+    @classmethod
+    def _create(cls, model_class: type[GameRead], **kwargs: Any) -> GameRead:
+        return game_read_record(**kwargs)

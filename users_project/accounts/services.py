@@ -4,10 +4,14 @@ outbox row of the event it causes."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import BaseUserManager
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from psycopg2.extras import execute_values
 
 from common.events.users import user_created, user_deleted
 from common.logging import get_logger
@@ -87,6 +91,44 @@ def user_delete(*, user: User) -> None:
 def game_read_record(
     *, user: User, game_id: int, title: str, read_at: datetime, event_id: uuid.UUID
 ) -> GameRead:
-    return GameRead.objects.create(
+    read = GameRead.objects.create(
         user=user, game_id=game_id, title=title, read_at=read_at, event_id=event_id
     )
+    User.objects.filter(pk=user.pk).update(read_count=F("read_count") + 1)
+    return read
+
+
+@dataclass(frozen=True)
+class NewRead:
+    user_id: uuid.UUID
+    game_id: int
+    title: str
+    read_at: datetime
+    event_id: uuid.UUID
+
+
+def game_reads_record(*, reads: list[NewRead]) -> None:
+    """Many reads at once (a consumer batch), for users known to exist."""
+    GameRead.objects.bulk_create(
+        [
+            GameRead(
+                user_id=r.user_id,
+                game_id=r.game_id,
+                title=r.title,
+                read_at=r.read_at,
+                event_id=r.event_id,
+            )
+            for r in reads
+        ]
+    )
+    # One statement for every user of the batch, not one per user.
+    counts = list(Counter(r.user_id for r in reads).items())
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor,
+            f"UPDATE {table} AS u SET read_count = u.read_count + v.n "  # noqa: S608
+            "FROM (VALUES %s) AS v(id, n) WHERE u.id = v.id",
+            counts,
+            template="(%s::uuid, %s)",
+        )

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
+from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
 from users_project.accounts import serializers as s
 from users_project.accounts.keys import jwks_document
@@ -115,8 +116,12 @@ class UserViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path="read")
     def read(self, request: Request, pk: str) -> Response:
         """The games this user read, newest first."""
-        page = self.paginate_queryset(user_read_history(user_id=self.get_object().id))
-        return self.get_paginated_response(s.GameReadSerializer(page, many=True).data)
+        user = self.get_object()
+        paginator = KnownCountPagination()
+        page = paginator.paginate_queryset_with_count(
+            user_read_history(user_id=user.id), request, count=user.read_count, view=self
+        )
+        return paginator.get_paginated_response(s.GameReadSerializer(page, many=True).data)
 
 
 class LoginView(APIView):
