@@ -48,6 +48,8 @@ class CacheStatus(StrEnum):
 class Cached:
     value: Any
     status: CacheStatus
+    # When the value was fetched: identifies this version of it (0 if unknown).
+    fetched_at: float = 0.0
 
 
 class NotFoundCached(GameNotFound):
@@ -77,16 +79,16 @@ class CachePolicy:
         )
 
 
-def _result(value: Any, status: CacheStatus) -> Cached:
+def _result(value: Any, status: CacheStatus, fetched_at: float = 0.0) -> Cached:
     CACHE_RESULTS.labels(result=status.lower()).inc()
-    return Cached(value, status)
+    return Cached(value, status, fetched_at)
 
 
 def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
     if entry.get("missing"):
         CACHE_RESULTS.labels(result=status.lower()).inc()
         raise NotFoundCached(key, status)
-    return _result(entry["value"], status)
+    return _result(entry["value"], status, entry["fetched_at"])
 
 
 def store(key: str, value: Any, policy: CachePolicy) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -25,13 +27,41 @@ ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
 
 
-def _conditional(request: Request, data: dict[str, Any], cache_status: str) -> Response:
-    """200 with an ETag, or 304 when the client already has this representation."""
-    etag = '"' + hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:32] + '"'
+# Rendered JSON and ETag per (cache key, fetch time): a cached game is
+# rendered once per process per refresh, not on every request.
+_RENDERED: dict[tuple[str, float], tuple[bytes, str]] = {}
+_RENDERED_MAX = 4096
+
+
+def _render(data: dict[str, Any], memo_key: tuple[str, float] | None) -> tuple[bytes, str]:
+    if memo_key is not None and memo_key in _RENDERED:
+        return _RENDERED[memo_key]
+    body = JSONRenderer().render(data)
+    rendered = body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if memo_key is not None:
+        if len(_RENDERED) >= _RENDERED_MAX:
+            _RENDERED.clear()
+        _RENDERED[memo_key] = rendered
+    return rendered
+
+
+def _conditional(
+    request: Request,
+    data: dict[str, Any],
+    cache_status: str,
+    memo_key: tuple[str, float] | None = None,
+) -> HttpResponseBase:
+    """200 with an ETag, or 304 when the client already has this representation.
+
+    JSON clients get the pre-rendered bytes; the browsable API (HTML) still
+    goes through DRF's renderers."""
+    body, etag = _render(data, memo_key)
     headers = {"ETag": etag, "X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
     wanted = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
     if etag in wanted or f"W/{etag}" in wanted or "*" in wanted:
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if request.accepted_renderer.format == "json":
+        return HttpResponse(body, content_type="application/json", headers=headers)
     return Response(data, headers=headers)
 
 
@@ -98,7 +128,10 @@ class GameViewSet(viewsets.GenericViewSet):
             return _not_found(request, exc)
         except UpstreamUnavailable:
             return _unavailable(request)
-        return _conditional(request, {**cached.value, "attribution": ATTRIBUTION}, cached.status)
+        memo = (f"detail:{pk}", cached.fetched_at) if cached.fetched_at else None
+        return _conditional(
+            request, {**cached.value, "attribution": ATTRIBUTION}, cached.status, memo
+        )
 
     @extend_schema(
         request=s.ReadRequestSerializer,
