@@ -18,10 +18,14 @@ def format_rfc3339(moment: datetime) -> str:
 
 
 def parse_rfc3339(text: str) -> datetime:
-    if not isinstance(text, str) or not _RFC3339.match(text):
+    match = _RFC3339.match(text) if isinstance(text, str) else None
+    if match is None:
         raise ValueError(f"{text!r} is not an RFC 3339 date-time with an offset")
-    # Python 3.11's fromisoformat accepts "Z" but at most 6 fractional digits.
-    normalised = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("z", "Z").replace("t", "T"))
+    normalised = text.replace("z", "Z").replace("t", "T")
+    fraction = match.group(1)
+    if fraction and len(fraction) > 7:
+        # Python 3.11's fromisoformat takes at most 6 fractional digits.
+        normalised = normalised.replace(fraction, fraction[:7], 1)
     try:
         return datetime.fromisoformat(normalised)
     except ValueError:

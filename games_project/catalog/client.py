@@ -24,9 +24,9 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from jsonschema import Draft202012Validator
 from redis.exceptions import RedisError
 
+from common.events.contracts import compile_schema, describe_errors
 from common.logging import get_logger
 from games_project.catalog.metrics import BREAKER_OPEN, UPSTREAM_CALLS
 
@@ -79,8 +79,8 @@ _LIST_ITEM = {
         "freetogame_profile_url": {"type": "string"},
     },
 }
-LIST_VALIDATOR = Draft202012Validator({"type": "array", "items": _LIST_ITEM})
-DETAIL_VALIDATOR = Draft202012Validator(
+LIST_VALIDATOR = compile_schema({"type": "array", "items": _LIST_ITEM})
+DETAIL_VALIDATOR = compile_schema(
     {
         **_LIST_ITEM,
         "required": [*_LIST_ITEM["required"], "status", "description", "screenshots"],
@@ -280,12 +280,11 @@ class GamesApiClient:
             self.breaker.record_failure()
             raise UpstreamMalformed("the response is not JSON") from None
 
-    def _validate(self, validator: Draft202012Validator, payload: Any, what: str) -> None:
-        error = next(iter(validator.iter_errors(payload)), None)
-        if error is not None:
+    def _validate(self, validator: Any, payload: Any, what: str) -> None:
+        problems = describe_errors(validator, payload, limit=3)
+        if problems is not None:
             self.breaker.record_failure()
-            where = "/".join(str(p) for p in error.absolute_path) or "body"
-            raise UpstreamMalformed(f"{what} is malformed at {where}: {error.message}")
+            raise UpstreamMalformed(f"{what} is malformed: {problems}")
 
 
 def _retry_after_seconds(value: str | None) -> float:

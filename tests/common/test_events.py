@@ -96,12 +96,12 @@ MALFORMED = {
     "timestamp nonsense": (_mutated(occurred_at="2026-13-45T99:00:00Z"), "not a valid date-time"),
     "empty source": (_mutated(source=""), "source must be"),
     "data not object": (_mutated(data=[1]), "data must be a JSON object"),
-    "data missing field": (_mutated(data__title=KeyError), "'title' is a required property"),
-    "data wrong type": (_mutated(data__game_id="452"), "game_id: '452' is not of type 'integer'"),
-    "data bad uuid": (_mutated(data__user_id="nope"), "user_id: 'nope' is not a 'uuid'"),
+    "data missing field": (_mutated(data__title=KeyError), '"title" is a required property'),
+    "data wrong type": (_mutated(data__game_id="452"), 'game_id: "452" is not of type "integer"'),
+    "data bad uuid": (_mutated(data__user_id="nope"), 'user_id: "nope" is not a "uuid"'),
     "data bad date": (
         _mutated(data__read_at="yesterday"),
-        "read_at: 'yesterday' is not a 'date-time'",
+        'read_at: "yesterday" is not a "date-time"',
     ),
 }
 
