@@ -104,6 +104,8 @@ KAFKA_PRODUCER_MAX_BLOCK_MS = env.int("KAFKA_PRODUCER_MAX_BLOCK_MS", default=5_0
 KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS", default=30_000)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
+# Pause between relay polls that found nothing to publish.
+OUTBOX_IDLE_SECONDS = env.float("OUTBOX_IDLE_SECONDS", default=0.05)
 
 # -- Logging -----------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json

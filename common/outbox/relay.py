@@ -170,7 +170,7 @@ class OutboxRelay:
         return pending
 
     # -- the loop ------------------------------------------------------------
-    def run_forever(self, stop: threading.Event, *, idle_sleep: float = 0.2) -> None:
+    def run_forever(self, stop: threading.Event, *, idle_sleep: float = 0.05) -> None:
         log.info("outbox.relay_started", worker=self.worker_id, batch_size=self.batch_size)
         errors = 0
         while not stop.is_set():

@@ -26,4 +26,5 @@ class Command(BaseCommand):
             batch_size=batch_size,
             retention=timedelta(hours=settings.OUTBOX_RETENTION_HOURS),
         )
-        relay.run_forever(stop_on_signals())
+        # An idle poll is one index lookup; polling often keeps delivery fast.
+        relay.run_forever(stop_on_signals(), idle_sleep=settings.OUTBOX_IDLE_SECONDS)
