@@ -6,11 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHON := $(abspath $(PY))
 
-.PHONY: help venv services services-down services-status topics migrate test lint format run demo lock clean
+.PHONY: help venv services services-down services-status topics migrate test lint format run demo bench lock clean
 
 help:
 	@echo "make run            run the whole system (see README)"
 	@echo "make demo           walk the whole flow against a running 'make run'"
+	@echo "make bench          benchmarks beside baselines, printed as a table"
 	@echo "make test           start the services, run every test"
 	@echo "make services       start PostgreSQL, Redis and Kafka (idempotent)"
 	@echo "make services-down  stop what 'make services' started"
@@ -57,6 +58,11 @@ run: services migrate topics
 
 demo: venv
 	@$(PY) scripts/demo.py
+
+# Not part of `make test`: prints figures, asserts nothing (see docs/benchmarks.md).
+bench: services topics
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
+	@$(PY) scripts/bench/run.py
 
 # Regenerate the transitive pins after changing requirements/*.txt.
 lock: venv

@@ -30,8 +30,11 @@ def test_register_read_and_delete_across_both_services(system: System) -> None:
         timeout=15,
         message="user.created never reached the games service",
     )
-    game_id = any_game_ids(system, 5)[2]
-    first = requests.get(f"{system.games_url}/games/{game_id}/", timeout=10)
+    # A game no earlier test has read (so not cached yet): MISS, then HIT.
+    for game_id in reversed(any_game_ids(system, 100)):
+        first = requests.get(f"{system.games_url}/games/{game_id}/", timeout=10)
+        if first.headers["X-Cache"] == "MISS":
+            break
     second = requests.get(f"{system.games_url}/games/{game_id}/", timeout=10)
     assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
 

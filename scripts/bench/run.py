@@ -1,0 +1,548 @@
+"""`make bench`: measures the system beside baselines taken in the same run.
+
+BENCH_ONLY=http,upstream,history,latency,ingestion runs some sections only.
+
+It starts its own copy of the whole system (the end-to-end harness: the
+Procfile's processes on free ports, fresh databases, a topic prefix), so it
+runs beside `make run` without touching it, then prints one table. Nothing
+here asserts a speed: these machines are shared and noisy; read the ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg2
+import redis
+import requests
+from kafka import KafkaConsumer, KafkaProducer
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "users_project.settings.test")
+
+from common.events.reads import user_read  # noqa: E402
+from tests.e2e.system import System, free_port  # noqa: E402
+
+ALL = (
+    "users-web",
+    "games-web",
+    "users-consumer",
+    "games-consumer",
+    "users-relay",
+    "games-relay",
+    "celery-worker",
+    "celery-beat",
+    "catalog-stub",
+)
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))
+LATENCY_SECONDS = int(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
+INGEST_EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "20000"))
+rows: list[tuple[str, str, str]] = []
+
+
+def report(section: str, measure: str, value: str) -> None:
+    rows.append((section, measure, value))
+    print(f"  {section:<28} {measure:<46} {value}", flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+# -- HTTP: the cached game detail against two baselines ----------------------
+def wrk(url: str) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(text: str) -> float:
+        number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for pct in ("50", "99"):
+        result[f"p{pct}"] = ms(re.search(rf"\s{pct}%\s+([\d.]+\w+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["errors"] = float(non2xx.group(1)) if non2xx else 0.0
+    return result
+
+
+def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "-c",
+            "infra/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def bench_http(system: System) -> None:
+    game_id = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]["id"]
+    url = f"{system.games_url}/games/{game_id}/"
+    requests.get(url, timeout=30)
+    hit = requests.get(url, timeout=30)
+    assert hit.headers["X-Cache"] == "HIT", hit.headers
+    body_file = system.workdir / "body.json"
+    body_file.write_bytes(hit.content)
+    key = f"bench:{system.suffix}:game-body"
+    redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(
+        key, hit.content
+    )
+    env = {**system.env, "BENCH_REDIS_KEY": key, "BENCH_BODY_FILE": str(body_file)}
+    ports = {"django": free_port(), "wsgi": free_port()}
+    servers = [
+        gunicorn(
+            "scripts.bench.baseline_django:application",
+            ports["django"],
+            env,
+            system.workdir / "baseline-django.log",
+        ),
+        gunicorn(
+            "scripts.bench.baseline_wsgi:application",
+            ports["wsgi"],
+            env,
+            system.workdir / "baseline-wsgi.log",
+        ),
+    ]
+    try:
+        for port in ports.values():
+            wait_http(f"http://127.0.0.1:{port}/games/{game_id}/")
+        ours = wrk(url)
+        django_ = wrk(f"http://127.0.0.1:{ports['django']}/games/{game_id}/")
+        bare = wrk(f"http://127.0.0.1:{ports['wsgi']}/games/{game_id}/")
+    finally:
+        for server in servers:
+            os.killpg(server.pid, 15)
+            server.wait(timeout=30)
+    for name, r in (
+        ("games service (cache HIT)", ours),
+        ("minimal Django view + Redis", django_),
+        ("bare WSGI, constant bytes", bare),
+    ):
+        report(
+            "GET /games/{id}/",
+            name,
+            f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms"
+            + (f", {int(r['errors'])} errors" if r["errors"] else ""),
+        )
+    report(
+        "GET /games/{id}/",
+        "throughput vs minimal Django (target >= 0.9)",
+        f"{ours['rps'] / django_['rps']:.2f}x",
+    )
+    report(
+        "GET /games/{id}/",
+        "p99 vs minimal Django (target <= 1.2)",
+        f"{ours['p99'] / django_['p99']:.2f}x",
+    )
+    report("GET /games/{id}/", "throughput vs bare WSGI", f"{ours['rps'] / bare['rps']:.2f}x")
+
+
+# -- Consumer ingestion ---------------------------------------------------------
+def seed_users(system: System, count: int) -> list[str]:
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    conn = psycopg2.connect(system.databases["users"])
+    with conn, conn.cursor() as cursor:
+        for user_id in ids:
+            cursor.execute(
+                "INSERT INTO accounts_user (id, password, is_superuser, email, name, is_staff, "
+                "is_active, created_at, updated_at, read_count) "
+                "VALUES (%s, '!', false, %s, 'bench', false, true, now(), now(), 0)",
+                (user_id, f"bench-{user_id}@example.com"),
+            )
+    conn.close()
+    return ids
+
+
+def stored_reads(system: System) -> int:
+    return system.query("users", "SELECT count(*) FROM accounts_gameread")[0][0]
+
+
+def bench_ingestion(system: System) -> None:
+    user_ids = seed_users(system, 100)
+    before = stored_reads(system)
+    system.signal("users-consumer.1", 15)  # stopped while the backlog is produced
+    topic = f"{system.prefix}user.read"
+    producer = KafkaProducer(
+        bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        linger_ms=20,
+        batch_size=256 * 1024,
+    )
+    now = datetime.now(UTC)
+    start_offsets_time = time.monotonic()
+    for n in range(INGEST_EVENTS):
+        user_id = user_ids[n % len(user_ids)]
+        event = user_read(
+            user_id=uuid.UUID(user_id),
+            game_id=1 + n % 300,
+            title=f"Game {n % 300}",
+            read_at=now,
+            source="bench",
+        )
+        producer.send(topic, key=user_id.encode(), value=event.encode())
+    producer.flush()
+    producer.close()
+    report(
+        "user.read ingestion",
+        f"produce {INGEST_EVENTS} events",
+        f"{time.monotonic() - start_offsets_time:.1f} s",
+    )
+
+    started = time.monotonic()
+    system.start("users-consumer", instance=1)
+    first = None
+    while stored_reads(system) - before < INGEST_EVENTS:
+        if first is None and stored_reads(system) > before:
+            first = time.monotonic()
+        time.sleep(0.05)
+    done = time.monotonic()
+    first = first or started
+
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        group_id=f"bench-bare-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
+    )
+    seen, bare_started = 0, time.monotonic()
+    while seen < INGEST_EVENTS:
+        for records in consumer.poll(timeout_ms=500).values():
+            seen += len(records)
+    bare_seconds = time.monotonic() - bare_started
+    consumer.close()
+    steady = INGEST_EVENTS / (done - first)
+    report(
+        "user.read ingestion",
+        "users consumer, process start to all stored",
+        f"{done - started:.1f} s ({INGEST_EVENTS / (done - started):.0f} events/s)",
+    )
+    report(
+        "user.read ingestion",
+        "users consumer, first to last stored (target >= 5000/s)",
+        f"{steady:.0f} events/s",
+    )
+    report(
+        "user.read ingestion",
+        "bare kafka-python loop, same topic (no database)",
+        f"{bare_seconds:.1f} s ({INGEST_EVENTS / bare_seconds:.0f} events/s)",
+    )
+    report(
+        "user.read ingestion",
+        "consumer vs bare loop",
+        f"{steady / (INGEST_EVENTS / bare_seconds):.2f}x",
+    )
+
+
+# -- End-to-end latency -----------------------------------------------------------
+def login(system: System) -> dict[str, str]:
+    email, password = f"bench-{uuid.uuid4().hex[:10]}@example.com", f"Bench-{uuid.uuid4().hex}"
+    created = requests.post(
+        f"{system.users_url}/users/",
+        json={"email": email, "password": password, "name": "B"},
+        timeout=30,
+    ).json()
+    token = requests.post(
+        f"{system.users_url}/auth/login/", json={"email": email, "password": password}, timeout=30
+    ).json()["access"]
+    return {"user_id": created["id"], "auth": f"Bearer {token}"}
+
+
+def rss_by_process(system: System) -> dict[str, int]:
+    """Resident memory (KiB) of each process, its gunicorn workers included."""
+    groups: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            pgid = int(stat.rsplit(")", 1)[1].split()[2])
+            rss = next(
+                int(line.split()[1])
+                for line in (entry / "status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue
+        groups[pgid] = groups.get(pgid, 0) + rss
+    return {
+        key: groups.get(p.popen.pid, 0)
+        for key, p in system.processes.items()
+        if system.running(key)
+    }
+
+
+def bench_latency(system: System) -> dict[str, int]:
+    accounts = [login(system) for _ in range(10)]
+    game_ids = [
+        g["id"]
+        for g in requests.get(
+            f"{system.games_url}/games/", params={"page_size": 20}, timeout=30
+        ).json()["results"]
+    ]
+    posted: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+    peak: dict[str, int] = {}
+
+    def watch() -> None:
+        conn = psycopg2.connect(system.databases["users"])
+        conn.autocommit = True
+        last = 0
+        ids = [a["user_id"] for a in accounts]
+        with conn.cursor() as cursor:
+            while not stop.is_set() or len(seen) < len(posted):
+                cursor.execute(
+                    "SELECT id, event_id::text FROM accounts_gameread WHERE id > %s "
+                    "AND user_id::text = ANY(%s) ORDER BY id",
+                    (last, ids),
+                )
+                now = time.perf_counter()
+                for row_id, event_id in cursor.fetchall():
+                    seen.setdefault(event_id, now)
+                    last = max(last, row_id)
+                time.sleep(0.005)
+                if stop.is_set() and time.perf_counter() - stop_time[0] > 30:
+                    break
+        conn.close()
+
+    def sample_memory() -> None:
+        while not stop.is_set():
+            for key, kib in rss_by_process(system).items():
+                peak[key] = max(peak.get(key, 0), kib)
+            time.sleep(1)
+
+    stop_time = [0.0]
+    watcher = threading.Thread(target=watch)
+    sampler = threading.Thread(target=sample_memory)
+    watcher.start()
+    sampler.start()
+    sessions = [requests.Session() for _ in accounts]
+    interval = 1 / 50
+    lock = threading.Lock()
+
+    def post(n: int) -> None:
+        account, session = accounts[n % len(accounts)], sessions[n % len(sessions)]
+        t0 = time.perf_counter()
+        response = session.post(
+            f"{system.games_url}/games/",
+            json={"game_id": game_ids[n % len(game_ids)]},
+            headers={"Authorization": account["auth"]},
+            timeout=30,
+        )
+        if response.status_code == 202:
+            with lock:
+                posted[response.json()["event_id"]] = t0
+
+    threads: list[threading.Thread] = []
+    begin = time.perf_counter()
+    for n in range(50 * LATENCY_SECONDS):
+        delay = begin + n * interval - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(target=post, args=(n,))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    stop_time[0] = time.perf_counter()
+    stop.set()
+    watcher.join()
+    sampler.join()
+    latencies = [(seen[e] - t0) * 1000 for e, t0 in posted.items() if e in seen]
+    report(
+        "POST /games/ -> history",
+        f"{len(posted)} reads at 50/s for {LATENCY_SECONDS} s, delivered",
+        f"{len(latencies)}/{50 * LATENCY_SECONDS}",
+    )
+    report(
+        "POST /games/ -> history",
+        "p50 / p95 / p99 (target p95 < 300 ms)",
+        f"{percentile(latencies, 50):.0f} / {percentile(latencies, 95):.0f} / "
+        f"{percentile(latencies, 99):.0f} ms",
+    )
+    return peak
+
+
+# -- History page latency ----------------------------------------------------------
+def bench_history(system: System) -> None:
+    small, large = login(system), login(system)
+    conn = psycopg2.connect(system.databases["users"])
+    with conn, conn.cursor() as cursor:
+        for account, count in ((small, 100), (large, 100_000)):
+            cursor.execute(
+                "INSERT INTO accounts_gameread (user_id, game_id, title, read_at, event_id) "
+                "SELECT %s, 1 + n %% 300, 'Game ' || n, now() - n * interval '1 second', "
+                "gen_random_uuid() FROM generate_series(1, %s) AS n",
+                (account["user_id"], count),
+            )
+            cursor.execute(
+                "UPDATE accounts_user SET read_count = %s WHERE id = %s",
+                (count, account["user_id"]),
+            )
+        cursor.execute("ANALYZE accounts_gameread")
+    conn.close()
+    timings: dict[int, list[float]] = {}
+    session = requests.Session()
+    for account, count in ((small, 100), (large, 100_000)) * 1:
+        url = f"{system.users_url}/users/{account['user_id']}/read/"
+        for _ in range(20):  # warm up
+            session.get(url, headers={"Authorization": account["auth"]}, timeout=30)
+        samples = []
+        for _ in range(200):
+            t0 = time.perf_counter()
+            response = session.get(url, headers={"Authorization": account["auth"]}, timeout=30)
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert response.json()["count"] == count
+        timings[count] = samples
+    for count, samples in timings.items():
+        report(
+            "GET /users/{id}/read/",
+            f"first page, user with {count} reads",
+            f"p50 {statistics.median(samples):.1f} ms, p95 {percentile(samples, 95):.1f} ms",
+        )
+    report(
+        "GET /users/{id}/read/",
+        "p50 ratio 100,000 vs 100 reads (target near 1)",
+        f"{statistics.median(timings[100_000]) / statistics.median(timings[100]):.2f}x",
+    )
+
+
+# -- Upstream calls once warm --------------------------------------------------------
+def bench_upstream(system: System) -> None:
+    import random
+
+    chooser = random.Random(7)
+    lists = [
+        {},
+        {"platform": "pc"},
+        {"platform": "browser", "sort-by": "popularity"},
+        {"category": "shooter"},
+        {"sort-by": "alphabetical"},
+    ]
+    all_ids = [
+        g["id"]
+        for g in requests.get(
+            f"{system.games_url}/games/", params={"page_size": 100}, timeout=30
+        ).json()["results"]
+    ]
+    hot = all_ids[:60]
+    for params in lists:
+        requests.get(f"{system.games_url}/games/", params=params, timeout=30)
+    for game_id in hot:
+        requests.get(f"{system.games_url}/games/{game_id}/", timeout=30)
+    requests.post(f"{system.stub_url}/_control/reset", timeout=10)
+    states: dict[str, int] = {}
+    session = requests.Session()
+    for _ in range(1000):
+        if chooser.random() < 0.3:
+            params = {**chooser.choice(lists), "page": chooser.randint(1, 2)}
+            response = session.get(f"{system.games_url}/games/", params=params, timeout=30)
+        else:
+            response = session.get(f"{system.games_url}/games/{chooser.choice(hot)}/", timeout=30)
+        states[response.headers.get("X-Cache", str(response.status_code))] = (
+            states.get(response.headers.get("X-Cache", str(response.status_code)), 0) + 1
+        )
+    calls = (
+        requests.get(f"{system.stub_url}/_control", timeout=10).json()["requests"].get("total", 0)
+    )
+    report(
+        "catalog, warm",
+        "upstream calls per 1,000 mixed requests",
+        f"{calls} ({json.dumps(states)})",
+    )
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is missing: sudo apt-get install -y wrk", file=sys.stderr)
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    system = System(workdir=workdir)
+    # The benchmark measures the service, not the throttles or debug pages.
+    system.env.update({"LOGIN_RATE_PER_EMAIL": "100000/min", "GAMES_API_RATE_PER_SECOND": "50"})
+    print(
+        f"Machine: {os.cpu_count()} cores, {Path('/proc/meminfo').read_text().split()[1]} KiB; "
+        f"gunicorn: infra/gunicorn.conf.py (WEB_CONCURRENCY={system.env.get('WEB_CONCURRENCY')}); "
+        f"logs in {workdir}\n",
+        flush=True,
+    )
+    system.prepare()
+    try:
+        for name in ALL:
+            system.start(name)
+        system.wait_ready()
+        time.sleep(3)
+        idle = rss_by_process(system)
+        only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+        wanted = lambda name: not only or name in only  # noqa: E731
+        peak: dict[str, int] = {}
+        if wanted("http"):
+            bench_http(system)
+        if wanted("upstream"):
+            bench_upstream(system)
+        if wanted("history"):
+            bench_history(system)
+        if wanted("latency"):
+            peak = bench_latency(system)
+        if wanted("ingestion"):
+            bench_ingestion(system)
+        for key in sorted(idle):
+            report(
+                "resident memory",
+                key,
+                f"idle {idle[key] / 1024:.0f} MiB, under load "
+                f"{peak.get(key, idle[key]) / 1024:.0f} MiB",
+            )
+    finally:
+        system.stop_all()
+        system.drop_databases()
+    print("\n| section | measure | value |\n| --- | --- | --- |")
+    for section, measure, value in rows:
+        print(f"| {section} | {measure} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
