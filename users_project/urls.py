@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from common.api.routers import OptionalSlashRouter
+from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from users_project.accounts import views
 
 router = OptionalSlashRouter()
@@ -16,8 +17,3 @@ urlpatterns = [
     path("", include("common.api.urls")),
     path("", include(router.urls)),
 ]
-
-handler400 = "common.api.errors.json_bad_request"
-handler403 = "common.api.errors.json_permission_denied"
-handler404 = "common.api.errors.json_not_found"
-handler500 = "common.api.errors.json_server_error"

@@ -13,3 +13,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+# Django's own error pages answer in the API's JSON error shape. Each project's
+# root URLconf imports these names (Django looks them up there).
+handler400 = "common.api.errors.json_bad_request"
+handler403 = "common.api.errors.json_permission_denied"
+handler404 = "common.api.errors.json_not_found"
+handler500 = "common.api.errors.json_server_error"

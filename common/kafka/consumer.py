@@ -184,14 +184,18 @@ class ConsumerRunner:
                 event_id=str(event.id),
                 event_type=event.type,
             ):
-                if event.id in applied_ids:
-                    applied_ids.discard(event.id)
-                    self.stats.count(self.spec.name, "processed")
-                    log.info("consumer.applied")
-                else:
-                    self.stats.count(self.spec.name, "duplicate")
-                    log.info("consumer.duplicate_skipped")
+                self._record_outcome(applied=event.id in applied_ids)
+                applied_ids.discard(event.id)
         return True
+
+    def _record_outcome(self, *, applied: bool) -> None:
+        """Count and log one handled event (inside its bound log context)."""
+        if applied:
+            self.stats.count(self.spec.name, "processed")
+            log.info("consumer.applied")
+        else:
+            self.stats.count(self.spec.name, "duplicate")
+            log.info("consumer.duplicate_skipped")
 
     def _handle(self, record: ConsumerRecord) -> bool:
         correlation_id = _header(record, "correlation_id")
@@ -238,12 +242,7 @@ class ConsumerRunner:
                     return True
                 time.sleep(0.1 * 2**attempt)
                 continue
-            if applied:
-                self.stats.count(self.spec.name, "processed")
-                log.info("consumer.applied")
-            else:
-                self.stats.count(self.spec.name, "duplicate")
-                log.info("consumer.duplicate_skipped")
+            self._record_outcome(applied=applied)
             return True
 
     def _dead_letter(self, record: ConsumerRecord, *, reason: str, error: str) -> None:

@@ -34,19 +34,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "users_project.settings.test")
 
 from common.events.reads import user_read  # noqa: E402
-from tests.e2e.system import System, free_port  # noqa: E402
+from tests.e2e.system import System, free_port, system_processes  # noqa: E402
 
-ALL = (
-    "users-web",
-    "games-web",
-    "users-consumer",
-    "games-consumer",
-    "users-relay",
-    "games-relay",
-    "celery-worker",
-    "celery-beat",
-    "catalog-stub",
-)
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))
 LATENCY_SECONDS = int(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
 INGEST_EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "20000"))
@@ -510,7 +499,7 @@ def main() -> int:
     )
     system.prepare()
     try:
-        for name in ALL:
+        for name in system_processes():
             system.start(name)
         system.wait_ready()
         time.sleep(3)

@@ -49,6 +49,12 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def system_processes() -> list[str]:
+    """Every process of the system, as the Procfile lists them (without the
+    supervisor-only announcer)."""
+    return [name for name in procfile() if name != "ready"]
+
+
 @dataclass
 class Process:
     name: str
@@ -127,6 +133,19 @@ class System:
             admin.autocommit = True
             with admin.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
+            admin.close()
+
+    def delete_topics(self) -> None:
+        """Remove this copy's topics (those with its prefix) from the broker."""
+        from kafka import KafkaAdminClient
+
+        bootstrap = self.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="e2e-cleanup")
+        try:
+            ours = [topic for topic in admin.list_topics() if topic.startswith(self.prefix)]
+            if ours:
+                admin.delete_topics(ours, raise_errors=False)
+        finally:
             admin.close()
 
     def manage(self, project: str, *args: str, timeout: float = 300) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
-from tests.e2e.conftest import ALL_PROCESSES
 from tests.e2e.flows import (
     all_delivered,
     any_game_ids,
@@ -24,7 +23,7 @@ from tests.e2e.flows import (
     record_reads,
     register_many,
 )
-from tests.e2e.system import ROOT, System
+from tests.e2e.system import ROOT, System, system_processes
 
 SCRIPT = ROOT / "scripts" / "services.sh"
 CLUSTER = "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"
@@ -40,20 +39,14 @@ def cluster_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]
     )
     try:
         system.prepare()
-        for name in ALL_PROCESSES:
+        for name in system_processes():
             system.start(name)
         system.wait_ready(timeout=180)
         yield system
     finally:
         system.stop_all()
         system.drop_databases()
-        admin = KafkaAdminClient(bootstrap_servers=CLUSTER, client_id="cluster-cleanup")
-        try:
-            ours = [t for t in admin.list_topics() if t.startswith(system.prefix)]
-            if ours:
-                admin.delete_topics(ours, raise_errors=False)
-        finally:
-            admin.close()
+        system.delete_topics()
         subprocess.run([str(SCRIPT), "cluster-down"], check=False, timeout=300)
 
 

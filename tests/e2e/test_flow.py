@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from kafka import KafkaAdminClient
@@ -15,6 +14,7 @@ from tests.e2e.flows import (
     any_game_ids,
     eventually,
     history_event_ids,
+    record_reads,
     register_and_login,
 )
 from tests.e2e.system import System
@@ -97,34 +97,19 @@ def test_register_read_and_delete_across_both_services(system: System) -> None:
     )
 
 
-def _record_reads(system: System, account, game_ids: list[int], count: int) -> list[str]:
-    def one(n: int) -> str:
-        response = requests.post(
-            f"{system.games_url}/games/",
-            json={"game_id": game_ids[n % len(game_ids)]},
-            headers=account.auth,
-            timeout=30,
-        )
-        assert response.status_code == 202, response.text
-        return response.json()["event_id"]
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(one, range(count)))
-
-
 def test_a_consumer_killed_with_sigkill_mid_stream_loses_and_duplicates_nothing(
     system: System,
 ) -> None:
     account = register_and_login(system)
     game_ids = any_game_ids(system, 10)
-    sent = _record_reads(system, account, game_ids, 100)
+    sent = record_reads(system, [account], game_ids, 100)[account.user_id]
     eventually(
         lambda: len(history_event_ids(system, account.user_id)) > 0,
         timeout=15,
         message="the consumer never started storing",
     )
     system.signal("users-consumer.1", signal.SIGKILL)  # mid-stream, no chance to commit
-    sent += _record_reads(system, account, game_ids, 150)
+    sent += record_reads(system, [account], game_ids, 150)[account.user_id]
     system.start("users-consumer", instance=1)
     eventually(
         lambda: len(history_event_ids(system, account.user_id)) >= len(sent),
@@ -160,7 +145,7 @@ def test_two_consumers_and_two_relays_per_service_share_work_without_duplicates(
 
     accounts = [register_and_login(system) for _ in range(6)]
     game_ids = any_game_ids(system, 10)
-    sent = {a.user_id: _record_reads(system, a, game_ids, 30) for a in accounts}
+    sent = record_reads(system, accounts, game_ids, 180)
     for account in accounts:
         eventually(
             lambda a=account: len(history_event_ids(system, a.user_id)) >= 30,
