@@ -212,18 +212,20 @@ def test_a_full_outage_of_the_games_api_serves_the_cache_and_heals(system: Syste
         every=0.5,
         message="the breaker never closed again",
     )
-    # Each gunicorn worker has its own breaker, which closes on its next
-    # upstream call; fresh games make every worker call the upstream.
-    fresh = iter(any_game_ids(system, 100)[60:90])
+    # Each gunicorn worker has its own breaker. One still inside its open
+    # window fails fast (503, as it should); it closes on its first upstream
+    # call after that. Fresh games make every worker call the upstream.
+    fresh = iter(any_game_ids(system, 100)[40:95])
 
     def all_breakers_closed() -> bool:
-        assert (
-            requests.get(f"{system.games_url}/games/{next(fresh)}/", timeout=30).status_code == 200
-        )
+        status_code = requests.get(
+            f"{system.games_url}/games/{next(fresh)}/", timeout=30
+        ).status_code
+        assert status_code in {200, 503}
         metrics = requests.get(f"{system.games_url}/metrics", timeout=10).text
-        return "games_upstream_breaker_open 0.0" in metrics
+        return status_code == 200 and "games_upstream_breaker_open 0.0" in metrics
 
-    eventually(all_breakers_closed, timeout=20, every=0.2, message="a breaker stayed open")
+    eventually(all_breakers_closed, timeout=25, every=0.5, message="a breaker stayed open")
     assert _server_errors(system) == errors_before  # no 500 anywhere
 
 
