@@ -71,6 +71,18 @@ APPEND_SLASH = False
 # Request bodies over 1 MiB are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+
+# -- PostgreSQL ----------------------------------------------------------------
+def database(variable: str, *, default: str) -> dict[str, Any]:
+    """One project's database, from the URL in ``variable``."""
+    return {
+        **env.db(variable, default=default),
+        "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=60),
+        # Reconnect after a database restart instead of failing every request.
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
 # -- Redis -------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 

@@ -3,7 +3,7 @@
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
-from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, redis_cache
+from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
 from games_project.schedules import beat_schedule
 
 SERVICE_NAME = "games"
@@ -18,11 +18,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [*SHARED_MIDDLEWARE]
 
 DATABASES = {
-    "default": {
-        **env.db("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games"),
-        "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=60),
-        "CONN_HEALTH_CHECKS": True,
-    }
+    "default": database("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games")
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("GAMES_CACHE_KEY_PREFIX", default="games"))
 # Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT

@@ -125,3 +125,22 @@ def players_known(system: System, accounts: list[Account]) -> int:
     return system.query(
         "games", "SELECT count(*) FROM players_player WHERE user_id::text = ANY(%s)", (ids,)
     )[0][0]
+
+
+def assert_burst_delivered(
+    system: System, accounts: list[Account], sent: dict[str, list[str]], *, timeout: float
+) -> None:
+    """Every registered user reached the games service and every read reached
+    the history, each exactly once (the history compares event ids)."""
+    eventually(
+        lambda: players_known(system, accounts) == len(accounts),
+        timeout=timeout,
+        every=0.5,
+        message="user events lost on their way to the games service",
+    )
+    eventually(
+        lambda: all_delivered(system, sent),
+        timeout=timeout,
+        every=0.5,
+        message="read events lost on their way to the history",
+    )

@@ -119,21 +119,21 @@ class System:
         self.env["KAFKA_REPLICATION_FACTOR"] = str(self.replication_factor)
 
     # -- set-up ---------------------------------------------------------------
-    def create_databases(self) -> None:
+    def _each_database(self, statement: str) -> None:
+        """Run ``statement`` (with ``{name}``) for each project's database,
+        connected as that project's role to its everyday database."""
         for project, url in self.databases.items():
             admin = psycopg2.connect(_with_database(url, project))
             admin.autocommit = True
             with admin.cursor() as cursor:
-                cursor.execute(f'CREATE DATABASE "{urlsplit(url).path[1:]}"')
+                cursor.execute(statement.format(name=urlsplit(url).path[1:]))
             admin.close()
 
+    def create_databases(self) -> None:
+        self._each_database('CREATE DATABASE "{name}"')
+
     def drop_databases(self) -> None:
-        for project, url in self.databases.items():
-            admin = psycopg2.connect(_with_database(url, project))
-            admin.autocommit = True
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
-            admin.close()
+        self._each_database('DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def delete_topics(self) -> None:
         """Remove this copy's topics (those with its prefix) from the broker."""

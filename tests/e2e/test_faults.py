@@ -13,12 +13,11 @@ import pytest
 import requests
 
 from tests.e2e.flows import (
-    all_delivered,
     any_game_ids,
+    assert_burst_delivered,
     eventually,
     history_event_ids,
     login,
-    players_known,
     record_reads,
     register_and_login,
     register_many,
@@ -53,18 +52,8 @@ def test_kafka_stopped_20s_during_200_registrations_and_500_reads(system: System
         time.sleep(max(0.0, 20 - (time.monotonic() - stopped_at)))
     finally:
         kafka.start()
-    eventually(
-        lambda: players_known(system, accounts) == 200,
-        timeout=180,
-        every=0.5,
-        message="not every user.created reached the games service",
-    )
-    eventually(
-        lambda: all_delivered(system, sent),
-        timeout=180,
-        every=0.5,
-        message="not every user.read reached the history",
-    )
+    assert len(accounts) == 200
+    assert_burst_delivered(system, accounts, sent, timeout=180)
     assert sum(len(ids) for ids in sent.values()) == 500
     no_duplicates(system)
 
@@ -102,18 +91,8 @@ def test_relays_and_consumers_killed_at_random_lose_and_double_nothing(system: S
     }
     assert all(system.running(key) for key in workers)
 
-    eventually(
-        lambda: players_known(system, accounts) == 40,
-        timeout=120,
-        every=0.5,
-        message="users lost on their way to the games service",
-    )
-    eventually(
-        lambda: all_delivered(system, sent),
-        timeout=120,
-        every=0.5,
-        message="reads lost on their way to the history",
-    )
+    assert len(accounts) == 40
+    assert_burst_delivered(system, accounts, sent, timeout=120)
     reads_in_games = system.query(
         "games",
         "SELECT count(*) FROM catalog_gameread WHERE user_id::text = ANY(%s)",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
-from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, redis_cache
+from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
 
 SERVICE_NAME = "users"
 ROOT_URLCONF = "users_project.urls"
@@ -29,12 +29,7 @@ MIDDLEWARE = [
 ]
 
 DATABASES = {
-    "default": {
-        **env.db("USERS_DATABASE_URL", default="postgres://users:users@127.0.0.1:5432/users"),
-        "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=60),
-        # Reconnect after a database restart instead of failing every request.
-        "CONN_HEALTH_CHECKS": True,
-    }
+    "default": database("USERS_DATABASE_URL", default="postgres://users:users@127.0.0.1:5432/users")
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("USERS_CACHE_KEY_PREFIX", default="users"))
 # Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
