@@ -6,6 +6,10 @@ import sys
 
 
 def main() -> None:
+    # The environment, completed by .env at the repository root when present.
+    from common.env import load_dotenv
+
+    load_dotenv()
     # Its own variable, so one shell can drive both projects; never the other
     # project's DJANGO_SETTINGS_MODULE by accident.
     os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(

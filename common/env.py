@@ -2,17 +2,42 @@
 
 Settings modules import ``env`` from here, so every variable is read once, at
 settings load, with django-environ's typed accessors.
+
+Every entry point (``manage_*.py``, the WSGI apps, Celery, the scripts behind
+``make``) sees the same configuration: the process environment and, when it
+exists, ``.env`` at the repository root (``PROJECT_ENV_FILE`` names another
+file). A variable already in the environment wins over the file.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import sys
 from pathlib import Path
 
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+ENV_FILE = Path(os.environ.get("PROJECT_ENV_FILE", BASE_DIR / ".env"))
+
+# What the process had before the file was read: the shell export below
+# prints only what the file added.
+_ENVIRONMENT_BEFORE_DOTENV = frozenset(os.environ)
+
+
+def load_dotenv(path: Path = ENV_FILE) -> None:
+    """Add the variables of ``path`` (if it exists) that are not already set.
+
+    Idempotent, so every entry point may call it before it reads a variable.
+    """
+    if path.is_file():
+        environ.Env.read_env(path, overwrite=False)
+
+
+load_dotenv()
+
 # Git-ignored working folder: generated development keys, service data, logs.
 LOCAL_DIR = Path(os.environ.get("PROJECT_LOCAL_DIR", BASE_DIR / ".local"))
 
@@ -39,3 +64,18 @@ def development_secret(name: str, *, nbytes: int = 50) -> str:
         finally:
             candidate.unlink()
     return path.read_text().strip()
+
+
+def dotenv_exports() -> str:
+    """Shell ``export`` lines for what ``.env`` adds to this environment.
+
+    The shell scripts behind ``make`` run ``eval "$(python -m common.env)"``,
+    so they read the file the same way (django-environ's parser) and with the
+    same rule (the environment wins) as the Python entry points.
+    """
+    added = sorted(set(os.environ) - _ENVIRONMENT_BEFORE_DOTENV)
+    return "".join(f"export {name}={shlex.quote(os.environ[name])}\n" for name in added)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(dotenv_exports())

@@ -4,6 +4,11 @@ import os
 
 from celery import Celery
 
+from common.env import load_dotenv
+
+# The environment, completed by .env at the repository root when present.
+load_dotenv()
+
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
     "GAMES_DJANGO_SETTINGS_MODULE",
     os.environ.get("DJANGO_SETTINGS_MODULE", "games_project.settings.local"),

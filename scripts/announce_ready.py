@@ -12,6 +12,20 @@ import urllib.request
 
 USERS = f"http://127.0.0.1:{os.environ.get('USERS_PORT', '8001')}"
 GAMES = f"http://127.0.0.1:{os.environ.get('GAMES_PORT', '8002')}"
+# The workers' metrics ports, with the Procfile's defaults.
+METRICS = {
+    name: os.environ.get(f"{name}_METRICS_PORT", default)
+    for name, default in (
+        ("USERS_CONSUMER", "9101"),
+        ("GAMES_CONSUMER", "9102"),
+        ("USERS_RELAY", "9103"),
+        ("GAMES_RELAY", "9104"),
+    )
+}
+
+
+CONSUMER_PORTS = f":{METRICS['USERS_CONSUMER']} :{METRICS['GAMES_CONSUMER']}"
+RELAY_PORTS = f":{METRICS['USERS_RELAY']} :{METRICS['GAMES_RELAY']}"
 
 
 def ready(base: str) -> bool:
@@ -42,7 +56,7 @@ def main() -> int:
  users admin    {USERS}/admin/          (manage_users.py createsuperuser)
  games API      {GAMES}/games/          docs {GAMES}/api/docs/
  metrics        {USERS}/metrics  {GAMES}/metrics
-                consumers :9101 :9102   relays :9103 :9104
+                consumers {CONSUMER_PORTS}   relays {RELAY_PORTS}
  games data     {upstream}
  walk the flow  make demo
 =====================================================================

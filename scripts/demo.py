@@ -1,7 +1,8 @@
 """Walks the whole flow against a running system (`make run`), step by step,
 with timings. Exits non-zero at the first step that fails.
 
-    USERS_URL (default http://127.0.0.1:8001), GAMES_URL (default :8002)
+    USERS_URL (default http://127.0.0.1:$USERS_PORT, 8001), GAMES_URL (default
+    http://127.0.0.1:$GAMES_PORT, 8002); .env is read as everywhere else.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-USERS = os.environ.get("USERS_URL", "http://127.0.0.1:8001")
-GAMES = os.environ.get("GAMES_URL", "http://127.0.0.1:8002")
+sys.path.insert(0, str(ROOT))
+from common.env import load_dotenv  # noqa: E402  (needs the root on sys.path)
+
+# The environment, completed by .env at the repository root when present.
+load_dotenv()
+USERS = os.environ.get("USERS_URL", f"http://127.0.0.1:{os.environ.get('USERS_PORT', '8001')}")
+GAMES = os.environ.get("GAMES_URL", f"http://127.0.0.1:{os.environ.get('GAMES_PORT', '8002')}")
 PASSWORD = "demo-Walk-through-" + uuid.uuid4().hex[:8]
 
 

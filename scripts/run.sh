@@ -7,6 +7,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"
 export PYTHONUNBUFFERED=1
+# .env at the repository root, read as the Python entry points read it
+# (common/env.py): a variable already in the environment wins.
+eval "$(python -m common.env)"
 export USERS_DJANGO_SETTINGS_MODULE="${USERS_DJANGO_SETTINGS_MODULE:-users_project.settings.local}"
 export GAMES_DJANGO_SETTINGS_MODULE="${GAMES_DJANGO_SETTINGS_MODULE:-games_project.settings.local}"
 export USERS_PORT="${USERS_PORT:-8001}" GAMES_PORT="${GAMES_PORT:-8002}"
@@ -15,7 +18,9 @@ export USERS_JWKS_URL="${USERS_JWKS_URL:-http://127.0.0.1:$USERS_PORT/.well-know
 
 processes=(users-web games-web users-consumer games-consumer users-relay games-relay
   celery-worker celery-beat)
-ports=("$USERS_PORT" "$GAMES_PORT" 9101 9102 9103 9104)
+# The metrics ports with the Procfile's defaults.
+ports=("$USERS_PORT" "$GAMES_PORT" "${USERS_CONSUMER_METRICS_PORT:-9101}" "${GAMES_CONSUMER_METRICS_PORT:-9102}"
+  "${USERS_RELAY_METRICS_PORT:-9103}" "${GAMES_RELAY_METRICS_PORT:-9104}")
 if [ -z "${GAMES_API_BASE_URL:-}" ]; then
   # No upstream configured: use the stand-in (the machine has no internet).
   export GAMES_API_BASE_URL="http://127.0.0.1:$CATALOG_STUB_PORT/api"
@@ -35,4 +40,6 @@ for port in "${ports[@]}"; do
 done
 
 mkdir -p .local/metrics
-exec honcho --procfile Procfile start "${processes[@]}"
+# --env /dev/null: .env is already in the environment above; honcho's own
+# reading would let the file override variables set in the shell.
+exec honcho --procfile Procfile --env /dev/null start "${processes[@]}"

@@ -26,6 +26,12 @@ LOCAL="$ROOT/.local"
 STATE="$LOCAL/state"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
+# .env at the repository root, read as the Python entry points read it
+# (common/env.py): a variable already in the environment wins.
+if [ -x "$PYTHON" ]; then
+  eval "$(cd "$ROOT" && "$PYTHON" -m common.env)"
+fi
+
 PG_PORT=5432
 REDIS_PORT=6379
 KAFKA_PORT=9092

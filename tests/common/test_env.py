@@ -1,0 +1,105 @@
+"""One way to configure: the environment, completed by ``.env``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Variables that make `make services` skip starting a part locally.
+POINT_ELSEWHERE = (
+    "USERS_DATABASE_URL",
+    "GAMES_DATABASE_URL",
+    "REDIS_URL",
+    "KAFKA_BOOTSTRAP_SERVERS",
+)
+
+
+def _environment(env_file: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without what the files could set."""
+    names = set(POINT_ELSEWHERE) | {"LOG_LEVEL", "DJANGO_DEBUG", "USERS_DJANGO_SETTINGS_MODULE"}
+    base = {k: v for k, v in os.environ.items() if k not in names and k != "DJANGO_SETTINGS_MODULE"}
+    return {**base, "PROJECT_ENV_FILE": str(env_file), **extra}
+
+
+def _exports(env_file: Path, **extra: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "common.env"],
+        cwd=ROOT,
+        env=_environment(env_file, **extra),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def test_env_example_copied_as_is_keeps_every_backing_service_local() -> None:
+    exports = _exports(ROOT / ".env.example")
+    assert "export DJANGO_DEBUG=true" in exports.splitlines()
+    for name in POINT_ELSEWHERE:
+        assert f"export {name}=" not in exports
+
+
+def test_a_variable_set_in_the_environment_wins_over_the_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=DEBUG\nDJANGO_DEBUG=true\n")
+    exports = _exports(env_file, LOG_LEVEL="WARNING").splitlines()
+    assert exports == ["export DJANGO_DEBUG=true"]
+
+
+def test_exports_are_quoted_for_the_shell(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL='INFO; touch pwned'\n")
+    exports = _exports(env_file)
+    done = subprocess.run(
+        ["bash", "-c", f'{exports}\nprintf %s "$LOG_LEVEL"'],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert done.stdout == "INFO; touch pwned"
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_manage_script_reads_the_settings_module_from_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("USERS_DJANGO_SETTINGS_MODULE=users_project.settings.test\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "manage_users.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SETTINGS_MODULE)",
+        ],
+        cwd=ROOT,
+        env=_environment(env_file),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "users_project.settings.test"
+
+
+def test_services_script_skips_a_part_that_dotenv_points_elsewhere(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("REDIS_URL=redis://127.0.0.1:1/0\n")
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "services.sh"), "start", "redis"],
+        cwd=ROOT,
+        env=_environment(env_file, PYTHON=sys.executable),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "REDIS_URL is set, not starting one" in done.stderr
