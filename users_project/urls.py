@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from common.api.routers import OptionalSlashRouter
 from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
@@ -10,6 +11,9 @@ router.register("users", views.UserViewSet, basename="user")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The admin is a set of pages under one folder: the bare path redirects
+    # (a browser GET, so no body can be lost), unlike the API's optional slash.
+    re_path(r"^admin$", RedirectView.as_view(url="/admin/", permanent=True)),
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="login"),
     re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="token-refresh"),
     re_path(r"^auth/auth-test/?$", views.AuthTestView.as_view(), name="auth-test"),

@@ -64,3 +64,10 @@ def test_the_openapi_document_and_its_ui_are_served(client: Client) -> None:
     assert document["openapi"].startswith("3.")
     assert "/healthz" in document["paths"] or "/healthz/" in str(document["paths"])
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/api/schema", "/api/docs"])
+def test_shared_paths_answer_with_and_without_the_trailing_slash(client: Client, path: str) -> None:
+    without, with_slash = client.get(path), client.get(f"{path}/")
+    assert without.status_code == with_slash.status_code == 200
+    assert without["Content-Type"] == with_slash["Content-Type"]

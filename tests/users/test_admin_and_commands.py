@@ -71,3 +71,9 @@ def test_adding_in_the_admin_emits_user_created(admin_client_for_staff: Client) 
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(email="added@example.com")
     assert OutboxEvent.objects.filter(topic="user.created", key=str(user.id)).exists()
+
+
+def test_the_bare_admin_path_redirects_to_the_admin(client: Client) -> None:
+    response = client.get("/admin")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/"
