@@ -9,13 +9,20 @@ export PYTHON := $(abspath $(PY))
 .PHONY: help venv services services-down services-status topics migrate test lint format run demo bench lock clean
 
 help:
-	@echo "make run            run the whole system (see README)"
-	@echo "make demo           walk the whole flow against a running 'make run'"
-	@echo "make bench          benchmarks beside baselines, printed as a table"
-	@echo "make test           start the services, run every test"
-	@echo "make services       start PostgreSQL, Redis and Kafka (idempotent)"
-	@echo "make services-down  stop what 'make services' started"
-	@echo "make lint           ruff check + format check"
+	@echo "make run             run the whole system (see README)"
+	@echo "make demo            walk the whole flow against a running 'make run'"
+	@echo "make test            start the services, run every test"
+	@echo "make bench           benchmarks beside baselines, printed as a table (installs wrk)"
+	@echo "make lint            ruff check + format check"
+	@echo "make format          ruff fix + format, in place"
+	@echo "make services        start PostgreSQL, Redis and Kafka (idempotent)"
+	@echo "make services-down   stop what 'make services' started"
+	@echo "make services-status say which of them answer"
+	@echo "make topics          create the Kafka topics and their dead-letter topics"
+	@echo "make migrate         apply both projects' migrations"
+	@echo "make venv            create .venv with the pinned requirements"
+	@echo "make lock            regenerate requirements/constraints.txt from .venv"
+	@echo "make clean           remove .venv and the tool caches"
 
 venv: $(VENV)/.installed
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every process of the system in the foreground under honcho (Procfile).
-# `make run` calls this after `make services migrate topics`. Ctrl-C or
+# `make run` calls this after `make services migrate topics`;
+# `scripts/run.sh PROCESS...` runs only the named Procfile processes, with the
+# same environment (for example `scripts/run.sh users-consumer`). Ctrl-C or
 # SIGTERM stops every process; consumers and relays finish what they hold.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +32,12 @@ else
   echo "Using the games API at $GAMES_API_BASE_URL"
 fi
 processes+=(ready)
+
+if [ $# -gt 0 ]; then
+  # Only the processes asked for; honcho itself says if a port is taken.
+  processes=("$@")
+  ports=()
+fi
 
 for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
