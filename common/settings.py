@@ -117,7 +117,9 @@ KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
 # Pause between relay polls that found nothing to publish.
-OUTBOX_IDLE_SECONDS = env.float("OUTBOX_IDLE_SECONDS", default=0.05)
+# An idle relay sleeps until NOTIFY (common/outbox/wakeup.py); it also looks
+# this often for rows no notification announces (expired leases, backoffs).
+OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0)
 
 # -- Logging -----------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json

@@ -17,6 +17,7 @@ on the event id (common.inbox).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -26,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import psycopg2
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from kafka import KafkaProducer
@@ -35,6 +37,7 @@ from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 from common.outbox.models import OutboxEvent
+from common.outbox.wakeup import OutboxWakeup
 
 log = get_logger(__name__)
 
@@ -170,28 +173,41 @@ class OutboxRelay:
         return pending
 
     # -- the loop ------------------------------------------------------------
-    def run_forever(self, stop: threading.Event, *, idle_sleep: float = 0.05) -> None:
+    def run_forever(self, stop: threading.Event, *, safety_poll: float = 2.0) -> None:
+        """Publish until ``stop`` is set. Idle, the relay sleeps until a row is
+        committed (LISTEN/NOTIFY, see wakeup.py) or ``safety_poll`` passes."""
         log.info("outbox.relay_started", worker=self.worker_id, batch_size=self.batch_size)
+        wakeup = OutboxWakeup()
         errors = 0
-        while not stop.is_set():
-            try:
-                result = self.run_once()
-                if time.monotonic() - self._last_purge > self.purge_every:
-                    self._last_purge = time.monotonic()
-                    if purged := self.purge_sent():
-                        log.info("outbox.purged", rows=purged)
-                if time.monotonic() >= self._backlog_due:
-                    self._backlog_due = time.monotonic() + 5
-                    self.backlog()
-                errors = errors + 1 if result.failed and not result.sent else 0
-                if result.sent == 0:
-                    # Nothing to do, or the broker is away and rows back off.
-                    stop.wait(idle_sleep if errors == 0 else backoff_seconds(errors, cap=5))
-            except DatabaseError as exc:
-                # Database restarting or unreachable: drop the broken connection
-                # and try again with a growing pause.
-                errors += 1
-                log.warning("outbox.database_error", error=str(exc).strip(), attempt=errors)
-                connections.close_all()
-                stop.wait(backoff_seconds(errors, cap=5))
+        try:
+            with contextlib.suppress(DatabaseError, psycopg2.Error):
+                wakeup.listen()  # else the first wait() connects, and says to look
+            while not stop.is_set():
+                try:
+                    result = self.run_once()
+                    self._housekeeping()
+                    errors = errors + 1 if result.failed and not result.sent else 0
+                    if errors:
+                        # The broker is away and the rows back off.
+                        stop.wait(backoff_seconds(errors, cap=5))
+                    elif result.sent == 0:
+                        wakeup.wait(safety_poll, stop)
+                except DatabaseError as exc:
+                    # Database restarting or unreachable: drop the broken connection
+                    # and try again with a growing pause.
+                    errors += 1
+                    log.warning("outbox.database_error", error=str(exc).strip(), attempt=errors)
+                    connections.close_all()
+                    stop.wait(backoff_seconds(errors, cap=5))
+        finally:
+            wakeup.close()
         log.info("outbox.relay_stopped", published=self.stats.published)
+
+    def _housekeeping(self) -> None:
+        if time.monotonic() - self._last_purge > self.purge_every:
+            self._last_purge = time.monotonic()
+            if purged := self.purge_sent():
+                log.info("outbox.purged", rows=purged)
+        if time.monotonic() >= self._backlog_due:
+            self._backlog_due = time.monotonic() + 5
+            self.backlog()

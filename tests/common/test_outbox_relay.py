@@ -16,6 +16,7 @@ from common.events.users import user_created
 from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay
 from common.outbox.services import outbox_enqueue
+from common.outbox.wakeup import OutboxWakeup
 from tests.support.kafka import read_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,8 +32,9 @@ def enqueue_users(topic: str, count: int, *, correlation_id: str | None = None) 
             )
             outbox_enqueue(event=event, correlation_id=correlation_id)
             ids.append(event.id)
-    # Route this test's rows to its own topic, away from the real user.created.
-    OutboxEvent.objects.filter(event_id__in=ids).update(topic=topic)
+        # Route this test's rows to its own topic, away from the real
+        # user.created, before a running relay can see them.
+        OutboxEvent.objects.filter(event_id__in=ids).update(topic=topic)
     return ids
 
 
@@ -148,3 +150,51 @@ def test_events_written_while_kafka_is_stopped_arrive_after_it_returns(
 
     records = read_all(kafka_topic, expected=5)
     assert sorted(decode(r.value).id for r in records) == sorted(ids)
+
+
+def test_a_committed_outbox_row_wakes_a_listening_relay_and_a_rollback_does_not(
+    kafka_topic: str,
+) -> None:
+    wakeup, stop = OutboxWakeup(), threading.Event()
+    try:
+        wakeup.listen()
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            outbox_enqueue(
+                event=user_created(
+                    user_id=uuid.uuid4(), email="r@example.com", name="R", source="test"
+                )
+            )
+            1 / 0  # noqa: B018  the change fails after the event was queued
+        assert wakeup.wait(0.5, stop) is False
+        enqueue_users(kafka_topic, 2)
+        started = time.monotonic()
+        assert wakeup.wait(30, stop) is True
+        assert time.monotonic() - started < 30
+    finally:
+        wakeup.close()
+
+
+def test_an_idle_relay_publishes_a_new_row_long_before_its_safety_poll(kafka_topic: str) -> None:
+    from django.db import connection
+
+    relay, stop = OutboxRelay(), threading.Event()
+
+    def run() -> None:
+        try:
+            relay.run_forever(stop, safety_poll=120)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        [event_id] = enqueue_users(kafka_topic, 1)
+        deadline = time.monotonic() + 60
+        while not OutboxEvent.objects.filter(event_id=event_id, sent_at__isnull=False).exists():
+            assert time.monotonic() < deadline, "the relay never woke for the committed row"
+            time.sleep(0.02)
+        assert [decode(r.value).id for r in read_all(kafka_topic, expected=1)] == [event_id]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()

@@ -26,5 +26,5 @@ class Command(BaseCommand):
             batch_size=batch_size,
             retention=timedelta(hours=settings.OUTBOX_RETENTION_HOURS),
         )
-        # An idle poll is one index lookup; polling often keeps delivery fast.
-        relay.run_forever(stop_on_signals(), idle_sleep=settings.OUTBOX_IDLE_SECONDS)
+        # Woken by NOTIFY at each commit; the safety poll catches the rest.
+        relay.run_forever(stop_on_signals(), safety_poll=settings.OUTBOX_SAFETY_POLL_SECONDS)
