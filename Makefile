@@ -13,7 +13,7 @@ help:
 	@echo "make demo            walk the whole flow against a running 'make run'"
 	@echo "make test            start the services, run every test"
 	@echo "make bench           benchmarks beside baselines, printed as a table (installs wrk)"
-	@echo "make lint            ruff check + format check"
+	@echo "make lint            ruff check + format check + import contracts (pyproject.toml)"
 	@echo "make format          ruff fix + format, in place"
 	@echo "make services        start PostgreSQL, Redis and Kafka (idempotent)"
 	@echo "make services-down   stop what 'make services' started"
@@ -50,11 +50,13 @@ migrate: services
 	$(PY) manage_games.py migrate --noinput
 
 test: services topics
+	$(VENV)/bin/lint-imports
 	@scripts/run_tests.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
