@@ -25,7 +25,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
+from django.utils.module_loading import import_string
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
@@ -81,6 +83,11 @@ class ConsumerSpec:
     # one per event). Any failure rolls the batch back and the runner applies
     # its events one at a time with ``handler``, which isolates the culprit.
     batch_handler: Callable[[list[Event]], None] | None = None
+
+
+def consumer_registry() -> dict[str, ConsumerSpec]:
+    """This project's consumers by name (the ``KAFKA_CONSUMERS`` setting)."""
+    return import_string(settings.KAFKA_CONSUMERS)
 
 
 @dataclass
