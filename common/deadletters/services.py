@@ -35,6 +35,18 @@ def _event_uuid(letter: DeadLetter) -> uuid.UUID | None:
         return None
 
 
+def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLetterAction:
+    return DeadLetterAction(
+        dlq_topic=letter.dlq_topic,
+        partition=letter.partition,
+        offset=letter.offset,
+        action=kind,
+        event_id=_event_uuid(letter),
+        performed_by=by,
+        detail=detail[:500],
+    )
+
+
 def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list[Replayed]:
     """Republish ``letters`` (oldest first, to keep each key's order) to their
     original topics, wait for the broker's acknowledgements, record each."""
@@ -55,15 +67,9 @@ def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list
             letter.original_topic, key=letter.key, value=letter.value, headers=headers
         ).get(timeout=30)
         target = f"{metadata.topic}:{metadata.partition}:{metadata.offset}"
-        DeadLetterAction.objects.create(
-            dlq_topic=letter.dlq_topic,
-            partition=letter.partition,
-            offset=letter.offset,
-            action=DeadLetterAction.Kind.REPLAYED,
-            event_id=_event_uuid(letter),
-            performed_by=performed_by,
-            detail=f"to {target}",
-        )
+        _action(
+            letter, DeadLetterAction.Kind.REPLAYED, by=performed_by, detail=f"to {target}"
+        ).save()
         log.info("dlq.replayed", dead_letter=letter.id, target=target, by=performed_by)
         replayed.append(Replayed(letter=letter, target=target))
     return replayed
@@ -75,15 +81,7 @@ def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: st
     with transaction.atomic():
         DeadLetterAction.objects.bulk_create(
             [
-                DeadLetterAction(
-                    dlq_topic=letter.dlq_topic,
-                    partition=letter.partition,
-                    offset=letter.offset,
-                    action=DeadLetterAction.Kind.PURGED,
-                    event_id=_event_uuid(letter),
-                    performed_by=performed_by,
-                    detail=note[:500],
-                )
+                _action(letter, DeadLetterAction.Kind.PURGED, by=performed_by, detail=note)
                 for letter in letters
             ]
         )
