@@ -151,8 +151,9 @@ def read_dead_letters(topics: list[str], *, timeout: float = 60) -> list[DeadLet
                             headers=list(record.headers or []),
                         )
                     )
-                if consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+            # Checked for every partition, not only those that returned
+            # records: a partition may end in offsets that hold no record.
+            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
     finally:
         consumer.close()
     _attach_actions(letters)
