@@ -1,5 +1,6 @@
 """Walks the whole flow against a running system (`make run`), step by step,
-with timings. Exits non-zero at the first step that fails.
+with timings, then prints both services' ``status``. Exits non-zero at the
+first step that fails.
 
     USERS_URL (default http://127.0.0.1:$USERS_PORT, 8001), GAMES_URL (default
     http://127.0.0.1:$GAMES_PORT, 8002); .env is read as everywhere else.
@@ -56,13 +57,36 @@ def expect(response: requests.Response, status: int) -> Any:
     return response.json() if response.content else None
 
 
-def games_knows(user_id: str, state: str) -> dict[str, Any]:
-    env = {
+def manage_env() -> dict[str, str]:
+    """The environment of ``make run``'s processes, for their manage scripts."""
+    return {
         **os.environ,
-        "GAMES_DJANGO_SETTINGS_MODULE": os.environ.get(
-            "GAMES_DJANGO_SETTINGS_MODULE", "games_project.settings.local"
-        ),
+        **{
+            f"{project}_DJANGO_SETTINGS_MODULE": os.environ.get(
+                f"{project}_DJANGO_SETTINGS_MODULE", f"{project.lower()}_project.settings.local"
+            )
+            for project in ("USERS", "GAMES")
+        },
     }
+
+
+def print_status() -> None:
+    """Both services' ``status``: lag, outbox backlog, dead letters, health."""
+    for project in ("users", "games"):
+        print(f"\n$ manage_{project}.py status")
+        done = subprocess.run(
+            [sys.executable, str(ROOT / f"manage_{project}.py"), "status"],
+            capture_output=True,
+            text=True,
+            env=manage_env(),
+            timeout=120,
+            check=False,
+        )
+        print((done.stdout + done.stderr).rstrip())
+
+
+def games_knows(user_id: str, state: str) -> dict[str, Any]:
+    env = manage_env()
     done = subprocess.run(
         [
             sys.executable,
@@ -184,6 +208,7 @@ def main() -> int:
     for number, (title, action) in enumerate(steps, start=1):
         step(number, title, action)
     print(f"\nAll {len(steps)} steps passed in {(time.perf_counter() - total):.1f} s.")
+    print_status()
     return 0
 
 

@@ -5,11 +5,14 @@ from django.views.generic import RedirectView
 from common.api.routers import OptionalSlashRouter
 from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from users_project.accounts import views
+from users_project.accounts.admin_ops import ops_status_view
 
 router = OptionalSlashRouter()
 router.register("users", views.UserViewSet, basename="user")
 
 urlpatterns = [
+    # Before admin.site.urls, whose catch-all would answer it with a 404.
+    path("admin/ops/", admin.site.admin_view(ops_status_view), name="admin-ops"),
     path("admin/", admin.site.urls),
     # The admin is a set of pages under one folder: the bare path redirects
     # (a browser GET, so no body can be lost), unlike the API's optional slash.

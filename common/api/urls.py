@@ -5,11 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.api.health import healthz, readyz
 from common.metrics import metrics_view
+from common.ops.views import ops_metrics_view
 
 urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),
     re_path(r"^readyz/?$", readyz, name="readyz"),
     re_path(r"^metrics/?$", metrics_view, name="metrics"),
+    re_path(r"^metrics/ops/?$", ops_metrics_view, name="metrics-ops"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -7,7 +7,10 @@ A consumer is a :class:`ConsumerSpec` in its project's registry
 - handles each message in its own database transaction together with its
   inbox row (common.inbox), so an effect happens once per event id;
 - sends what cannot be decoded, what a handler rejects, and what keeps
-  failing to ``<topic>.dlq`` with the reason in headers, and goes on;
+  failing to ``<topic>.dlq`` with the reason in headers, and goes on: those
+  need a person (``dlq list/show/replay/purge``);
+- acknowledges, logs and counts (``consumer_discarded_total{reason}``) what a
+  domain rule discards by design (:class:`EventDiscarded`): no person needed;
 - retries temporary failures (the database away) with backoff, without
   moving past the message, so nothing is skipped;
 - commits offsets only after the batch's database work has committed;
@@ -22,7 +25,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
+from django.utils.module_loading import import_string
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
@@ -32,7 +37,7 @@ from common.events import Event, EventDecodeError, decode
 from common.events.topics import dlq_topic
 from common.inbox.services import inbox_process_batch, inbox_process_once
 from common.kafka.config import common_client_config, physical_group, physical_topic
-from common.kafka.metrics import CONSUMER_EVENTS, CONSUMER_LAG
+from common.kafka.metrics import CONSUMER_DISCARDED, CONSUMER_EVENTS, CONSUMER_LAG
 from common.kafka.producer import get_producer
 from common.logging import bound_context, get_logger
 
@@ -46,6 +51,19 @@ class EventRejected(Exception):
     """Raised by a handler for an event it will never be able to apply (for
     example, about a user that does not exist). The runner sends it to the
     DLQ at once, without retries."""
+
+
+class EventDiscarded(Exception):
+    """Raised by a handler for an event a domain rule discards by design (a
+    read for a user already deleted, a creation after the deletion). Nothing
+    is applied (the inbox row rolls back with it); the runner acknowledges,
+    logs and counts it by ``reason``, and does not dead-letter it: an
+    expected race needs no person."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -67,11 +85,17 @@ class ConsumerSpec:
     batch_handler: Callable[[list[Event]], None] | None = None
 
 
+def consumer_registry() -> dict[str, ConsumerSpec]:
+    """This project's consumers by name (the ``KAFKA_CONSUMERS`` setting)."""
+    return import_string(settings.KAFKA_CONSUMERS)
+
+
 @dataclass
 class ConsumerStats:
     processed: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
+    discarded: int = 0
     failed_attempts: int = 0
 
     def count(self, consumer: str, outcome: str) -> None:
@@ -80,6 +104,7 @@ class ConsumerStats:
             "processed": "processed",
             "duplicate": "duplicates",
             "dead_lettered": "dead_lettered",
+            "discarded": "discarded",
             "failed_attempt": "failed_attempts",
         }[outcome]
         setattr(self, field_name, getattr(self, field_name) + 1)
@@ -224,6 +249,11 @@ class ConsumerRunner:
                 )
             except EventRejected as exc:
                 self._dead_letter(record, reason="rejected", error=str(exc))
+                return True
+            except EventDiscarded as exc:
+                self.stats.count(self.spec.name, "discarded")
+                CONSUMER_DISCARDED.labels(self.spec.name, exc.reason).inc()
+                log.info("consumer.discarded", reason=exc.reason, detail=exc.detail)
                 return True
             except TRANSIENT_ERRORS as exc:
                 transient += 1

@@ -5,8 +5,13 @@ from prometheus_client import Counter, Gauge
 CONSUMER_EVENTS = Counter(
     "consumer_events_total",
     "Messages handled by a consumer, by outcome "
-    "(processed, duplicate, dead_lettered, failed_attempt)",
+    "(processed, duplicate, dead_lettered, discarded, failed_attempt)",
     ["consumer", "outcome"],
+)
+CONSUMER_DISCARDED = Counter(
+    "consumer_discarded_total",
+    "Events a domain rule discarded by design (acknowledged, not dead-lettered), by reason",
+    ["consumer", "reason"],
 )
 CONSUMER_LAG = Gauge(
     "consumer_lag_messages",

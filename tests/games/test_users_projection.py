@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from common.events import Event
@@ -18,9 +19,12 @@ from games_project.consumers import CONSUMERS
 from games_project.players.models import Player
 from tests.games.conftest import auth
 from tests.support.identity import IdentityProvider
-from tests.support.kafka import create_isolated_topic, delete_topics, produce_raw
+from tests.support.kafka import create_isolated_topic, delete_topics, produce_raw, read_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+DISCARDED = "consumer_discarded_total"
+DISCARD_LABELS = {"consumer": CONSUMERS["users_projection"].name, "reason": "created_after_deleted"}
 
 
 @pytest.fixture
@@ -44,7 +48,11 @@ def consume(topics: dict[str, str], *, handled: int, timeout: float = 45) -> Con
     deadline = time.monotonic() + timeout
     try:
         while (
-            runner.stats.processed + runner.stats.duplicates + runner.stats.dead_lettered < handled
+            runner.stats.processed
+            + runner.stats.duplicates
+            + runner.stats.dead_lettered
+            + runner.stats.discarded
+            < handled
         ):
             assert time.monotonic() < deadline, runner.stats
             runner.run_once()
@@ -60,8 +68,13 @@ def test_user_created_adds_the_user_once(topics: dict[str, str]) -> None:
     publish(topics, created)  # redelivered
     runner = consume(topics, handled=2)
     player = Player.objects.get(user_id=user_id)
-    assert (player.email, player.name, player.deleted_at) == ("p@example.com", "P", None)
+    assert (player.registered_at, player.deleted_at) == (created.occurred_at, None)
     assert runner.stats.duplicates == 1
+
+
+def test_the_projection_holds_no_personal_data() -> None:
+    fields = {field.name for field in Player._meta.get_fields()}
+    assert fields == {"user_id", "registered_at", "deleted_at"}
 
 
 def test_user_deleted_forgets_the_user_and_their_reads(topics: dict[str, str]) -> None:
@@ -73,20 +86,26 @@ def test_user_deleted_forgets_the_user_and_their_reads(topics: dict[str, str]) -
     publish(topics, user_deleted(user_id=user_id, source="users"))
     consume(topics, handled=2)
     player = Player.objects.get(user_id=user_id)
-    assert player.deleted_at is not None and player.email == "" and player.name == ""
+    assert player.deleted_at is not None
     assert not GameRead.objects.filter(user_id=user_id).exists()
 
 
-def test_a_deletion_seen_before_the_creation_still_wins(topics: dict[str, str]) -> None:
+def test_a_creation_after_the_deletion_is_discarded_and_counted_not_dead_lettered(
+    topics: dict[str, str],
+) -> None:
     user_id = uuid.uuid4()
     publish(topics, user_deleted(user_id=user_id, source="users"))
     consume(topics, handled=1)
+    before = REGISTRY.get_sample_value(DISCARDED, DISCARD_LABELS) or 0.0
     publish(
         topics, user_created(user_id=user_id, email="late@example.com", name="L", source="users")
     )
-    consume(topics, handled=1)
+    runner = consume(topics, handled=1)
     player = Player.objects.get(user_id=user_id)
-    assert player.deleted_at is not None and player.email == ""
+    assert player.deleted_at is not None and player.registered_at is None
+    assert (runner.stats.discarded, runner.stats.dead_lettered) == (1, 0)
+    assert REGISTRY.get_sample_value(DISCARDED, DISCARD_LABELS) == before + 1
+    assert read_all(f"{topics['user.created']}.dlq", expected=0, settle=1.0) == []
 
 
 def test_after_user_deleted_the_users_token_cannot_record_reads(

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from common.events import Event
@@ -40,11 +41,18 @@ def consume(runner: ConsumerRunner, *, handled: int, timeout: float = 45) -> Non
     deadline = time.monotonic() + timeout
     stats = runner.stats
     try:
-        while stats.processed + stats.duplicates + stats.dead_lettered < handled:
+        while stats.processed + stats.duplicates + stats.dead_lettered + stats.discarded < handled:
             assert time.monotonic() < deadline, stats
             runner.run_once()
     finally:
         runner.close()
+
+
+def discarded_count(reason: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "consumer_discarded_total", {"consumer": CONSUMERS["read_history"].name, "reason": reason}
+    )
+    return value or 0.0
 
 
 def publish(topic: str, event: Event) -> None:
@@ -73,20 +81,23 @@ def test_history_keeps_the_title_as_it_was_when_read(kafka_topic: str) -> None:
     assert [r["title"] for r in response["results"]] == ["Renamed Title", "Old Title"]
 
 
-def test_reads_of_unknown_or_deleted_users_are_dropped_to_the_dlq(kafka_topic: str) -> None:
+def test_reads_of_deleted_users_are_discarded_and_counted_not_dead_lettered(
+    kafka_topic: str,
+) -> None:
     deleted = UserFactory()
     deleted_id = deleted.id
     deleted.delete()
     kept = UserFactory()
+    before = discarded_count("user_gone")
     publish(kafka_topic, a_read(uuid.uuid4()))
     publish(kafka_topic, a_read(deleted_id))
     publish(kafka_topic, a_read(kept.id))
     runner = runner_on(kafka_topic)
     consume(runner, handled=3)
-    assert runner.stats.dead_lettered == 2
+    assert (runner.stats.discarded, runner.stats.dead_lettered) == (2, 0)
+    assert discarded_count("user_gone") == before + 2
     assert GameRead.objects.count() == 1 and GameRead.objects.get().user_id == kept.id
-    dead = read_all(dlq_topic(kafka_topic), expected=2)
-    assert {dict(r.headers)["dlq.reason"] for r in dead} == {b"rejected"}
+    assert read_all(dlq_topic(kafka_topic), expected=0, settle=1.0) == []
     assert User.objects.count() == 1
 
 
@@ -113,6 +124,6 @@ def test_one_unknown_user_in_a_batch_costs_only_its_own_event(kafka_topic: str) 
     publish(kafka_topic, a_read(user.id, minutes=3))
     runner = runner_on(kafka_topic)
     consume(runner, handled=3)
-    assert runner.stats.dead_lettered == 1
+    assert (runner.stats.discarded, runner.stats.dead_lettered) == (1, 0)
     user.refresh_from_db()
     assert user.read_count == 2 == GameRead.objects.filter(user=user).count()

@@ -10,19 +10,24 @@ import uuid
 
 from common.events import Event
 from common.events.rfc3339 import parse_rfc3339
-from common.kafka.consumer import EventRejected
+from common.kafka.consumer import EventDiscarded
 from users_project.accounts.models import User
 from users_project.accounts.selectors import user_get
 from users_project.accounts.services import NewRead, game_read_record, game_reads_record
+
+# Why a user.read is discarded by design (the label of consumer_discarded_total).
+DISCARD_USER_GONE = "user_gone"
 
 
 def handle_user_read(event: Event) -> None:
     user_id = uuid.UUID(event.data["user_id"])
     user = user_get(user_id=user_id)
     if user is None:
-        # Unknown or already deleted: nothing to attach the read to, and
-        # retrying will not change that. The runner logs it and dead-letters it.
-        raise EventRejected(f"user {user_id} does not exist (unknown or deleted)")
+        # Games records a read only for a valid token, and users only sign
+        # tokens for users that exist: a missing user was deleted after games
+        # accepted the read (an expected race). Nothing to attach it to, and
+        # no person needed: acknowledged and counted, not dead-lettered.
+        raise EventDiscarded(DISCARD_USER_GONE, f"user {user_id} no longer exists")
     game_read_record(
         user=user,
         game_id=event.data["game_id"],
@@ -38,7 +43,8 @@ def handle_user_reads(events: list[Event]) -> None:
     user_ids = {uuid.UUID(event.data["user_id"]) for event in events}
     known = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
     if user_ids - known:
-        raise EventRejected(f"{len(user_ids - known)} unknown users in the batch")
+        # Rolls the batch back; the one-by-one path discards just those reads.
+        raise EventDiscarded(DISCARD_USER_GONE, f"{len(user_ids - known)} users in the batch")
     game_reads_record(
         reads=[
             NewRead(

@@ -2,17 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.module_loading import import_string
 
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.kafka.consumer import ConsumerRunner, consumer_registry
 from common.management.signals import stop_on_signals
 from common.metrics import serve_metrics
-
-
-def consumer_registry() -> dict[str, ConsumerSpec]:
-    return import_string(settings.KAFKA_CONSUMERS)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,89 @@
+"""What an operator does with dead letters: replay them, purge them.
+
+Replay republishes a dead letter to its original topic with the same key and
+value, so the same event id: the consumer's inbox applies it at most once,
+however many times it is replayed. Each action is a ``DeadLetterAction`` row
+(who, when, what), and a replayed record carries ``replay.*`` headers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.deadletters.models import DeadLetterAction
+from common.deadletters.reader import DeadLetter
+from common.kafka.producer import get_producer
+from common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    letter: DeadLetter
+    target: str  # topic:partition:offset written
+
+
+def _event_uuid(letter: DeadLetter) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(letter.event_id) if letter.event_id else None
+    except ValueError:
+        return None
+
+
+def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLetterAction:
+    return DeadLetterAction(
+        dlq_topic=letter.dlq_topic,
+        partition=letter.partition,
+        offset=letter.offset,
+        action=kind,
+        event_id=_event_uuid(letter),
+        performed_by=by,
+        detail=detail[:500],
+    )
+
+
+def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list[Replayed]:
+    """Republish ``letters`` (oldest first, to keep each key's order) to their
+    original topics, wait for the broker's acknowledgements, record each."""
+    producer = get_producer()
+    replayed: list[Replayed] = []
+    at = timezone.now().isoformat()
+    for letter in sorted(letters, key=lambda item: (item.dead_at, item.id)):
+        if not letter.original_topic:
+            raise ValueError(f"{letter.id} has no dlq.original_topic header: cannot replay it")
+        headers = [(name, value) for name, value in letter.headers if not name.startswith("dlq.")]
+        headers = [(name, value) for name, value in headers if not name.startswith("replay.")]
+        headers += [
+            ("replay.from", letter.id.encode()),
+            ("replay.by", performed_by.encode()),
+            ("replay.at", at.encode()),
+        ]
+        metadata = producer.send(
+            letter.original_topic, key=letter.key, value=letter.value, headers=headers
+        ).get(timeout=30)
+        target = f"{metadata.topic}:{metadata.partition}:{metadata.offset}"
+        _action(
+            letter, DeadLetterAction.Kind.REPLAYED, by=performed_by, detail=f"to {target}"
+        ).save()
+        log.info("dlq.replayed", dead_letter=letter.id, target=target, by=performed_by)
+        replayed.append(Replayed(letter=letter, target=target))
+    return replayed
+
+
+def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str = "") -> int:
+    """Mark ``letters`` purged: ``dlq list`` no longer shows them, and
+    retention removes the records from the broker."""
+    with transaction.atomic():
+        DeadLetterAction.objects.bulk_create(
+            [
+                _action(letter, DeadLetterAction.Kind.PURGED, by=performed_by, detail=note)
+                for letter in letters
+            ]
+        )
+    log.info("dlq.purged", count=len(letters), by=performed_by)
+    return len(letters)

@@ -1,0 +1,245 @@
+"""What an operator needs at a glance about one service: consumer lag per
+group and partition, the outbox backlog and the age of its oldest row,
+dead-letter counts, and whether PostgreSQL, Redis and Kafka answer.
+
+``manage_<service>.py status`` prints it; ``/metrics/ops`` exports the same
+figures to Prometheus (:class:`OpsCollector`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Min, Q
+from kafka import KafkaConsumer, TopicPartition
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from common.api.health import check_database, check_kafka, check_redis
+from common.deadletters.models import DeadLetterAction
+from common.deadletters.reader import service_dlq_topics
+from common.kafka.config import common_client_config, physical_group, physical_topic
+from common.kafka.consumer import consumer_registry
+from common.outbox.models import OutboxEvent
+
+HEALTH_CHECKS: dict[str, Callable[[], None]] = {
+    "postgresql": check_database,
+    "redis": check_redis,
+    "kafka": check_kafka,
+}
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    group: str
+    topic: str
+    partition: int
+    committed: int | None  # None: the group has committed nothing here yet
+    end: int
+    lag: int
+
+
+@dataclass(frozen=True)
+class DeadLetterCount:
+    topic: str
+    kept: int  # records the broker still holds
+    open: int  # of those, neither replayed nor purged
+
+
+@dataclass(frozen=True)
+class Health:
+    name: str
+    ok: bool
+    detail: str = "ok"
+
+
+@dataclass
+class ServiceStatus:
+    service: str
+    at: str
+    health: list[Health]
+    outbox_pending: int | None = None
+    outbox_oldest_age_seconds: float | None = None
+    lag: list[PartitionLag] = field(default_factory=list)
+    dead_letters: list[DeadLetterCount] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _health() -> list[Health]:
+    results = []
+    for name, check in HEALTH_CHECKS.items():
+        try:
+            check()
+            results.append(Health(name, True))
+        except Exception as exc:  # noqa: BLE001  any failure means "down"
+            results.append(Health(name, False, f"{type(exc).__name__}: {exc}"[:200]))
+    return results
+
+
+def outbox_backlog() -> tuple[int, float | None]:
+    """Pending outbox rows and the age in seconds of the oldest."""
+    pending = OutboxEvent.objects.filter(sent_at__isnull=True)
+    figures = pending.aggregate(oldest=Min("created_at"))
+    count = pending.count()
+    oldest = figures["oldest"]
+    age = (datetime.now(UTC) - oldest).total_seconds() if oldest else None
+    return count, age
+
+
+def _offsets_client(group: str | None = None) -> KafkaConsumer:
+    return KafkaConsumer(
+        **common_client_config("status"),
+        group_id=group,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+    )
+
+
+def consumer_lag() -> list[PartitionLag]:
+    """Per consumer group of this service and partition: end offset minus
+    the group's committed offset (or minus the first kept offset when the
+    group committed nothing yet: it starts from the earliest)."""
+    rows: list[PartitionLag] = []
+    for spec in consumer_registry().values():
+        group = physical_group(spec.group_id)
+        client = _offsets_client(group)
+        try:
+            partitions = [
+                TopicPartition(physical_topic(topic), partition)
+                for topic in spec.topics
+                for partition in sorted(client.partitions_for_topic(physical_topic(topic)) or ())
+            ]
+            if not partitions:
+                continue
+            ends = client.end_offsets(partitions)
+            begins = client.beginning_offsets(partitions)
+            for tp in partitions:
+                committed = client.committed(tp)
+                start = committed if committed is not None else begins[tp]
+                rows.append(
+                    PartitionLag(
+                        group=group,
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        committed=committed,
+                        end=ends[tp],
+                        lag=max(0, ends[tp] - start),
+                    )
+                )
+        finally:
+            client.close()
+    return rows
+
+
+def dead_letter_counts() -> list[DeadLetterCount]:
+    """Per DLQ topic: the records kept (end minus first kept offset) and how
+    many of them no one has replayed or purged yet."""
+    counts = []
+    client = _offsets_client()
+    try:
+        for topic in service_dlq_topics():
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(client.partitions_for_topic(topic) or ())
+            ]
+            if not partitions:
+                counts.append(DeadLetterCount(topic, 0, 0))
+                continue
+            ends = client.end_offsets(partitions)
+            begins = client.beginning_offsets(partitions)
+            kept = sum(ends[tp] - begins[tp] for tp in partitions)
+            in_range = Q(pk__in=[])
+            for tp in partitions:
+                in_range |= Q(partition=tp.partition, offset__gte=begins[tp], offset__lt=ends[tp])
+            handled = (
+                DeadLetterAction.objects.filter(in_range, dlq_topic=topic)
+                .values("partition", "offset")
+                .distinct()
+                .count()
+            )
+            counts.append(DeadLetterCount(topic, kept, kept - handled))
+    finally:
+        client.close()
+    return counts
+
+
+def collect_status() -> ServiceStatus:
+    """Every figure; one that cannot be read (its dependency is down) is
+    left empty and the reason listed in ``errors``."""
+    health = _health()
+    up = {item.name: item.ok for item in health}
+    status = ServiceStatus(
+        service=settings.SERVICE_NAME, at=datetime.now(UTC).isoformat(), health=health
+    )
+    if up["postgresql"]:
+        status.outbox_pending, status.outbox_oldest_age_seconds = outbox_backlog()
+    else:
+        status.errors.append("outbox: PostgreSQL is down")
+    if up["kafka"]:
+        status.lag = consumer_lag()
+        if up["postgresql"]:
+            status.dead_letters = dead_letter_counts()
+        else:
+            status.errors.append("dead letters: PostgreSQL is down")
+    else:
+        status.errors.append("lag and dead letters: Kafka is down")
+    return status
+
+
+class OpsCollector(Collector):
+    """The status figures as Prometheus gauges, computed at scrape time and
+    reused for ``max_age`` seconds (a scrape must not hammer the broker)."""
+
+    def __init__(self, *, max_age: float = 10.0) -> None:
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._cached: tuple[float, ServiceStatus] | None = None
+
+    def status(self) -> ServiceStatus:
+        with self._lock:
+            if self._cached is None or time.monotonic() - self._cached[0] > self.max_age:
+                self._cached = (time.monotonic(), collect_status())
+            return self._cached[1]
+
+    def collect(self) -> Iterator[Metric]:
+        status = self.status()
+        up = GaugeMetricFamily(
+            "dependency_up", "1 if the dependency answers, else 0", labels=["dependency"]
+        )
+        for item in status.health:
+            up.add_metric([item.name], 1 if item.ok else 0)
+        yield up
+        if status.outbox_pending is not None:
+            yield GaugeMetricFamily(
+                "outbox_pending_rows", "Outbox rows not yet published", value=status.outbox_pending
+            )
+            yield GaugeMetricFamily(
+                "outbox_oldest_pending_age_seconds",
+                "Age of the oldest outbox row not yet published (0 when none)",
+                value=status.outbox_oldest_age_seconds or 0.0,
+            )
+        lag = GaugeMetricFamily(
+            "consumer_group_lag_messages",
+            "Messages not yet consumed by a consumer group, per partition",
+            labels=["group", "topic", "partition"],
+        )
+        for row in status.lag:
+            lag.add_metric([row.group, row.topic, str(row.partition)], row.lag)
+        yield lag
+        dead = GaugeMetricFamily(
+            "dead_letters_messages",
+            "Dead letters the broker keeps, by DLQ topic and state (kept, open)",
+            labels=["topic", "state"],
+        )
+        for count in status.dead_letters:
+            dead.add_metric([count.topic, "kept"], count.kept)
+            dead.add_metric([count.topic, "open"], count.open)
+        yield dead

@@ -1,0 +1,181 @@
+"""``dlq list/show/replay/purge`` over the real broker and database: a handler
+bug dead-letters events, a fix is deployed, replay applies each once."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from common.deadletters.models import DeadLetterAction
+from common.events import Event
+from common.events.topics import dlq_topic
+from common.events.users import user_created
+from common.kafka.admin import ensure_topics
+from common.kafka.config import physical_topic
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from tests.support.kafka import bootstrap, delete_topics, produce_raw
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def topic() -> Iterator[str]:
+    """A logical topic of this test's own (and its DLQ), under the run's prefix."""
+    name = f"test.dlq.{uuid.uuid4().hex[:12]}"
+    physical = [physical_topic(name), physical_topic(dlq_topic(name))]
+    ensure_topics(bootstrap(), physical, partitions=3, replication_factor=1)
+    yield name
+    delete_topics(*physical)
+
+
+def an_event() -> Event:
+    return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="test")
+
+
+def publish(topic: str, event: Event) -> None:
+    produce_raw(physical_topic(topic), event.encode(), key=event.key.encode())
+
+
+def dlq(*args: str) -> str:
+    out = StringIO()
+    call_command("dlq", *args, stdout=out)
+    return out.getvalue()
+
+
+def listed(topic: str, *args: str) -> list[dict]:
+    return json.loads(dlq("list", "--topic", topic, "--json", *args))
+
+
+def consume(
+    topic: str, handler: Callable[[Event], None], *, until: Callable[[ConsumerRunner], bool]
+) -> ConsumerRunner:
+    spec = ConsumerSpec(name=f"c-{topic}", topics=(topic,), group_id=f"g-{topic}", handler=handler)
+    runner = ConsumerRunner(spec, max_attempts=1)
+    deadline = time.monotonic() + 45
+    try:
+        while not until(runner):
+            assert time.monotonic() < deadline, runner.stats
+            runner.run_once()
+    finally:
+        runner.close()
+    return runner
+
+
+def test_fail_fix_replay_applies_each_event_exactly_once(topic: str) -> None:
+    applied: list[uuid.UUID] = []
+    bug = {"deployed": True}
+
+    def handler(event: Event) -> None:
+        if bug["deployed"]:
+            raise KeyError("a handler bug")
+        applied.append(event.id)
+
+    events = [an_event() for _ in range(3)]
+    for event in events:
+        publish(topic, event)
+    consume(topic, handler, until=lambda r: r.stats.dead_lettered == 3)
+    dead = listed(topic)
+    assert sorted(d["event_id"] for d in dead) == sorted(str(e.id) for e in events)
+    assert {d["reason"] for d in dead} == {"handler_error"}
+
+    bug["deployed"] = False  # the fix
+    dry = dlq("replay", "--topic", topic)
+    assert "dry run: 3 to replay" in dry
+    assert not DeadLetterAction.objects.exists()
+
+    done = dlq("replay", "--topic", topic, "--execute", "--by", "alice")
+    assert "replayed 3 by alice" in done
+    consume(topic, handler, until=lambda r: r.stats.processed == 3)
+    assert sorted(applied) == sorted(e.id for e in events)
+    actions = DeadLetterAction.objects.all()
+    assert {(a.action, a.performed_by) for a in actions} == {("replayed", "alice")}
+    assert {str(a.event_id) for a in actions} == {str(e.id) for e in events}
+    assert listed(topic) == []  # nothing open any more
+    assert len(listed(topic, "--state", "replayed")) == 3
+
+    # A second replay: without --again there is nothing to replay; with it,
+    # the events are published again and the inbox applies none of them.
+    assert "replayed 0" in dlq("replay", "--topic", topic, "--execute")
+    assert "replayed 3" in dlq("replay", "--topic", topic, "--execute", "--again")
+    again = consume(topic, handler, until=lambda r: r.stats.duplicates == 3)
+    assert again.stats.processed == 0
+    assert sorted(applied) == sorted(e.id for e in events)  # still once each
+
+
+def test_list_counts_by_reason_and_age_and_filters_by_reason_and_time(topic: str) -> None:
+    def reject(event: Event) -> None:
+        raise EventRejected("no such thing")
+
+    publish(topic, an_event())
+    produce_raw(physical_topic(topic), b"not json", key=b"k")
+    consume(topic, reject, until=lambda r: r.stats.dead_lettered == 2)
+
+    text = dlq("list", "--topic", topic)
+    dead_letters = physical_topic(dlq_topic(topic))
+    summary = [line.split() for line in text.splitlines() if line.split()[:1] == [dead_letters]]
+    # TOPIC REASON COUNT <1h <1d <7d older
+    assert sorted(summary) == sorted(
+        [
+            [dead_letters, "decode_error", "1", "1", "0", "0", "0"],
+            [dead_letters, "rejected", "1", "1", "0", "0", "0"],
+        ]
+    )
+    assert [d["reason"] for d in listed(topic, "--reason", "rejected")] == ["rejected"]
+    assert len(listed(topic, "--since", "10m")) == 2
+    assert listed(topic, "--until", "10m") == []
+    entries = listed(topic)
+    assert entries[0]["dead_at"] >= entries[1]["dead_at"]  # newest first
+
+
+def test_show_prints_the_envelope_headers_reason_and_origin(topic: str) -> None:
+    def reject(event: Event) -> None:
+        raise EventRejected("unknown user")
+
+    event = an_event()
+    publish(topic, event)
+    consume(topic, reject, until=lambda r: r.stats.dead_lettered == 1)
+    [entry] = listed(topic)
+    shown = json.loads(dlq("show", entry["id"]))
+    assert shown["envelope"] == event.to_dict()
+    assert shown["reason"] == "rejected" and shown["error"] == "unknown user"
+    assert shown["original"]["topic"] == physical_topic(topic)
+    assert shown["original"]["offset"] == "0"
+    assert shown["headers"]["dlq.consumer"] == f"c-{topic}"
+    with pytest.raises(CommandError, match="no dead letter"):
+        dlq("show", f"{physical_topic(dlq_topic(topic))}:0:999")
+
+
+def test_purge_asks_first_counts_and_hides_what_it_purged(
+    topic: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def reject(event: Event) -> None:
+        raise EventRejected("decided: drop")
+
+    for _ in range(3):
+        publish(topic, an_event())
+    consume(topic, reject, until=lambda r: r.stats.dead_lettered == 3)
+    first, *rest = listed(topic)
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    assert "purged 0: not confirmed" in dlq("purge", "--topic", topic, first["id"])
+    assert len(listed(topic)) == 3
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    assert "purged 1" in dlq("purge", "--topic", topic, first["id"], "--by", "bob")
+    assert [d["id"] for d in listed(topic)] == [d["id"] for d in rest]
+    assert [d["id"] for d in listed(topic, "--state", "purged")] == [first["id"]]
+
+    out = dlq("purge", "--topic", topic, "--reason", "rejected", "--yes", "--note", "known")
+    assert "purged 2" in out
+    assert listed(topic) == []
+    assert DeadLetterAction.objects.filter(action="purged").count() == 3
+    # A purged entry is not replayed.
+    with pytest.raises(CommandError, match="no open dead letter"):
+        dlq("replay", "--topic", topic, first["id"])
