@@ -356,6 +356,13 @@ def test_strimzi_runs_three_kraft_nodes_and_a_topic_for_every_topic_and_dlq() ->
         assert topic["spec"]["replicas"] == 3
         assert topic["spec"]["config"]["min.insync.replicas"] == 2
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+    # Strimzi copies a resource's labels to its pods: none may fall under this
+    # release's policies (its default deny would cut the brokers off).
+    (deny,) = [
+        p for p in of_kind(resources, "NetworkPolicy") if "default-deny" in p["metadata"]["name"]
+    ]
+    ours = deny["spec"]["podSelector"]["matchLabels"].items()
+    assert not any(ours <= r["metadata"]["labels"].items() for r in [pool, kafka, *topics])
     # Strimzi makes the topics: no Job races it, and the processes use its brokers.
     assert "create-topics" not in {component(j) for j in of_kind(resources, "Job")}
     env = {

@@ -151,3 +151,14 @@ volumes:
   - name: tmp
     emptyDir: {sizeLimit: 256Mi}
 {{- end -}}
+
+{{/*
+Labels of the Strimzi resources: without the chart's selector labels, which
+Strimzi copies to the pods it makes and which the policies select this
+release's own pods by.
+*/}}
+{{- define "ug.strimziLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: {{ include "ug.fullname" . }}
+strimzi.io/cluster: {{ include "ug.strimziCluster" . }}
+{{- end -}}
