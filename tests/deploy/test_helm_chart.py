@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import subprocess
+import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -378,6 +380,44 @@ def test_the_charts_topic_list_is_the_projects() -> None:
 
 
 # -- secrets, ingress, network ---------------------------------------------------------
+def pod_environment(deployment: Resource, secret: Resource, tmp_path: Path) -> dict[str, str]:
+    """A process's environment as the chart gives it, the Secret's values filled in."""
+    env = {"PATH": os.environ["PATH"], "PROJECT_LOCAL_DIR": str(tmp_path / "local")}
+    for variable in container(deployment)["env"]:
+        if "valueFrom" in variable:
+            env[variable["name"]] = secret["stringData"][
+                variable["valueFrom"]["secretKeyRef"]["key"]
+            ]
+        else:
+            env[variable["name"]] = variable["value"]
+    if "PROMETHEUS_MULTIPROC_DIR" in env:  # gunicorn makes it in a pod
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+        Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir()
+    return env
+
+
+@pytest.mark.parametrize("service", ["users", "games"])
+def test_the_environment_the_chart_gives_loads_the_production_settings(
+    service: str, tmp_path: Path
+) -> None:
+    """Nothing production settings require is missing (Django's deployment
+    checks pass), and the JWT key the chart generates is one users accepts."""
+    resources = render()
+    (secret,) = of_kind(resources, "Secret")
+    env = pod_environment(deployments(resources)[f"{service}-web"], secret, tmp_path)
+    assert env[f"{service.upper()}_DJANGO_SETTINGS_MODULE"].endswith(".production")
+    script = str(ROOT / f"manage_{service}.py")
+    commands = [[sys.executable, script, "check", "--deploy", "--fail-level", "ERROR"]]
+    if service == "users":
+        load_key = "from users_project.accounts.keys import signing_key; print(signing_key().kid)"
+        commands.append([sys.executable, script, "shell", "-c", load_key])
+    for command in commands:
+        done = subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_each_service_gets_only_its_own_database_and_keys() -> None:
     for values in CONFIGURATIONS.values():
         for name, deployment in deployments(render(*values, *STUB_ON)).items():
