@@ -200,6 +200,12 @@ def test_both_validators_reject_a_broken_object() -> None:
     assert all(result["errors"] for result in results), results
 
 
+def test_a_mistyped_value_is_refused_by_the_values_schema() -> None:
+    done = run_helm(*render_args("--set", "processes.users-relay.replica=2"))
+    assert done.returncode != 0
+    assert "additional properties 'replica' not allowed" in done.stderr
+
+
 # -- the same processes as the Procfile and docker-compose.yml ---------------------
 def test_the_chart_runs_every_procfile_process_with_its_command() -> None:
     chart = deployments(render(*STUB_ON))
@@ -425,7 +431,9 @@ def test_each_service_gets_only_its_own_database_and_keys() -> None:
             service = deployment["metadata"]["labels"]["users-games/service"]
             own, other = ("USERS", "GAMES") if service == "users" else ("GAMES", "USERS")
             assert {f"{own}_DATABASE_URL", f"{own}_DJANGO_SECRET_KEY"} <= names, name
-            assert not {f"{other}_DATABASE_URL", f"{other}_DJANGO_SECRET_KEY"} & names, name
+            assert {f"{own}_DATABASE_URL", f"{own}_DJANGO_SETTINGS_MODULE"} <= names, name
+            theirs = {"DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+            assert not {f"{other}_{variable}" for variable in theirs} & names, name
             assert ("JWT_PRIVATE_KEY" in names) == (service == "users"), name
 
 

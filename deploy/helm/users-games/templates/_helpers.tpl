@@ -99,8 +99,7 @@ Each service's pods get only their own database URL and keys.
 {{- define "ug.env" -}}
 {{- $root := .root -}}
 {{- $secret := include "ug.secretName" $root -}}
-- {name: USERS_DJANGO_SETTINGS_MODULE, value: users_project.settings.production}
-- {name: GAMES_DJANGO_SETTINGS_MODULE, value: games_project.settings.production}
+- {name: {{ upper .service }}_DJANGO_SETTINGS_MODULE, value: {{ .service }}_project.settings.production}
 - {name: DJANGO_ALLOWED_HOSTS, value: {{ include "ug.allowedHosts" $root | quote }}}
 - {name: LOG_FORMAT, value: json}
 - {name: LOG_LEVEL, value: {{ $root.Values.config.logLevel | quote }}}
