@@ -9,7 +9,8 @@
 # helm is built with `go install` (about 4 minutes on 2 cores the first time):
 # the machines reach the Go module proxy but no download site for binaries.
 # Strimzi publishes no schema package of its own; @kubernetes-models ships
-# its CRDs' OpenAPI schemas as JSON Schema files.
+# its CRDs' OpenAPI schemas, compiled into validators (ajv), in the npm
+# package pinned by tests/deploy/strimzi-schemas/package-lock.json.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ HELM_BIN="$LOCAL/bin/helm"
 # v0.37): helm's release builds default `helm template` and `helm lint` to it.
 HELM_KUBE_MINOR="37"
 STRIMZI_PACKAGE="@kubernetes-models/strimzi-kafka-operator"
-STRIMZI_PACKAGE_VERSION="1.0.1"
+STRIMZI_LOCK="$ROOT/tests/deploy/strimzi-schemas"
 STRIMZI_DIR="$LOCAL/strimzi-schemas"
 
 log() { printf '[helm] %s\n' "$*" >&2; }
@@ -61,15 +62,16 @@ ensure_helm() {
 }
 
 ensure_strimzi() {
-  local stamp="$STRIMZI_DIR/.installed-$STRIMZI_PACKAGE_VERSION"
+  # Every package pinned by the committed lock file; reinstalled when it changes.
+  local stamp="$STRIMZI_DIR/.installed-$(sha256sum "$STRIMZI_LOCK/package-lock.json" | cut -c1-16)"
   lock strimzi
   if [ ! -f "$stamp" ]; then
     command -v npm >/dev/null || die "npm is needed for Strimzi's schemas: sudo apt-get install -y npm"
-    log "installing $STRIMZI_PACKAGE@$STRIMZI_PACKAGE_VERSION"
+    log "installing $STRIMZI_PACKAGE (npm ci, tests/deploy/strimzi-schemas/package-lock.json)"
     rm -rf "$STRIMZI_DIR"
     mkdir -p "$STRIMZI_DIR"
-    npm install --silent --no-audit --no-fund --ignore-scripts --save-exact \
-      --prefix "$STRIMZI_DIR" "$STRIMZI_PACKAGE@$STRIMZI_PACKAGE_VERSION" >&2
+    cp "$STRIMZI_LOCK/package.json" "$STRIMZI_LOCK/package-lock.json" "$STRIMZI_DIR/"
+    npm ci --silent --no-audit --no-fund --ignore-scripts --prefix "$STRIMZI_DIR" >&2
     touch "$stamp"
   fi
   echo "$STRIMZI_DIR/node_modules/$STRIMZI_PACKAGE"
