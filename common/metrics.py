@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from wsgiref.simple_server import WSGIServer
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -78,8 +80,11 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
-def serve_metrics(port: int | None) -> None:
-    """Expose this process's metrics on 127.0.0.1:``port`` (workers only)."""
-    if port:
-        start_http_server(port, addr="127.0.0.1")
-        log.info("metrics.serving", port=port)
+def serve_metrics(port: int | None) -> WSGIServer | None:
+    """Expose this process's metrics on ``METRICS_BIND_ADDRESS``:``port``
+    (workers only; the address is loopback unless a deployment needs more)."""
+    if not port:
+        return None
+    server, _thread = start_http_server(port, addr=settings.METRICS_BIND_ADDRESS)
+    log.info("metrics.serving", address=settings.METRICS_BIND_ADDRESS, port=port)
+    return server

@@ -121,6 +121,11 @@ OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
 # this often for rows no notification announces (expired leases, backoffs).
 OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0)
 
+# -- Metrics -----------------------------------------------------------------
+# Where consumers and relays serve /metrics (--metrics-port). Loopback on one
+# machine; 0.0.0.0 in a pod, so the kubelet's probes and Prometheus reach it.
+METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+
 # -- Logging -----------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The tools the Helm chart's checks need (tests/deploy/test_helm_chart.py),
+# installed idempotently into .local/ (git-ignored) and reused afterwards:
+#
+#   scripts/helm.sh helm      the helm binary, built from its Go module; prints its path
+#   scripts/helm.sh strimzi   Strimzi's CRD schemas (an npm package); prints their folder
+#   scripts/helm.sh ensure    both
+#
+# helm is built with `go install` (about 4 minutes on 2 cores the first time):
+# the machines reach the Go module proxy but no download site for binaries.
+# Strimzi publishes no schema package of its own; @kubernetes-models ships
+# its CRDs' OpenAPI schemas, compiled into validators (ajv), in the npm
+# package pinned by tests/deploy/strimzi-schemas/package-lock.json.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+HELM_VERSION="v3.22.0"
+HELM_BIN="$LOCAL/bin/helm"
+# The Kubernetes release helm v3.22.0 is built against (its k8s.io/* modules
+# v0.37): helm's release builds default `helm template` and `helm lint` to it.
+HELM_KUBE_MINOR="37"
+STRIMZI_PACKAGE="@kubernetes-models/strimzi-kafka-operator"
+STRIMZI_LOCK="$ROOT/tests/deploy/strimzi-schemas"
+STRIMZI_DIR="$LOCAL/strimzi-schemas"
+
+log() { printf '[helm] %s\n' "$*" >&2; }
+die() {
+  printf '[helm] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+mkdir -p "$LOCAL/bin"
+# Two test runs at once (or a test run and a person) install once.
+lock() {
+  exec 9>"$LOCAL/.$1.lock"
+  flock 9
+}
+
+helm_ok() { [ -x "$HELM_BIN" ] && "$HELM_BIN" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; }
+
+ensure_helm() {
+  lock helm
+  if ! helm_ok; then
+    local go
+    go="$(command -v go || echo /usr/local/go/bin/go)"
+    [ -x "$go" ] || die "Go is needed to build helm $HELM_VERSION (https://go.dev/doc/install); or put helm $HELM_VERSION at $HELM_BIN"
+    log "building helm $HELM_VERSION with $("$go" version | cut -d' ' -f3) (a few minutes, once)"
+    # The flags helm's own Makefile sets for a release build.
+    local ldflags="-w -s -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+    local package
+    for package in pkg/lint/rules pkg/chartutil; do
+      ldflags+=" -X helm.sh/helm/v3/$package.k8sVersionMajor=1"
+      ldflags+=" -X helm.sh/helm/v3/$package.k8sVersionMinor=$HELM_KUBE_MINOR"
+    done
+    GOBIN="$LOCAL/bin" GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+      "$go" install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    helm_ok || die "built helm does not report $HELM_VERSION"
+  fi
+  echo "$HELM_BIN"
+}
+
+ensure_strimzi() {
+  # Every package pinned by the committed lock file; reinstalled when it changes.
+  local stamp="$STRIMZI_DIR/.installed-$(sha256sum "$STRIMZI_LOCK/package-lock.json" | cut -c1-16)"
+  lock strimzi
+  if [ ! -f "$stamp" ]; then
+    command -v npm >/dev/null || die "npm is needed for Strimzi's schemas: sudo apt-get install -y npm"
+    log "installing $STRIMZI_PACKAGE (npm ci, tests/deploy/strimzi-schemas/package-lock.json)"
+    rm -rf "$STRIMZI_DIR"
+    mkdir -p "$STRIMZI_DIR"
+    cp "$STRIMZI_LOCK/package.json" "$STRIMZI_LOCK/package-lock.json" "$STRIMZI_DIR/"
+    npm ci --silent --no-audit --no-fund --ignore-scripts --prefix "$STRIMZI_DIR" >&2
+    touch "$stamp"
+  fi
+  echo "$STRIMZI_DIR/node_modules/$STRIMZI_PACKAGE"
+}
+
+case "${1:-ensure}" in
+helm) ensure_helm ;;
+strimzi) ensure_strimzi ;;
+ensure)
+  ensure_helm
+  ensure_strimzi
+  ;;
+*) die "usage: scripts/helm.sh helm|strimzi|ensure" ;;
+esac

@@ -1,0 +1,501 @@
+"""The Helm chart (deploy/helm/users-games), checked with the real helm.
+
+helm lints and renders the chart with its default values and with the
+production-like values file; every rendered object is validated against the
+Kubernetes API schemas (kubernetes-validate) and every Strimzi resource
+against Strimzi's CRD schemas; and the chart runs the Procfile's processes
+with the Procfile's commands, as docker-compose.yml does. No cluster and no
+database are needed: scripts/helm.sh builds helm and fetches the schemas.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from common.events.topics import ALL_TOPICS, dlq_topic
+from tests.e2e.system import ROOT, procfile, system_processes
+from tests.e2e.test_deployment import INFRASTRUCTURE, compose, essential, procfile_argv
+
+# The first run builds helm from source (minutes on a loaded machine); the
+# checks themselves take seconds, each subprocess has its own timeout.
+pytestmark = pytest.mark.timeout(1800)
+
+CHART = ROOT / "deploy" / "helm" / "users-games"
+PRODUCTION_VALUES = ROOT / "deploy" / "helm" / "values-production.yaml"
+# The Kubernetes release helm v3.22 is built against, and whose API schemas
+# kubernetes-validate ships.
+KUBE_VERSION = "1.37.0"
+CONFIGURATIONS = {"default": (), "production": ("-f", str(PRODUCTION_VALUES))}
+STUB_ON = ("--set", "processes.catalog-stub.enabled=true")
+STRIMZI_GROUP = "kafka.strimzi.io/"
+# Options saying where a process listens or keeps a file: the host part of
+# --bind, --host and --schedule differ between a machine and a pod.
+WHERE_OPTIONS = {"--host", "--schedule"}
+
+Resource = dict[str, Any]
+
+
+def _tool(what: str) -> str:
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "helm.sh"), what],
+        capture_output=True,
+        text=True,
+        timeout=1700,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+@cache
+def helm() -> str:
+    return _tool("helm")
+
+
+def run_helm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [helm(), *args], capture_output=True, text=True, timeout=300, check=False, cwd=ROOT
+    )
+
+
+def render_args(*values: str) -> list[str]:
+    return [
+        "template",
+        "users-games",
+        str(CHART),
+        "--namespace",
+        "users-games",
+        "--kube-version",
+        KUBE_VERSION,
+        *values,
+    ]
+
+
+@cache
+def render(*values: str) -> tuple[Resource, ...]:
+    done = run_helm(*render_args(*values))
+    assert done.returncode == 0, done.stderr
+    return tuple(doc for doc in yaml.safe_load_all(done.stdout) if doc)
+
+
+def of_kind(resources: tuple[Resource, ...], kind: str) -> list[Resource]:
+    return [resource for resource in resources if resource["kind"] == kind]
+
+
+def component(resource: Resource) -> str:
+    return resource["metadata"]["labels"]["app.kubernetes.io/component"]
+
+
+def deployments(resources: tuple[Resource, ...]) -> dict[str, Resource]:
+    return {component(d): d for d in of_kind(resources, "Deployment")}
+
+
+def container(deployment: Resource) -> Resource:
+    return deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def kubernetes_errors(resource: Resource) -> str | None:
+    try:
+        kubernetes_validate.validate(resource, KUBE_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return f"{resource['kind']} {resource['metadata']['name']}: {error.message} at {error.path}"
+    return None
+
+
+def strimzi_errors(resources: list[Resource]) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        ["node", str(Path(__file__).with_name("validate_strimzi.mjs")), _tool("strimzi")],
+        input=json.dumps(resources),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def command_shape(argv: list[str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The program, its arguments and its options, without where it listens
+    (hosts) or keeps files; --bind keeps its port."""
+    words = [word for word in argv if word != "exec"]
+    positionals: list[str] = []
+    options: dict[str, str] = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("-"):  # every option of these commands takes a value
+            options[word] = words[index + 1]
+            index += 2
+        else:
+            positionals.append(word)
+            index += 1
+    if "--bind" in options:
+        options["--bind"] = options["--bind"].rsplit(":", 1)[1]
+    return tuple(positionals), {k: v for k, v in options.items() if k not in WHERE_OPTIONS}
+
+
+def procfile_command(name: str) -> list[str]:
+    """A Procfile line as argv, each ${VAR:-default} at its default."""
+    return procfile_argv(re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", procfile()[name]))
+
+
+# -- helm itself ---------------------------------------------------------------
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_helm_lint_passes_strictly(configuration: str) -> None:
+    done = run_helm("lint", "--strict", str(CHART), *CONFIGURATIONS[configuration])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 chart(s) failed" in done.stdout
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_rendered_object_matches_the_kubernetes_api_schema(configuration: str) -> None:
+    resources = render(*CONFIGURATIONS[configuration], *STUB_ON)
+    native = [r for r in resources if not r["apiVersion"].startswith(STRIMZI_GROUP)]
+    assert len(native) > 20
+    errors = [error for error in map(kubernetes_errors, native) if error]
+    assert errors == []
+
+
+def test_every_strimzi_resource_matches_strimzis_crd_schema() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    strimzi = [r for r in resources if r["apiVersion"].startswith(STRIMZI_GROUP)]
+    assert Counter(r["kind"] for r in strimzi) == {
+        "Kafka": 1,
+        "KafkaNodePool": 1,
+        "KafkaTopic": 2 * len(ALL_TOPICS),
+    }
+    results = strimzi_errors(strimzi)
+    assert len(results) == len(strimzi)
+    assert [r for r in results if r["errors"]] == []
+
+
+def test_both_validators_reject_a_broken_object() -> None:
+    """The schema checks above can fail: a mistake of each kind is caught."""
+    resources = render(*CONFIGURATIONS["production"])
+    deployment = copy.deepcopy(of_kind(resources, "Deployment")[0])
+    deployment["spec"]["replicas"] = "two"
+    assert kubernetes_errors(deployment)
+    typo = copy.deepcopy(deployments(resources)["users-web"])
+    container(typo)["livenessProbe"]["httpGett"] = container(typo)["livenessProbe"].pop("httpGet")
+    assert kubernetes_errors(typo)
+    topic = copy.deepcopy(of_kind(resources, "KafkaTopic")[0])
+    topic["spec"]["partitions"] = "six"
+    kafka = copy.deepcopy(of_kind(resources, "Kafka")[0])
+    del kafka["spec"]["kafka"]["listeners"]
+    results = strimzi_errors([topic, kafka])
+    assert all(result["errors"] for result in results), results
+
+
+def test_a_mistyped_value_is_refused_by_the_values_schema() -> None:
+    done = run_helm(*render_args("--set", "processes.users-relay.replica=2"))
+    assert done.returncode != 0
+    assert "additional properties 'replica' not allowed" in done.stderr
+
+
+# -- the same processes as the Procfile and docker-compose.yml ---------------------
+def test_the_chart_runs_every_procfile_process_with_its_command() -> None:
+    chart = deployments(render(*STUB_ON))
+    assert set(chart) == set(system_processes())
+    for name, deployment in chart.items():
+        assert command_shape(container(deployment)["command"]) == command_shape(
+            procfile_command(name)
+        ), name
+
+
+def test_compose_runs_the_processes_the_chart_runs() -> None:
+    chart = deployments(render(*STUB_ON))
+    services = {k: v for k, v in compose()["services"].items() if k not in INFRASTRUCTURE}
+    assert set(services) == set(chart)
+    for name, spec in services.items():
+        assert essential(spec["command"]) == essential(container(chart[name])["command"]), name
+
+
+def test_the_catalog_stand_in_is_off_by_default() -> None:
+    for values in CONFIGURATIONS.values():
+        resources = render(*values)
+        assert "catalog-stub" not in deployments(resources)
+        games_api = {
+            env["value"]
+            for d in deployments(resources).values()
+            for env in container(d)["env"]
+            if env["name"] == "GAMES_API_BASE_URL"
+        }
+        assert games_api == {"https://www.freetogame.com/api"}
+
+
+# -- processes -------------------------------------------------------------------
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_pod_runs_unprivileged_with_limits_and_enough_time_to_stop(
+    configuration: str,
+) -> None:
+    resources = render(*CONFIGURATIONS[configuration], *STUB_ON)
+    pods = [
+        r["spec"]["template"]["spec"]
+        for r in resources
+        if r["kind"] in {"Deployment", "Job"} and r["apiVersion"] in {"apps/v1", "batch/v1"}
+    ]
+    assert pods
+    for pod in pods:
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        assert pod["automountServiceAccountToken"] is False
+        for box in pod["containers"]:
+            assert box["securityContext"]["allowPrivilegeEscalation"] is False
+            assert box["securityContext"]["readOnlyRootFilesystem"] is True
+            assert box["securityContext"]["capabilities"]["drop"] == ["ALL"]
+            assert box["resources"]["requests"]["cpu"]
+            assert box["resources"]["limits"]["memory"]
+    for name, deployment in deployments(resources).items():
+        grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        if name.endswith(("-consumer", "-relay")):
+            # Longer than a producer send may take (KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS).
+            assert grace > 30, name
+        elif name.endswith("-web"):
+            assert grace > 20, name  # gunicorn's graceful_timeout
+
+
+def test_web_processes_probe_healthz_and_readyz_and_workers_their_metrics_port() -> None:
+    chart = deployments(render())
+    for name, deployment in chart.items():
+        box = container(deployment)
+        if name.endswith("-web"):
+            assert box["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert box["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            bind = dict(zip(box["command"], box["command"][1:], strict=False))["--bind"]
+            assert box["ports"][0]["containerPort"] == int(bind.rsplit(":", 1)[1])
+        elif name.endswith(("-consumer", "-relay")):
+            port = dict(zip(box["command"], box["command"][1:], strict=False))["--metrics-port"]
+            assert box["ports"] == [
+                {"name": "metrics", "containerPort": int(port), "protocol": "TCP"}
+            ]
+            assert box["livenessProbe"]["httpGet"]["port"] == "metrics"
+            assert box["readinessProbe"]["httpGet"]["port"] == "metrics"
+            env = {e["name"]: e.get("value") for e in box["env"]}
+            assert env["METRICS_BIND_ADDRESS"] == "0.0.0.0"  # noqa: S104  reachable in the pod
+
+
+def test_celery_beat_runs_as_exactly_one_replica_replaced_not_rolled() -> None:
+    for values in CONFIGURATIONS.values():
+        beat = deployments(render(*values))["celery-beat"]
+        assert beat["spec"]["replicas"] == 1
+        assert beat["spec"]["strategy"] == {"type": "Recreate"}
+    done = run_helm(*render_args("--set", "processes.celery-beat.replicas=2"))
+    assert done.returncode != 0
+    assert "exactly one replica" in done.stderr
+
+
+def test_consumer_replicas_beyond_the_partition_count_are_refused() -> None:
+    done = run_helm(*render_args("--set", "processes.users-consumer.replicas=7"))
+    assert done.returncode != 0
+    assert "more than the 6 partitions" in done.stderr
+    accepted = render("--set", "processes.users-consumer.replicas=6")
+    assert deployments(accepted)["users-consumer"]["spec"]["replicas"] == 6
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_both_web_services_scale_on_cpu_and_every_budget_selects_pods(configuration: str) -> None:
+    resources = render(*CONFIGURATIONS[configuration])
+    chart = deployments(resources)
+    scaled = {
+        h["spec"]["scaleTargetRef"]["name"] for h in of_kind(resources, "HorizontalPodAutoscaler")
+    }
+    assert scaled == {
+        chart["users-web"]["metadata"]["name"],
+        chart["games-web"]["metadata"]["name"],
+    }
+    for name in ("users-web", "games-web"):
+        assert "replicas" not in chart[name]["spec"]  # the HPA owns it
+    budgets = of_kind(resources, "PodDisruptionBudget")
+    assert {component(b) for b in budgets} == set(chart) - {"celery-beat"}
+    for budget in budgets:
+        selector = budget["spec"]["selector"]["matchLabels"]
+        pod_labels = chart[component(budget)]["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= pod_labels.items()
+
+
+# -- hooks and topics ------------------------------------------------------------------
+def test_migrations_and_topics_run_as_hooks_before_the_new_pods() -> None:
+    jobs = {component(j): j for j in of_kind(render(), "Job")}
+    assert set(jobs) == {"migrate-users", "migrate-games", "create-topics"}
+    commands = {name: container(job)["command"] for name, job in jobs.items()}
+    assert commands["migrate-users"][:4] == ["python", "manage_users.py", "migrate", "--noinput"]
+    assert commands["migrate-games"][:4] == ["python", "manage_games.py", "migrate", "--noinput"]
+    assert commands["create-topics"][:3] == ["python", "manage_users.py", "create_topics"]
+    for job in jobs.values():
+        annotations = job["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    weight = {
+        name: int(j["metadata"]["annotations"]["helm.sh/hook-weight"]) for name, j in jobs.items()
+    }
+    assert weight["create-topics"] > weight["migrate-users"]
+    # The Secret the jobs read exists before them, on the very first install.
+    (secret,) = of_kind(render(), "Secret")
+    assert secret["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert int(secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < min(weight.values())
+
+
+def test_strimzi_runs_three_kraft_nodes_and_a_topic_for_every_topic_and_dlq() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    (pool,) = of_kind(resources, "KafkaNodePool")
+    assert pool["spec"]["replicas"] == 3
+    assert set(pool["spec"]["roles"]) == {"controller", "broker"}
+    (kafka,) = of_kind(resources, "Kafka")
+    assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
+    assert kafka["spec"]["kafka"]["config"]["default.replication.factor"] == 3
+    topics = of_kind(resources, "KafkaTopic")
+    assert {t["spec"]["topicName"] for t in topics} == {
+        name for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))
+    }
+    for topic in topics:
+        assert topic["spec"]["replicas"] == 3
+        assert topic["spec"]["config"]["min.insync.replicas"] == 2
+        assert topic["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+    # Strimzi copies a resource's labels to its pods: none may fall under this
+    # release's policies (its default deny would cut the brokers off).
+    (deny,) = [
+        p for p in of_kind(resources, "NetworkPolicy") if "default-deny" in p["metadata"]["name"]
+    ]
+    ours = deny["spec"]["podSelector"]["matchLabels"].items()
+    assert not any(ours <= r["metadata"]["labels"].items() for r in [pool, kafka, *topics])
+    # Strimzi makes the topics: no Job races it, and the processes use its brokers.
+    assert "create-topics" not in {component(j) for j in of_kind(resources, "Job")}
+    env = {
+        e["name"]: e.get("value") for e in container(deployments(resources)["users-relay"])["env"]
+    }
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == f"{kafka['metadata']['name']}-kafka-bootstrap:9092"
+    assert env["KAFKA_REPLICATION_FACTOR"] == "3"
+
+
+def test_the_charts_topic_list_is_the_projects() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert tuple(values["kafka"]["topics"]) == ALL_TOPICS
+
+
+# -- secrets, ingress, network ---------------------------------------------------------
+def pod_environment(deployment: Resource, secret: Resource, tmp_path: Path) -> dict[str, str]:
+    """A process's environment as the chart gives it, the Secret's values filled in."""
+    env = {"PATH": os.environ["PATH"], "PROJECT_LOCAL_DIR": str(tmp_path / "local")}
+    for variable in container(deployment)["env"]:
+        if "valueFrom" in variable:
+            env[variable["name"]] = secret["stringData"][
+                variable["valueFrom"]["secretKeyRef"]["key"]
+            ]
+        else:
+            env[variable["name"]] = variable["value"]
+    if "PROMETHEUS_MULTIPROC_DIR" in env:  # gunicorn makes it in a pod
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+        Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir()
+    return env
+
+
+@pytest.mark.parametrize("service", ["users", "games"])
+def test_the_environment_the_chart_gives_loads_the_production_settings(
+    service: str, tmp_path: Path
+) -> None:
+    """Nothing production settings require is missing (Django's deployment
+    checks pass), and the JWT key the chart generates is one users accepts."""
+    resources = render()
+    (secret,) = of_kind(resources, "Secret")
+    env = pod_environment(deployments(resources)[f"{service}-web"], secret, tmp_path)
+    assert env[f"{service.upper()}_DJANGO_SETTINGS_MODULE"].endswith(".production")
+    script = str(ROOT / f"manage_{service}.py")
+    commands = [[sys.executable, script, "check", "--deploy", "--fail-level", "ERROR"]]
+    if service == "users":
+        load_key = "from users_project.accounts.keys import signing_key; print(signing_key().kid)"
+        commands.append([sys.executable, script, "shell", "-c", load_key])
+    for command in commands:
+        done = subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_each_service_gets_only_its_own_database_and_keys() -> None:
+    for values in CONFIGURATIONS.values():
+        for name, deployment in deployments(render(*values, *STUB_ON)).items():
+            names = {e["name"] for e in container(deployment)["env"]}
+            service = deployment["metadata"]["labels"]["users-games/service"]
+            own, other = ("USERS", "GAMES") if service == "users" else ("GAMES", "USERS")
+            assert {f"{own}_DATABASE_URL", f"{own}_DJANGO_SECRET_KEY"} <= names, name
+            assert {f"{own}_DATABASE_URL", f"{own}_DJANGO_SETTINGS_MODULE"} <= names, name
+            theirs = {"DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+            assert not {f"{other}_{variable}" for variable in theirs} & names, name
+            assert ("JWT_PRIVATE_KEY" in names) == (service == "users"), name
+
+
+def test_production_reads_an_existing_secret_and_creates_none() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    assert of_kind(resources, "Secret") == []
+    refs = {
+        env["valueFrom"]["secretKeyRef"]["name"]
+        for d in deployments(resources).values()
+        for env in container(d)["env"]
+        if "valueFrom" in env
+    }
+    assert refs == {"users-games-credentials"}
+
+
+def test_the_ingress_routes_users_paths_to_users_and_games_to_games_only() -> None:
+    resources = render()
+    (ingress,) = of_kind(resources, "Ingress")
+    routes = {
+        path["path"]: path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    services = {component(s): s["metadata"]["name"] for s in of_kind(resources, "Service")}
+    users, games = services["users-web"], services["games-web"]
+    assert routes == {
+        "/users": users,
+        "/auth": users,
+        "/.well-known": users,
+        "/admin": users,
+        "/static": users,
+        "/games": games,
+    }
+    assert not any(p.startswith(("/metrics", "/healthz", "/readyz")) for p in routes)
+
+
+def test_network_policies_let_each_service_reach_only_its_own_database() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    values = yaml.safe_load(PRODUCTION_VALUES.read_text())["networkPolicy"]
+    policies = {
+        p["metadata"]["name"].removeprefix("users-games-"): p
+        for p in of_kind(resources, "NetworkPolicy")
+    }
+    deny = policies["default-deny"]["spec"]
+    assert deny["policyTypes"] == ["Ingress", "Egress"] and "egress" not in deny
+    for service, other in (("users", "games"), ("games", "users")):
+        peers = [
+            peer for rule in policies[f"{service}-egress"]["spec"]["egress"] for peer in rule["to"]
+        ]
+        assert values[f"{service}Database"]["to"][0] in peers
+        assert values[f"{other}Database"]["to"][0] not in peers
+
+
+def test_worker_metrics_are_reachable_from_inside_the_cluster_only() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    (policy,) = [
+        p
+        for p in of_kind(resources, "NetworkPolicy")
+        if p["metadata"]["name"].endswith("worker-metrics")
+    ]
+    (rule,) = policy["spec"]["ingress"]
+    assert all("ipBlock" not in peer for peer in rule["from"])  # pods only
+    workers = {n for n in deployments(resources) if n.endswith(("-consumer", "-relay"))}
+    selected = set(policy["spec"]["podSelector"]["matchExpressions"][0]["values"])
+    assert selected == workers
