@@ -27,7 +27,7 @@ import yaml
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from tests.e2e.system import ROOT, procfile, system_processes
-from tests.e2e.test_deployment import INFRASTRUCTURE, compose, essential, procfile_argv
+from tests.e2e.test_deployment import compose_processes, essential, procfile_argv
 
 # The first run builds helm from source (minutes on a loaded machine); the
 # checks themselves take seconds, each subprocess has its own timeout.
@@ -218,7 +218,7 @@ def test_the_chart_runs_every_procfile_process_with_its_command() -> None:
 
 def test_compose_runs_the_processes_the_chart_runs() -> None:
     chart = deployments(render(*STUB_ON))
-    services = {k: v for k, v in compose()["services"].items() if k not in INFRASTRUCTURE}
+    services = compose_processes()
     assert set(services) == set(chart)
     for name, spec in services.items():
         assert essential(spec["command"]) == essential(container(chart[name])["command"]), name

@@ -22,6 +22,16 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+def compose_processes() -> dict[str, dict]:
+    """The compose services that run the system's own processes: not the
+    backing services, and not what runs only under a profile (monitoring)."""
+    return {
+        name: spec
+        for name, spec in compose()["services"].items()
+        if name not in INFRASTRUCTURE and not spec.get("profiles")
+    }
+
+
 def essential(argv: list[str]) -> tuple[str, ...]:
     """The part that names what runs: the program and what it is told to run."""
     argv = [arg for arg in argv if arg not in {"exec", "python"}]
@@ -42,13 +52,7 @@ def procfile_argv(command: str) -> list[str]:
 
 
 def test_compose_and_procfile_run_the_same_processes() -> None:
-    services = compose()["services"]
-    apps = {
-        name: spec
-        for name, spec in services.items()
-        # Monitoring (prometheus, grafana) runs only under its compose profile.
-        if name not in INFRASTRUCTURE and "monitoring" not in spec.get("profiles", [])
-    }
+    apps = compose_processes()
     processes = {k: v for k, v in procfile().items() if k not in SUPERVISOR_ONLY}
     assert set(apps) == set(processes)
     for name, spec in apps.items():
