@@ -45,3 +45,13 @@ def test_the_api_root_and_docs_render_as_html() -> None:
     for path in ("/", "/api/docs/"):
         response = Client().get(path, **HTML)
         assert response.status_code == 200, path
+
+
+def test_swagger_ui_can_authorize_with_a_bearer_token_for_recording_a_read() -> None:
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert {"jwtAuth": []} in schema["paths"]["/games/"]["post"]["security"]

@@ -68,3 +68,10 @@ def test_the_read_history_renders_as_html_page_by_page(user: User) -> None:
     assert page.status_code == 200
     body = page.content.decode()
     assert "Game number" in body and "page=2" in body
+
+
+def test_swagger_ui_can_authorize_with_a_bearer_token_and_registration_needs_none() -> None:
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
+    assert {"jwtAuth": []} in schema["paths"]["/users/{id}/"]["patch"]["security"]
+    assert not schema["paths"]["/users/"]["post"].get("security")

@@ -77,6 +77,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         request=s.UserRegistrationSerializer,
         responses={201: s.UserSerializer, **error_responses(400)},
+        auth=[],  # registration never authenticates
     )
     def create(self, request: Request) -> Response:
         serializer = s.UserRegistrationSerializer(data=request.data)
