@@ -153,3 +153,11 @@ def test_logging_out_forgets_the_cookie(browser: Client, user: User) -> None:
 def test_the_admin_session_cookie_has_a_name_of_its_own() -> None:
     assert settings.SESSION_COOKIE_NAME == "users_sessionid"
     assert settings.SESSION_COOKIE_NAME != settings.ACCESS_COOKIE_NAME
+
+
+def test_logging_in_from_the_root_or_registration_leads_to_the_own_page(
+    browser: Client, user: User
+) -> None:
+    for start in ("/", "/users/"):
+        response = log_in(browser, user.email, PASSWORD, next=start)
+        assert response["Location"] == f"/users/{user.id}"

@@ -21,6 +21,9 @@ from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThr
 from users_project.accounts.tokens import issue_token_pair
 
 INVALID = "Invalid email or password."
+# Pages a person logs in from that look the same for everyone (the API root,
+# registration): logging in from them leads to the person's own page.
+ANYONES_PAGES = frozenset({"", "/", "/users", "/users/"})
 
 
 class LoginForm(forms.Form):
@@ -62,7 +65,10 @@ class LoginView(View):
             return self._page(request, form, status=401)
         tokens = issue_token_pair(user)
         own_page = reverse("user-detail", kwargs={"pk": user.pk})
-        response = HttpResponseRedirect(safe_next(request, self._next(request), default=own_page))
+        target = self._next(request)
+        if target in ANYONES_PAGES:
+            target = own_page  # nothing there depends on who you are
+        response = HttpResponseRedirect(safe_next(request, target, default=own_page))
         set_access_cookie(response, token=tokens["access"], max_age=tokens["expires_in"])
         return response
 
