@@ -75,3 +75,10 @@ def test_swagger_ui_can_authorize_with_a_bearer_token_and_registration_needs_non
     assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
     assert {"jwtAuth": []} in schema["paths"]["/users/{id}/"]["patch"]["security"]
     assert not schema["paths"]["/users/"]["post"].get("security")
+
+
+def test_the_registration_page_offers_its_form() -> None:
+    page = Client().get("/users/", **HTML)
+    assert page.status_code == 405  # /users/ only takes POST; the form is below
+    body = page.content.decode()
+    assert 'id="post-generic-content-form"' in body and 'name="_content"' in body

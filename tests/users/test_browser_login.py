@@ -70,6 +70,9 @@ def test_logging_in_sets_an_httponly_lax_cookie_and_opens_the_own_page(
     page = browser.get(f"/users/{user.id}/", **HTML)
     assert page.status_code == 200 and user.email in page.content.decode()
     assert "Log out" in page.content.decode()
+    # The own page offers its writes: update (PUT, PATCH) and delete.
+    for form in ('data-method="PUT"', 'data-method="PATCH"', 'data-method="DELETE"'):
+        assert form in page.content.decode()
     history = browser.get(f"/users/{user.id}/read/", **HTML)
     assert history.status_code == 200
 

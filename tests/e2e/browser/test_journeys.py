@@ -39,6 +39,10 @@ def test_register_log_in_browse_record_a_read_and_see_it_in_the_history(
     assert driver.current_url.rstrip("/") == f"{system.users_url}/users/{user_id}"
     assert p.response_status(driver) == 200
     assert p.response_body(driver)["name"] == person.name
+    # Update oneself with the form of the own page (cookie + CSRF token).
+    p.submit_raw_form(driver, "put-generic-content-form", {"name": "Ada Renamed"}, "PATCH")
+    assert p.response_status(driver) == 200
+    assert p.response_body(driver)["name"] == "Ada Renamed"
 
     # The catalog on the other service knows who is logged in (the cookie).
     driver.get(f"{system.games_url}/games/")
