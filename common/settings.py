@@ -8,6 +8,7 @@ with a default that works with the services ``make services`` starts.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from common.env import env
 
@@ -143,6 +144,18 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# -- Browsers (common/api/browser.py) ----------------------------------------
+# The cookie carrying the access token after logging in at /api-auth/login/;
+# both services read it. Set the domain when the services live on sibling
+# subdomains; on one host (127.0.0.1, or one domain) leave it empty.
+ACCESS_COOKIE_NAME = env.str("ACCESS_COOKIE_NAME", default="api_access")
+ACCESS_COOKIE_DOMAIN = env.str("ACCESS_COOKIE_DOMAIN", default="") or None
+# Public addresses of the two services, for the links between their pages.
+USERS_URL = env.str("USERS_URL", default="http://127.0.0.1:8001")
+GAMES_URL = env.str("GAMES_URL", default="http://127.0.0.1:8002")
+# Where a login or logout may send the browser back to: either service.
+BROWSER_NEXT_HOSTS = [urlsplit(USERS_URL).netloc, urlsplit(GAMES_URL).netloc]
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "VERSION": "1.0.0",

@@ -1,13 +1,23 @@
 from django.urls import include, path
 
+from common.api.browser import LogoutView
 from common.api.routers import OptionalSlashRouter
 from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from games_project.catalog.views import GameViewSet
+from games_project.identity.browser import login_at_users
 
 router = OptionalSlashRouter()
 router.register("games", GameViewSet, basename="game")
 
+# The browsable API's "Log in" / "Log out" links look for these names. One
+# logs in at the users service, which sets the cookie both services read.
+browser_auth = [
+    path("login/", login_at_users, name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+]
+
 urlpatterns = [
+    path("api-auth/", include((browser_auth, "rest_framework"))),
     path("", include("common.api.urls")),
     path("", include(router.urls)),
 ]

@@ -17,6 +17,8 @@ export GAMES_DJANGO_SETTINGS_MODULE="${GAMES_DJANGO_SETTINGS_MODULE:-games_proje
 export USERS_PORT="${USERS_PORT:-8001}" GAMES_PORT="${GAMES_PORT:-8002}"
 export CATALOG_STUB_PORT="${CATALOG_STUB_PORT:-8009}"
 export USERS_JWKS_URL="${USERS_JWKS_URL:-http://127.0.0.1:$USERS_PORT/.well-known/jwks.json}"
+# Where the browser pages link to each other (login at users, back to games).
+export USERS_URL="${USERS_URL:-http://127.0.0.1:$USERS_PORT}" GAMES_URL="${GAMES_URL:-http://127.0.0.1:$GAMES_PORT}"
 
 processes=(users-web games-web users-consumer games-consumer users-relay games-relay
   celery-worker celery-beat)

@@ -51,9 +51,24 @@ def _message_and_code(exc: exceptions.APIException) -> tuple[str, str, dict[str,
             return message, "invalid", fields or None
         messages = [str(item) for item in (detail if isinstance(detail, list) else [detail])]
         return "; ".join(messages) or "Invalid input.", "invalid", None
+    if isinstance(detail, dict):
+        # simplejwt raises {"detail": ..., "code": ..., "messages": [...]}:
+        # the sentence and the code, never the dict's repr.
+        message = detail.get("detail") or exc.default_detail
+        code = detail.get("code") or exc.default_code
+        return _sentence(message), str(code), None
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
-    return str(detail), str(code), None
+    return _sentence(detail), str(code), None
+
+
+def _sentence(detail: Any) -> str:
+    """A readable message from a detail that may be a list of details."""
+    if isinstance(detail, list | tuple):
+        return "; ".join(_sentence(item) for item in detail) or "Error."
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {_sentence(value)}" for key, value in detail.items())
+    return str(detail)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

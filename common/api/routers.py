@@ -1,4 +1,14 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import APIRootView, DefaultRouter
+
+
+class PublicAPIRootView(APIRootView):
+    """The list of endpoints is for anyone: it is where a browser starts."""
+
+    permission_classes = [AllowAny]
+
+    def get_view_name(self) -> str:
+        return "API root"
 
 
 class OptionalSlashRouter(DefaultRouter):
@@ -7,6 +17,8 @@ class OptionalSlashRouter(DefaultRouter):
     DRF's ``trailing_slash`` argument only takes a boolean, so the regex is
     set after construction. No redirect is involved, so a POST body survives.
     """
+
+    APIRootView = PublicAPIRootView
 
     def __init__(self) -> None:
         super().__init__()

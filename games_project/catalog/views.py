@@ -16,9 +16,11 @@ from rest_framework.response import Response
 
 from common.api.errors import error_response
 from common.api.schema import error_responses
+from common.api.viewsets import SelectorViewSetMixin
 from games_project.catalog import serializers as s
 from games_project.catalog.cache import Cached, NotFoundCached
 from games_project.catalog.client import UpstreamUnavailable
+from games_project.catalog.filters import CatalogFilterForm
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import game_detail, game_list
 from games_project.catalog.services import NotAllowed, UserDeleted, game_read_record
@@ -85,11 +87,12 @@ def _unavailable(request: Request) -> Response:
     )
 
 
-class GameViewSet(viewsets.GenericViewSet):
+class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     """The catalog (public), and recording that the caller read a game."""
 
     lookup_value_regex = "[^/]+"
     pagination_class = AttributedPagination
+    filter_backends = [CatalogFilterForm]
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated()] if self.action == "create" else [AllowAny()]

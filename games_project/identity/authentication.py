@@ -14,10 +14,12 @@ from typing import Any
 
 import jwt
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from common.api.browser import cookie_token, enforce_csrf
 from games_project.identity.jwks import JwksUnavailable, jwks
 
 
@@ -33,6 +35,9 @@ class Caller:
     @property
     def pk(self) -> uuid.UUID:
         return self.id
+
+    def __str__(self) -> str:  # the browsable API's navigation bar shows it
+        return f"user {self.id}"
 
 
 class IdentityUnavailable(exceptions.APIException):
@@ -92,3 +97,38 @@ class JWKSAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+class JWKSCookieAuthentication(JWKSAuthentication):
+    """The same token, from the cookie the users service's login page sets
+    (``common/api/browser.py``). A stale cookie counts as no credential;
+    unsafe methods need the CSRF token."""
+
+    def authenticate(self, request: Request) -> tuple[Caller, str] | None:
+        token = cookie_token(request)
+        if token is None:
+            return None
+        try:
+            caller = Caller(**self._verify(token))
+        except exceptions.AuthenticationFailed:
+            return None
+        enforce_csrf(request)
+        return caller, token
+
+
+class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The bearer scheme in the OpenAPI document (Swagger UI's Authorize)."""
+
+    target_class = JWKSAuthentication
+    name = "jwtAuth"  # the users service's name for the same token
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+class JWKSCookieAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = JWKSCookieAuthentication
+    name = "accessCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}

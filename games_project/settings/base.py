@@ -15,7 +15,12 @@ INSTALLED_APPS = [
     "games_project.catalog",
     "games_project.players",
 ]
-MIDDLEWARE = [*SHARED_MIDDLEWARE]
+MIDDLEWARE = [
+    *SHARED_MIDDLEWARE,
+    # The CSRF cookie and checks for the browser's forms (logout, and the
+    # browsable API's writes authenticated by the access cookie).
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
 
 DATABASES = {
     "default": database("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games")
@@ -58,7 +63,10 @@ JWKS_MIN_REFETCH_SECONDS = env.int("JWKS_MIN_REFETCH_SECONDS", default=10)
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_AUTHENTICATION_CLASSES": ["games_project.identity.authentication.JWKSAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "games_project.identity.authentication.JWKSAuthentication",
+        "games_project.identity.authentication.JWKSCookieAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
 }

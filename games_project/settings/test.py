@@ -9,6 +9,7 @@ SECRET_KEY = env.str("GAMES_DJANGO_SECRET_KEY", default="") or development_secre
 )
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Test runs and a running system share one Redis: keep their keys apart.
-CACHES["default"]["KEY_PREFIX"] = "test-games"
+# (prefixed by the everyday one, so side-by-side copies can set theirs)
+CACHES["default"]["KEY_PREFIX"] = f"test-{CACHES['default']['KEY_PREFIX']}"
 # Tasks enqueued by tests go to a queue no development worker reads.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games-test")

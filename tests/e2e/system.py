@@ -98,6 +98,8 @@ class System:
             "GAMES_API_BASE_URL": f"{self.stub_url}/api",
             "GAMES_API_RATE_PER_SECOND": "50",
             "USERS_JWKS_URL": f"{self.users_url}/.well-known/jwks.json",
+            "USERS_URL": self.users_url,
+            "GAMES_URL": self.games_url,
             "KAFKA_TOPIC_PREFIX": self.prefix,
             "USERS_CACHE_KEY_PREFIX": f"e2e-{self.suffix}-users",
             "GAMES_CACHE_KEY_PREFIX": f"e2e-{self.suffix}-games",

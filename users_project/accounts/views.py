@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
+from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
 from users_project.accounts.keys import jwks_document
 from users_project.accounts.models import User
@@ -38,16 +40,26 @@ def _email_taken_error() -> exceptions.ValidationError:
     return exceptions.ValidationError({"email": [s.EMAIL_TAKEN]})
 
 
-class UserViewSet(viewsets.GenericViewSet):
+class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (staff: any account)."""
 
     serializer_class = s.UserSerializer
     lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 for bad ones
 
     def get_permissions(self) -> list[Any]:
-        if self.action == "create":
+        # None: a method /users/ does not serve (GET): the 405 page is where
+        # a browser finds the registration form.
+        if self.action in ("create", None):
             return [AllowAny()]
         return [IsAuthenticated()]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        if self.action == "create":
+            # Registration is for anyone: a stale token or cookie the client
+            # still sends must not turn it into a 401.
+            drf_request.authenticators = ()
+        return drf_request
 
     def get_object(self) -> User:
         """The account at this URL, if the caller may act on it (also used by
@@ -65,6 +77,7 @@ class UserViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=s.UserRegistrationSerializer,
         responses={201: s.UserSerializer, **error_responses(400)},
+        auth=[],  # registration never authenticates
     )
     def create(self, request: Request) -> Response:
         serializer = s.UserRegistrationSerializer(data=request.data)

@@ -37,6 +37,9 @@ CACHES = redis_cache(REDIS_URL, key_prefix=env.str("USERS_CACHE_KEY_PREFIX", def
 STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 AUTH_USER_MODEL = "accounts.User"
+# The admin's session. Cookies on one host are shared between ports (and
+# between services behind one domain): a name of its own.
+SESSION_COOKIE_NAME = "users_sessionid"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -77,6 +80,8 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The browsable API, after logging in at /api-auth/login/.
+        "users_project.accounts.authentication.JWTCookieAuthentication",
         # The browsable API, after logging in to the admin.
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -9,5 +9,6 @@ SECRET_KEY = env.str("USERS_DJANGO_SECRET_KEY", default="") or development_secre
 )
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Test runs and a running system share one Redis: keep their keys apart.
-CACHES["default"]["KEY_PREFIX"] = "test-users"
+# (prefixed by the everyday one, so side-by-side copies can set theirs)
+CACHES["default"]["KEY_PREFIX"] = f"test-{CACHES['default']['KEY_PREFIX']}"
 JWT_GENERATE_DEVELOPMENT_KEY = True

@@ -1,0 +1,86 @@
+"""Logging in from a browser: the access token in a cookie both services read.
+
+The users service's login page (``/api-auth/login/``) puts the RS256 access
+token in an HttpOnly, SameSite=Lax cookie (``ACCESS_COOKIE_NAME``). Both
+services accept it as they accept a bearer token (the users service with its
+own key, the games service through the JWKS), so a person logged in at users
+can write from the games browsable API too: on 127.0.0.1 cookies are shared
+between ports, and behind one domain in production they are shared anyway.
+
+A cookie is sent by the browser on its own, so every unsafe method a cookie
+authenticates must carry Django's CSRF token (``enforce_csrf``); the CSRF
+cookie is shared the same way. A bearer token in ``Authorization`` is read
+first and works exactly as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
+
+
+def cookie_token(request: Request | HttpRequest) -> str | None:
+    """The access token the browser sent in the cookie, if any."""
+    return request.COOKIES.get(settings.ACCESS_COOKIE_NAME) or None
+
+
+def enforce_csrf(request: Request) -> None:
+    """403 for an unsafe method without a valid CSRF token (DRF's check for
+    session authentication, which applies to any ambient credential)."""
+    SessionAuthentication().enforce_csrf(request)
+
+
+def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> None:
+    response.set_cookie(
+        settings.ACCESS_COOKIE_NAME,
+        token,
+        max_age=max_age,
+        path="/",
+        domain=settings.ACCESS_COOKIE_DOMAIN,
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=True,  # no script reads it, so an XSS cannot steal the token
+        samesite="Lax",  # not sent with another site's POST
+    )
+
+
+def delete_access_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(
+        settings.ACCESS_COOKIE_NAME,
+        path="/",
+        domain=settings.ACCESS_COOKIE_DOMAIN,
+        samesite="Lax",
+    )
+
+
+def safe_next(request: HttpRequest, candidate: str | None, *, default: str = "/") -> str:
+    """``candidate`` if it points at this service or at one of
+    ``BROWSER_NEXT_HOSTS`` (the other service), else ``default``: the login
+    and logout pages must not redirect anywhere an attacker chooses."""
+    hosts = {request.get_host(), *settings.BROWSER_NEXT_HOSTS}
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts=hosts, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+class LogoutView(View):
+    """``/api-auth/logout/``: GET asks, POST (with the CSRF token) forgets
+    the access cookie, then goes back to ``next``."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context: dict[str, Any] = {"next": safe_next(request, request.GET.get("next"))}
+        return render(request, "common/logout.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        target = request.POST.get("next") or request.GET.get("next")
+        response = HttpResponseRedirect(safe_next(request, target))
+        delete_access_cookie(response)
+        return response

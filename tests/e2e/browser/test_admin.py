@@ -1,0 +1,106 @@
+"""Staff in the Django admin: log in, search, see a user's reads, browse
+reads read-only, delete a user; that user's cookie and tokens then stop
+working at both services."""
+
+from __future__ import annotations
+
+import requests
+from selenium.webdriver.common.by import By
+
+from tests.e2e.browser import pages as p
+from tests.e2e.browser.conftest import BrowserFactory, Person, new_person, screenshot
+from tests.e2e.flows import SECRETS, eventually
+from tests.e2e.system import System
+
+
+def bearer_for(system: System, person: Person) -> dict[str, str]:
+    tokens = requests.post(
+        f"{system.users_url}/auth/login/",
+        json={"email": person.email, "password": person.password},
+        timeout=30,
+    )
+    assert tokens.status_code == 200, tokens.text
+    SECRETS.extend([tokens.json()["access"], tokens.json()["refresh"]])
+    return {"Authorization": f"Bearer {tokens.json()['access']}"}
+
+
+def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
+    system: System, staff: Person, new_browser: BrowserFactory
+) -> None:
+    victim = new_person("Soon Deleted")
+    created = requests.post(
+        f"{system.users_url}/users/",
+        json={"email": victim.email, "password": victim.password, "name": victim.name},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    victim_id = created.json()["id"]
+    auth = bearer_for(system, victim)
+    game = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]
+    read = requests.post(
+        f"{system.games_url}/games/", json={"game_id": game["id"]}, headers=auth, timeout=30
+    )
+    assert read.status_code == 202, read.text
+    eventually(
+        lambda: requests.get(
+            f"{system.users_url}/users/{victim_id}/read/", headers=auth, timeout=30
+        ).json()["count"]
+        == 1,
+        timeout=60,
+        every=0.5,
+        message="the read never reached the history",
+    )
+
+    # The victim is logged in in a browser of their own.
+    theirs = new_browser()
+    theirs.get(f"{system.users_url}/")
+    p.log_in(theirs, victim.email, victim.password)
+    p.wait_text(theirs, victim.email)
+
+    # Staff log in to the admin and search by email.
+    admin = new_browser()
+    admin.get(f"{system.users_url}/admin/")
+    p.fill(admin, "#id_username", staff.email)
+    p.fill(admin, "#id_password", staff.password)
+    p.click(admin, "input[type=submit]")
+    p.click(admin, "a[href$='/admin/accounts/user/']")
+    p.fill(admin, "#searchbar", victim.email)
+    p.click(admin, "#changelist-search input[type=submit]")
+    p.wait_text(admin, "1 result")
+    p.click(admin, f"#result_list a[href*='{victim_id}']")
+    p.wait_text(admin, "Recently read games")
+    assert game["title"] in p.page_text(admin)
+    screenshot(admin, "admin-user")
+
+    # Reads are browsable, not editable.
+    admin.get(f"{system.users_url}/admin/accounts/gameread/")
+    p.wait_text(admin, game["title"])
+    assert not admin.find_elements(By.CSS_SELECTOR, ".object-tools a.addlink")
+
+    # Delete the user.
+    admin.get(f"{system.users_url}/admin/accounts/user/{victim_id}/change/")
+    p.click(admin, "a.deletelink")
+    p.click(admin, "input[type=submit]")
+    p.wait_text(admin, "was deleted successfully")
+
+    # Their token and their browser's cookie stop working at users...
+    assert (
+        requests.get(f"{system.users_url}/auth/auth-test/", headers=auth, timeout=30).status_code
+        == 401
+    )
+    theirs.get(f"{system.users_url}/users/{victim_id}/")
+    assert p.response_status(theirs) == 401
+    # ... and at games once user.deleted is through.
+    eventually(
+        lambda: requests.post(
+            f"{system.games_url}/games/", json={"game_id": game["id"]}, headers=auth, timeout=30
+        ).status_code
+        == 403,
+        timeout=60,
+        every=0.5,
+        message="games kept accepting the deleted user's token",
+    )
+    theirs.get(f"{system.games_url}/games/")
+    p.submit_raw_form(theirs, "post-generic-content-form", {"game_id": game["id"]}, "POST")
+    assert p.response_status(theirs) == 403
+    assert "This user has been deleted." in p.page_text(theirs)

@@ -1,0 +1,154 @@
+"""The journeys a person takes with only a browser, in headless Chromium
+against both services running as real processes."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from tests.e2e.browser import pages as p
+from tests.e2e.browser.conftest import BrowserFactory, Person, new_person, screenshot
+from tests.e2e.flows import eventually
+from tests.e2e.system import System
+
+
+def register_in_the_browser(driver, system: System, person: Person) -> str:
+    driver.get(f"{system.users_url}/users/")
+    assert p.response_status(driver) == 405  # /users/ only takes POST: the form is below
+    p.submit_raw_form(
+        driver,
+        "post-generic-content-form",
+        {"email": person.email, "password": person.password, "name": person.name},
+        "POST",
+    )
+    assert p.response_status(driver) == 201
+    return p.response_body(driver)["id"]
+
+
+def test_register_log_in_browse_record_a_read_and_see_it_in_the_history(
+    system: System, new_browser: BrowserFactory
+) -> None:
+    driver = new_browser()
+    person = new_person()
+    user_id = register_in_the_browser(driver, system, person)
+
+    # Log in from the link every browsable page has: lands on the own page.
+    p.log_in(driver, person.email, person.password)
+    p.wait_text(driver, person.email)
+    assert driver.current_url.rstrip("/") == f"{system.users_url}/users/{user_id}"
+    assert p.response_status(driver) == 200
+    assert p.response_body(driver)["name"] == person.name
+    # Update oneself with the form of the own page (cookie + CSRF token).
+    p.submit_raw_form(driver, "put-generic-content-form", {"name": "Ada Renamed"}, "PATCH")
+    assert p.response_status(driver) == 200
+    assert p.response_body(driver)["name"] == "Ada Renamed"
+
+    # The catalog on the other service knows who is logged in (the cookie).
+    driver.get(f"{system.games_url}/games/")
+    p.wait_text(driver, f"user {user_id}")
+    assert p.response_status(driver) == 200
+    p.click(driver, "button[data-target='#filtersModal']")
+    p.choose(driver, "#filter-platform", "pc")
+    p.choose(driver, "#filter-sort-by", "alphabetical")
+    p.click(driver, "#filter-submit")
+    p.wait_for(driver, ".response-info")
+    assert "platform=pc" in driver.current_url and "sort-by=alphabetical" in driver.current_url
+    listing = p.response_body(driver)
+    titles = [game["title"] for game in listing["results"]]
+    assert titles == sorted(titles, key=str.lower) and listing["count"] > 0
+    assert all("PC" in game["platform"] for game in listing["results"])
+    screenshot(driver, "catalog")
+
+    # Open a game from the list.
+    game = listing["results"][0]
+    driver.get(f"{system.games_url}/games/{game['id']}/")
+    assert p.response_status(driver) == 200
+    assert p.response_body(driver)["title"] == game["title"]
+
+    # Record the read with the form under the catalog.
+    driver.get(f"{system.games_url}/games/")
+    p.submit_raw_form(driver, "post-generic-content-form", {"game_id": game["id"]}, "POST")
+    assert p.response_status(driver) == 202, p.page_text(driver)
+    accepted = p.response_body(driver)
+    assert accepted["user_id"] == user_id and accepted["title"] == game["title"]
+
+    # It reaches the history through Kafka; the history page shows it.
+    def history_shows_it() -> bool:
+        driver.get(f"{system.users_url}/users/{user_id}/read/")
+        return game["title"] in p.page_text(driver)
+
+    eventually(history_shows_it, timeout=60, every=0.5, message="the read never reached history")
+    history = p.response_body(driver)
+    assert history["count"] == 1 and history["results"][0]["game_id"] == game["id"]
+    screenshot(driver, "history")
+
+    # Log out: the cookie is gone at both services.
+    p.click(driver, "a.dropdown-toggle")
+    p.click(driver, "a[onclick*='logoutForm']")
+    p.wait_for(driver, "a[href*='/api-auth/login/']")
+    driver.get(f"{system.users_url}/users/{user_id}/")
+    assert p.response_status(driver) == 401
+    driver.get(f"{system.games_url}/games/")
+    assert f"user {user_id}" not in p.page_text(driver)
+
+
+def test_swagger_ui_authorizes_with_a_token_from_login_and_tries_operations(
+    system: System, new_browser: BrowserFactory
+) -> None:
+    person = new_person("Swagger User")
+    created = requests.post(
+        f"{system.users_url}/users/",
+        json={"email": person.email, "password": person.password, "name": person.name},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    driver = new_browser()
+
+    # users: log in with Try it out, then Authorize with the token it gave.
+    driver.get(f"{system.users_url}/api/docs/")
+    p.click(driver, "#operations-auth-auth_login_create .opblock-summary")
+    p.click(driver, "#operations-auth-auth_login_create .try-out__btn")
+    body = f'{{"email": "{person.email}", "password": "{person.password}"}}'
+    p.fill(driver, "#operations-auth-auth_login_create textarea.body-param__text", body)
+    p.click(driver, "#operations-auth-auth_login_create .execute")
+    access = swagger_response(driver, "auth-auth_login_create", 200)["access"]
+    authorize(driver, access)
+    p.click(driver, "#operations-auth-auth_auth_test_retrieve .opblock-summary")
+    p.click(driver, "#operations-auth-auth_auth_test_retrieve .try-out__btn")
+    p.click(driver, "#operations-auth-auth_auth_test_retrieve .execute")
+    me = swagger_response(driver, "auth-auth_auth_test_retrieve", 200)
+    assert me["email"] == person.email
+    screenshot(driver, "swagger")
+
+    # games: the same token records a read.
+    driver.get(f"{system.games_url}/api/docs/")
+    authorize(driver, access)
+    p.click(driver, "#operations-games-games_create .opblock-summary")
+    p.click(driver, "#operations-games-games_create .try-out__btn")
+    game_id = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]["id"]
+    p.fill(
+        driver,
+        "#operations-games-games_create textarea.body-param__text",
+        f'{{"game_id": {game_id}}}',
+    )
+    p.click(driver, "#operations-games-games_create .execute")
+    assert swagger_response(driver, "games-games_create", 202)["game_id"] == game_id
+
+
+def authorize(driver, token: str) -> None:
+    """Swagger UI's Authorize dialog, bearer scheme (``jwtAuth``)."""
+    p.click(driver, ".auth-wrapper .authorize")
+    scheme = "//div[contains(@class, 'auth-container')][.//h4[contains(., 'jwtAuth')]]"
+    field = p.wait_for_xpath(driver, f"{scheme}//input")
+    field.send_keys(token)
+    p.wait_for_xpath(driver, f"{scheme}//button[contains(@class, 'authorize')]").click()
+    p.click(driver, ".auth-btn-wrapper .btn-done")
+
+
+def swagger_response(driver, operation: str, status: int) -> dict:
+    """The status and JSON body Swagger UI shows after "Execute"."""
+    row = f"#operations-{operation} .live-responses-table tbody tr.response"
+    code = p.wait_for(driver, f"{row} .response-col_status").text.strip()
+    assert code == str(status), code
+    return json.loads(p.wait_for(driver, f"{row} .response-col_description pre").text)

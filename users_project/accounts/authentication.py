@@ -1,0 +1,46 @@
+"""The access token from the browser's cookie (see ``common/api/browser.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.tokens import Token
+
+from common.api.browser import cookie_token, enforce_csrf
+from users_project.accounts.models import User
+
+
+class JWTCookieAuthentication(JWTAuthentication):
+    """The same token as ``Authorization: Bearer``, read from the cookie.
+
+    A stale cookie (expired, or its user deleted) counts as no credential, so
+    public pages keep rendering; what needs a user then answers 401. Unsafe
+    methods need the CSRF token, since the browser sends the cookie by itself.
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, Token] | None:
+        raw = cookie_token(request)
+        if raw is None:
+            return None
+        try:
+            validated = self.get_validated_token(raw.encode())
+            user = self.get_user(validated)
+        except (InvalidToken, AuthenticationFailed):
+            return None
+        enforce_csrf(request)
+        return user, validated
+
+
+class JWTCookieAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The cookie in the OpenAPI document, beside the bearer scheme."""
+
+    target_class = JWTCookieAuthentication
+    name = "accessCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}

@@ -1,0 +1,80 @@
+"""``/api-auth/login/``: the browsable API's login page (email + password).
+
+It sets the access-token cookie both services accept (``common/api/browser.py``),
+with the same throttles as ``POST /auth/login/``; Django's CSRF middleware
+protects the form.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+from rest_framework.parsers import FormParser
+from rest_framework.request import Request
+
+from common.api.browser import safe_next, set_access_cookie
+from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
+from users_project.accounts.tokens import issue_token_pair
+
+INVALID = "Invalid email or password."
+# Pages a person logs in from that look the same for everyone (the API root,
+# registration): logging in from them leads to the person's own page.
+ANYONES_PAGES = frozenset({"", "/", "/users", "/users/"})
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput)
+
+
+def _throttled_for(request: HttpRequest) -> float | None:
+    """Seconds to wait when this attempt is over a login throttle, else None."""
+    as_drf = Request(request, parsers=[FormParser()])
+    for throttle in (LoginAddressThrottle(), LoginEmailThrottle()):
+        if not throttle.allow_request(as_drf, None):  # type: ignore[arg-type]
+            return throttle.wait() or 60.0
+    return None
+
+
+class LoginView(View):
+    template_name = "accounts/login.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request, LoginForm(), status=200)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = LoginForm(request.POST)
+        wait = _throttled_for(request)
+        if wait is not None:
+            form.is_valid()
+            form.add_error(None, f"Too many login attempts; try again in {int(wait) + 1} s.")
+            return self._page(request, form, status=429)
+        if not form.is_valid():
+            return self._page(request, form, status=400)
+        user = authenticate(
+            request,
+            email=form.cleaned_data["email"].strip(),
+            password=form.cleaned_data["password"],
+        )
+        if user is None:
+            form.add_error(None, INVALID)
+            return self._page(request, form, status=401)
+        tokens = issue_token_pair(user)
+        own_page = reverse("user-detail", kwargs={"pk": user.pk})
+        target = self._next(request)
+        if target in ANYONES_PAGES:
+            target = own_page  # nothing there depends on who you are
+        response = HttpResponseRedirect(safe_next(request, target, default=own_page))
+        set_access_cookie(response, token=tokens["access"], max_age=tokens["expires_in"])
+        return response
+
+    def _next(self, request: HttpRequest) -> str:
+        return request.POST.get("next") or request.GET.get("next") or ""
+
+    def _page(self, request: HttpRequest, form: LoginForm, *, status: int) -> HttpResponse:
+        context = {"form": form, "next": self._next(request)}
+        return render(request, self.template_name, context, status=status)
