@@ -23,6 +23,7 @@ run users --ds=users_project.settings.test tests/users tests/common "$@"
 run games --ds=games_project.settings.test tests/games tests/common "$@"
 # Both services as real processes; needs no project's test database.
 run e2e --ds=users_project.settings.test tests/e2e "$@"
+run deploy --ds=users_project.settings.test tests/deploy "$@"
 
 echo
 failed=0
