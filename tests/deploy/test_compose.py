@@ -20,6 +20,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,9 @@ PROJECT = "games-users-deploy-test"
 LOG = ROOT / ".local" / "docker" / "compose-test.log"
 SERVICES = set(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"])
 ONE_SHOT = {"migrate"}
+# The first run on a fresh machine installs Docker, makes the base image and
+# builds every image (minutes; README "Docker"); later runs reuse them.
+pytestmark = pytest.mark.timeout(2400)
 IMAGES = ["debian:bookworm-slim", "games-users:dev"] + [
     f"games-users-{name}:dev" for name in ("postgres", "redis", "kafka")
 ]
@@ -141,8 +145,9 @@ def states(system: ComposedSystem) -> str:
 
 def report(request: pytest.FixtureRequest, text: str) -> None:
     """Printed even under pytest's capture: the figures belong in the output."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:
+    with capture.global_and_fixture_disabled():
         terminal.write_line(f"\n[compose] {text}")
 
 
@@ -279,11 +284,18 @@ def test_a_consumer_and_a_relay_killed_mid_burst_restart_and_lose_nothing(
     accounts = [register_and_login(composed) for _ in range(4)]
     game_ids = any_game_ids(composed, 20)
 
-    sent = record_reads(composed, accounts, game_ids, 150)
-    delivered_at_kill = sum(len(history_event_ids(composed, a.user_id)) for a in accounts)
-    killed = {name: sigkill(composed, name) for name in ("games-relay", "users-consumer")}
-    # The second half of the burst is recorded while they are down or restarting.
-    for user_id, event_ids in record_reads(composed, accounts, game_ids, 150).items():
+    def delivered() -> int:
+        return sum(len(history_event_ids(composed, a.user_id)) for a in accounts)
+
+    with ThreadPoolExecutor(max_workers=1) as burst:
+        first = burst.submit(record_reads, composed, accounts, game_ids, 200)
+        # Killed once reads flow through both: some delivered, more on the way.
+        eventually(lambda: delivered() >= 20, timeout=120, every=0.2, message="no read flowed")
+        killed = {name: sigkill(composed, name) for name in ("games-relay", "users-consumer")}
+        delivered_at_kill = delivered()
+        sent = first.result()
+    # More of the burst while they are down or restarting.
+    for user_id, event_ids in record_reads(composed, accounts, game_ids, 100).items():
         sent[user_id].extend(event_ids)
 
     def restarted() -> bool:
@@ -303,4 +315,4 @@ def test_a_consumer_and_a_relay_killed_mid_burst_restart_and_lose_nothing(
     )
     assert_burst_delivered(composed, accounts, sent, timeout=180)
     assert not composed.query("games", "SELECT 1 FROM common_outboxevent WHERE sent_at IS NULL")
-    report(request, f"reads in the history when killed: {delivered_at_kill} of 150 posted")
+    report(request, f"reads in the history when killed: {delivered_at_kill} of 300 posted")
