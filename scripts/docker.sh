@@ -12,7 +12,6 @@
 #                                   on docker-compose.yml, with the build arguments set
 #
 # Environment:
-#   BASE_IMAGE        the base image's tag (default debian:bookworm-slim)
 #   DEBIAN_MIRROR     mirror for debootstrap (default: the host's apt mirror)
 #   EXTRA_CA_BUNDLE   a PEM file of extra CA certificates the image builds must
 #                     trust (a TLS-intercepting proxy); default: the certificates
@@ -20,7 +19,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BASE_IMAGE="${BASE_IMAGE:-debian:bookworm-slim}"
+# The FROM of every Dockerfile in the repository (tests/deploy checks they agree).
+BASE_IMAGE=debian:bookworm-slim
 SUITE="${BASE_IMAGE##*:}"
 SUITE="${SUITE%%-*}"
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"

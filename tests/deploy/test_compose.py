@@ -42,7 +42,13 @@ from tests.e2e.system import ROOT
 SCRIPT = ROOT / "scripts" / "docker.sh"
 PROJECT = "games-users-deploy-test"
 LOG = ROOT / ".local" / "docker" / "compose-test.log"
-SERVICES = set(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"])
+
+
+def compose_file() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+SERVICES = set(compose_file()["services"])
 ONE_SHOT = {"migrate"}
 # The first run on a fresh machine installs Docker, makes the base image and
 # builds every image (minutes; README "Docker"); later runs reuse them.
@@ -316,3 +322,27 @@ def test_a_consumer_and_a_relay_killed_mid_burst_restart_and_lose_nothing(
     assert_burst_delivered(composed, accounts, sent, timeout=180)
     assert not composed.query("games", "SELECT 1 FROM common_outboxevent WHERE sent_at IS NULL")
     report(request, f"reads in the history when killed: {delivered_at_kill} of 300 posted")
+
+
+def test_only_the_web_services_are_published_and_only_on_loopback() -> None:
+    published = {
+        name: spec["ports"] for name, spec in compose_file()["services"].items() if "ports" in spec
+    }
+    assert set(published) == {"users-web", "games-web"}
+    for ports in published.values():
+        assert all(port.startswith("127.0.0.1:") for port in ports), ports
+
+
+def test_every_image_is_built_here_on_the_one_debian_base() -> None:
+    services = compose_file()["services"]
+    assert all("build" in spec for spec in services.values())
+    dockerfiles = {
+        ROOT / spec["build"].get("dockerfile", "Dockerfile") for spec in services.values()
+    }
+    for dockerfile in dockerfiles:
+        bases = [
+            line.split()[1]
+            for line in dockerfile.read_text().splitlines()
+            if line.startswith("FROM ")
+        ]
+        assert bases and set(bases) == {"debian:bookworm-slim"}, dockerfile
