@@ -1,23 +1,45 @@
 # One image for both services; docker-compose.yml picks the process by command.
-# Stage 1 builds wheels (with compilers if a package needs them); stage 2 is
-# the slim runtime, running as an unprivileged user.
-FROM python:3.11-slim AS build
-WORKDIR /build
-COPY requirements/ requirements/
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements/base.txt
+# On the one base every image of the repository uses (scripts/docker.sh makes
+# it with debootstrap where it cannot be pulled): Debian's Python 3.11.
+# Stage 1 installs the pinned requirements into a virtual environment; stage 2
+# is the runtime, running as an unprivileged user.
+#
+# EXTRA_CA_CERTS (build argument, PEM text, default none): CA certificates to
+# trust besides Debian's, for builds behind a TLS-intercepting proxy; they are
+# trusted at run time too (the real FreeToGame through the same proxy).
+FROM debian:bookworm-slim AS build
+ARG DEBIAN_FRONTEND=noninteractive
+ARG EXTRA_CA_CERTS=""
+COPY infra/docker/add-ca-certs.sh /usr/local/bin/add-ca-certs
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates python3 python3-venv \
+    && add-ca-certs \
+    && rm -rf /var/lib/apt/lists/*
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+RUN python3 -m venv /opt/venv
+COPY requirements/ /build/requirements/
+RUN /opt/venv/bin/pip install -q -r /build/requirements/base.txt
 
-FROM python:3.11-slim AS runtime
-ENV PYTHONUNBUFFERED=1 \
+FROM debian:bookworm-slim AS runtime
+ARG DEBIAN_FRONTEND=noninteractive
+ARG EXTRA_CA_CERTS=""
+COPY infra/docker/add-ca-certs.sh /usr/local/bin/add-ca-certs
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates python3 \
+    && add-ca-certs \
+    && rm -rf /var/lib/apt/lists/*
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
     PROJECT_LOCAL_DIR=/app/.local \
     STATIC_ROOT=/app/staticfiles \
     LOG_FORMAT=json
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
-COPY --from=build /wheels /wheels
-COPY requirements/ requirements/
-RUN pip install --no-cache-dir --no-index --find-links /wheels -r requirements/base.txt \
-    && rm -rf /wheels
+COPY --from=build /opt/venv /opt/venv
 COPY . .
 # Static files for the admin, the browsable API and Swagger UI, served by
 # whitenoise. A throw-away key: collectstatic needs one, the image keeps none.

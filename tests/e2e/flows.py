@@ -7,11 +7,19 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
-from tests.e2e.system import System
+
+class Deployed(Protocol):
+    """What the steps need of a running system: the processes of
+    tests/e2e/system.py, or the containers of tests/deploy/test_compose.py."""
+
+    users_url: str
+    games_url: str
+
+    def query(self, project: str, sql: str, params: tuple = ()) -> list[tuple]: ...
 
 
 def eventually(
@@ -44,7 +52,7 @@ class Account:
 SECRETS: list[str] = []
 
 
-def register(system: System) -> Account:
+def register(system: Deployed) -> Account:
     email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
     password = f"e2e-Secret-{uuid.uuid4().hex}"
     SECRETS.append(password)
@@ -57,7 +65,7 @@ def register(system: System) -> Account:
     return Account(created.json()["id"], email, password)
 
 
-def login(system: System, account: Account) -> Account:
+def login(system: Deployed, account: Account) -> Account:
     tokens = requests.post(
         f"{system.users_url}/auth/login/",
         json={"email": account.email, "password": account.password},
@@ -70,16 +78,16 @@ def login(system: System, account: Account) -> Account:
     return account
 
 
-def register_and_login(system: System) -> Account:
+def register_and_login(system: Deployed) -> Account:
     return login(system, register(system))
 
 
-def register_many(system: System, count: int, *, workers: int = 4) -> list[Account]:
+def register_many(system: Deployed, count: int, *, workers: int = 4) -> list[Account]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda _: register(system), range(count)))
 
 
-def any_game_ids(system: System, count: int) -> list[int]:
+def any_game_ids(system: Deployed, count: int) -> list[int]:
     page = requests.get(
         f"{system.games_url}/games/", params={"page_size": count}, timeout=30
     ).json()
@@ -87,7 +95,7 @@ def any_game_ids(system: System, count: int) -> list[int]:
 
 
 def record_reads(
-    system: System, accounts: list[Account], game_ids: list[int], count: int, *, workers: int = 8
+    system: Deployed, accounts: list[Account], game_ids: list[int], count: int, *, workers: int = 8
 ) -> dict[str, list[str]]:
     """POST ``count`` reads spread over the accounts; every answer must be 202."""
 
@@ -109,18 +117,18 @@ def record_reads(
     return sent
 
 
-def history_event_ids(system: System, user_id: str) -> list[str]:
+def history_event_ids(system: Deployed, user_id: str) -> list[str]:
     rows = system.query(
         "users", "SELECT event_id::text FROM accounts_gameread WHERE user_id = %s", (user_id,)
     )
     return [row[0] for row in rows]
 
 
-def all_delivered(system: System, sent: dict[str, list[str]]) -> bool:
+def all_delivered(system: Deployed, sent: dict[str, list[str]]) -> bool:
     return all(sorted(history_event_ids(system, u)) == sorted(ids) for u, ids in sent.items())
 
 
-def players_known(system: System, accounts: list[Account]) -> int:
+def players_known(system: Deployed, accounts: list[Account]) -> int:
     ids = [a.user_id for a in accounts]
     return system.query(
         "games", "SELECT count(*) FROM players_player WHERE user_id::text = ANY(%s)", (ids,)
@@ -128,7 +136,7 @@ def players_known(system: System, accounts: list[Account]) -> int:
 
 
 def assert_burst_delivered(
-    system: System, accounts: list[Account], sent: dict[str, list[str]], *, timeout: float
+    system: Deployed, accounts: list[Account], sent: dict[str, list[str]], *, timeout: float
 ) -> None:
     """Every registered user reached the games service and every read reached
     the history, each exactly once (the history compares event ids)."""

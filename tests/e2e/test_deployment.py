@@ -1,5 +1,5 @@
-"""docker-compose.yml and the Procfile describe the same system (no Docker
-engine runs here, so the compose file is checked, not started)."""
+"""docker-compose.yml and the Procfile describe the same system (checked here,
+without an engine; tests/deploy/test_compose.py builds and runs it)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,350 @@
+"""`docker compose up --build` runs the whole system for real.
+
+Every image is built from the repository on the base scripts/docker.sh makes
+(nothing is pulled), every process of the Procfile runs in its own container
+beside PostgreSQL, Redis and Kafka containers, and the demo flow is walked on
+127.0.0.1 as a user would. A consumer and a relay killed with SIGKILL mid-burst
+come back by their restart policy, and nothing is lost or duplicated. The
+compose project has a name of its own and is removed with its volumes after.
+
+Skipped, saying why, only where no Docker engine can run (not root, not Linux).
+The build, start-up times and image sizes are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg2
+import pytest
+import requests
+import yaml
+
+from tests.e2e.flows import (
+    any_game_ids,
+    assert_burst_delivered,
+    eventually,
+    history_event_ids,
+    record_reads,
+    register_and_login,
+)
+from tests.e2e.system import ROOT
+
+SCRIPT = ROOT / "scripts" / "docker.sh"
+PROJECT = "games-users-deploy-test"
+LOG = ROOT / ".local" / "docker" / "compose-test.log"
+
+
+def default_services() -> dict[str, Any]:
+    """What `up` starts: the services of no profile (opt-in extras have one)."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    return {name: spec for name, spec in services.items() if not spec.get("profiles")}
+
+
+SERVICES = set(default_services())
+ONE_SHOT = {"migrate"}
+# The first run on a fresh machine installs Docker, makes the base image and
+# builds every image (minutes; README "Docker"); later runs reuse them.
+pytestmark = pytest.mark.timeout(2400)
+IMAGES = ["debian:bookworm-slim", "games-users:dev"] + [
+    f"games-users-{name}:dev" for name in ("postgres", "redis", "kafka")
+]
+
+
+def run(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, check=False, env=env, cwd=ROOT
+    )
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(argv[:6])} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class ComposedSystem:
+    users_port: int
+    games_port: int
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def users_url(self) -> str:
+        return f"http://127.0.0.1:{self.users_port}"
+
+    @property
+    def games_url(self) -> str:
+        return f"http://127.0.0.1:{self.games_port}"
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "USERS_PORT": str(self.users_port), "GAMES_PORT": str(self.games_port)}
+        env.pop("GAMES_API_BASE_URL", None)  # the stand-in container, never the internet
+        return env
+
+    def compose(self, *args: str, timeout: float = 600) -> str:
+        return run([str(SCRIPT), "compose", "-p", PROJECT, *args], timeout=timeout, env=self.env())
+
+    def containers(self) -> dict[str, dict[str, Any]]:
+        """`docker inspect` of this project's containers, by service name."""
+        ids = run(
+            ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={PROJECT}"],
+            timeout=60,
+        ).split()
+        if not ids:
+            return {}
+        inspected = json.loads(run(["docker", "inspect", *ids], timeout=60))
+        return {c["Config"]["Labels"]["com.docker.compose.service"]: c for c in inspected}
+
+    def query(self, project: str, sql: str, params: tuple = ()) -> list[tuple]:
+        # The PostgreSQL container on the project's own network (not published
+        # on the host, whose own PostgreSQL has 5432).
+        networks = self.containers()["postgres"]["NetworkSettings"]["Networks"]
+        address = next(iter(networks.values()))["IPAddress"]
+        connection = psycopg2.connect(
+            host=address, port=5432, user=project, password=project, dbname=project
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        finally:
+            connection.close()
+
+
+def all_healthy(system: ComposedSystem) -> bool:
+    containers = system.containers()
+    migrate = containers.get("migrate", {}).get("State", {})
+    if migrate.get("Status") == "exited" and migrate.get("ExitCode") != 0:
+        pytest.fail(f"migrate exited {migrate['ExitCode']}; see {LOG}")
+    if set(containers) != SERVICES:
+        return False
+    for name, container in containers.items():
+        state = container["State"]
+        if name in ONE_SHOT:
+            if state["Status"] != "exited":
+                return False
+        elif state["Status"] != "running" or state.get("Health", {}).get("Status") not in (
+            None,
+            "healthy",
+        ):
+            return False
+    return True
+
+
+def states(system: ComposedSystem) -> str:
+    return ", ".join(
+        f"{name}: {c['State']['Status']}/{c['State'].get('Health', {}).get('Status', '-')}"
+        for name, c in sorted(system.containers().items())
+    )
+
+
+def report(request: pytest.FixtureRequest, text: str) -> None:
+    """Printed even under pytest's capture: the figures belong in the output."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    with capture.global_and_fixture_disabled():
+        terminal.write_line(f"\n[compose] {text}")
+
+
+@pytest.fixture(scope="module")
+def composed(request: pytest.FixtureRequest) -> Iterator[ComposedSystem]:
+    why = subprocess.run(
+        [str(SCRIPT), "why-not"], capture_output=True, text=True, timeout=60, check=False
+    )
+    if why.returncode == 3:
+        pytest.skip(f"no Docker engine can run here: {why.stdout.strip()}")
+    started = time.monotonic()
+    ensured = subprocess.run(
+        [str(SCRIPT), "ensure"], capture_output=True, text=True, timeout=1800, check=False
+    )
+    if ensured.returncode == 3:
+        pytest.skip(ensured.stderr.strip().splitlines()[-1])
+    assert ensured.returncode == 0, ensured.stderr[-3000:]
+    system = ComposedSystem(
+        users_port=int(os.environ.get("USERS_PORT", "8001")),
+        games_port=int(os.environ.get("GAMES_PORT", "8002")),
+    )
+    system.figures["engine and base image"] = round(time.monotonic() - started, 1)
+    # What an interrupted earlier run left behind, then the ports we publish.
+    system.compose("down", "-v", "--remove-orphans")
+    for port in (system.users_port, system.games_port):
+        if port_taken(port):
+            pytest.fail(
+                f"127.0.0.1:{port} is taken (a `make run`?): the composed system publishes "
+                "its web services there. Stop it, or set USERS_PORT/GAMES_PORT to free ports."
+            )
+    try:
+        started = time.monotonic()
+        LOG.parent.mkdir(parents=True, exist_ok=True)
+        LOG.write_text(system.compose("build", timeout=3600))
+        system.figures["build"] = round(time.monotonic() - started, 1)
+        started = time.monotonic()
+        system.compose("up", "-d")
+        eventually(
+            lambda: all_healthy(system),
+            timeout=600,
+            every=2,
+            message=f"not every container became healthy ({states(system)})",
+        )
+        system.figures["start-up to all healthy"] = round(time.monotonic() - started, 1)
+        sizes = {
+            image: json.loads(run(["docker", "image", "inspect", image], timeout=60))[0]["Size"]
+            for image in IMAGES
+        }
+        report(
+            request,
+            "seconds: "
+            + ", ".join(f"{k} {v}" for k, v in system.figures.items())
+            + "; image sizes MB: "
+            + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sizes.items()),
+        )
+        yield system
+    finally:
+        with LOG.open("a") as log:
+            log.write(system.compose("logs", "--no-color", "--tail", "200"))
+        system.compose("down", "-v", "--remove-orphans")
+
+
+def test_the_demo_flow_runs_against_the_composed_system(composed: ComposedSystem) -> None:
+    account = register_and_login(composed)
+    eventually(
+        lambda: composed.query(
+            "games", "SELECT 1 FROM players_player WHERE user_id = %s", (account.user_id,)
+        ),
+        timeout=60,
+        every=0.5,
+        message="user.created never reached the games container",
+    )
+    listed = requests.get(f"{composed.games_url}/games/", params={"page_size": 5}, timeout=30)
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 5
+    game = listed.json()["results"][0]
+    read = requests.get(f"{composed.games_url}/games/{game['id']}/", timeout=30)
+    assert read.status_code == 200 and read.json()["title"] == game["title"]
+
+    recorded = requests.post(
+        f"{composed.games_url}/games/",
+        json={"game_id": game["id"]},
+        headers=account.auth,
+        timeout=30,
+    )
+    assert recorded.status_code == 202, recorded.text
+    event_id = recorded.json()["event_id"]
+
+    def in_history() -> bool:
+        page = requests.get(
+            f"{composed.users_url}/users/{account.user_id}/read/", headers=account.auth, timeout=30
+        ).json()
+        return any(
+            r["event_id"] == event_id and r["title"] == game["title"] for r in page["results"]
+        )
+
+    eventually(in_history, timeout=60, every=0.5, message="the read never reached the history")
+
+    deleted = requests.delete(
+        f"{composed.users_url}/users/{account.user_id}/", headers=account.auth, timeout=30
+    )
+    assert deleted.status_code == 204
+    refused_by_users = requests.get(
+        f"{composed.users_url}/auth/auth-test/", headers=account.auth, timeout=30
+    )
+    assert refused_by_users.status_code == 401
+    eventually(
+        lambda: requests.post(
+            f"{composed.games_url}/games/",
+            json={"game_id": game["id"]},
+            headers=account.auth,
+            timeout=30,
+        ).status_code
+        == 403,
+        timeout=60,
+        every=0.5,
+        message="the games container still takes a deleted user's token",
+    )
+
+
+def sigkill(composed: ComposedSystem, service: str) -> tuple[int, int]:
+    """SIGKILL the container's main process from the host, as the kernel's OOM
+    killer would (`docker kill` would count as a deliberate stop and disable
+    the restart policy). Returns its pid and restart count before."""
+    state = composed.containers()[service]
+    os.kill(state["State"]["Pid"], signal.SIGKILL)
+    return state["State"]["Pid"], state["RestartCount"]
+
+
+def test_a_consumer_and_a_relay_killed_mid_burst_restart_and_lose_nothing(
+    composed: ComposedSystem, request: pytest.FixtureRequest
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("SIGKILL of a container's process from the host needs root")
+    accounts = [register_and_login(composed) for _ in range(4)]
+    game_ids = any_game_ids(composed, 20)
+
+    def delivered() -> int:
+        return sum(len(history_event_ids(composed, a.user_id)) for a in accounts)
+
+    with ThreadPoolExecutor(max_workers=1) as burst:
+        first = burst.submit(record_reads, composed, accounts, game_ids, 200)
+        # Killed once reads flow through both: some delivered, more on the way.
+        eventually(lambda: delivered() >= 20, timeout=120, every=0.2, message="no read flowed")
+        killed = {name: sigkill(composed, name) for name in ("games-relay", "users-consumer")}
+        delivered_at_kill = delivered()
+        sent = first.result()
+    # More of the burst while they are down or restarting.
+    for user_id, event_ids in record_reads(composed, accounts, game_ids, 100).items():
+        sent[user_id].extend(event_ids)
+
+    def restarted() -> bool:
+        containers = composed.containers()
+        return all(
+            containers[name]["RestartCount"] > count
+            and containers[name]["State"]["Pid"] not in (0, pid)
+            and containers[name]["State"].get("Health", {}).get("Status") == "healthy"
+            for name, (pid, count) in killed.items()
+        )
+
+    eventually(
+        restarted,
+        timeout=180,
+        every=1,
+        message=f"the restart policy did not bring them back ({states(composed)})",
+    )
+    assert_burst_delivered(composed, accounts, sent, timeout=180)
+    assert not composed.query("games", "SELECT 1 FROM common_outboxevent WHERE sent_at IS NULL")
+    report(request, f"reads in the history when killed: {delivered_at_kill} of 300 posted")
+
+
+def test_only_the_web_services_are_published_and_only_on_loopback() -> None:
+    published = {
+        name: spec["ports"] for name, spec in default_services().items() if "ports" in spec
+    }
+    assert set(published) == {"users-web", "games-web"}
+    for ports in published.values():
+        assert all(port.startswith("127.0.0.1:") for port in ports), ports
+
+
+def test_every_image_is_built_here_on_the_one_debian_base() -> None:
+    services = default_services()
+    assert all("build" in spec for spec in services.values())
+    dockerfiles = {
+        ROOT / spec["build"].get("dockerfile", "Dockerfile") for spec in services.values()
+    }
+    for dockerfile in dockerfiles:
+        bases = [
+            line.split()[1]
+            for line in dockerfile.read_text().splitlines()
+            if line.startswith("FROM ")
+        ]
+        assert bases and set(bases) == {"debian:bookworm-slim"}, dockerfile
