@@ -177,7 +177,7 @@ ensure() {
   start_engine
   build_base
   mkdir -p "$CACHE"
-  log "ready in $((SECONDS - started))s: $(compose_cmd) ($(${COMPOSE:-$(compose_cmd)} version --short 2>/dev/null || true))"
+  log "ready in $((SECONDS - started))s: $(compose_cmd) ($($(compose_cmd) version --short 2>/dev/null || true))"
 }
 
 case "${1:-ensure}" in
