@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 
 from common.logging import get_logger
-from games_project.catalog.models import GameRead
 from games_project.players.models import Player
 
 log = get_logger(__name__)
@@ -22,9 +21,9 @@ def player_register(*, user_id: uuid.UUID, email: str, name: str, registered_at:
 
 
 def player_forget(*, user_id: uuid.UUID, deleted_at: datetime) -> None:
-    """Keep a tombstone; drop personal data and the user's reads held here."""
+    """Keep a tombstone and drop personal data (the handler then has the
+    catalog forget the user's reads)."""
     Player.objects.update_or_create(
         user_id=user_id, defaults={"email": "", "name": "", "deleted_at": deleted_at}
     )
-    removed, _ = GameRead.objects.filter(user_id=user_id).delete()
-    log.info("players.forgotten", user_id=str(user_id), reads_removed=removed)
+    log.info("players.forgotten", user_id=str(user_id))
