@@ -120,6 +120,19 @@ def test_a_deleted_users_still_valid_token_is_refused(
     assert not OutboxEvent.objects.exists()
 
 
+def test_staff_cannot_record_a_read_for_a_deleted_user(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    handle_user_event(user_deleted(user_id=user_id, source="users"))
+    response = post_read(
+        api,
+        identity.token(uuid.uuid4(), is_staff=True),
+        {"game_id": known_game["id"], "user_id": str(user_id)},
+    )
+    assert response.status_code == 403
+    assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
+
+
 def test_when_the_upstream_is_down_and_nothing_cached_it_is_503(
     api: APIClient, identity: IdentityProvider, stub: CatalogStub, known_game: dict
 ) -> None:
