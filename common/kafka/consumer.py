@@ -19,7 +19,6 @@ A consumer is a :class:`ConsumerSpec` in its project's registry
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from common.backoff import backoff_seconds
 from common.events import Event, EventDecodeError, decode
 from common.events.topics import dlq_topic
 from common.inbox.services import inbox_process_batch, inbox_process_once
@@ -260,7 +260,7 @@ class ConsumerRunner:
                 self.stats.count(self.spec.name, "failed_attempt")
                 log.warning("consumer.temporary_error", error=str(exc).strip(), attempt=transient)
                 connections.close_all()
-                if self.stop.wait(min(10.0, 0.2 * 2**transient) * random.uniform(0.5, 1)):
+                if self.stop.wait(backoff_seconds(transient, base=0.4, cap=10.0)):
                     return False
                 continue
             except Exception as exc:  # noqa: BLE001  any handler bug: retry, then DLQ
@@ -270,7 +270,7 @@ class ConsumerRunner:
                 if attempt >= self.max_attempts:
                     self._dead_letter(record, reason="handler_error", error=repr(exc))
                     return True
-                time.sleep(0.1 * 2**attempt)
+                time.sleep(backoff_seconds(attempt, base=0.2, cap=2.0))
                 continue
             self._record_outcome(applied=applied)
             return True

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import socket
 import threading
 import time
@@ -33,6 +32,7 @@ from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from common.backoff import backoff_seconds
 from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
@@ -40,11 +40,6 @@ from common.outbox.models import OutboxEvent
 from common.outbox.wakeup import OutboxWakeup
 
 log = get_logger(__name__)
-
-
-def backoff_seconds(attempt: int, *, base: float = 0.5, cap: float = 30.0) -> float:
-    """Exponential backoff with full jitter (attempt 1 -> up to base seconds)."""
-    return random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 - connect and read timeouts on every request;
 - bounded retries with jittered exponential backoff on network errors, 5xx
-  and 429 (honouring ``Retry-After``), never on 404;
-- a circuit breaker: after repeated failures it opens and calls fail fast,
-  then after a pause one trial call is let through (half-open);
+  and 429 (honouring ``Retry-After``), never on 404: urllib3's ``Retry`` on
+  the session's adapter;
+- a circuit breaker shared by every process (breaker.py: pybreaker, its state
+  in Redis): after repeated failed calls it opens and calls fail fast, then
+  after a pause trial calls are let through (half-open);
 - every response validated against the documented shape: a malformed payload
   is an upstream error, so it is never cached;
 - a rate limit shared by every process through Redis, well under the
@@ -18,19 +20,28 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+import pybreaker
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
 from common.events.contracts import compile_schema, describe_errors
 from common.logging import get_logger
-from games_project.catalog.metrics import BREAKER_OPEN, UPSTREAM_CALLS
+from games_project.catalog.breaker import Clock, RedisOrLocalStorage, upstream_breaker
+from games_project.catalog.metrics import UPSTREAM_CALLS
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 
 class UpstreamUnavailable(Exception):
@@ -45,8 +56,17 @@ class BreakerOpen(UpstreamUnavailable):
     """Calls are failing fast until the breaker half-opens."""
 
 
+class UpstreamThrottled(UpstreamUnavailable):
+    """Still 429 after the retries: throttled, which is not broken."""
+
+
 class GameNotFound(Exception):
     """The games API says there is no game with this id."""
+
+
+# The upstream answered: the breaker counts these as successes.
+NOT_FAILURES = (GameNotFound, UpstreamThrottled)
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -109,49 +129,13 @@ DETAIL_VALIDATOR = compile_schema(
 
 
 @dataclass
-class CircuitBreaker:
-    failure_threshold: int
-    reset_seconds: float
-    state: str = "closed"  # closed | open | half_open
-    failures: int = 0
-    opened_at: float = 0.0
-    _trial_in_flight: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def allow(self) -> bool:
-        with self._lock:
-            if self.state == "closed":
-                return True
-            if self.state == "open" and time.monotonic() - self.opened_at >= self.reset_seconds:
-                self.state = "half_open"
-                self._trial_in_flight = False
-            if self.state == "half_open" and not self._trial_in_flight:
-                self._trial_in_flight = True
-                return True
-            return False
-
-    def record_success(self) -> None:
-        with self._lock:
-            if self.state != "closed":
-                log.info("upstream.breaker_closed")
-                BREAKER_OPEN.set(0)
-            self.state, self.failures, self._trial_in_flight = "closed", 0, False
-
-    def record_failure(self) -> None:
-        with self._lock:
-            self.failures += 1
-            self._trial_in_flight = False
-            if self.state == "half_open" or self.failures >= self.failure_threshold:
-                if self.state != "open":
-                    log.warning("upstream.breaker_opened", failures=self.failures)
-                    BREAKER_OPEN.set(1)
-                self.state, self.opened_at = "open", time.monotonic()
-
-
-@dataclass
 class SharedRateLimiter:
     """At most ``per_second`` calls in each wall-clock second, across every
-    process sharing the Redis; a per-process limit when Redis is away."""
+    process sharing the Redis; a per-process limit when Redis is away.
+
+    Hand-written on purpose: a fixed window per second is one ``INCR`` on a
+    key that expires, and it must *wait* for a slot rather than refuse, which
+    the rate-limit libraries for Django (limits on requests) do not do."""
 
     per_second: int
     _local_window: int = 0
@@ -179,6 +163,37 @@ class SharedRateLimiter:
             return self._local_count
 
 
+class _Attempts(Retry):
+    """urllib3's Retry (backoff with jitter, ``Retry-After`` honoured and
+    capped), plus what this client needs at every attempt: a slot of the
+    shared rate limit before each retry, as before the first try, and the
+    ``games_upstream_calls_total`` outcome of each failed attempt."""
+
+    pace: Callable[[], None] = staticmethod(lambda: None)
+
+    def new(self, **kw: Any) -> _Attempts:
+        retry = super().new(**kw)
+        retry.pace = self.pace
+        return retry
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        response, error = kwargs.get("response"), kwargs.get("error")
+        outcome = str(response.status) if response is not None else "network_error"
+        UPSTREAM_CALLS.labels(outcome=outcome).inc()
+        log.info("upstream.attempt_failed", outcome=outcome, error=repr(error) if error else None)
+        return super().increment(*args, **kwargs)
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        super().sleep(response)
+        self.pace()
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 1.0  # a garbled header still means "later"
+
+
 class GamesApiClient:
     def __init__(
         self,
@@ -187,18 +202,27 @@ class GamesApiClient:
         connect_timeout: float,
         read_timeout: float,
         max_attempts: int,
-        breaker: CircuitBreaker,
+        breaker: pybreaker.CircuitBreaker,
         limiter: SharedRateLimiter,
         user_agent: str,
         backoff_base: float = 0.2,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.max_attempts = max_attempts
         self.breaker = breaker
         self.limiter = limiter
-        self.backoff_base = backoff_base
+        retries = _Attempts(
+            total=max_attempts - 1,
+            status_forcelist=RETRIED_STATUSES,
+            allowed_methods={"GET"},
+            backoff_factor=backoff_base,
+            backoff_jitter=backoff_base,
+            retry_after_max=10,
+            raise_on_status=False,
+        )
+        retries.pace = limiter.acquire
         self.session = requests.Session()
+        self.session.mount(self.base_url, HTTPAdapter(max_retries=retries))
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
 
     # -- the two upstream calls ---------------------------------------------
@@ -210,88 +234,77 @@ class GamesApiClient:
         sort_by: str | None = None,
     ) -> list[dict[str, Any]]:
         params = {"platform": platform, "category": category, "sort-by": sort_by}
-        response = self._get("/games", {k: v for k, v in params.items() if v})
-        if response.status_code == 404:
-            return []  # upstream answers "no results" with a 404
-        games = self._json(response)
-        self._validate(LIST_VALIDATOR, games, "game list")
-        return games
+        return self._call(self._list, {k: v for k, v in params.items() if v})
 
     def get_game(self, game_id: int) -> dict[str, Any]:
+        return self._call(self._game, game_id)
+
+    # -- what the breaker guards: the request, its retries, the payload ------
+    def _list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self._get("/games", params)
+        if response.status_code == 404:
+            return []  # upstream answers "no results" with a 404
+        games = _json(response)
+        _validate(LIST_VALIDATOR, games, "game list")
+        return games
+
+    def _game(self, game_id: int) -> dict[str, Any]:
         response = self._get("/game", {"id": game_id})
         if response.status_code == 404:
             raise GameNotFound(game_id)
-        game = self._json(response)
-        self._validate(DETAIL_VALIDATOR, game, f"game {game_id}")
+        game = _json(response)
+        _validate(DETAIL_VALIDATOR, game, f"game {game_id}")
         if game["id"] != game_id:
             raise UpstreamMalformed(f"asked for game {game_id}, got {game['id']}")
         return game
 
-    # -- plumbing -------------------------------------------------------------
-    def _get(self, path: str, params: dict[str, Any]) -> requests.Response:
-        last_problem = "no attempt made"
-        for attempt in range(1, self.max_attempts + 1):
-            if not self.breaker.allow():
-                UPSTREAM_CALLS.labels(outcome="breaker_open").inc()
-                raise BreakerOpen(f"circuit open after repeated failures ({last_problem})")
-            self.limiter.acquire()
-            retry_after: float | None = None
-            try:
-                response = self.session.get(
-                    self.base_url + path, params=params, timeout=self.timeout
-                )
-            except requests.RequestException as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
-                UPSTREAM_CALLS.labels(outcome="network_error").inc()
-                self.breaker.record_failure()
-            else:
-                status = response.status_code
-                if status < 500 and status != 429:
-                    UPSTREAM_CALLS.labels(outcome=str(status)).inc()
-                    self.breaker.record_success()
-                    return response
-                UPSTREAM_CALLS.labels(outcome=str(status)).inc()
-                last_problem = f"HTTP {status}"
-                if status == 429:
-                    # Throttled, not broken: wait as asked, do not trip the breaker.
-                    retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-                else:
-                    self.breaker.record_failure()
-            if attempt < self.max_attempts:
-                pause = retry_after if retry_after is not None else self._backoff(attempt)
-                log.info(
-                    "upstream.retry",
-                    path=path,
-                    attempt=attempt,
-                    problem=last_problem,
-                    pause=round(pause, 3),
-                )
-                time.sleep(pause)
-        log.warning("upstream.failed", path=path, problem=last_problem)
-        raise UpstreamUnavailable(last_problem)
-
-    def _backoff(self, attempt: int) -> float:
-        return random.uniform(0, self.backoff_base * 2 ** (attempt - 1))
-
-    def _json(self, response: requests.Response) -> Any:
+    def _call(self, function: Callable[[Any], T], argument: Any) -> T:
         try:
-            return response.json()
-        except ValueError:
-            self.breaker.record_failure()
-            raise UpstreamMalformed("the response is not JSON") from None
+            # calling() keeps pybreaker's lock only around the state check, so
+            # a slow upstream call does not queue this process's other threads.
+            with self.breaker.calling():
+                return function(argument)
+        except pybreaker.CircuitBreakerError:
+            UPSTREAM_CALLS.labels(outcome="breaker_open").inc()
+            raise BreakerOpen("circuit open after repeated failures") from None
 
-    def _validate(self, validator: Any, payload: Any, what: str) -> None:
-        problems = describe_errors(validator, payload, limit=3)
-        if problems is not None:
-            self.breaker.record_failure()
-            raise UpstreamMalformed(f"{what} is malformed: {problems}")
+    def _get(self, path: str, params: dict[str, Any]) -> requests.Response:
+        self.limiter.acquire()
+        try:
+            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            problem = _describe(exc)  # each attempt counted by _Attempts
+            log.warning("upstream.failed", path=path, problem=problem)
+            raise UpstreamUnavailable(problem) from None
+        status = response.status_code
+        if status in RETRIED_STATUSES:  # the last attempt, counted by _Attempts
+            log.warning("upstream.failed", path=path, problem=f"HTTP {status}")
+            if status == 429:
+                raise UpstreamThrottled(f"HTTP {status}")
+            raise UpstreamUnavailable(f"HTTP {status}")
+        UPSTREAM_CALLS.labels(outcome=str(status)).inc()
+        return response
 
 
-def _retry_after_seconds(value: str | None) -> float:
+def _describe(exc: requests.RequestException) -> str:
+    """What went wrong, by urllib3's name for it when retries wrapped it."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    if isinstance(reason, BaseException):
+        return f"{type(reason).__name__}: {reason}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _json(response: requests.Response) -> Any:
     try:
-        return min(10.0, max(0.0, float(value))) if value else 1.0
+        return response.json()
     except ValueError:
-        return 1.0
+        raise UpstreamMalformed("the response is not JSON") from None
+
+
+def _validate(validator: Any, payload: Any, what: str) -> None:
+    problems = describe_errors(validator, payload, limit=3)
+    if problems is not None:
+        raise UpstreamMalformed(f"{what} is malformed: {problems}")
 
 
 _client: GamesApiClient | None = None
@@ -309,15 +322,25 @@ def get_client() -> GamesApiClient:
                 connect_timeout=settings.GAMES_API_CONNECT_TIMEOUT,
                 read_timeout=settings.GAMES_API_READ_TIMEOUT,
                 max_attempts=settings.GAMES_API_MAX_ATTEMPTS,
-                breaker=CircuitBreaker(
-                    failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
-                    reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,
-                ),
+                breaker=shared_breaker(),
                 limiter=SharedRateLimiter(per_second=settings.GAMES_API_RATE_PER_SECOND),
                 user_agent=settings.GAMES_API_USER_AGENT,
             )
             _client_pid = os.getpid()
         return _client
+
+
+def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
+    """The breaker every process of this service shares (its state in Redis,
+    under this service's cache key prefix)."""
+    return upstream_breaker(
+        failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
+        reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,
+        storage=RedisOrLocalStorage(
+            get_redis_connection("default"), namespace=cache.make_key("games-api"), clock=clock
+        ),
+        not_failures=NOT_FAILURES,
+    )
 
 
 def reset_client() -> None:

@@ -21,3 +21,15 @@ class GameRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.game_id}"
+
+
+class ForgottenReader(models.Model):
+    """A user whose deletion reached the catalog (``game_reads_forget``):
+    their reads here are gone and no new one is recorded. The catalog keeps
+    this itself, so it asks no other app whether a user still exists."""
+
+    user_id = models.UUIDField(primary_key=True)
+    forgotten_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} (forgotten)"

@@ -1,49 +1,38 @@
-"""Reads of the catalog: through the cache, from the upstream when needed."""
+"""Reads of the catalog's own tables (the database only: reads that may call
+the games API or enqueue a refresh live in the gateway)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
-from games_project.catalog import cache
-from games_project.catalog.client import get_client
-from games_project.catalog.models import GameRead
+from games_project.catalog.models import ForgottenReader, GameRead
 
 
-def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
-    return f"games:list:{platform or '-'}:{category or '-'}:{sort_by or '-'}"
+class NotAllowed(Exception):
+    """The caller may not record a read for that user."""
 
 
-def game_key(game_id: int) -> str:
-    return f"games:detail:{game_id}"
+class UserDeleted(Exception):
+    """This service has seen ``user.deleted`` for the user: their tokens are void."""
 
 
-def game_list(
-    *, platform: str | None = None, category: str | None = None, sort_by: str | None = None
-) -> cache.Cached:
-    from games_project.catalog.tasks import refresh_game_list
+def game_reader(
+    *, caller_id: uuid.UUID, caller_is_staff: bool, user_id: uuid.UUID | None = None
+) -> uuid.UUID:
+    """Whose read the caller records: ``user_id`` (default: the caller).
 
-    return cache.get_or_fetch(
-        list_key(platform=platform, category=category, sort_by=sort_by),
-        lambda: get_client().list_games(platform=platform, category=category, sort_by=sort_by),
-        refresh_in_background=lambda: refresh_game_list.delay(
-            platform=platform, category=category, sort_by=sort_by
-        ),
-    )
-
-
-def game_detail(*, game_id: int) -> cache.Cached:
-    """Raises ``NotFoundCached`` for an unknown id, ``UpstreamUnavailable``
-    when the upstream fails and nothing usable is cached."""
-    from games_project.catalog.tasks import refresh_game
-
-    return cache.get_or_fetch(
-        game_key(game_id),
-        lambda: get_client().get_game(game_id),
-        refresh_in_background=lambda: refresh_game.delay(game_id),
-    )
+    Raises NotAllowed (another user, and not staff) or UserDeleted (either
+    of them deleted)."""
+    reader = user_id or caller_id
+    if reader != caller_id and not caller_is_staff:
+        raise NotAllowed("only staff may record a read for another user")
+    if ForgottenReader.objects.filter(user_id__in={reader, caller_id}).exists():
+        raise UserDeleted(str(reader))
+    return reader
 
 
 def most_read_game_ids(*, limit: int, within: timedelta = timedelta(days=7)) -> list[int]:

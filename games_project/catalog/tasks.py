@@ -1,10 +1,10 @@
-"""Celery tasks of the catalog. Each loads by id and calls a service."""
+"""Celery tasks of the catalog: the gateway's background refreshes."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from games_project.catalog import services
+from games_project.catalog import gateway
 from games_project.catalog.client import UpstreamUnavailable
 from games_project.catalog.selectors import most_read_game_ids
 
@@ -19,14 +19,14 @@ RETRY = {
 
 @shared_task(**RETRY)
 def refresh_game(game_id: int) -> None:
-    services.game_refresh(game_id=game_id)
+    gateway.game_refresh(game_id=game_id)
 
 
 @shared_task(**RETRY)
 def refresh_game_list(
     platform: str | None = None, category: str | None = None, sort_by: str | None = None
 ) -> int:
-    return services.game_list_refresh(platform=platform, category=category, sort_by=sort_by)
+    return gateway.game_list_refresh(platform=platform, category=category, sort_by=sort_by)
 
 
 @shared_task

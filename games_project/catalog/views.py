@@ -18,12 +18,13 @@ from common.api.errors import error_response
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
 from games_project.catalog import serializers as s
-from games_project.catalog.cache import Cached, NotFoundCached
 from games_project.catalog.client import UpstreamUnavailable
 from games_project.catalog.filters import CatalogFilterForm
+from games_project.catalog.gateway import Cached, NotFoundCached, game_detail, game_list
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
-from games_project.catalog.selectors import game_detail, game_list
-from games_project.catalog.services import NotAllowed, UserDeleted, game_read_record
+from games_project.catalog.selectors import NotAllowed, UserDeleted, game_reader
+from games_project.catalog.services import game_read_record
+from games_project.catalog.tasks import refresh_game, refresh_game_list
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
@@ -115,7 +116,9 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         query = s.CatalogQuerySerializer.from_query(request.query_params)
         query.is_valid(raise_exception=True)
         try:
-            cached: Cached = game_list(**query.validated_data)
+            cached: Cached = game_list(
+                **query.validated_data, refresh_in_background=refresh_game_list.delay
+            )
         except UpstreamUnavailable:
             return _unavailable(request)
         page = self.paginate_queryset(cached.value)
@@ -126,7 +129,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         if not pk.isdigit() or not 0 < int(pk) < 2**31:
             raise exceptions.NotFound("No game with this id.")
         try:
-            cached = game_detail(game_id=int(pk))
+            cached = game_detail(game_id=int(pk), refresh_in_background=refresh_game.delay)
         except NotFoundCached as exc:
             return _not_found(request, exc)
         except UpstreamUnavailable:
@@ -143,12 +146,14 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         body = s.ReadRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        game_id = body.validated_data["game_id"]
         try:
-            recorded = game_read_record(
+            reader = game_reader(
                 caller_id=request.user.id,
                 caller_is_staff=request.user.is_staff,
-                **body.validated_data,
+                user_id=body.validated_data.get("user_id"),
             )
+            game = game_detail(game_id=game_id, refresh_in_background=refresh_game.delay)
         except NotAllowed:
             raise exceptions.PermissionDenied("You may only record your own reads.") from None
         except UserDeleted:
@@ -157,7 +162,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             return _not_found(request, exc)
         except UpstreamUnavailable:
             return _unavailable(request)
-        read = recorded.read
+        read = game_read_record(user_id=reader, game_id=game_id, title=game.value["title"])
         return Response(
             s.ReadAcceptedSerializer(
                 {
@@ -169,5 +174,5 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
                 }
             ).data,
             status=status.HTTP_202_ACCEPTED,
-            headers={"X-Cache": recorded.cache_status},
+            headers={"X-Cache": game.status},
         )

@@ -1,8 +1,12 @@
-"""The users service's public keys, fetched from its JWKS document and cached.
+"""The users service's public keys, from its JWKS document.
 
-Keys are kept for ``JWKS_CACHE_SECONDS``; a token with an unknown ``kid``
-(after a key rotation) triggers a refetch, at most once per
-``JWKS_MIN_REFETCH_SECONDS``.
+``jwt.PyJWKClient`` fetches, parses and caches the document for
+``JWKS_CACHE_SECONDS``. Kept by hand around it, because PyJWKClient does
+neither: a token with an unknown ``kid`` (after a key rotation) refetches at
+most once per ``JWKS_MIN_REFETCH_SECONDS`` (PyJWKClient refetches for every
+such token, so forged kids would make this service flood the users service),
+and when a refetch fails the last good keys are still served (PyJWKClient
+drops its cache on a failed fetch).
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import time
 from typing import Any
 
 import jwt
-import requests
 from django.conf import settings
 
 from common.logging import get_logger
@@ -27,17 +30,16 @@ class JwksUnavailable(Exception):
 class JwksCache:
     def __init__(self, url: str, *, max_age: float, min_refetch: float) -> None:
         self.url = url
-        self.max_age = max_age
         self.min_refetch = min_refetch
+        self._client = jwt.PyJWKClient(url, lifespan=max(1, int(max_age)), timeout=3)
         self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
         self._attempted_at = float("-inf")
         self._lock = threading.Lock()
 
     def key_for(self, kid: str) -> Any | None:
         with self._lock:
-            expired = time.monotonic() - self._fetched_at > self.max_age
-            if (kid not in self._keys or expired) and self._may_fetch():
+            cached = self._client.jwk_set_cache.get() if self._client.jwk_set_cache else None
+            if (cached is None or kid not in self._keys) and self._may_fetch():
                 self._fetch()
             return self._keys.get(kid)
 
@@ -47,19 +49,16 @@ class JwksCache:
     def _fetch(self) -> None:
         self._attempted_at = time.monotonic()
         try:
-            response = requests.get(self.url, timeout=(2, 3))
-            response.raise_for_status()
-            keys = {}
-            for jwk in response.json()["keys"]:
-                if jwk.get("kty") == "RSA" and jwk.get("kid"):
-                    keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256").key
-        except (requests.RequestException, ValueError, KeyError, TypeError, jwt.PyJWKError) as exc:
+            jwk_set = self._client.get_jwk_set(refresh=True)
+        except (jwt.PyJWTError, ValueError) as exc:
             log.warning("jwks.fetch_failed", url=self.url, error=repr(exc))
             if not self._keys:
                 raise JwksUnavailable(str(exc)) from exc
             return  # keep serving the keys we have
-        self._keys, self._fetched_at = keys, time.monotonic()
-        log.info("jwks.fetched", keys=len(keys))
+        self._keys = {
+            key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id
+        }
+        log.info("jwks.fetched", keys=len(self._keys))
 
 
 _cache: JwksCache | None = None

@@ -7,6 +7,7 @@ import uuid
 from common.events import Event
 from common.events.topics import USER_CREATED, USER_DELETED
 from common.kafka.consumer import EventDiscarded, EventRejected
+from games_project.catalog.services import game_reads_forget
 from games_project.players.selectors import player_is_deleted
 from games_project.players.services import player_forget, player_register
 
@@ -24,5 +25,6 @@ def handle_user_event(event: Event) -> None:
         player_register(user_id=user_id, registered_at=event.occurred_at)
     elif event.type == USER_DELETED:
         player_forget(user_id=user_id, deleted_at=event.occurred_at)
+        game_reads_forget(user_id=user_id, forgotten_at=event.occurred_at)
     else:
         raise EventRejected(f"the users projection does not handle {event.type}")

@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 
 from common.logging import get_logger
-from games_project.catalog.models import GameRead
 from games_project.players.models import Player
 
 log = get_logger(__name__)
@@ -16,7 +15,7 @@ def player_register(*, user_id: uuid.UUID, registered_at: datetime) -> None:
 
 
 def player_forget(*, user_id: uuid.UUID, deleted_at: datetime) -> None:
-    """Keep a tombstone; drop the user's reads held here."""
+    """Keep a tombstone (the handler then has the catalog forget the
+    user's reads)."""
     Player.objects.update_or_create(user_id=user_id, defaults={"deleted_at": deleted_at})
-    removed, _ = GameRead.objects.filter(user_id=user_id).delete()
-    log.info("players.forgotten", user_id=str(user_id), reads_removed=removed)
+    log.info("players.forgotten", user_id=str(user_id))

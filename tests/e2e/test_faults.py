@@ -191,9 +191,9 @@ def test_a_full_outage_of_the_games_api_serves_the_cache_and_heals(system: Syste
         every=0.5,
         message="the breaker never closed again",
     )
-    # Each gunicorn worker has its own breaker. One still inside its open
-    # window fails fast (503, as it should); it closes on its first upstream
-    # call after that. Fresh games make every worker call the upstream.
+    # The breaker is shared through Redis, but each worker sets its own
+    # games_upstream_breaker_open when it next sees the state (on its next
+    # upstream call). Fresh games make every worker call the upstream.
     fresh = iter(any_game_ids(system, 100)[40:95])
 
     def all_breakers_closed() -> bool:

@@ -3,7 +3,6 @@ stand-in's request counts."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,9 +11,11 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from games_project.catalog.selectors import game_key, list_key
+from games_project.catalog.client import get_client, shared_breaker
+from games_project.catalog.gateway import game_key, list_key
 from games_project.catalog.stub.catalog import catalog, select
 from games_project.catalog.stub.server import CatalogStub
+from tests.support.clock import FakeClock
 from tests.support.redis import LocalRedis
 
 pytestmark = pytest.mark.django_db
@@ -185,8 +186,10 @@ def test_the_breaker_opens_under_an_outage_and_closes_when_the_api_returns(
     api: APIClient, stub: CatalogStub, settings: Any
 ) -> None:
     settings.GAMES_API_BREAKER_THRESHOLD = 3
-    settings.GAMES_API_BREAKER_RESET_SECONDS = 0.5
+    settings.GAMES_API_BREAKER_RESET_SECONDS = 30
     settings.GAMES_API_MAX_ATTEMPTS = 1
+    clock = FakeClock()
+    get_client().breaker = shared_breaker(clock=clock)
     ids = [g["id"] for g in catalog(stub.url)[:6]]
     stub.set(outage=True)
     for game_id in ids[:3]:
@@ -195,7 +198,7 @@ def test_the_breaker_opens_under_an_outage_and_closes_when_the_api_returns(
     assert api.get(f"/games/{ids[3]}/").status_code == 503
     assert stub.calls() == calls  # open: no upstream call
     stub.set(outage=False)
-    time.sleep(0.6)
+    clock.advance(31)
     assert api.get(f"/games/{ids[4]}/").status_code == 200  # half-open trial succeeds
     assert api.get(f"/games/{ids[5]}/").status_code == 200
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from games_project.catalog.gateway import game_key, list_key
 from games_project.catalog.models import GameRead
-from games_project.catalog.selectors import game_key, list_key
 from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
 from games_project.celery import app

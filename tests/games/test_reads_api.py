@@ -9,10 +9,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from common.events import decode
+from common.events.users import user_deleted
 from common.outbox.models import OutboxEvent
 from games_project.catalog.models import GameRead
 from games_project.catalog.stub.server import CatalogStub
-from games_project.players.models import Player
+from games_project.players.handlers import handle_user_event
 from tests.games.conftest import auth
 from tests.support.identity import IdentityProvider
 
@@ -113,10 +114,23 @@ def test_a_user_id_in_the_body_must_be_the_caller_unless_staff(
 def test_a_deleted_users_still_valid_token_is_refused(
     api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
 ) -> None:
-    Player.objects.create(user_id=user_id, deleted_at=datetime.now(UTC))
+    handle_user_event(user_deleted(user_id=user_id, source="users"))  # as the consumer does
     response = post_read(api, identity.token(user_id), {"game_id": known_game["id"]})
     assert response.status_code == 403
     assert not OutboxEvent.objects.exists()
+
+
+def test_staff_cannot_record_a_read_for_a_deleted_user(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    handle_user_event(user_deleted(user_id=user_id, source="users"))
+    response = post_read(
+        api,
+        identity.token(uuid.uuid4(), is_staff=True),
+        {"game_id": known_game["id"], "user_id": str(user_id)},
+    )
+    assert response.status_code == 403
+    assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
 
 
 def test_when_the_upstream_is_down_and_nothing_cached_it_is_503(

@@ -89,109 +89,119 @@ def _json(
     handler.wfile.write(payload)
 
 
+class StubHandler(BaseHTTPRequestHandler):
+    """FreeToGame's two endpoints and the control ones, over ``state``."""
+
+    state: StubState  # set per server by make_handler
+    protocol_version = "HTTP/1.1"
+    server_version = "FreeToGameStub/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request would drown the supervisor's output
+
+    # -- control -------------------------------------------------------
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path.rstrip("/")
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b"{}"
+        if path == "/_control/reset":
+            with self.state.lock:
+                self.state.knobs = replace(self.state.start_knobs)
+                self.state.counts.clear()
+            _json(self, 200, self.state.snapshot())
+            return
+        if path != "/_control":
+            _json(self, 404, {"status": 0, "status_message": "Not found"})
+            return
+        try:
+            changes = json.loads(raw)
+            with self.state.lock:
+                self.state.knobs = replace(self.state.knobs, **changes)
+        except (ValueError, TypeError) as exc:
+            _json(self, 400, {"error": str(exc)})
+            return
+        _json(self, 200, self.state.snapshot())
+
+    # -- upstream ------------------------------------------------------
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path.rstrip("/")
+        if path == "/_control":
+            _json(self, 200, self.state.snapshot())
+            return
+        if path.startswith("/api"):
+            path = path[len("/api") :]
+        if path not in ("/games", "/game"):
+            _json(self, 404, {"status": 0, "status_message": "Not found"})
+            return
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        self.state.record(
+            path,
+            query.get("id") if path == "/game" else None,
+            self.headers.get("User-Agent", ""),
+        )
+        if self._answered_with_a_fault(path):
+            return
+        games = data.catalog(self.state.base_url)
+        if path == "/games":
+            self._games(games, query)
+        else:
+            self._game(games, query)
+
+    def _answered_with_a_fault(self, path: str) -> bool:
+        """Answer as the knobs say (outage, throttling, errors, bad payload)."""
+        knobs = self.state.knobs
+        if knobs.latency_ms:
+            time.sleep(knobs.latency_ms / 1000)
+        if knobs.outage:
+            _json(self, 503, {"status": 0, "status_message": "Service Unavailable"})
+        elif knobs.rate_limited or self.state.take("throttle_next"):
+            _json(
+                self,
+                429,
+                {"status": 0, "status_message": "Too Many Requests"},
+                {"Retry-After": "1"},
+            )
+        elif self.state.take("fail_next") or (
+            knobs.error_rate and random.random() < knobs.error_rate
+        ):
+            _json(self, 500, {"status": 0, "status_message": "Internal Server Error"})
+        elif knobs.malformed:
+            _json(self, 200, {"unexpected": "shape"} if path == "/game" else [{"id": "x"}])
+        else:
+            return False
+        return True
+
+    def _games(self, games: tuple[dict[str, Any], ...], query: dict[str, str]) -> None:
+        platform = query.get("platform")
+        category = query.get("category")
+        sort_by = query.get("sort-by")
+        valid = (
+            (platform is None or platform in data.PLATFORM_VALUES)
+            and (category is None or category in data.CATEGORY_VALUES)
+            and (sort_by is None or sort_by in data.SORT_VALUES)
+        )
+        chosen = (
+            data.select(games, platform=platform, category=category, sort_by=sort_by)
+            if valid
+            else []
+        )
+        if not chosen:
+            _json(self, 404, {"status": 0, "status_message": "No results found"})
+            return
+        _json(self, 200, [data.list_item(game) for game in chosen])
+
+    def _game(self, games: tuple[dict[str, Any], ...], query: dict[str, str]) -> None:
+        raw_id = query.get("id", "")
+        game = next((g for g in games if raw_id.isdigit() and g["id"] == int(raw_id)), None)
+        if game is None:
+            _json(self, 404, {"status": 0, "status_message": "No game found with that ID"})
+            return
+        _json(self, 200, data.detail(game))
+
+
 def make_handler(state: StubState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "FreeToGameStub/1.0"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # one line per request would drown the supervisor's output
-
-        # -- control -------------------------------------------------------
-        def do_POST(self) -> None:
-            path = urlsplit(self.path).path.rstrip("/")
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b"{}"
-            if path == "/_control/reset":
-                with state.lock:
-                    state.knobs = replace(state.start_knobs)
-                    state.counts.clear()
-                _json(self, 200, state.snapshot())
-                return
-            if path != "/_control":
-                _json(self, 404, {"status": 0, "status_message": "Not found"})
-                return
-            try:
-                changes = json.loads(raw)
-                with state.lock:
-                    state.knobs = replace(state.knobs, **changes)
-            except (ValueError, TypeError) as exc:
-                _json(self, 400, {"error": str(exc)})
-                return
-            _json(self, 200, state.snapshot())
-
-        # -- upstream ------------------------------------------------------
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            path = parts.path.rstrip("/")
-            if path == "/_control":
-                _json(self, 200, state.snapshot())
-                return
-            if path.startswith("/api"):
-                path = path[len("/api") :]
-            if path not in ("/games", "/game"):
-                _json(self, 404, {"status": 0, "status_message": "Not found"})
-                return
-            query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-            state.record(
-                path,
-                query.get("id") if path == "/game" else None,
-                self.headers.get("User-Agent", ""),
-            )
-            knobs = state.knobs
-            if knobs.latency_ms:
-                time.sleep(knobs.latency_ms / 1000)
-            if knobs.outage:
-                _json(self, 503, {"status": 0, "status_message": "Service Unavailable"})
-                return
-            if knobs.rate_limited or state.take("throttle_next"):
-                _json(
-                    self,
-                    429,
-                    {"status": 0, "status_message": "Too Many Requests"},
-                    {"Retry-After": "1"},
-                )
-                return
-            if state.take("fail_next") or (knobs.error_rate and random.random() < knobs.error_rate):
-                _json(self, 500, {"status": 0, "status_message": "Internal Server Error"})
-                return
-            if knobs.malformed:
-                _json(self, 200, {"unexpected": "shape"} if path == "/game" else [{"id": "x"}])
-                return
-            games = data.catalog(state.base_url)
-            if path == "/games":
-                self._games(games, query)
-            else:
-                self._game(games, query)
-
-        def _games(self, games: tuple[dict[str, Any], ...], query: dict[str, str]) -> None:
-            platform = query.get("platform")
-            category = query.get("category")
-            sort_by = query.get("sort-by")
-            valid = (
-                (platform is None or platform in data.PLATFORM_VALUES)
-                and (category is None or category in data.CATEGORY_VALUES)
-                and (sort_by is None or sort_by in data.SORT_VALUES)
-            )
-            chosen = (
-                data.select(games, platform=platform, category=category, sort_by=sort_by)
-                if valid
-                else []
-            )
-            if not chosen:
-                _json(self, 404, {"status": 0, "status_message": "No results found"})
-                return
-            _json(self, 200, [data.list_item(game) for game in chosen])
-
-        def _game(self, games: tuple[dict[str, Any], ...], query: dict[str, str]) -> None:
-            raw_id = query.get("id", "")
-            game = next((g for g in games if raw_id.isdigit() and g["id"] == int(raw_id)), None)
-            if game is None:
-                _json(self, 404, {"status": 0, "status_message": "No game found with that ID"})
-                return
-            _json(self, 200, data.detail(game))
-
-    return Handler
+    return type("Handler", (StubHandler,), {"state": state})
 
 
 class CatalogStub:

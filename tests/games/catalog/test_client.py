@@ -4,13 +4,18 @@ the circuit breaker, validation, rate limit, User-Agent."""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
+import pybreaker
 import pytest
+from django_redis import get_redis_connection
+from prometheus_client import REGISTRY
 
+from games_project.catalog.breaker import RedisOrLocalStorage, upstream_breaker
 from games_project.catalog.client import (
+    NOT_FAILURES,
     BreakerOpen,
-    CircuitBreaker,
     GameNotFound,
     GamesApiClient,
     SharedRateLimiter,
@@ -18,8 +23,26 @@ from games_project.catalog.client import (
     UpstreamUnavailable,
 )
 from games_project.catalog.stub.server import CatalogStub
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.django_db
+
+
+def breaker(
+    *, threshold: int = 5, reset_seconds: float = 30, clock: FakeClock | None = None
+) -> pybreaker.CircuitBreaker:
+    """A breaker of its own (a fresh Redis namespace) on the given clock."""
+    storage = RedisOrLocalStorage(
+        get_redis_connection("default"),
+        namespace=f"test-breaker-{uuid.uuid4().hex}",
+        clock=clock or FakeClock(),
+    )
+    return upstream_breaker(
+        failure_threshold=threshold,
+        reset_seconds=reset_seconds,
+        storage=storage,
+        not_failures=NOT_FAILURES,
+    )
 
 
 def client_for(url: str, **overrides: Any) -> GamesApiClient:
@@ -28,7 +51,7 @@ def client_for(url: str, **overrides: Any) -> GamesApiClient:
         "connect_timeout": 1.0,
         "read_timeout": 2.0,
         "max_attempts": 3,
-        "breaker": CircuitBreaker(failure_threshold=5, reset_seconds=30),
+        "breaker": breaker(),
         "limiter": SharedRateLimiter(per_second=1000),
         "user_agent": "games-users-event-driven/1.0 (games service)",
         "backoff_base": 0.01,
@@ -69,14 +92,32 @@ def test_429_is_retried_after_the_time_it_asks_for(stub: CatalogStub, known_game
     assert client.get_game(known_game["id"])["id"] == known_game["id"]
     assert time.monotonic() - started >= 0.95  # Retry-After: 1
     assert stub.calls("/game") == 2
-    assert client.breaker.failures == 0  # throttling is not a failure
+    assert client.breaker.fail_counter == 0  # throttling is not a failure
+
+
+def test_still_throttled_after_the_retries_is_unavailable_but_not_a_failure(
+    stub: CatalogStub, known_game: dict
+) -> None:
+    stub.set(rate_limited=True)
+    client = client_for(stub.api_url, max_attempts=1)
+    with pytest.raises(UpstreamUnavailable, match="HTTP 429"):
+        client.get_game(known_game["id"])
+    assert client.breaker.fail_counter == 0
+
+
+def network_errors() -> float:
+    sample = REGISTRY.get_sample_value("games_upstream_calls_total", {"outcome": "network_error"})
+    return sample or 0.0
 
 
 def test_network_errors_are_retried_and_reported(unused_port: int) -> None:
     client = client_for(f"http://127.0.0.1:{unused_port}/api")
+    before = network_errors()
     with pytest.raises(UpstreamUnavailable, match="ConnectionError"):
         client.list_games()
-    assert client.breaker.failures == 3
+    assert network_errors() - before == 3  # every attempt, counted
+    # The breaker counts calls (a call and its retries fail once).
+    assert client.breaker.fail_counter == 1
 
 
 def test_a_slow_upstream_hits_the_read_timeout(stub: CatalogStub, known_game: dict) -> None:
@@ -99,38 +140,47 @@ def test_a_malformed_payload_is_an_upstream_error(stub: CatalogStub, known_game:
 def test_the_breaker_opens_fails_fast_and_closes_after_a_good_trial(
     stub: CatalogStub, known_game: dict
 ) -> None:
+    clock = FakeClock()
     client = client_for(
-        stub.api_url, max_attempts=1, breaker=CircuitBreaker(failure_threshold=3, reset_seconds=0.5)
+        stub.api_url,
+        max_attempts=1,
+        breaker=breaker(threshold=3, reset_seconds=30, clock=clock),
     )
     stub.set(outage=True)
     for _ in range(3):
         with pytest.raises(UpstreamUnavailable):
             client.get_game(known_game["id"])
-    assert client.breaker.state == "open"
+    assert client.breaker.current_state == "open"
     calls = stub.calls()
+    clock.advance(29)
     with pytest.raises(BreakerOpen):
         client.get_game(known_game["id"])
     assert stub.calls() == calls  # failed fast, the upstream was not called
 
     stub.set(outage=False)
-    time.sleep(0.6)
+    clock.advance(2)
     assert client.get_game(known_game["id"])["id"] == known_game["id"]  # the half-open trial
-    assert client.breaker.state == "closed"
+    assert client.breaker.current_state == "closed"
 
 
 def test_a_failed_half_open_trial_opens_the_breaker_again(
     stub: CatalogStub, known_game: dict
 ) -> None:
+    clock = FakeClock()
     client = client_for(
-        stub.api_url, max_attempts=1, breaker=CircuitBreaker(failure_threshold=1, reset_seconds=0.3)
+        stub.api_url, max_attempts=1, breaker=breaker(threshold=1, reset_seconds=30, clock=clock)
     )
     stub.set(outage=True)
     with pytest.raises(UpstreamUnavailable):
         client.get_game(known_game["id"])
-    time.sleep(0.35)
+    clock.advance(31)
+    calls = stub.calls()
     with pytest.raises(UpstreamUnavailable):
         client.get_game(known_game["id"])  # the trial, still failing
-    assert client.breaker.state == "open"
+    assert stub.calls() == calls + 1
+    assert client.breaker.current_state == "open"
+    with pytest.raises(BreakerOpen):  # and a new window starts from the trial
+        client.get_game(known_game["id"])
 
 
 def test_the_rate_limit_is_shared_and_well_under_ten_per_second(

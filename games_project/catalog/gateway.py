@@ -1,4 +1,7 @@
-"""Cache-aside with stale-while-revalidate over django-redis.
+"""The catalog's gateway to the games API: the only module that knows the
+cache keys, and what is cached, for how long, and when it is refetched.
+
+Cache-aside with stale-while-revalidate over django-redis.
 
 An entry is ``{"value": ..., "fetched_at": epoch seconds}`` (or
 ``{"missing": true, ...}`` for an id the upstream does not know). By age:
@@ -8,8 +11,12 @@ An entry is ``{"value": ..., "fetched_at": epoch seconds}`` (or
   one background refresh runs (deduplicated across processes);
 - older, but still kept: refetched; if the upstream fails, still served as
   ``STALE`` (stale-if-error);
-- absent: fetched by exactly one caller (a Redis lock, ``SET NX``); the
-  others wait for its result instead of calling the upstream themselves.
+- absent: fetched by exactly one caller (django-redis' ``cache.lock``, which
+  releases atomically, only if still its own); the others wait for its result
+  instead of calling the upstream themselves.
+
+A stale entry is refreshed in the background by the callback the caller
+passes (the edge enqueues a Celery task): the gateway imports no task.
 
 When Redis itself is unreachable, every call goes to the upstream and the
 answer is a ``MISS``: degraded and logged, never an error.
@@ -19,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,10 +33,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
+from common.backoff import backoff_seconds
 from common.logging import get_logger
-from games_project.catalog.client import GameNotFound, UpstreamUnavailable
+from games_project.catalog.client import GameNotFound, UpstreamUnavailable, get_client
 from games_project.catalog.metrics import CACHE_RESULTS
 
 log = get_logger(__name__)
@@ -111,11 +118,11 @@ def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> 
     return value
 
 
-def get_or_fetch(
+def read(
     key: str,
     fetch: Callable[[], Any],
     *,
-    refresh_in_background: Callable[[], None],
+    refresh_in_background: Callable[[], object],
     policy: CachePolicy | None = None,
 ) -> Cached:
     policy = policy or CachePolicy.from_settings()
@@ -144,25 +151,17 @@ def get_or_fetch(
 
 def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
     """Single flight: one caller fetches, concurrent callers wait for it."""
-    lock_key, token = f"fill-lock:{key}", uuid.uuid4().hex
     deadline = time.monotonic() + policy.wait_seconds
-    pause = 0.01
+    waited = 0
     while True:
         try:
-            if cache.add(lock_key, token, timeout=policy.lock_seconds):
+            lock = cache.lock(f"fill-lock:{key}", timeout=policy.lock_seconds)
+            if lock.acquire(blocking=False):
                 try:
-                    # Filled while we were acquiring the lock?
-                    entry = cache.get(key)
-                    if entry is not None:
-                        return _unwrap(key, entry, CacheStatus.HIT)
-                    try:
-                        return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
-                    except GameNotFound:
-                        CACHE_RESULTS.labels(result="miss").inc()
-                        raise NotFoundCached(key, CacheStatus.MISS) from None
+                    return _fill(key, fetch, policy)
                 finally:
-                    if cache.get(lock_key) == token:
-                        cache.delete(lock_key)
+                    with contextlib.suppress(LockError, *CACHE_ERRORS):
+                        lock.release()  # only if still ours (it may have expired)
             entry = cache.get(key)
         except CACHE_ERRORS as exc:
             return _without_cache(key, fetch, exc)
@@ -171,8 +170,19 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
             return _unwrap(key, entry, CacheStatus.HIT)
         if time.monotonic() >= deadline:
             raise UpstreamUnavailable("timed out waiting for a concurrent fetch of the same data")
-        time.sleep(pause)
-        pause = min(pause * 1.5, 0.1)
+        waited += 1
+        time.sleep(backoff_seconds(waited, base=0.02, cap=0.1))
+
+
+def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
+    entry = cache.get(key)  # filled while we were taking the lock?
+    if entry is not None:
+        return _unwrap(key, entry, CacheStatus.HIT)
+    try:
+        return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
+    except GameNotFound:
+        CACHE_RESULTS.labels(result="miss").inc()
+        raise NotFoundCached(key, CacheStatus.MISS) from None
 
 
 def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
@@ -183,7 +193,7 @@ def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Ca
         raise NotFoundCached(key, CacheStatus.MISS) from None
 
 
-def _schedule_refresh(key: str, refresh: Callable[[], None]) -> None:
+def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
     """Start one background refresh per key, however many requests see it stale."""
     try:
         if cache.add(f"refreshing:{key}", 1, timeout=60):
@@ -196,3 +206,64 @@ def refresh_done(key: str) -> None:
     # Without Redis the marker is gone anyway.
     with contextlib.suppress(*CACHE_ERRORS):
         cache.delete(f"refreshing:{key}")
+
+
+# -- the catalog's keys and reads ---------------------------------------------
+def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
+    return f"games:list:{platform or '-'}:{category or '-'}:{sort_by or '-'}"
+
+
+def game_key(game_id: int) -> str:
+    return f"games:detail:{game_id}"
+
+
+def game_list(
+    *,
+    platform: str | None = None,
+    category: str | None = None,
+    sort_by: str | None = None,
+    refresh_in_background: Callable[..., object],
+) -> Cached:
+    """``refresh_in_background(platform=, category=, sort_by=)`` is called,
+    once per key, when the entry is stale."""
+    return read(
+        list_key(platform=platform, category=category, sort_by=sort_by),
+        lambda: get_client().list_games(platform=platform, category=category, sort_by=sort_by),
+        refresh_in_background=lambda: refresh_in_background(
+            platform=platform, category=category, sort_by=sort_by
+        ),
+    )
+
+
+def game_detail(*, game_id: int, refresh_in_background: Callable[[int], object]) -> Cached:
+    """Raises ``NotFoundCached`` for an unknown id, ``UpstreamUnavailable``
+    when the upstream fails and nothing usable is cached."""
+    return read(
+        game_key(game_id),
+        lambda: get_client().get_game(game_id),
+        refresh_in_background=lambda: refresh_in_background(game_id),
+    )
+
+
+def game_refresh(*, game_id: int) -> None:
+    """Refetch one game into the cache (a Celery task's body)."""
+    key = game_key(game_id)
+    try:
+        fetch_and_store(key, lambda: get_client().get_game(game_id), CachePolicy.from_settings())
+    except GameNotFound:
+        log.info("catalog.refresh_found_no_game", game_id=game_id)
+    finally:
+        refresh_done(key)
+
+
+def game_list_refresh(*, platform: str | None, category: str | None, sort_by: str | None) -> int:
+    key = list_key(platform=platform, category=category, sort_by=sort_by)
+    try:
+        games = fetch_and_store(
+            key,
+            lambda: get_client().list_games(platform=platform, category=category, sort_by=sort_by),
+            CachePolicy.from_settings(),
+        )
+    finally:
+        refresh_done(key)
+    return len(games)

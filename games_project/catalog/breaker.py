@@ -1,0 +1,181 @@
+"""The circuit breaker to the games API: pybreaker, its state in Redis.
+
+Every gunicorn worker, Celery worker and process of the games service sees
+one breaker: failures counted by one count for all, and once one process
+opens it every process fails fast (pybreaker's ``CircuitRedisStorage``).
+
+Two things stay hand-written here, each small, and say why:
+
+- ``RedisOrLocalStorage``: pybreaker's Redis storage answers "closed" and
+  counts nothing while Redis is away (it logs and swallows the error), so
+  the breaker would never open during a Redis outage. This storage then falls
+  back to a process-local ``CircuitMemoryStorage`` (one breaker per process,
+  as before the shared one) and goes back to Redis a few seconds later.
+- the clock: pybreaker reads ``datetime.now()`` itself. The storage keeps
+  ``opened_at`` on an injected clock and hands pybreaker that instant moved
+  onto pybreaker's clock, so tests move time instead of sleeping.
+
+While half-open, pybreaker lets every call through, in every process; the
+shared rate limit (client.py) still bounds that burst.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pybreaker
+from redis import Redis
+from redis.exceptions import RedisError
+
+from common.logging import get_logger
+from games_project.catalog.metrics import BREAKER_OPEN
+
+log = get_logger(__name__)
+T = TypeVar("T")
+Clock = Callable[[], float]
+
+
+class _RedisAway(Exception):
+    """Redis did not answer (raised past pybreaker, which would swallow it)."""
+
+
+class _Raising:
+    """The Redis client, its errors turned into one pybreaker does not catch."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except (RedisError, OSError) as exc:
+                raise _RedisAway(repr(exc)) from exc
+
+        return call
+
+
+class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        namespace: str,
+        clock: Clock = time.time,
+        retry_redis_after: float = 5.0,
+    ) -> None:
+        super().__init__("redis-or-local")
+        self._client = _Raising(client)
+        self._namespace = namespace
+        self._clock = clock
+        self._retry_redis_after = retry_redis_after
+        self._shared: pybreaker.CircuitRedisStorage | None = None
+        self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
+        self._redis_away_until = 0.0
+
+    @property
+    def shared(self) -> bool:
+        """Whether the last operation reached Redis."""
+        return self._redis_away_until == 0.0
+
+    def _use(self, operation: Callable[[pybreaker.CircuitBreakerStorage], T]) -> T:
+        if time.monotonic() >= self._redis_away_until:
+            try:
+                if self._shared is None:  # its constructor talks to Redis
+                    self._shared = pybreaker.CircuitRedisStorage(
+                        pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
+                    )
+                result = operation(self._shared)
+            except _RedisAway as exc:
+                if self._redis_away_until == 0.0:
+                    log.warning("upstream.breaker_process_local", error=str(exc))
+                self._redis_away_until = time.monotonic() + self._retry_redis_after
+            else:
+                if self._redis_away_until:
+                    log.info("upstream.breaker_shared_again")
+                self._redis_away_until = 0.0
+                return result
+        return operation(self._local)
+
+    @property
+    def state(self) -> str:
+        return self._use(lambda s: s.state)
+
+    @state.setter
+    def state(self, state: str) -> None:
+        self._use(lambda s: setattr(s, "state", state))
+
+    def increment_counter(self) -> None:
+        self._use(lambda s: s.increment_counter())
+
+    def reset_counter(self) -> None:
+        self._use(lambda s: s.reset_counter())
+
+    def increment_success_counter(self) -> None:
+        self._use(lambda s: s.increment_success_counter())
+
+    def reset_success_counter(self) -> None:
+        self._use(lambda s: s.reset_success_counter())
+
+    @property
+    def counter(self) -> int:
+        return self._use(lambda s: s.counter)
+
+    @property
+    def success_counter(self) -> int:
+        return self._use(lambda s: s.success_counter)
+
+    @property
+    def opened_at(self) -> datetime | None:
+        opened = self._use(lambda s: s.opened_at)
+        if opened is None:
+            return None
+        # pybreaker compares this with its own now(): shift by how far the
+        # injected clock is ahead of it (zero with the default clock).
+        return opened - timedelta(seconds=self._clock() - time.time())
+
+    @opened_at.setter
+    def opened_at(self, _pybreakers_now: datetime) -> None:
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        self._use(lambda s: setattr(s, "opened_at", now))
+
+
+class _Gauge(pybreaker.CircuitBreakerListener):
+    """``games_upstream_breaker_open`` per process, set whenever this process
+    sees the state change (its own transition or another process's)."""
+
+    def state_change(
+        self,
+        cb: pybreaker.CircuitBreaker,
+        old_state: pybreaker.CircuitBreakerState | None,
+        new_state: pybreaker.CircuitBreakerState,
+    ) -> None:
+        is_open = new_state.name != pybreaker.STATE_CLOSED
+        BREAKER_OPEN.set(1 if is_open else 0)
+        if old_state is not None:
+            event = "upstream.breaker_" + new_state.name.replace("-", "_")
+            (log.warning if is_open else log.info)(event, was=old_state.name)
+
+
+def upstream_breaker(
+    *,
+    failure_threshold: int,
+    reset_seconds: float,
+    storage: pybreaker.CircuitBreakerStorage,
+    not_failures: tuple[type[BaseException], ...] = (),
+) -> pybreaker.CircuitBreaker:
+    return pybreaker.CircuitBreaker(
+        fail_max=failure_threshold,
+        reset_timeout=reset_seconds,
+        exclude=list(not_failures),
+        listeners=[_Gauge()],
+        state_storage=storage,
+        name="games-api",
+        # The call that trips it fails with its own error, not a generic one.
+        throw_new_error_on_trip=False,
+    )
