@@ -14,7 +14,12 @@ from django.db import connection
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -54,6 +59,7 @@ _ReadySerializer = inline_serializer(
 
 @extend_schema(responses={200: _StatusSerializer}, tags=["health"])
 @api_view(["GET"])
+@authentication_classes([])  # probes answer whatever Authorization header comes
 @permission_classes([AllowAny])
 @throttle_classes([])
 def healthz(request: Request) -> Response:
@@ -62,6 +68,7 @@ def healthz(request: Request) -> Response:
 
 @extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
 @api_view(["GET"])
+@authentication_classes([])  # probes answer whatever Authorization header comes
 @permission_classes([AllowAny])
 @throttle_classes([])
 def readyz(request: Request) -> Response:

@@ -120,7 +120,8 @@ class GameViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.GameDetailSerializer, **error_responses(404, 503)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        if not pk.isdigit() or not 0 < int(pk) < 2**31:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**31:
             raise exceptions.NotFound("No game with this id.")
         try:
             cached = game_detail(game_id=int(pk))

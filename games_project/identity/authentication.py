@@ -18,6 +18,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from common.api.tokens import check_token_shape
 from games_project.identity.jwks import JwksUnavailable, jwks
 
 
@@ -58,6 +59,7 @@ class JWKSAuthentication(BaseAuthentication):
 
     def _verify(self, token: str) -> dict[str, Any]:
         try:
+            check_token_shape(token)
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import pytest
+from hypothesis import given
 from rest_framework.test import APIClient
 
 from common.outbox.models import OutboxEvent
 from games_project.catalog.models import GameRead
 from tests.games.conftest import auth
+from tests.support.fuzz import FUZZ_SETTINGS
+from tests.support.hostile import (
+    MALFORMED_AUTHORIZATION,
+    deep_array,
+    deep_json,
+    hostile_bodies,
+    signed_token,
+    token_texts,
+    token_with_deep_claims,
+    token_with_deep_header,
+    too_many_query_fields,
+)
 from tests.support.identity import IdentityProvider
 
 pytestmark = pytest.mark.django_db
@@ -68,4 +82,152 @@ def test_odd_authorization_headers_are_401(api: APIClient, header: str, known_ga
         "/games/", {"game_id": known_game["id"]}, format="json", HTTP_AUTHORIZATION=header
     )
     assert response.status_code == 401
+    assert nothing_stored()
+
+
+# -- Every endpoint against every hostile shape: the exact 4xx, never a 5xx ----
+
+# (method, path); "{game}" is a game the stand-in knows.
+ENDPOINTS = [
+    ("GET", "/games/"),
+    ("GET", "/games/{game}/"),
+    ("POST", "/games/"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/schema/"),
+]
+# Never authenticate: any Authorization header is ignored.
+PUBLIC = {("GET", p) for p in ("/healthz", "/readyz", "/metrics", "/api/schema/")}
+NO_QUERY = {("GET", "/metrics")}
+
+
+def _assert_error(response: Any, status: int) -> None:
+    assert response.status_code == status, response.content[:300]
+    assert response.json()["error"]["status"] == status
+
+
+def _call(api: APIClient, method: str, path: str, game: dict, **extra: Any) -> Any:
+    return api.generic(method, path.replace("{game}", str(game["id"])), **extra)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [deep_array(), deep_json(), deep_array(33)],
+    ids=["array 5000", "object 5000", "array 33"],
+)
+def test_deeply_nested_json_bodies_are_400(
+    api: APIClient, identity: IdentityProvider, body: str
+) -> None:
+    response = api.generic(
+        "POST",
+        "/games/",
+        body,
+        content_type="application/json",
+        **auth(identity.token(uuid.uuid4())),
+    )
+    _assert_error(response, 400)
+    assert response.json()["error"]["code"] == "parse_error"
+    assert nothing_stored()
+
+
+def _token_shapes(identity: IdentityProvider) -> dict[str, str]:
+    valid = identity.token(uuid.uuid4())
+    key = identity.keys[0]
+    return {
+        "deep header": f"Bearer {token_with_deep_header(valid)}",
+        "deep claims": f"Bearer {token_with_deep_claims(valid)}",
+        "signed, sub not a UUID": "Bearer " + signed_token(key.private_pem, key.kid, sub="x"),
+        "signed, sub a number": "Bearer " + signed_token(key.private_pem, key.kid, sub=42),
+        **MALFORMED_AUTHORIZATION,
+    }
+
+
+TOKEN_SHAPES = [
+    "deep header",
+    "deep claims",
+    "signed, sub not a UUID",
+    "signed, sub a number",
+    *MALFORMED_AUTHORIZATION,
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize("shape", TOKEN_SHAPES)
+def test_malformed_tokens_are_401_where_a_token_is_read_and_ignored_elsewhere(
+    api: APIClient,
+    identity: IdentityProvider,
+    known_game: dict,
+    method: str,
+    path: str,
+    shape: str,
+) -> None:
+    header = _token_shapes(identity)[shape]
+    response = _call(api, method, path, known_game, HTTP_AUTHORIZATION=header)
+    if (method, path) in PUBLIC:
+        assert response.status_code == 200, response.content[:300]
+    else:
+        _assert_error(response, 401)
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_more_query_fields_than_django_allows_are_400(
+    api: APIClient, identity: IdentityProvider, known_game: dict, method: str, path: str
+) -> None:
+    response = _call(
+        api,
+        method,
+        f"{path}?{too_many_query_fields()}",
+        known_game,
+        **auth(identity.token(uuid.uuid4())),
+    )
+    if (method, path) in NO_QUERY:
+        assert response.status_code == 200
+    else:
+        _assert_error(response, 400)
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    "odd_id",
+    ["\u00b2", "\u0661\u0662", "\U0001d7d9", "%C2%B2", "0x1", "1e3", "-1", "0", "2147483648"],
+)
+def test_game_ids_in_other_forms_than_ascii_digits_are_404(
+    api: APIClient, stub: Any, odd_id: str
+) -> None:
+    response = api.get(f"/games/{odd_id}/")
+    _assert_error(response, 404)
+    assert stub.calls() == 0  # refused before the upstream
+
+
+# -- Property-based: no token and no body shape gets anything but its 4xx -----
+
+
+@given(token=token_texts)
+@FUZZ_SETTINGS
+def test_any_bearer_token_text_is_401_on_an_authenticated_endpoint(
+    api: APIClient, identity: IdentityProvider, token: str
+) -> None:
+    response = api.post(
+        "/games/", {"game_id": 1}, format="json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    _assert_error(response, 401)
+    assert api.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert nothing_stored()
+
+
+@given(body=hostile_bodies)
+@FUZZ_SETTINGS
+def test_any_hostile_body_is_400_and_stores_nothing(
+    api: APIClient, identity: IdentityProvider, body: str | bytes
+) -> None:
+    response = api.generic(
+        "POST",
+        "/games/",
+        body,
+        content_type="application/json",
+        **auth(identity.token(uuid.uuid4())),
+    )
+    _assert_error(response, 400)
     assert nothing_stored()

@@ -14,7 +14,9 @@ import jwt
 from django.conf import settings
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError
 
+from common.api.tokens import check_token_shape
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 
@@ -29,6 +31,15 @@ class KeyIdTokenBackend(TokenBackend):
         return jwt.encode(
             claims, self.prepared_signing_key, algorithm=self.algorithm, headers={"kid": self.kid}
         )
+
+    def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
+        # Malformed tokens (deeply nested headers included) are invalid
+        # tokens, never a RecursionError.
+        try:
+            check_token_shape(token if isinstance(token, str) else token.decode("ascii"))
+        except (jwt.InvalidTokenError, UnicodeError):
+            raise TokenBackendError("Token is invalid") from None
+        return super().decode(token, verify=verify)
 
 
 @cache

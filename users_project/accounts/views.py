@@ -3,6 +3,7 @@ serializer, call a service or selector, and serialize the result."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -166,7 +167,7 @@ class RefreshView(APIView):
         except TokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from None
         try:
-            user = user_get(user_id=refresh["sub"])
+            user = user_get(user_id=uuid.UUID(str(refresh["sub"])))
         except (KeyError, ValueError):
             user = None
         if user is None or not user.is_active:

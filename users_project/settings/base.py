@@ -76,7 +76,7 @@ SIMPLE_JWT = {
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users_project.accounts.authentication.JWTAuthentication",
         # The browsable API, after logging in to the admin.
         "rest_framework.authentication.SessionAuthentication",
     ],
