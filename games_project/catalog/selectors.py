@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.utils import timezone
@@ -13,7 +14,11 @@ from games_project.catalog.models import GameRead
 
 
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
-    return f"games:list:{platform or '-'}:{category or '-'}:{sort_by or '-'}"
+    """One key per filter combination, and no two combinations share one: an
+    absent filter is left out (not spelled as a value), and values are
+    URL-encoded, so no value can imitate a separator."""
+    given = {"platform": platform, "category": category, "sort-by": sort_by}
+    return "games:list:" + urlencode({name: v for name, v in given.items() if v is not None})
 
 
 def game_key(game_id: int) -> str:

@@ -103,7 +103,7 @@ class GameViewSet(viewsets.GenericViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("platform", str, enum=s.PLATFORMS),
-            OpenApiParameter("category", str, description="a FreeToGame category, e.g. shooter"),
+            OpenApiParameter("category", str, enum=s.CATEGORIES),
             OpenApiParameter("sort-by", str, enum=s.SORT_ORDERS),
         ],
         responses={200: s.GameSummarySerializer(many=True), **error_responses(400, 404, 503)},
