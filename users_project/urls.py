@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="login"),
     re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="token-refresh"),
+    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="logout"),
     re_path(r"^auth/auth-test/?$", views.AuthTestView.as_view(), name="auth-test"),
     re_path(r"^\.well-known/jwks\.json$", views.JWKSView.as_view(), name="jwks"),
     path("", include("common.api.urls")),

@@ -168,6 +168,7 @@ ENDPOINTS = [
     ("GET", "/users/{me}/read/"),
     ("POST", "/auth/login/"),
     ("POST", "/auth/refresh/"),
+    ("POST", "/auth/logout/"),
     ("GET", "/auth/auth-test/"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/healthz"),
@@ -175,7 +176,9 @@ ENDPOINTS = [
     ("GET", "/metrics"),
     ("GET", "/api/schema/"),
 ]
-BODY_TAKING = {(m, p) for m, p in ENDPOINTS if m in {"POST", "PUT", "PATCH"}}
+BODY_TAKING = {(m, p) for m, p in ENDPOINTS if m in {"POST", "PUT", "PATCH"}} - {
+    ("POST", "/auth/logout/")  # reads no body
+}
 # Never authenticate: any Authorization header is ignored.
 PUBLIC = {("GET", p) for p in ("/.well-known/jwks.json", "/healthz", "/readyz", "/metrics")}
 PUBLIC.add(("GET", "/api/schema/"))

@@ -20,6 +20,7 @@ def test_every_endpoint_is_documented_with_its_errors(client: Client) -> None:
         ("/users/{id}/read/", "get"): {"200", "401", "403", "404"},
         ("/auth/login/", "post"): {"200", "400", "401", "429"},
         ("/auth/refresh/", "post"): {"200", "400", "401"},
+        ("/auth/logout/", "post"): {"204", "401"},
         ("/auth/auth-test/", "get"): {"200", "401"},
         ("/.well-known/jwks.json", "get"): {"200"},
     }

@@ -123,12 +123,6 @@ class TokenPairSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField()
 
 
-class AccessTokenSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    token_type = serializers.CharField()
-    expires_in = serializers.IntegerField()
-
-
 class WhoAmISerializer(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()

@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from psycopg2.extras import execute_values
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from common.events.users import user_created, user_deleted
 from common.logging import get_logger
@@ -73,10 +74,24 @@ def user_update(
     try:
         with transaction.atomic():
             user.save()
+            if password is not None:
+                # Whoever holds a refresh token obtained with the old
+                # password can no longer renew their access.
+                user_refresh_tokens_revoke(user=user)
     except IntegrityError as exc:
         raise EmailTaken(user.email) from exc
     log.info("user.updated", user_id=str(user.id), password_changed=password is not None)
     return user
+
+
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Revoke every refresh token ``user`` holds (logout, password change).
+    Access tokens already issued stay valid until they expire."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return len(revoked)
 
 
 def user_delete(*, user: User) -> None:

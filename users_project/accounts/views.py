@@ -23,9 +23,20 @@ from users_project.accounts.keys import jwks_document
 from users_project.accounts.models import User
 from users_project.accounts.permissions import accessible_user
 from users_project.accounts.selectors import user_get, user_read_history
-from users_project.accounts.services import EmailTaken, user_create, user_delete, user_update
+from users_project.accounts.services import (
+    EmailTaken,
+    user_create,
+    user_delete,
+    user_refresh_tokens_revoke,
+    user_update,
+)
 from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
-from users_project.accounts.tokens import RefreshToken, issue_token_pair
+from users_project.accounts.tokens import (
+    RefreshToken,
+    RefreshTokenSpent,
+    issue_token_pair,
+    refresh_rotate,
+)
 
 
 class InvalidCredentials(exceptions.APIException):
@@ -156,7 +167,7 @@ class RefreshView(APIView):
 
     @extend_schema(
         request=s.RefreshSerializer,
-        responses={200: s.AccessTokenSerializer, **error_responses(400, 401)},
+        responses={200: s.TokenPairSerializer, **error_responses(400, 401)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -174,18 +185,28 @@ class RefreshView(APIView):
             raise exceptions.AuthenticationFailed(
                 "This account no longer exists.", code="token_not_valid"
             )
-        access = refresh.access_token
-        access["is_staff"] = user.is_staff  # the current role, not the one at login
-        return Response(
-            {
-                "access": str(access),
-                "token_type": "Bearer",
-                "expires_in": int(access.lifetime.total_seconds()),
-            }
-        )
+        try:
+            # The current role goes into the new tokens, not the one at login.
+            return Response(refresh_rotate(refresh=refresh, user=user))
+        except RefreshTokenSpent:
+            raise exceptions.AuthenticationFailed(
+                "This refresh token was used already.", code="token_not_valid"
+            ) from None
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class LogoutView(APIView):
+    """Ends every session of the caller: all their refresh tokens are revoked.
+    Access tokens already issued expire on their own (``expires_in``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        user_refresh_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthTestView(APIView):

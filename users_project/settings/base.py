@@ -16,6 +16,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     *SHARED_APPS,
+    # Refresh tokens are recorded, rotated and revoked (logout, password change).
+    "rest_framework_simplejwt.token_blacklist",
     "users_project.accounts",
 ]
 
@@ -71,6 +73,10 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("users_project.accounts.tokens.AccessToken",),
     "UPDATE_LAST_LOGIN": True,
+    # Each refresh spends the refresh token and returns a new one; a spent
+    # token is refused (users_project.accounts.tokens.refresh_rotate).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 
 REST_FRAMEWORK = {
