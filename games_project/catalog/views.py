@@ -22,6 +22,7 @@ from games_project.catalog.client import UpstreamUnavailable
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import game_detail, game_list
 from games_project.catalog.services import NotAllowed, UserDeleted, game_read_record
+from games_project.catalog.throttles import ReadRecordThrottle
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
@@ -90,6 +91,7 @@ class GameViewSet(viewsets.GenericViewSet):
 
     lookup_value_regex = "[^/]+"
     pagination_class = AttributedPagination
+    throttle_classes = [ReadRecordThrottle]
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated()] if self.action == "create" else [AllowAny()]
@@ -136,7 +138,10 @@ class GameViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.ReadRequestSerializer,
-        responses={202: s.ReadAcceptedSerializer, **error_responses(400, 401, 403, 404, 503)},
+        responses={
+            202: s.ReadAcceptedSerializer,
+            **error_responses(400, 401, 403, 404, 429, 503),
+        },
     )
     def create(self, request: Request) -> Response:
         body = s.ReadRequestSerializer(data=request.data)

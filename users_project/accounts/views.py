@@ -30,7 +30,12 @@ from users_project.accounts.services import (
     user_refresh_tokens_revoke,
     user_update,
 )
-from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
+from users_project.accounts.throttles import (
+    CurrentPasswordThrottle,
+    LoginAddressThrottle,
+    LoginEmailThrottle,
+    RegistrationAddressThrottle,
+)
 from users_project.accounts.tokens import (
     RefreshToken,
     RefreshTokenSpent,
@@ -54,6 +59,7 @@ class UserViewSet(viewsets.GenericViewSet):
     """Registration, and a user's own account (staff: any account)."""
 
     serializer_class = s.UserSerializer
+    throttle_classes = [RegistrationAddressThrottle, CurrentPasswordThrottle]
     lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 for bad ones
 
     def get_permissions(self) -> list[Any]:
@@ -76,7 +82,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.UserRegistrationSerializer,
-        responses={201: s.UserSerializer, **error_responses(400)},
+        responses={201: s.UserSerializer, **error_responses(400, 429)},
     )
     def create(self, request: Request) -> Response:
         serializer = s.UserRegistrationSerializer(data=request.data)
@@ -93,14 +99,14 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.UserUpdateSerializer,
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=False)
 
     @extend_schema(
         request=s.UserUpdateSerializer,
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=True)

@@ -91,6 +91,10 @@ REST_FRAMEWORK = {
         # Login attempts, counted per email and per client address.
         "login_email": env.str("LOGIN_RATE_PER_EMAIL", default="5/min"),
         "login_address": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
+        # Guesses of current_password per account (a password change).
+        "current_password": env.str("CURRENT_PASSWORD_RATE", default="5/hour"),
+        # Registrations per client address: each costs an Argon2 hash and an event.
+        "register_address": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/hour"),
     },
     # The client address is REMOTE_ADDR unless proxies in front are declared;
     # otherwise anyone could dodge the throttle with a forged X-Forwarded-For.
