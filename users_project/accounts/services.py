@@ -3,6 +3,7 @@ outbox row of the event it causes."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from common.events.users import user_created, user_deleted
 from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
+from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
 
 log = get_logger(__name__)
@@ -28,7 +30,8 @@ class EmailTaken(Exception):
 
 
 def normalize_email(email: str) -> str:
-    return BaseUserManager.normalize_email(email.strip())
+    """The address as stored and shown: NFKC text, the domain in lower case."""
+    return unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
 
 
 def user_create(
@@ -40,7 +43,11 @@ def user_create(
     is_superuser: bool = False,
 ) -> User:
     user = User(
-        email=normalize_email(email), name=name, is_staff=is_staff, is_superuser=is_superuser
+        email=normalize_email(email),
+        email_key=email_identity(email),
+        name=name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
     user.set_password(password)
     try:
@@ -67,6 +74,7 @@ def user_update(
 ) -> User:
     if email is not None:
         user.email = normalize_email(email)
+        user.email_key = email_identity(email)
     if name is not None:
         user.name = name
     if password is not None:
