@@ -41,6 +41,15 @@ HTTP_LATENCY = Histogram(
 )
 
 
+# Methods counted under their own name; any other (a client may invent one
+# per request) is counted as "other", so the label set stays bounded.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str | None) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
+
 class RequestMetricsMiddleware:
     """Count and time every request by the name of the view that served it
     (not the raw path: ids would make unbounded label sets), and log one line
@@ -55,8 +64,9 @@ class RequestMetricsMiddleware:
         elapsed = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
         view = match.view_name if match and match.view_name else "unmatched"
-        HTTP_REQUESTS.labels(view, request.method, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(view, request.method).observe(elapsed)
+        method = method_label(request.method)
+        HTTP_REQUESTS.labels(view, method, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(view, method).observe(elapsed)
         if view != "metrics":
             log.info(
                 "http.request",

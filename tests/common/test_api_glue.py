@@ -3,8 +3,15 @@ health and readiness, the OpenAPI document."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
+from prometheus_client import REGISTRY
+
+from common.api.health import reset_readiness_cache
+from common.metrics import KNOWN_METHODS
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +49,57 @@ def test_readyz_names_the_part_that_failed(client: Client) -> None:
     assert body["checks"]["kafka"].startswith("unavailable")
     assert body["checks"]["database"] == "ok"
     assert "kafka" in body["status"]
+
+
+CHECK_CALLS: list[float] = []
+
+
+def counted_check() -> None:
+    """A readiness check that only counts how often it ran."""
+    CHECK_CALLS.append(time.monotonic())
+
+
+@override_settings(
+    READINESS_CHECKS={"counted": "tests.common.test_api_glue.counted_check"},
+    READYZ_CACHE_SECONDS=60,
+)
+def test_readyz_answers_from_its_last_result_for_a_while(client: Client) -> None:
+    CHECK_CALLS.clear()
+    for _ in range(20):
+        assert client.get("/readyz").json()["checks"] == {"counted": "ok"}
+    assert len(CHECK_CALLS) == 1
+    reset_readiness_cache()  # what the passing of READYZ_CACHE_SECONDS does
+    client.get("/readyz")
+    assert len(CHECK_CALLS) == 2
+
+
+def test_the_readyz_cache_lasts_a_second_or_two_by_default() -> None:
+    assert 1 <= settings.READYZ_CACHE_SECONDS <= 2
+
+
+def _requests_counted(method: str) -> float:
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "http_requests"
+        for sample in metric.samples
+        if sample.name == "http_requests_total" and sample.labels["method"] == method
+    )
+
+
+def test_invented_http_methods_are_counted_as_one_other_label(client: Client) -> None:
+    before = _requests_counted("other")
+    for n in range(5):
+        client.generic(f"INVENTED{n}", "/healthz")
+    assert _requests_counted("other") == before + 5
+    assert all(_requests_counted(f"INVENTED{n}") == 0 for n in range(5))
+    methods = {
+        sample.labels["method"]
+        for metric in REGISTRY.collect()
+        if metric.name == "http_requests"
+        for sample in metric.samples
+    }
+    assert methods <= KNOWN_METHODS | {"other"}
 
 
 def test_unknown_paths_answer_with_the_json_error_shape(client: Client) -> None:
