@@ -8,10 +8,12 @@ processes that serve their own registry on a small port (``--metrics-port``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,6 +26,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from common.api.errors import json_not_found
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -79,7 +82,25 @@ class RequestMetricsMiddleware:
         return response
 
 
+def metrics_allowed(request: HttpRequest) -> bool:
+    """Development serves everyone; production only direct requests (no
+    proxy on the way) from ``METRICS_ALLOWED_NETWORKS``."""
+    # Set only by common/settings_production.py; unset lets everyone.
+    networks = getattr(settings, "METRICS_ALLOWED_NETWORKS", None)
+    if networks is None:
+        return True
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network) for network in networks)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    if not metrics_allowed(request):
+        return json_not_found(request)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

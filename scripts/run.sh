@@ -35,4 +35,5 @@ for port in "${ports[@]}"; do
 done
 
 mkdir -p .local/metrics
+echo "Development run: DEBUG settings ($USERS_DJANGO_SETTINGS_MODULE, $GAMES_DJANGO_SETTINGS_MODULE), plain HTTP, development keys; not for production (see README, Security)."
 exec honcho --procfile Procfile start "${processes[@]}"

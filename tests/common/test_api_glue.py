@@ -3,6 +3,9 @@ health and readiness, the OpenAPI document."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -122,3 +125,63 @@ def test_the_openapi_document_and_its_ui_are_served(client: Client) -> None:
     assert document["openapi"].startswith("3.")
     assert "/healthz" in document["paths"] or "/healthz/" in str(document["paths"])
     assert client.get("/api/docs/").status_code == 200
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=["127.0.0.0/8", "10.0.0.0/8"])
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        ({"REMOTE_ADDR": "127.0.0.1"}, 200),
+        ({"REMOTE_ADDR": "10.3.4.5"}, 200),
+        ({"REMOTE_ADDR": "203.0.113.9"}, 404),
+        ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),
+        ({"REMOTE_ADDR": "10.3.4.5", "HTTP_FORWARDED": "for=203.0.113.9"}, 404),
+    ],
+    ids=["loopback", "cluster", "public", "through a proxy", "through a proxy (RFC 7239)"],
+)
+def test_metrics_in_production_answer_only_direct_internal_scrapers(
+    client: Client, extra: dict[str, str], status: int
+) -> None:
+    assert client.get("/metrics", **extra).status_code == status
+
+
+@override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz/?$"])
+def test_with_ssl_redirect_plain_http_goes_to_https_except_the_probes(client: Client) -> None:
+    response = client.get("/api/schema/")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/schema/", secure=True).status_code == 200
+
+
+@pytest.mark.parametrize("project", ["users", "games"])
+def test_production_security_settings_come_from_the_environment(project: str) -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, "
+        "s.METRICS_ALLOWED_NETWORKS, s.DEBUG)"
+    )
+    base_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": f"{project}_project.settings.production",
+        f"{project.upper()}_DJANGO_SECRET_KEY": "not-a-real-secret",
+    }
+    defaults = subprocess.run(
+        [sys.executable, "-c", code], env=base_env, capture_output=True, text=True, check=True
+    ).stdout.split(" ", 3)
+    assert defaults[:3] == ["True", "31536000", "None"]
+    assert "127.0.0.0/8" in defaults[3] and defaults[3].strip().endswith("False")
+    changed = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **base_env,
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_HSTS_SECONDS": "60",
+            "DJANGO_TRUST_X_FORWARDED_PROTO": "true",
+            "METRICS_ALLOWED_NETWORKS": "192.0.2.0/24",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert changed.startswith("False 60 ('HTTP_X_FORWARDED_PROTO', 'https') ['192.0.2.0/24']")
