@@ -14,6 +14,8 @@ from typing import Any
 
 import jwt
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -94,3 +96,14 @@ class JWKSAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes the bearer token in the OpenAPI document, so clients (and
+    the fuzz tests' auth checks) know which operations need it."""
+
+    target_class = "games_project.identity.authentication.JWKSAuthentication"
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return build_bearer_security_scheme_object("Authorization", "Bearer", "JWT")

@@ -129,7 +129,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={200: s.GameReadSerializer(many=True), **error_responses(401, 403, 404)}
+        responses={200: s.GameReadSerializer(many=True), **error_responses(400, 401, 403, 404)}
     )
     @action(detail=True, methods=["get"], url_path="read")
     def read(self, request: Request, pk: str) -> Response:

@@ -111,6 +111,9 @@ SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "TITLE": "Users service",
     "DESCRIPTION": "User accounts, JWT login and each user's history of games read.",
+    # API clients authenticate with bearer tokens; the session login serves
+    # only the browsable API and the admin.
+    "AUTHENTICATION_WHITELIST": ["users_project.accounts.authentication.JWTAuthentication"],
 }
 
 LOGGING = build_logging_config(service=SERVICE_NAME, fmt=LOG_FORMAT, level=LOG_LEVEL)
