@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connections
 from rest_framework.test import APIClient
 
 from tests.support import jwt_attacks as attack
 from tests.users.conftest import PASSWORD, bearer
+from tests.users.factories import UserFactory
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.tokens import AccessToken, issue_token_pair
@@ -236,3 +239,18 @@ def test_bad_tokens_are_401_everywhere(api: APIClient, user: User, kind: str) ->
         response = getattr(api, method)(path, **headers)
         assert response.status_code == 401, (kind, path, response.json())
     assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_concurrent_uses_of_one_refresh_token_exactly_one_wins() -> None:
+    token = issue_token_pair(UserFactory())["refresh"]
+
+    def use(_: int) -> int:
+        try:
+            return APIClient().post("/auth/refresh/", {"refresh": token}, format="json").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(use, range(6)))
+    assert statuses == [200, 401, 401, 401, 401, 401]
