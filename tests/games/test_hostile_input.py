@@ -15,14 +15,12 @@ from games_project.catalog.models import GameRead
 from tests.games.conftest import auth
 from tests.support.fuzz import FUZZ_SETTINGS
 from tests.support.hostile import (
-    MALFORMED_AUTHORIZATION,
-    deep_array,
-    deep_json,
+    DEEP_BODIES,
+    TOKEN_SHAPES,
+    assert_error,
     hostile_bodies,
-    signed_token,
+    token_shapes,
     token_texts,
-    token_with_deep_claims,
-    token_with_deep_header,
     too_many_query_fields,
 )
 from tests.support.identity import IdentityProvider
@@ -113,54 +111,28 @@ PUBLIC = {("GET", p) for p in ("/healthz", "/readyz", "/metrics", "/api/schema/"
 NO_QUERY = {("GET", "/metrics")}
 
 
-def _assert_error(response: Any, status: int) -> None:
-    assert response.status_code == status, response.content[:300]
-    assert response.json()["error"]["status"] == status
-
-
 def _call(api: APIClient, method: str, path: str, game: dict, **extra: Any) -> Any:
     return api.generic(method, path.replace("{game}", str(game["id"])), **extra)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [deep_array(), deep_json(), deep_array(33)],
-    ids=["array 5000", "object 5000", "array 33"],
-)
-def test_deeply_nested_json_bodies_are_400(
-    api: APIClient, identity: IdentityProvider, body: str
-) -> None:
-    response = api.generic(
+def post_body(api: APIClient, identity: IdentityProvider, body: str | bytes) -> Any:
+    return api.generic(
         "POST",
         "/games/",
         body,
         content_type="application/json",
         **auth(identity.token(uuid.uuid4())),
     )
-    _assert_error(response, 400)
+
+
+@pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
+def test_deeply_nested_json_bodies_are_400(
+    api: APIClient, identity: IdentityProvider, body: str
+) -> None:
+    response = post_body(api, identity, body)
+    assert_error(response, 400)
     assert response.json()["error"]["code"] == "parse_error"
     assert nothing_stored()
-
-
-def _token_shapes(identity: IdentityProvider) -> dict[str, str]:
-    valid = identity.token(uuid.uuid4())
-    key = identity.keys[0]
-    return {
-        "deep header": f"Bearer {token_with_deep_header(valid)}",
-        "deep claims": f"Bearer {token_with_deep_claims(valid)}",
-        "signed, sub not a UUID": "Bearer " + signed_token(key.private_pem, key.kid, sub="x"),
-        "signed, sub a number": "Bearer " + signed_token(key.private_pem, key.kid, sub=42),
-        **MALFORMED_AUTHORIZATION,
-    }
-
-
-TOKEN_SHAPES = [
-    "deep header",
-    "deep claims",
-    "signed, sub not a UUID",
-    "signed, sub a number",
-    *MALFORMED_AUTHORIZATION,
-]
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
@@ -173,12 +145,13 @@ def test_malformed_tokens_are_401_where_a_token_is_read_and_ignored_elsewhere(
     path: str,
     shape: str,
 ) -> None:
-    header = _token_shapes(identity)[shape]
+    key = identity.keys[0]
+    header = token_shapes(identity.token(uuid.uuid4()), key.private_pem, key.kid)[shape]
     response = _call(api, method, path, known_game, HTTP_AUTHORIZATION=header)
     if (method, path) in PUBLIC:
         assert response.status_code == 200, response.content[:300]
     else:
-        _assert_error(response, 401)
+        assert_error(response, 401)
     assert nothing_stored()
 
 
@@ -196,7 +169,7 @@ def test_more_query_fields_than_django_allows_are_400(
     if (method, path) in NO_QUERY:
         assert response.status_code == 200
     else:
-        _assert_error(response, 400)
+        assert_error(response, 400)
     assert nothing_stored()
 
 
@@ -208,7 +181,7 @@ def test_game_ids_in_other_forms_than_ascii_digits_are_404(
     api: APIClient, stub: Any, odd_id: str
 ) -> None:
     response = api.get(f"/games/{odd_id}/")
-    _assert_error(response, 404)
+    assert_error(response, 404)
     assert stub.calls() == 0  # refused before the upstream
 
 
@@ -223,7 +196,7 @@ def test_any_bearer_token_text_is_401_on_an_authenticated_endpoint(
     response = api.post(
         "/games/", {"game_id": 1}, format="json", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
-    _assert_error(response, 401)
+    assert_error(response, 401)
     assert api.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
     assert nothing_stored()
 
@@ -233,12 +206,5 @@ def test_any_bearer_token_text_is_401_on_an_authenticated_endpoint(
 def test_any_hostile_body_is_400_and_stores_nothing(
     api: APIClient, identity: IdentityProvider, body: str | bytes
 ) -> None:
-    response = api.generic(
-        "POST",
-        "/games/",
-        body,
-        content_type="application/json",
-        **auth(identity.token(uuid.uuid4())),
-    )
-    _assert_error(response, 400)
+    assert_error(post_body(api, identity, body), 400)
     assert nothing_stored()

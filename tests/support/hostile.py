@@ -54,6 +54,27 @@ def too_many_query_fields() -> str:
     return "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
 
 
+def assert_error(response: Any, status: int) -> None:
+    """Exactly ``status``, in the one error shape."""
+    assert response.status_code == status, response.content[:300]
+    assert response.json()["error"]["status"] == status
+
+
+DEEP_BODIES = {"array 5000": deep_array(), "object 5000": deep_json(), "array 33": deep_array(33)}
+
+
+def token_shapes(valid_token: str, private_pem: Any, kid: str) -> dict[str, str]:
+    """Authorization headers no service may accept, by name: built from a
+    valid token, signed with the real key but with a bad ``sub``, or malformed."""
+    return {
+        "deep header": f"Bearer {token_with_deep_header(valid_token)}",
+        "deep claims": f"Bearer {token_with_deep_claims(valid_token)}",
+        "signed, sub not a UUID": "Bearer " + signed_token(private_pem, kid, sub="not-a-uuid"),
+        "signed, sub a number": "Bearer " + signed_token(private_pem, kid, sub=42),
+        **MALFORMED_AUTHORIZATION,
+    }
+
+
 MALFORMED_AUTHORIZATION = {
     "keyword only": "Bearer",
     "three parts": "Bearer a b",
@@ -66,6 +87,14 @@ MALFORMED_AUTHORIZATION = {
     "huge token": "Bearer " + "a" * 20_000 + ".b.c",
     "non-ascii token": "Bearer \u00e9\u00e9.\u00e9.\u00e9",
 }
+
+TOKEN_SHAPES = [
+    "deep header",
+    "deep claims",
+    "signed, sub not a UUID",
+    "signed, sub a number",
+    *MALFORMED_AUTHORIZATION,
+]
 
 # Any header value a client could send after "Bearer " (WSGI hands headers
 # over as latin-1 text, so nothing above U+00FF arrives).

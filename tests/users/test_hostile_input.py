@@ -13,14 +13,12 @@ from rest_framework.test import APIClient
 from common.outbox.models import OutboxEvent
 from tests.support.fuzz import FUZZ_SETTINGS
 from tests.support.hostile import (
-    MALFORMED_AUTHORIZATION,
-    deep_array,
-    deep_json,
+    DEEP_BODIES,
+    TOKEN_SHAPES,
+    assert_error,
     hostile_bodies,
-    signed_token,
+    token_shapes,
     token_texts,
-    token_with_deep_claims,
-    token_with_deep_header,
     too_many_query_fields,
 )
 from tests.users.conftest import bearer
@@ -193,54 +191,22 @@ def _call(api: APIClient, method: str, path: str, caller: User, **extra) -> Any:
     return api.generic(method, path.replace("{me}", str(caller.id)), **extra)
 
 
-def _assert_error(response: Any, status: int) -> None:
-    assert response.status_code == status, response.content[:300]
-    assert response.json()["error"]["status"] == status
-
-
 @pytest.fixture
 def caller(db: Any) -> User:
     return UserFactory()
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(BODY_TAKING))
-@pytest.mark.parametrize(
-    "body",
-    [deep_array(), deep_json(), deep_array(33)],
-    ids=["array 5000", "object 5000", "array 33"],
-)
+@pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
 def test_deeply_nested_json_bodies_are_400(
     api: APIClient, caller: User, method: str, path: str, body: str
 ) -> None:
     response = _call(
         api, method, path, caller, data=body, content_type="application/json", **bearer(caller)
     )
-    _assert_error(response, 400)
+    assert_error(response, 400)
     assert response.json()["error"]["code"] == "parse_error"
     assert User.objects.count() == 1
-
-
-def _token_shapes(caller: User) -> dict[str, str]:
-    valid = issue_token_pair(caller)["access"]
-    backend = token_backend()
-    return {
-        "deep header": f"Bearer {token_with_deep_header(valid)}",
-        "deep claims": f"Bearer {token_with_deep_claims(valid)}",
-        "signed, sub not a UUID": "Bearer "
-        + signed_token(backend.prepared_signing_key, backend.kid, sub="not-a-uuid"),
-        "signed, sub a number": "Bearer "
-        + signed_token(backend.prepared_signing_key, backend.kid, sub=42),
-        **MALFORMED_AUTHORIZATION,
-    }
-
-
-TOKEN_SHAPES = [
-    "deep header",
-    "deep claims",
-    "signed, sub not a UUID",
-    "signed, sub a number",
-    *MALFORMED_AUTHORIZATION,
-]
 
 
 def _expected_for_bad_token(method: str, path: str) -> int:
@@ -256,13 +222,15 @@ def _expected_for_bad_token(method: str, path: str) -> int:
 def test_malformed_tokens_are_401_where_a_token_is_read_and_ignored_elsewhere(
     api: APIClient, caller: User, method: str, path: str, shape: str
 ) -> None:
-    header = _token_shapes(caller)[shape]
+    backend = token_backend()
+    valid = issue_token_pair(caller)["access"]
+    header = token_shapes(valid, backend.prepared_signing_key, backend.kid)[shape]
     response = _call(api, method, path, caller, HTTP_AUTHORIZATION=header)
     expected = _expected_for_bad_token(method, path)
     if expected == 200:
         assert response.status_code == 200, response.content[:300]
     else:
-        _assert_error(response, expected)
+        assert_error(response, expected)
     assert User.objects.filter(pk=caller.pk).exists()
 
 
@@ -275,7 +243,7 @@ def test_more_query_fields_than_django_allows_are_400(
     if (method, path) in NO_QUERY:
         assert response.status_code == 200
     else:
-        _assert_error(response, 400)
+        assert_error(response, 400)
     assert User.objects.filter(pk=caller.pk).exists()
 
 
@@ -291,7 +259,7 @@ def test_ids_with_non_ascii_digits_or_other_forms_are_404(
         content_type="application/json",
         **bearer(caller),
     )
-    _assert_error(response, 404)
+    assert_error(response, 404)
     assert User.objects.filter(pk=caller.pk).exists()
 
 
@@ -304,7 +272,7 @@ def test_any_bearer_token_text_is_401_on_an_authenticated_endpoint(
     api: APIClient, caller: User, token: str
 ) -> None:
     response = api.get("/auth/auth-test/", HTTP_AUTHORIZATION=f"Bearer {token}")
-    _assert_error(response, 401)
+    assert_error(response, 401)
     assert api.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
 
@@ -316,5 +284,5 @@ def test_any_hostile_body_is_400_and_registers_nobody(
     cache.delete_pattern("*")  # each example starts with fresh throttle counters
     for path in ("/users/", "/auth/login/"):
         response = api.generic("POST", path, body, content_type="application/json")
-        _assert_error(response, 400)
+        assert_error(response, 400)
     assert User.objects.count() == 1
