@@ -8,6 +8,7 @@ processes that serve their own registry on a small port (``--metrics-port``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from common.api.errors import json_not_found
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -43,6 +45,15 @@ HTTP_LATENCY = Histogram(
 )
 
 
+# Methods counted under their own name; any other (a client may invent one
+# per request) is counted as "other", so the label set stays bounded.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str | None) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
+
 class RequestMetricsMiddleware:
     """Count and time every request by the name of the view that served it
     (not the raw path: ids would make unbounded label sets), and log one line
@@ -57,8 +68,9 @@ class RequestMetricsMiddleware:
         elapsed = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
         view = match.view_name if match and match.view_name else "unmatched"
-        HTTP_REQUESTS.labels(view, request.method, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(view, request.method).observe(elapsed)
+        method = method_label(request.method)
+        HTTP_REQUESTS.labels(view, method, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(view, method).observe(elapsed)
         if view != "metrics":
             log.info(
                 "http.request",
@@ -71,7 +83,25 @@ class RequestMetricsMiddleware:
         return response
 
 
+def metrics_allowed(request: HttpRequest) -> bool:
+    """Development serves everyone; production only direct requests (no
+    proxy on the way) from ``METRICS_ALLOWED_NETWORKS``."""
+    # Set only by common/settings_production.py; unset lets everyone.
+    networks = getattr(settings, "METRICS_ALLOWED_NETWORKS", None)
+    if networks is None:
+        return True
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network) for network in networks)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    if not metrics_allowed(request):
+        return json_not_found(request)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -69,6 +69,9 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 # optional, so no redirect (which would drop a POST body) is needed.
 APPEND_SLASH = False
 
+# /readyz answers from this process's last result for this long.
+READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=1.5)
+
 # Request bodies over 1 MiB are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
@@ -164,4 +167,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The documents are public: they never look at an Authorization header.
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.schema.closed_request_bodies",
+    ],
 }

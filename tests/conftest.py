@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from common.api.health import reset_readiness_cache
 from common.events.topics import dlq_topic
 from common.kafka.producer import reset_producer
 from tests.support.kafka import LocalKafka, create_isolated_topic, delete_topics
@@ -31,6 +32,15 @@ def local_kafka() -> Iterator[LocalKafka]:
     finally:
         kafka.start()
         reset_producer()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_readiness_per_test() -> Iterator[None]:
+    # /readyz caches its answer per process for a second or two; each test
+    # judges the dependencies as they are now.
+    reset_readiness_cache()
+    yield
+    reset_readiness_cache()
 
 
 @pytest.fixture(autouse=True)

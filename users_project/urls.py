@@ -6,6 +6,7 @@ from common.api.browser import LogoutView
 from common.api.routers import OptionalSlashRouter
 from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from users_project.accounts import views
+from users_project.accounts.admin_login import throttled_admin_login
 from users_project.accounts.admin_ops import ops_status_view
 from users_project.accounts.browser import LoginView
 
@@ -21,6 +22,8 @@ browser_auth = [
 urlpatterns = [
     # Before admin.site.urls, whose catch-all would answer it with a 404.
     path("admin/ops/", admin.site.admin_view(ops_status_view), name="admin-ops"),
+    # Before admin.site.urls, which would answer it unthrottled.
+    path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     # The admin is a set of pages under one folder: the bare path redirects
     # (a browser GET, so no body can be lost), unlike the API's optional slash.
@@ -28,6 +31,7 @@ urlpatterns = [
     path("api-auth/", include((browser_auth, "rest_framework"))),
     re_path(r"^auth/login/?$", views.LoginView.as_view(), name="login"),
     re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="token-refresh"),
+    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="logout"),
     re_path(r"^auth/auth-test/?$", views.AuthTestView.as_view(), name="auth-test"),
     re_path(r"^\.well-known/jwks\.json$", views.JWKSView.as_view(), name="jwks"),
     path("", include("common.api.urls")),

@@ -6,6 +6,7 @@ dotted paths to functions that raise when their part is unreachable.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -59,19 +60,24 @@ _ReadySerializer = inline_serializer(
 
 @extend_schema(responses={200: _StatusSerializer}, tags=["health"])
 @api_view(["GET"])
-@authentication_classes([])  # a probe never authenticates, whatever headers come
+@authentication_classes([])  # probes answer whatever Authorization header comes
 @permission_classes([AllowAny])
 @throttle_classes([])
 def healthz(request: Request) -> Response:
     return Response({"status": "ok"})
 
 
-@extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
-@api_view(["GET"])
-@authentication_classes([])  # a probe never authenticates, whatever headers come
-@permission_classes([AllowAny])
-@throttle_classes([])
-def readyz(request: Request) -> Response:
+# The last answer of this process and when it was computed: probes arriving
+# within READYZ_CACHE_SECONDS reuse it, so anonymous callers cannot make each
+# request open a Kafka admin client and a database round trip.
+_last_readiness: tuple[float, dict[str, str]] | None = None
+
+
+def _readiness() -> dict[str, str]:
+    global _last_readiness
+    now = time.monotonic()
+    if _last_readiness is not None and now - _last_readiness[0] < settings.READYZ_CACHE_SECONDS:
+        return _last_readiness[1]
     results: dict[str, str] = {}
     for name, path in settings.READINESS_CHECKS.items():
         check: Callable[[], None] = import_string(path)
@@ -81,6 +87,22 @@ def readyz(request: Request) -> Response:
         except Exception as exc:  # noqa: BLE001  any failure means "not ready"
             log.warning("readiness.check_failed", check=name, error=repr(exc))
             results[name] = f"unavailable: {type(exc).__name__}"
+    _last_readiness = (time.monotonic(), results)
+    return results
+
+
+def reset_readiness_cache() -> None:
+    global _last_readiness
+    _last_readiness = None
+
+
+@extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
+@api_view(["GET"])
+@authentication_classes([])  # probes answer whatever Authorization header comes
+@permission_classes([AllowAny])
+@throttle_classes([])
+def readyz(request: Request) -> Response:
+    results = _readiness()
     failed = [name for name, state in results.items() if state != "ok"]
     if failed:
         return Response(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -32,6 +34,16 @@ _DESCRIPTIONS = {
     429: "Too many requests; see the Retry-After header.",
     503: "A dependency is unavailable.",
 }
+
+
+def closed_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: request bodies refuse fields they
+    do not declare (``StrictFieldsMixin``), so the document says so
+    (``additionalProperties: false``) and clients and fuzzers know."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+    return result
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:

@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from common import boundedjson
 from common.events.contracts import contract_for, known_versions
 from common.events.errors import EventDecodeError
 from common.events.rfc3339 import format_rfc3339, parse_rfc3339
 
 ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
+# Far above any real event (a few hundred bytes); a bigger message is poison.
+MAX_EVENT_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +67,16 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
     if raw is None:
         raise EventDecodeError("empty message (tombstone): no event")
-    if isinstance(raw, dict):
-        doc: Any = raw
-    else:
-        try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise EventDecodeError(f"not JSON: {exc}") from None
+    try:
+        if isinstance(raw, dict):
+            boundedjson.check_value(raw)
+            doc: Any = raw
+        else:
+            # Size and depth capped: a deeply nested envelope is a decode
+            # error, not a RecursionError that crash-loops the consumer.
+            doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
+    except ValueError as exc:  # JSONDecodeError, UnicodeError, JSONLimitExceeded
+        raise EventDecodeError(f"not JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise EventDecodeError(f"envelope must be a JSON object, got {type(doc).__name__}")
 

@@ -236,6 +236,13 @@ class ConsumerRunner:
             except EventDecodeError as exc:
                 self._dead_letter(record, reason="decode_error", error=str(exc))
                 return True
+            except Exception as exc:  # noqa: BLE001  e.g. RecursionError, MemoryError
+                # Whatever cannot be decoded is poison: retrying would fail the
+                # same way and stop the partition.
+                self._dead_letter(
+                    record, reason="decode_error", error=f"{type(exc).__name__}: {exc}"
+                )
+                return True
             with bound_context(event_id=str(event.id), event_type=event.type):
                 return self._apply(record, event)
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -210,7 +211,11 @@ def refresh_done(key: str) -> None:
 
 # -- the catalog's keys and reads ---------------------------------------------
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
-    return f"games:list:{platform or '-'}:{category or '-'}:{sort_by or '-'}"
+    """One key per filter combination, and no two combinations share one: an
+    absent filter is left out (not spelled as a value), and values are
+    URL-encoded, so no value can imitate a separator."""
+    given = {"platform": platform, "category": category, "sort-by": sort_by}
+    return "games:list:" + urlencode({name: v for name, v in given.items() if v is not None})
 
 
 def game_key(game_id: int) -> str:

@@ -4,22 +4,49 @@ from rest_framework import serializers
 
 from common.api.serializers import StrictFieldsMixin
 
+# FreeToGame's documented filter values (https://www.freetogame.com/api-doc).
+# Anything else is refused with 400 before the upstream or the cache sees it:
+# an unknown value would spend the upstream's small request budget and mint a
+# cache key per spelling.
 PLATFORMS = ("pc", "browser", "all")
+CATEGORIES = (
+    "mmorpg", "shooter", "strategy", "moba", "racing", "sports", "social", "sandbox",
+    "open-world", "survival", "pvp", "pve", "pixel", "voxel", "zombie", "turn-based",
+    "first-person", "third-person", "top-down", "tank", "space", "sailing", "side-scroller",
+    "superhero", "permadeath", "card", "battle-royale", "mmo", "mmofps", "mmotps", "3d", "2d",
+    "anime", "fantasy", "sci-fi", "fighting", "action-rpg", "action", "military",
+    "martial-arts", "flight", "low-spec", "tower-defense", "horror", "mmorts",
+)  # fmt: skip
 SORT_ORDERS = ("release-date", "popularity", "alphabetical", "relevance")
 
 
+def _known(name: str, choices: tuple[str, ...]) -> serializers.ChoiceField:
+    """One rule for every filter: the value must be one of FreeToGame's, exactly."""
+    extra = {"source": name.replace("-", "_")} if "-" in name else {}
+    return serializers.ChoiceField(
+        choices=choices,
+        required=False,
+        error_messages={"invalid_choice": f'"{{input}}" is not a known {name}.'},
+        **extra,
+    )
+
+
 class CatalogQuerySerializer(serializers.Serializer):
-    platform = serializers.ChoiceField(choices=PLATFORMS, required=False)
-    category = serializers.RegexField(r"^[a-z0-9-]{1,40}$", required=False)
-    sort_by = serializers.ChoiceField(choices=SORT_ORDERS, required=False)
+    """The catalog's filters, named as the client sends them (``sort-by``,
+    which Python cannot spell as an attribute), so errors name them so too."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "platform": _known("platform", PLATFORMS),
+            "category": _known("category", CATEGORIES),
+            "sort-by": _known("sort-by", SORT_ORDERS),
+        }
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> CatalogQuerySerializer:
-        # The upstream spells it sort-by; Python cannot.
-        data = {key: params[key] for key in ("platform", "category") if key in params}
-        if "sort-by" in params:
-            data["sort_by"] = params["sort-by"]
-        return cls(data=data)
+        return cls(
+            data={key: params[key] for key in ("platform", "category", "sort-by") if key in params}
+        )
 
 
 class ReadRequestSerializer(StrictFieldsMixin, serializers.Serializer):

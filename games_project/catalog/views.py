@@ -25,6 +25,7 @@ from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import NotAllowed, UserDeleted, game_reader
 from games_project.catalog.services import game_read_record
 from games_project.catalog.tasks import refresh_game, refresh_game_list
+from games_project.catalog.throttles import ReadRecordThrottle
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
@@ -94,6 +95,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
     pagination_class = AttributedPagination
     filter_backends = [CatalogFilterForm]
+    throttle_classes = [ReadRecordThrottle]
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated()] if self.action == "create" else [AllowAny()]
@@ -107,7 +109,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("platform", str, enum=s.PLATFORMS),
-            OpenApiParameter("category", str, description="a FreeToGame category, e.g. shooter"),
+            OpenApiParameter("category", str, enum=s.CATEGORIES),
             OpenApiParameter("sort-by", str, enum=s.SORT_ORDERS),
         ],
         responses={200: s.GameSummarySerializer(many=True), **error_responses(400, 404, 503)},
@@ -126,7 +128,8 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.GameDetailSerializer, **error_responses(404, 503)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        if not pk.isdigit() or not 0 < int(pk) < 2**31:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**31:
             raise exceptions.NotFound("No game with this id.")
         try:
             cached = game_detail(game_id=int(pk), refresh_in_background=refresh_game.delay)
@@ -141,7 +144,10 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.ReadRequestSerializer,
-        responses={202: s.ReadAcceptedSerializer, **error_responses(400, 401, 403, 404, 503)},
+        responses={
+            202: s.ReadAcceptedSerializer,
+            **error_responses(400, 401, 403, 404, 429, 503),
+        },
     )
     def create(self, request: Request) -> Response:
         body = s.ReadRequestSerializer(data=request.data)

@@ -15,11 +15,13 @@ from typing import Any
 import jwt
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
 from common.api.browser import cookie_token, enforce_csrf
+from common.api.tokens import check_token_shape
 from games_project.identity.jwks import JwksUnavailable, jwks
 
 
@@ -63,6 +65,7 @@ class JWKSAuthentication(BaseAuthentication):
 
     def _verify(self, token: str) -> dict[str, Any]:
         try:
+            check_token_shape(token)
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
@@ -117,13 +120,15 @@ class JWKSCookieAuthentication(JWKSAuthentication):
 
 
 class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
-    """The bearer scheme in the OpenAPI document (Swagger UI's Authorize)."""
+    """Describes the bearer token in the OpenAPI document, so clients (and
+    the fuzz tests' auth checks) know which operations need it; Swagger UI's
+    Authorize uses it. Named as the users service names the same token."""
 
-    target_class = JWKSAuthentication
-    name = "jwtAuth"  # the users service's name for the same token
+    target_class = "games_project.identity.authentication.JWKSAuthentication"
+    name = "jwtAuth"
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return build_bearer_security_scheme_object("Authorization", "Bearer", "JWT")
 
 
 class JWKSCookieAuthenticationScheme(OpenApiAuthenticationExtension):

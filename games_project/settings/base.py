@@ -69,6 +69,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {
+        # Reads recorded (POST /games/) per user.
+        "read_record": env.str("READ_RECORD_RATE_PER_USER", default="60/min"),
+    },
 }
 
 # -- Celery (read by games_project/celery.py with the CELERY_ namespace) ----

@@ -3,8 +3,18 @@ health and readiness, the OpenAPI document."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
+from prometheus_client import REGISTRY
+
+from common.api.health import reset_readiness_cache
+from common.metrics import KNOWN_METHODS
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +54,57 @@ def test_readyz_names_the_part_that_failed(client: Client) -> None:
     assert "kafka" in body["status"]
 
 
+CHECK_CALLS: list[float] = []
+
+
+def counted_check() -> None:
+    """A readiness check that only counts how often it ran."""
+    CHECK_CALLS.append(time.monotonic())
+
+
+@override_settings(
+    READINESS_CHECKS={"counted": "tests.common.test_api_glue.counted_check"},
+    READYZ_CACHE_SECONDS=60,
+)
+def test_readyz_answers_from_its_last_result_for_a_while(client: Client) -> None:
+    CHECK_CALLS.clear()
+    for _ in range(20):
+        assert client.get("/readyz").json()["checks"] == {"counted": "ok"}
+    assert len(CHECK_CALLS) == 1
+    reset_readiness_cache()  # what the passing of READYZ_CACHE_SECONDS does
+    client.get("/readyz")
+    assert len(CHECK_CALLS) == 2
+
+
+def test_the_readyz_cache_lasts_a_second_or_two_by_default() -> None:
+    assert 1 <= settings.READYZ_CACHE_SECONDS <= 2
+
+
+def _requests_counted(method: str) -> float:
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "http_requests"
+        for sample in metric.samples
+        if sample.name == "http_requests_total" and sample.labels["method"] == method
+    )
+
+
+def test_invented_http_methods_are_counted_as_one_other_label(client: Client) -> None:
+    before = _requests_counted("other")
+    for n in range(5):
+        client.generic(f"INVENTED{n}", "/healthz")
+    assert _requests_counted("other") == before + 5
+    assert all(_requests_counted(f"INVENTED{n}") == 0 for n in range(5))
+    methods = {
+        sample.labels["method"]
+        for metric in REGISTRY.collect()
+        if metric.name == "http_requests"
+        for sample in metric.samples
+    }
+    assert methods <= KNOWN_METHODS | {"other"}
+
+
 def test_unknown_paths_answer_with_the_json_error_shape(client: Client) -> None:
     response = client.get("/no/such/path", HTTP_X_REQUEST_ID="trace-1")
     assert response.status_code == 404
@@ -71,3 +132,63 @@ def test_shared_paths_answer_with_and_without_the_trailing_slash(client: Client,
     without, with_slash = client.get(path), client.get(f"{path}/")
     assert without.status_code == with_slash.status_code == 200
     assert without["Content-Type"] == with_slash["Content-Type"]
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=["127.0.0.0/8", "10.0.0.0/8"])
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        ({"REMOTE_ADDR": "127.0.0.1"}, 200),
+        ({"REMOTE_ADDR": "10.3.4.5"}, 200),
+        ({"REMOTE_ADDR": "203.0.113.9"}, 404),
+        ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),
+        ({"REMOTE_ADDR": "10.3.4.5", "HTTP_FORWARDED": "for=203.0.113.9"}, 404),
+    ],
+    ids=["loopback", "cluster", "public", "through a proxy", "through a proxy (RFC 7239)"],
+)
+def test_metrics_in_production_answer_only_direct_internal_scrapers(
+    client: Client, extra: dict[str, str], status: int
+) -> None:
+    assert client.get("/metrics", **extra).status_code == status
+
+
+@override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz/?$"])
+def test_with_ssl_redirect_plain_http_goes_to_https_except_the_probes(client: Client) -> None:
+    response = client.get("/api/schema/")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/schema/", secure=True).status_code == 200
+
+
+@pytest.mark.parametrize("project", ["users", "games"])
+def test_production_security_settings_come_from_the_environment(project: str) -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, "
+        "s.METRICS_ALLOWED_NETWORKS, s.DEBUG)"
+    )
+    base_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": f"{project}_project.settings.production",
+        f"{project.upper()}_DJANGO_SECRET_KEY": "not-a-real-secret",
+    }
+    defaults = subprocess.run(
+        [sys.executable, "-c", code], env=base_env, capture_output=True, text=True, check=True
+    ).stdout.split(" ", 3)
+    assert defaults[:3] == ["True", "31536000", "None"]
+    assert "127.0.0.0/8" in defaults[3] and defaults[3].strip().endswith("False")
+    changed = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **base_env,
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_HSTS_SECONDS": "60",
+            "DJANGO_TRUST_X_FORWARDED_PROTO": "true",
+            "METRICS_ALLOWED_NETWORKS": "192.0.2.0/24",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert changed.startswith("False 60 ('HTTP_X_FORWARDED_PROTO', 'https') ['192.0.2.0/24']")

@@ -110,6 +110,8 @@ class System:
             "WEB_CONCURRENCY": "2",
             # Bursts come from one address; the throttles have their own tests.
             "LOGIN_RATE_PER_ADDRESS": "100000/min",
+            "REGISTRATION_RATE_PER_ADDRESS": "100000/min",
+            "READ_RECORD_RATE_PER_USER": "100000/min",
             # Short enough to see the breaker close within a test.
             "GAMES_API_BREAKER_THRESHOLD": "3",
             "GAMES_API_BREAKER_RESET_SECONDS": "2",

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from games_project.catalog.client import get_client, shared_breaker
 from games_project.catalog.gateway import game_key, list_key
+from games_project.catalog.serializers import CATEGORIES, PLATFORMS, SORT_ORDERS
 from games_project.catalog.stub.catalog import catalog, select
 from games_project.catalog.stub.server import CatalogStub
 from tests.support.clock import FakeClock
@@ -59,16 +60,63 @@ def test_the_catalog_is_paginated_filtered_and_cached_per_filter(
     assert stub.calls("/games") == 2
 
 
-def test_bad_catalog_filters_are_400(api: APIClient, stub: CatalogStub) -> None:
-    for params in ({"platform": "xbox"}, {"sort-by": "random"}, {"category": "DROP TABLE"}):
-        response = api.get("/games/", params)
-        assert response.status_code == 400, params
-        assert response.json()["error"]["code"] == "invalid"
-    assert stub.calls() == 0
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("platform", "xbox"),
+        ("platform", "PC"),
+        ("platform", ""),
+        ("category", "DROP TABLE"),
+        ("category", "no-such-thing"),
+        ("category", "-"),
+        ("category", "Shooter"),
+        ("category", ""),
+        ("category", "shooter\u0000"),
+        ("sort-by", "random"),
+        ("sort-by", "-"),
+        ("sort-by", ""),
+    ],
+)
+def test_unknown_filter_values_are_400_naming_the_parameter_as_sent_and_reach_nothing(
+    api: APIClient, stub: CatalogStub, parameter: str, value: str
+) -> None:
+    keys_before = set(cache.keys("*"))
+    response = api.get("/games/", {parameter: value})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == [parameter]
+    assert stub.calls() == 0  # never forwarded upstream
+    assert set(cache.keys("*")) == keys_before  # and no cache key minted
 
 
-def test_an_unknown_category_is_an_empty_page(api: APIClient) -> None:
-    body = api.get("/games/", {"category": "no-such-thing"}).json()
+def test_every_documented_filter_value_is_accepted(api: APIClient) -> None:
+    for parameter, values in (
+        ("platform", PLATFORMS),
+        ("category", CATEGORIES),
+        ("sort-by", SORT_ORDERS),
+    ):
+        for value in values:
+            assert api.get("/games/", {parameter: value}).status_code == 200, (parameter, value)
+
+
+def test_list_cache_keys_differ_for_every_filter_combination() -> None:
+    combinations = [
+        {"platform": p, "category": c, "sort_by": o}
+        for p in (None, *PLATFORMS)
+        for c in (None, *CATEGORIES)
+        for o in (None, *SORT_ORDERS)
+    ]
+    keys = {list_key(**combination) for combination in combinations}
+    assert len(keys) == len(combinations)
+    # An absent filter is not spelled like any value ("-" once was both).
+    assert list_key(platform=None, category=None, sort_by=None) != list_key(
+        platform=None, category="-", sort_by=None
+    )
+
+
+def test_a_known_category_with_no_games_is_an_empty_page(api: APIClient) -> None:
+    body = api.get("/games/", {"category": "horror"}).json()  # the stand-in has none
     assert body["count"] == 0 and body["results"] == []
 
 

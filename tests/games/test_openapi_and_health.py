@@ -13,7 +13,7 @@ def test_every_endpoint_is_documented_with_its_errors(client: Client) -> None:
     paths = {path.rstrip("/") + "/": ops for path, ops in schema["paths"].items()}
     expected = {
         ("/games/", "get"): {"200", "400", "503"},
-        ("/games/", "post"): {"202", "400", "401", "403", "404", "503"},
+        ("/games/", "post"): {"202", "400", "401", "403", "404", "429", "503"},
         ("/games/{id}/", "get"): {"200", "404", "503"},
         ("/healthz/", "get"): {"200"},
         ("/readyz/", "get"): {"200", "503"},

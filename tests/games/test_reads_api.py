@@ -150,3 +150,27 @@ def test_a_cached_game_is_recorded_during_an_upstream_outage(
     response = post_read(api, identity.token(uuid.uuid4()), {"game_id": known_game["id"]})
     assert response.status_code == 202
     assert response["X-Cache"] == "HIT"
+
+
+def test_recording_reads_is_throttled_per_user(
+    api: APIClient, identity: IdentityProvider, known_game: dict, settings
+) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"read_record": "3/min"},
+    }
+    me, other = identity.token(uuid.uuid4()), identity.token(uuid.uuid4())
+    for _ in range(3):
+        assert post_read(api, me, {"game_id": known_game["id"]}).status_code == 202
+    blocked = post_read(api, me, {"game_id": known_game["id"]})
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) > 0
+    assert blocked.json()["error"]["code"] == "throttled"
+    assert GameRead.objects.count() == 3
+    assert post_read(api, other, {"game_id": known_game["id"]}).status_code == 202
+    # Reading the catalog is not held back.
+    assert api.get(f"/games/{known_game['id']}/", **auth(me)).status_code == 200
+
+
+def test_the_default_read_rate_is_sixty_a_minute_per_user(settings) -> None:
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["read_record"] == "60/min"

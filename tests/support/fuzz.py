@@ -10,20 +10,14 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTERED_CHECKS
+from schemathesis.checks import load_all_checks
 
-# No 5xx, every status documented, every body and content type as documented.
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
+# Every check schemathesis has: no 5xx, every status, header, content type and
+# body as documented, invalid data rejected and valid data accepted, auth not
+# ignored, unsupported methods refused, deleted resources gone.
+load_all_checks()
+CHECKS = list(REGISTERED_CHECKS.get_all())
 
 FUZZ_SETTINGS = settings(
     max_examples=40,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connections
 from rest_framework.test import APIClient
 
 from tests.support import jwt_attacks as attack
 from tests.users.conftest import PASSWORD, bearer
+from tests.users.factories import UserFactory
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.tokens import AccessToken, issue_token_pair
@@ -113,12 +117,73 @@ def test_login_is_throttled_per_address_across_emails(api: APIClient) -> None:
     assert forged.status_code == 429
 
 
-def test_refresh_exchanges_a_refresh_token_for_an_access_token(api: APIClient, user: User) -> None:
+def refresh(api: APIClient, token: str) -> Any:
+    return api.post("/auth/refresh/", {"refresh": token}, format="json")
+
+
+def test_refresh_exchanges_a_refresh_token_for_a_new_pair(api: APIClient, user: User) -> None:
     pair = issue_token_pair(user)
-    response = api.post("/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
+    response = refresh(api, pair["refresh"])
     assert response.status_code == 200, response.json()
-    access = response.json()["access"]
-    assert api.get("/auth/auth-test/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
+    body = response.json()
+    assert set(body) == {"access", "refresh", "token_type", "expires_in"}
+    assert body["refresh"] != pair["refresh"]
+    assert (
+        api.get("/auth/auth-test/", HTTP_AUTHORIZATION=f"Bearer {body['access']}").status_code
+        == 200
+    )
+
+
+def test_a_refresh_token_works_once_and_its_successor_goes_on(api: APIClient, user: User) -> None:
+    first = issue_token_pair(user)["refresh"]
+    second = refresh(api, first).json()["refresh"]
+    reused = refresh(api, first)
+    assert reused.status_code == 401
+    assert reused.json()["error"]["code"] == "token_not_valid"
+    third = refresh(api, second)
+    assert third.status_code == 200
+    assert refresh(api, second).status_code == 401
+
+
+def test_logout_revokes_every_refresh_token_of_the_caller_only(
+    api: APIClient, user: User, other_user: User
+) -> None:
+    sessions = [issue_token_pair(user) for _ in range(3)]
+    others = issue_token_pair(other_user)
+    response = api.post("/auth/logout/", HTTP_AUTHORIZATION=f"Bearer {sessions[0]['access']}")
+    assert response.status_code == 204
+    for session in sessions:
+        assert refresh(api, session["refresh"]).status_code == 401
+    assert refresh(api, others["refresh"]).status_code == 200
+    # A new login starts a new session.
+    assert refresh(api, issue_token_pair(user)["refresh"]).status_code == 200
+
+
+def test_logout_needs_a_token(api: APIClient) -> None:
+    response = api.post("/auth/logout/")
+    assert response.status_code == 401
+
+
+def test_a_password_change_revokes_the_users_refresh_tokens(api: APIClient, user: User) -> None:
+    before = [issue_token_pair(user) for _ in range(2)]
+    response = api.patch(
+        f"/users/{user.id}/",
+        {"password": "another-Long-secret-77", "current_password": PASSWORD},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {before[0]['access']}",
+    )
+    assert response.status_code == 200, response.json()
+    for pair in before:
+        assert refresh(api, pair["refresh"]).status_code == 401
+    # The documented limit: an access token lives out its lifetime (15 min).
+    still = api.get("/auth/auth-test/", HTTP_AUTHORIZATION=f"Bearer {before[1]['access']}")
+    assert still.status_code == 200
+
+
+def test_a_name_change_revokes_nothing(api: APIClient, user: User) -> None:
+    pair = issue_token_pair(user)
+    api.patch(f"/users/{user.id}/", {"name": "New"}, format="json", **bearer(user))
+    assert refresh(api, pair["refresh"]).status_code == 200
 
 
 @pytest.mark.parametrize("which", ["access", "garbage"])
@@ -174,3 +239,18 @@ def test_bad_tokens_are_401_everywhere(api: APIClient, user: User, kind: str) ->
         response = getattr(api, method)(path, **headers)
         assert response.status_code == 401, (kind, path, response.json())
     assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_concurrent_uses_of_one_refresh_token_exactly_one_wins() -> None:
+    token = issue_token_pair(UserFactory())["refresh"]
+
+    def use(_: int) -> int:
+        try:
+            return APIClient().post("/auth/refresh/", {"refresh": token}, format="json").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(use, range(6)))
+    assert statuses == [200, 401, 401, 401, 401, 401]

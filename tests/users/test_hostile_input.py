@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from django.core.cache import cache
+from hypothesis import given
 from rest_framework.test import APIClient
 
 from common.outbox.models import OutboxEvent
+from tests.support.fuzz import FUZZ_SETTINGS
+from tests.support.hostile import (
+    DEEP_BODIES,
+    TOKEN_SHAPES,
+    assert_error,
+    hostile_bodies,
+    token_shapes,
+    token_texts,
+    too_many_query_fields,
+)
 from tests.users.conftest import bearer
+from tests.users.factories import UserFactory
 from users_project.accounts.models import User
+from users_project.accounts.tokens import issue_token_pair, token_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +148,141 @@ def test_invalid_ids_in_paths_are_4xx(api: APIClient, user_id: str) -> None:
         email="caller@example.com", password=VALID["password"], name="C"
     )
     response = api.get(f"/users/{user_id}/", **bearer(caller))
-    assert response.status_code in {400, 404}
-    assert api.delete(f"/users/{user_id}/", **bearer(caller)).status_code in {400, 404}
+    assert response.status_code == 404
+    assert api.delete(f"/users/{user_id}/", **bearer(caller)).status_code == 404
     assert User.objects.filter(pk=caller.pk).exists()
+
+
+# -- Every endpoint against every hostile shape: the exact 4xx, never a 5xx ----
+
+# (method, path); "{me}" is the caller's own id. Each gets a valid token
+# unless the shape is about the token.
+ENDPOINTS = [
+    ("POST", "/users/"),
+    ("GET", "/users/{me}/"),
+    ("PUT", "/users/{me}/"),
+    ("PATCH", "/users/{me}/"),
+    ("DELETE", "/users/{me}/"),
+    ("GET", "/users/{me}/read/"),
+    ("POST", "/auth/login/"),
+    ("POST", "/auth/refresh/"),
+    ("POST", "/auth/logout/"),
+    ("GET", "/auth/auth-test/"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/schema/"),
+]
+BODY_TAKING = {(m, p) for m, p in ENDPOINTS if m in {"POST", "PUT", "PATCH"}} - {
+    ("POST", "/auth/logout/")  # reads no body
+}
+# Never authenticate: any Authorization header is ignored.
+PUBLIC = {("GET", p) for p in ("/.well-known/jwks.json", "/healthz", "/readyz", "/metrics")}
+PUBLIC.add(("GET", "/api/schema/"))
+# Judge credentials in the body; they ignore Authorization headers.
+CREDENTIAL = {("POST", "/auth/login/"), ("POST", "/auth/refresh/")}
+# Answer without reading the query string (a plain Django view).
+NO_QUERY = {("GET", "/metrics")}
+WITH_ID = [(m, p) for m, p in ENDPOINTS if "{me}" in p]
+
+
+def _call(api: APIClient, method: str, path: str, caller: User, **extra) -> Any:
+    return api.generic(method, path.replace("{me}", str(caller.id)), **extra)
+
+
+@pytest.fixture
+def caller(db: Any) -> User:
+    return UserFactory()
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(BODY_TAKING))
+@pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
+def test_deeply_nested_json_bodies_are_400(
+    api: APIClient, caller: User, method: str, path: str, body: str
+) -> None:
+    response = _call(
+        api, method, path, caller, data=body, content_type="application/json", **bearer(caller)
+    )
+    assert_error(response, 400)
+    assert response.json()["error"]["code"] == "parse_error"
+    assert User.objects.count() == 1
+
+
+def _expected_for_bad_token(method: str, path: str) -> int:
+    if (method, path) in PUBLIC:
+        return 200
+    if (method, path) in CREDENTIAL:
+        return 400  # the header is ignored; the empty body is what is wrong
+    return 401
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize("shape", TOKEN_SHAPES)
+def test_malformed_tokens_are_401_where_a_token_is_read_and_ignored_elsewhere(
+    api: APIClient, caller: User, method: str, path: str, shape: str
+) -> None:
+    backend = token_backend()
+    valid = issue_token_pair(caller)["access"]
+    header = token_shapes(valid, backend.prepared_signing_key, backend.kid)[shape]
+    response = _call(api, method, path, caller, HTTP_AUTHORIZATION=header)
+    expected = _expected_for_bad_token(method, path)
+    if expected == 200:
+        assert response.status_code == 200, response.content[:300]
+    else:
+        assert_error(response, expected)
+    assert User.objects.filter(pk=caller.pk).exists()
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_more_query_fields_than_django_allows_are_400(
+    api: APIClient, caller: User, method: str, path: str
+) -> None:
+    path_with_query = f"{path}?{too_many_query_fields()}"
+    response = _call(api, method, path_with_query, caller, **bearer(caller))
+    if (method, path) in NO_QUERY:
+        assert response.status_code == 200
+    else:
+        assert_error(response, 400)
+    assert User.objects.filter(pk=caller.pk).exists()
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_ID)
+@pytest.mark.parametrize("odd_id", ["\u00b2", "\u0661\u0662", "\U0001d7d9", "%C2%B2", "0x1"])
+def test_ids_with_non_ascii_digits_or_other_forms_are_404(
+    api: APIClient, caller: User, method: str, path: str, odd_id: str
+) -> None:
+    response = api.generic(
+        method,
+        path.replace("{me}", odd_id),
+        data="{}",
+        content_type="application/json",
+        **bearer(caller),
+    )
+    assert_error(response, 404)
+    assert User.objects.filter(pk=caller.pk).exists()
+
+
+# -- Property-based: no token and no body shape gets anything but its 4xx -----
+
+
+@given(token=token_texts)
+@FUZZ_SETTINGS
+def test_any_bearer_token_text_is_401_on_an_authenticated_endpoint(
+    api: APIClient, caller: User, token: str
+) -> None:
+    response = api.get("/auth/auth-test/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert_error(response, 401)
+    assert api.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+@given(body=hostile_bodies)
+@FUZZ_SETTINGS
+def test_any_hostile_body_is_400_and_registers_nobody(
+    api: APIClient, caller: User, body: str | bytes
+) -> None:
+    cache.delete_pattern("*")  # each example starts with fresh throttle counters
+    for path in ("/users/", "/auth/login/"):
+        response = api.generic("POST", path, body, content_type="application/json")
+        assert_error(response, 400)
+    assert User.objects.count() == 1

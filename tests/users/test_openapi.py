@@ -12,14 +12,15 @@ def test_every_endpoint_is_documented_with_its_errors(client: Client) -> None:
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
     expected = {
-        ("/users/", "post"): {"201", "400"},
+        ("/users/", "post"): {"201", "400", "429"},
         ("/users/{id}/", "get"): {"200", "401", "403", "404"},
-        ("/users/{id}/", "put"): {"200", "400", "401", "403", "404"},
-        ("/users/{id}/", "patch"): {"200", "400", "401", "403", "404"},
+        ("/users/{id}/", "put"): {"200", "400", "401", "403", "404", "429"},
+        ("/users/{id}/", "patch"): {"200", "400", "401", "403", "404", "429"},
         ("/users/{id}/", "delete"): {"204", "401", "403", "404"},
-        ("/users/{id}/read/", "get"): {"200", "401", "403", "404"},
+        ("/users/{id}/read/", "get"): {"200", "400", "401", "403", "404"},
         ("/auth/login/", "post"): {"200", "400", "401", "429"},
         ("/auth/refresh/", "post"): {"200", "400", "401"},
+        ("/auth/logout/", "post"): {"204", "401"},
         ("/auth/auth-test/", "get"): {"200", "401"},
         ("/.well-known/jwks.json", "get"): {"200"},
     }

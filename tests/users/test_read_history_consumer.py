@@ -12,10 +12,14 @@ from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from common.events import Event
+from common.events.envelope import MAX_EVENT_BYTES
 from common.events.reads import user_read
-from common.events.topics import dlq_topic
+from common.events.topics import USER_READ, dlq_topic
+from common.kafka.admin import ensure_topics
 from common.kafka.consumer import ConsumerRunner
-from tests.support.kafka import produce_raw, read_all
+from tests.e2e.flows import eventually
+from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
+from tests.support.processes import spawn_manage
 from tests.users.conftest import bearer
 from tests.users.factories import UserFactory
 from users_project.accounts.models import GameRead, User
@@ -127,3 +131,45 @@ def test_one_unknown_user_in_a_batch_costs_only_its_own_event(kafka_topic: str) 
     assert (runner.stats.discarded, runner.stats.dead_lettered) == (1, 0)
     user.refresh_from_db()
     assert user.read_count == 2 == GameRead.objects.filter(user=user).count()
+
+
+def test_the_consumer_process_dead_letters_deep_and_oversized_events_and_goes_on() -> None:
+    """The real ``run_consumer`` process, on a topic prefix of its own: poison
+    that once crash-looped it (RecursionError in decoding) goes to the DLQ
+    with the reason, and the good event behind it on the same partition is
+    applied."""
+    prefix = f"poison-{uuid.uuid4().hex[:8]}."
+    topic = f"{prefix}{USER_READ}"
+    ensure_topics(bootstrap(), [topic, dlq_topic(topic)], partitions=1, replication_factor=1)
+    user = UserFactory()
+    good = a_read(user.id)
+    poison = {
+        "deep": b"[" * 20_000 + b"]" * 20_000,
+        "deep in data": good.encode().replace(
+            b'"data":{', b'"data":{"x":' + b"[" * 5_000 + b"]" * 5_000 + b",", 1
+        ),
+        "oversized": b'{"pad":"' + b"x" * (MAX_EVENT_BYTES + 1) + b'"}',
+    }
+    consumer = spawn_manage("run_consumer", "read_history", env={"KAFKA_TOPIC_PREFIX": prefix})
+    try:
+        for value in poison.values():
+            produce_raw(topic, value, key=good.key.encode())
+        publish(topic, good)
+        eventually(
+            lambda: consumer.poll() is not None or GameRead.objects.filter(user=user).exists(),
+            timeout=90,
+            message="the consumer process applied nothing",
+        )
+        assert consumer.poll() is None, consumer.stdout.read() if consumer.stdout else ""
+        dead = read_all(dlq_topic(topic), expected=len(poison))
+    finally:
+        consumer.terminate()
+        consumer.communicate(timeout=30)
+        delete_topics(topic, dlq_topic(topic))
+    assert [record.value for record in dead] == list(poison.values())
+    reasons = [dict(record.headers) for record in dead]
+    assert {h["dlq.reason"] for h in reasons} == {b"decode_error"}
+    assert b"deeper than" in reasons[0]["dlq.error"]
+    assert b"deeper than" in reasons[1]["dlq.error"]
+    assert b"longer than" in reasons[2]["dlq.error"]
+    assert GameRead.objects.filter(user=user).count() == 1

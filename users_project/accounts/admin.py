@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
 from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import user_create, user_delete
@@ -77,6 +78,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:
+            obj.email_key = email_identity(obj.email)  # the admin may edit the email
             super().save_model(request, obj, form, change)
             return
         created = user_create(

@@ -1,18 +1,32 @@
-"""The access token from the browser's cookie (see ``common/api/browser.py``)."""
+"""DRF authentication with this service's own access tokens: from the
+``Authorization: Bearer`` header, or from the browser's cookie (see
+``common/api/browser.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.request import Request
-from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
 from common.api.browser import cookie_token, enforce_csrf
 from users_project.accounts.models import User
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    """simplejwt's, except that a signed token whose ``sub`` is not a user id
+    (not a UUID) is an invalid token (401), not a database error (500)."""
+
+    def get_user(self, validated_token: Any) -> User:
+        try:
+            return super().get_user(validated_token)
+        except (ValidationError, ValueError, TypeError):
+            raise AuthenticationFailed("Invalid token.", code="token_not_valid") from None
 
 
 class JWTCookieAuthentication(JWTAuthentication):

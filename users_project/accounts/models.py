@@ -8,6 +8,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 
+from users_project.accounts.identity import email_identity
+
 
 class UserManager(BaseUserManager["User"]):
     """Django's entry points (``createsuperuser``, the admin) create users
@@ -17,8 +19,8 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # Authentication ignores the email's case, as registration does.
-        return self.get(email__iexact=username)
+        # One rule for which spellings name an account (identity.py).
+        return self.get(email_key=email_identity(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         from users_project.accounts.services import user_create
@@ -37,6 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # unique=True satisfies Django's auth checks; the case-insensitive
     # constraint below is the rule that matters.
     email = models.EmailField(max_length=254, unique=True)
+    # The email's identity form (NFKC, case-folded): what lookup, uniqueness
+    # and the login throttle compare. Written with the email by the services.
+    email_key = models.CharField(max_length=254, unique=True, editable=False)
     name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)

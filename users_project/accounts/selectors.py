@@ -6,6 +6,7 @@ import uuid
 
 from django.db.models import QuerySet
 
+from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
 
 
@@ -14,7 +15,7 @@ def user_get(*, user_id: uuid.UUID) -> User | None:
 
 
 def email_is_taken(*, email: str, exclude_user_id: uuid.UUID | None = None) -> bool:
-    users = User.objects.filter(email__iexact=email.strip())
+    users = User.objects.filter(email_key=email_identity(email))
     if exclude_user_id is not None:
         users = users.exclude(pk=exclude_user_id)
     return users.exists()

@@ -39,13 +39,12 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
     name = serializers.CharField(max_length=150)
 
-    def validate_email(self, value: str) -> str:
-        if email_is_taken(email=value):
-            raise serializers.ValidationError(EMAIL_TAKEN)
-        return value
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The password first: a request that cannot succeed learns nothing
+        # about which emails are taken.
         _check_password(attrs["password"], email=attrs["email"], name=attrs["name"])
+        if email_is_taken(email=attrs["email"]):
+            raise serializers.ValidationError({"email": [EMAIL_TAKEN]})
         return attrs
 
 
@@ -119,12 +118,6 @@ class RefreshSerializer(StrictFieldsMixin, serializers.Serializer):
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
-    token_type = serializers.CharField()
-    expires_in = serializers.IntegerField()
-
-
-class AccessTokenSerializer(serializers.Serializer):
-    access = serializers.CharField()
     token_type = serializers.CharField()
     expires_in = serializers.IntegerField()
 

@@ -3,6 +3,7 @@ outbox row of the event it causes."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -12,10 +13,12 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from psycopg2.extras import execute_values
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from common.events.users import user_created, user_deleted
 from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
+from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
 
 log = get_logger(__name__)
@@ -27,7 +30,8 @@ class EmailTaken(Exception):
 
 
 def normalize_email(email: str) -> str:
-    return BaseUserManager.normalize_email(email.strip())
+    """The address as stored and shown: NFKC text, the domain in lower case."""
+    return unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
 
 
 def user_create(
@@ -39,7 +43,11 @@ def user_create(
     is_superuser: bool = False,
 ) -> User:
     user = User(
-        email=normalize_email(email), name=name, is_staff=is_staff, is_superuser=is_superuser
+        email=normalize_email(email),
+        email_key=email_identity(email),
+        name=name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
     user.set_password(password)
     try:
@@ -66,6 +74,7 @@ def user_update(
 ) -> User:
     if email is not None:
         user.email = normalize_email(email)
+        user.email_key = email_identity(email)
     if name is not None:
         user.name = name
     if password is not None:
@@ -73,10 +82,24 @@ def user_update(
     try:
         with transaction.atomic():
             user.save()
+            if password is not None:
+                # Whoever holds a refresh token obtained with the old
+                # password can no longer renew their access.
+                user_refresh_tokens_revoke(user=user)
     except IntegrityError as exc:
         raise EmailTaken(user.email) from exc
     log.info("user.updated", user_id=str(user.id), password_changed=password is not None)
     return user
+
+
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Revoke every refresh token ``user`` holds (logout, password change).
+    Access tokens already issued stay valid until they expire."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return len(revoked)
 
 
 def user_delete(*, user: User) -> None:

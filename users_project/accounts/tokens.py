@@ -12,9 +12,14 @@ from typing import Any
 
 import jwt
 from django.conf import settings
+from django.db import transaction
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from common.api.tokens import check_token_shape
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 
@@ -29,6 +34,15 @@ class KeyIdTokenBackend(TokenBackend):
         return jwt.encode(
             claims, self.prepared_signing_key, algorithm=self.algorithm, headers={"kid": self.kid}
         )
+
+    def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
+        # Malformed tokens (deeply nested headers included) are invalid
+        # tokens, never a RecursionError.
+        try:
+            check_token_shape(token if isinstance(token, str) else token.decode("ascii"))
+        except (jwt.InvalidTokenError, UnicodeError):
+            raise TokenBackendError("Token is invalid") from None
+        return super().decode(token, verify=verify)
 
 
 @cache
@@ -62,6 +76,30 @@ class RefreshToken(_Backed, tokens.RefreshToken):
         # Copied into the access token: the games service authorises on it.
         token["is_staff"] = user.is_staff
         return token
+
+
+class RefreshTokenSpent(Exception):
+    """This refresh token was used already (or revoked): it rotates on use."""
+
+
+def refresh_rotate(*, refresh: RefreshToken, user: User) -> dict[str, Any]:
+    """Spend ``refresh`` and issue a new pair. Blacklisting is the decision:
+    of two requests racing with one token, only the one whose blacklist row
+    is created gets a pair (the row is unique per token)."""
+    with transaction.atomic():
+        outstanding, _ = OutstandingToken.objects.get_or_create(
+            jti=refresh["jti"],
+            defaults={
+                "user": user,
+                "token": str(refresh),
+                "created_at": refresh.current_time,
+                "expires_at": datetime_from_epoch(refresh["exp"]),
+            },
+        )
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        if not created:
+            raise RefreshTokenSpent(refresh["jti"])
+        return issue_token_pair(user)
 
 
 def issue_token_pair(user: User) -> dict[str, Any]:

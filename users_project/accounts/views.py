@@ -3,6 +3,7 @@ serializer, call a service or selector, and serialize the result."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -24,9 +25,25 @@ from users_project.accounts.keys import jwks_document
 from users_project.accounts.models import User
 from users_project.accounts.permissions import accessible_user
 from users_project.accounts.selectors import user_get, user_read_history
-from users_project.accounts.services import EmailTaken, user_create, user_delete, user_update
-from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
-from users_project.accounts.tokens import RefreshToken, issue_token_pair
+from users_project.accounts.services import (
+    EmailTaken,
+    user_create,
+    user_delete,
+    user_refresh_tokens_revoke,
+    user_update,
+)
+from users_project.accounts.throttles import (
+    CurrentPasswordThrottle,
+    LoginAddressThrottle,
+    LoginEmailThrottle,
+    RegistrationAddressThrottle,
+)
+from users_project.accounts.tokens import (
+    RefreshToken,
+    RefreshTokenSpent,
+    issue_token_pair,
+    refresh_rotate,
+)
 
 
 class InvalidCredentials(exceptions.APIException):
@@ -44,6 +61,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (staff: any account)."""
 
     serializer_class = s.UserSerializer
+    throttle_classes = [RegistrationAddressThrottle, CurrentPasswordThrottle]
     lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 for bad ones
 
     def get_permissions(self) -> list[Any]:
@@ -76,7 +94,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.UserRegistrationSerializer,
-        responses={201: s.UserSerializer, **error_responses(400)},
+        responses={201: s.UserSerializer, **error_responses(400, 429)},
         auth=[],  # registration never authenticates
     )
     def create(self, request: Request) -> Response:
@@ -94,14 +112,14 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.UserUpdateSerializer,
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=False)
 
     @extend_schema(
         request=s.UserUpdateSerializer,
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=True)
@@ -124,7 +142,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={200: s.GameReadSerializer(many=True), **error_responses(401, 403, 404)}
+        responses={200: s.GameReadSerializer(many=True), **error_responses(400, 401, 403, 404)}
     )
     @action(detail=True, methods=["get"], url_path="read")
     def read(self, request: Request, pk: str) -> Response:
@@ -168,7 +186,7 @@ class RefreshView(APIView):
 
     @extend_schema(
         request=s.RefreshSerializer,
-        responses={200: s.AccessTokenSerializer, **error_responses(400, 401)},
+        responses={200: s.TokenPairSerializer, **error_responses(400, 401)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -179,25 +197,35 @@ class RefreshView(APIView):
         except TokenError as exc:
             raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from None
         try:
-            user = user_get(user_id=refresh["sub"])
+            user = user_get(user_id=uuid.UUID(str(refresh["sub"])))
         except (KeyError, ValueError):
             user = None
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(
                 "This account no longer exists.", code="token_not_valid"
             )
-        access = refresh.access_token
-        access["is_staff"] = user.is_staff  # the current role, not the one at login
-        return Response(
-            {
-                "access": str(access),
-                "token_type": "Bearer",
-                "expires_in": int(access.lifetime.total_seconds()),
-            }
-        )
+        try:
+            # The current role goes into the new tokens, not the one at login.
+            return Response(refresh_rotate(refresh=refresh, user=user))
+        except RefreshTokenSpent:
+            raise exceptions.AuthenticationFailed(
+                "This refresh token was used already.", code="token_not_valid"
+            ) from None
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class LogoutView(APIView):
+    """Ends every session of the caller: all their refresh tokens are revoked.
+    Access tokens already issued expire on their own (``expires_in``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        user_refresh_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthTestView(APIView):

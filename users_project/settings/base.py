@@ -16,6 +16,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     *SHARED_APPS,
+    # Refresh tokens are recorded, rotated and revoked (logout, password change).
+    "rest_framework_simplejwt.token_blacklist",
     "users_project.accounts",
 ]
 
@@ -74,12 +76,16 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("users_project.accounts.tokens.AccessToken",),
     "UPDATE_LAST_LOGIN": True,
+    # Each refresh spends the refresh token and returns a new one; a spent
+    # token is refused (users_project.accounts.tokens.refresh_rotate).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users_project.accounts.authentication.JWTAuthentication",
         # The browsable API, after logging in at /api-auth/login/.
         "users_project.accounts.authentication.JWTCookieAuthentication",
         # The browsable API, after logging in to the admin.
@@ -90,6 +96,10 @@ REST_FRAMEWORK = {
         # Login attempts, counted per email and per client address.
         "login_email": env.str("LOGIN_RATE_PER_EMAIL", default="5/min"),
         "login_address": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
+        # Guesses of current_password per account (a password change).
+        "current_password": env.str("CURRENT_PASSWORD_RATE", default="5/hour"),
+        # Registrations per client address: each costs an Argon2 hash and an event.
+        "register_address": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/hour"),
     },
     # The client address is REMOTE_ADDR unless proxies in front are declared;
     # otherwise anyone could dodge the throttle with a forged X-Forwarded-For.
@@ -106,6 +116,9 @@ SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "TITLE": "Users service",
     "DESCRIPTION": "User accounts, JWT login and each user's history of games read.",
+    # API clients authenticate with bearer tokens; the session login serves
+    # only the browsable API and the admin.
+    "AUTHENTICATION_WHITELIST": ["users_project.accounts.authentication.JWTAuthentication"],
 }
 
 LOGGING = build_logging_config(service=SERVICE_NAME, fmt=LOG_FORMAT, level=LOG_LEVEL)

@@ -1,0 +1,34 @@
+"""The shape a bearer token must have before any JWT library parses it.
+
+PyJWT decodes a token's header and claims with ``json.loads``, which a header
+nested a few thousand levels deep turns into a ``RecursionError`` (a 500). Both
+services call :func:`check_token_shape` first, so every malformed token is an
+ordinary ``jwt.InvalidTokenError`` (a 401)."""
+
+from __future__ import annotations
+
+import binascii
+
+import jwt
+from jwt.utils import base64url_decode
+
+from common import boundedjson
+
+# An RS256 access token of this project is about 700 characters.
+MAX_TOKEN_LENGTH = 4096
+# Header and claims are flat objects; a little room for future claims.
+MAX_TOKEN_JSON_DEPTH = 4
+
+
+def check_token_shape(token: str) -> None:
+    """Raise ``jwt.DecodeError`` unless ``token`` is a short ASCII compact JWS
+    whose header and claims are shallow JSON objects."""
+    if len(token) > MAX_TOKEN_LENGTH or not token.isascii() or token.count(".") != 2:
+        raise jwt.DecodeError("Malformed token.")
+    for segment in token.split(".")[:2]:
+        try:
+            document = boundedjson.loads(base64url_decode(segment), max_depth=MAX_TOKEN_JSON_DEPTH)
+        except (ValueError, binascii.Error):
+            raise jwt.DecodeError("Malformed token.") from None
+        if not isinstance(document, dict):
+            raise jwt.DecodeError("Malformed token.")
