@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from common.api.browser import LogoutView
 from common.api.routers import OptionalSlashRouter
-from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from common.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from games_project.catalog.views import GameViewSet
 from games_project.identity.browser import login_at_users
 
@@ -18,6 +18,6 @@ browser_auth = [
 
 urlpatterns = [
     path("api-auth/", include((browser_auth, "rest_framework"))),
-    path("", include("common.api.urls")),
+    path("", include("common.urls")),
     path("", include(router.urls)),
 ]

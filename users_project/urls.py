@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from common.api.browser import LogoutView
 from common.api.routers import OptionalSlashRouter
-from common.api.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from common.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from users_project.accounts import views
 from users_project.accounts.admin_login import throttled_admin_login
 from users_project.accounts.admin_ops import ops_status_view
@@ -34,6 +34,6 @@ urlpatterns = [
     re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="logout"),
     re_path(r"^auth/auth-test/?$", views.AuthTestView.as_view(), name="auth-test"),
     re_path(r"^\.well-known/jwks\.json$", views.JWKSView.as_view(), name="jwks"),
-    path("", include("common.api.urls")),
+    path("", include("common.urls")),
     path("", include(router.urls)),
 ]

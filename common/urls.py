@@ -1,4 +1,7 @@
-"""URL patterns both services serve: health, readiness and the OpenAPI docs."""
+"""URL patterns both services serve: health, readiness, metrics and the OpenAPI docs.
+
+It sits above common.api, common.metrics and common.ops (they import nothing
+from here), so the shared plumbing stays free of import cycles."""
 
 from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
