@@ -180,8 +180,9 @@ BODY_TAKING = {(m, p) for m, p in ENDPOINTS if m in {"POST", "PUT", "PATCH"}} - 
 # Never authenticate: any Authorization header is ignored.
 PUBLIC = {("GET", p) for p in ("/.well-known/jwks.json", "/healthz", "/readyz", "/metrics")}
 PUBLIC.add(("GET", "/api/schema/"))
-# Judge credentials in the body; they ignore Authorization headers.
-CREDENTIAL = {("POST", "/auth/login/"), ("POST", "/auth/refresh/")}
+# Judge credentials in the body (registration: the new account's), and ignore
+# Authorization headers, so a stale token in a browser cannot block them.
+CREDENTIAL = {("POST", "/auth/login/"), ("POST", "/auth/refresh/"), ("POST", "/users/")}
 # Answer without reading the query string (a plain Django view).
 NO_QUERY = {("GET", "/metrics")}
 WITH_ID = [(m, p) for m, p in ENDPOINTS if "{me}" in p]

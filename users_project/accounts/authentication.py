@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
@@ -27,6 +28,13 @@ class JWTAuthentication(authentication.JWTAuthentication):
             return super().get_user(validated_token)
         except (ValidationError, ValueError, TypeError):
             raise AuthenticationFailed("Invalid token.", code="token_not_valid") from None
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    """The bearer scheme (``jwtAuth``) in the OpenAPI document, for this
+    subclass too: Swagger UI's Authorize, and the fuzz tests' auth checks."""
+
+    target_class = JWTAuthentication
 
 
 class JWTCookieAuthentication(JWTAuthentication):
