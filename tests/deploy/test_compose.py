@@ -90,7 +90,15 @@ class ComposedSystem:
         return f"http://127.0.0.1:{self.games_port}"
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "USERS_PORT": str(self.users_port), "GAMES_PORT": str(self.games_port)}
+        env = {
+            **os.environ,
+            "USERS_PORT": str(self.users_port),
+            "GAMES_PORT": str(self.games_port),
+            # The kill test's burst: 300 reads by 4 users from one address.
+            "LOGIN_RATE_PER_ADDRESS": "100000/min",
+            "REGISTRATION_RATE_PER_ADDRESS": "100000/min",
+            "READ_RECORD_RATE_PER_USER": "100000/min",
+        }
         env.pop("GAMES_API_BASE_URL", None)  # the stand-in container, never the internet
         return env
 
