@@ -20,6 +20,8 @@ MIDDLEWARE = [
     # The CSRF cookie and checks for the browser's forms (logout, and the
     # browsable API's writes authenticated by the access cookie).
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A fresh cached game detail in JSON, answered before URL resolution and DRF.
+    "games_project.catalog.views.CachedGameDetailMiddleware",
 ]
 
 DATABASES = {
