@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.urls import ResolverMatch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -30,6 +34,7 @@ from games_project.catalog.gateway import (
     game_detail_if_fresh,
     game_list,
 )
+from games_project.catalog.metrics import CACHE_RESULTS
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import NotAllowed, UserDeleted, game_reader
 from games_project.catalog.services import game_read_record
@@ -193,6 +198,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 
 
 # -- The cached detail's fast path --------------------------------------------
+_monotonic = time.monotonic  # the local copy's clock (a test moves it)
 _DETAIL_PATH = re.compile(r"/games/([0-9]{1,10})/?")
 # What DRF would negotiate to JSON for; anything else (a browser) goes to DRF.
 _JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
@@ -221,37 +227,78 @@ def _fast_path_id(request: HttpRequest) -> int | None:
 
 class CachedGameDetailMiddleware:
     """Answer a fresh cached ``GET /games/{id}/`` in JSON without URL
-    resolution and DRF's dispatch, with the same bytes and headers (ETag,
-    X-Cache, Link, 304 on a matching If-None-Match). Everything else (miss,
-    stale, unknown id, HTML, credentials, Redis down) falls through to the
-    view. It sits after the request-id and metrics middleware, which still
-    count, time and log the request under the view's name."""
+    resolution, the rest of the middleware and DRF's dispatch, with the same
+    bytes and headers (ETag, X-Cache, Link, 304 on a matching If-None-Match,
+    and the headers the skipped middleware and DRF add). Everything else
+    (miss, stale, unknown id, HTML, credentials, Redis down) goes on to the
+    view. It sits right after the request-id and metrics middleware, which
+    still count, time and log the request under the view's name.
+
+    Each process keeps the rendered answer for up to
+    ``GAMES_CACHE_LOCAL_SECONDS`` (never past the entry's fresh window), so
+    most hits skip Redis too; a refresh reaches every process within that."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.view = GameViewSet.as_view({"get": "retrieve"})
+        self.local: dict[int, tuple[float, bytes, str]] = {}
+        self.static_headers: dict[bool, dict[str, str]] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         game_id = _fast_path_id(request)
-        cached = game_detail_if_fresh(game_id=game_id) if game_id else None
-        if cached is None:
+        found = self._rendered(game_id) if game_id else None
+        if found is None:
             return self.get_response(request)
+        body, etag = found
         request.resolver_match = ResolverMatch(
             self.view, (), {"pk": str(game_id)}, url_name="game-detail"
         )
+        headers = {"ETag": etag, "X-Cache": "HIT", "Link": ATTRIBUTION_LINK}
+        wanted = request.META.get("HTTP_IF_NONE_MATCH")
+        if wanted and _matches(wanted, etag):
+            headers["Content-Length"] = "0"
+            response = HttpResponse(status=304, headers={**headers, **self._static(request)})
+            del response["Content-Type"]
+            return response
+        headers["Content-Length"] = str(len(body))
+        return HttpResponse(
+            body, content_type="application/json", headers={**headers, **self._static(request)}
+        )
+
+    def _rendered(self, game_id: int) -> tuple[bytes, str] | None:
+        now = _monotonic()
+        local = self.local.get(game_id)
+        if local is not None and local[0] > now:
+            CACHE_RESULTS.labels(result="hit").inc()
+            return local[1], local[2]
+        cached = game_detail_if_fresh(game_id=game_id)
+        if cached is None:
+            return None
         body, etag = _render(
             {**cached.value, "attribution": ATTRIBUTION},
             (f"detail:{game_id}", cached.fetched_at),
         )
-        headers = {"ETag": etag, "X-Cache": cached.status, "Link": ATTRIBUTION_LINK}
-        wanted = request.META.get("HTTP_IF_NONE_MATCH")
-        if wanted and _matches(wanted, etag):
-            response = HttpResponse(status=304, headers={**headers, **_DRF_HEADERS})
-            del response["Content-Type"]
-            return response
-        return HttpResponse(
-            body, content_type="application/json", headers={**headers, **_DRF_HEADERS}
-        )
+        fresh_for = cached.fetched_at + settings.GAMES_CACHE_FRESH_SECONDS - time.time()
+        keep = min(settings.GAMES_CACHE_LOCAL_SECONDS, fresh_for)
+        if keep > 0:
+            if len(self.local) >= _RENDERED_MAX:
+                self.local.clear()
+            self.local[game_id] = (now + keep, body, etag)
+        return body, etag
+
+    def _static(self, request: HttpRequest) -> dict[str, str]:
+        """What DRF and the middleware after this one add to every answer
+        (security headers, X-Frame-Options, Vary, Allow), taken once from
+        those middleware themselves."""
+        secure = request.is_secure()
+        if secure not in self.static_headers:
+            response = HttpResponse(headers=_DRF_HEADERS)
+            for middleware in (SecurityMiddleware, XFrameOptionsMiddleware):
+                response = middleware(self.get_response).process_response(request, response)
+            self.static_headers[secure] = {
+                k: v for k, v in response.items() if k not in ("Content-Type", "Content-Length")
+            }
+        return self.static_headers[secure]
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

@@ -37,6 +37,7 @@ from common.events.reads import user_read  # noqa: E402
 from tests.e2e.system import System, free_port, system_processes  # noqa: E402
 
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 LATENCY_SECONDS = int(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
 INGEST_EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "20000"))
 rows: list[tuple[str, str, str]] = []
@@ -105,58 +106,79 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def bench_http(system: System) -> None:
+BASELINES = {
+    "minimal Django view + Redis": "scripts.bench.baseline_django:application",
+    "DRF view with cache_page": "scripts.bench.baseline_drf:application",
+    "bare WSGI, constant bytes": "scripts.bench.baseline_wsgi:application",
+}
+
+
+def cached_detail(system: System) -> tuple[int, bytes]:
+    """A game id whose detail is cached (a HIT), and its bytes."""
     game_id = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]["id"]
     url = f"{system.games_url}/games/{game_id}/"
     requests.get(url, timeout=30)
     hit = requests.get(url, timeout=30)
     assert hit.headers["X-Cache"] == "HIT", hit.headers
+    return game_id, hit.content
+
+
+def start_baselines(system: System, body: bytes) -> tuple[dict[str, int], list[subprocess.Popen]]:
     body_file = system.workdir / "body.json"
-    body_file.write_bytes(hit.content)
+    body_file.write_bytes(body)
     key = f"bench:{system.suffix}:game-body"
-    redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(
-        key, hit.content
-    )
+    redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(key, body)
     env = {**system.env, "BENCH_REDIS_KEY": key, "BENCH_BODY_FILE": str(body_file)}
-    ports = {"django": free_port(), "wsgi": free_port()}
+    ports = {name: free_port() for name in BASELINES}
     servers = [
-        gunicorn(
-            "scripts.bench.baseline_django:application",
-            ports["django"],
-            env,
-            system.workdir / "baseline-django.log",
-        ),
-        gunicorn(
-            "scripts.bench.baseline_wsgi:application",
-            ports["wsgi"],
-            env,
-            system.workdir / "baseline-wsgi.log",
-        ),
+        gunicorn(app, ports[name], env, system.workdir / f"baseline-{ports[name]}.log")
+        for name, app in BASELINES.items()
     ]
+    return ports, servers
+
+
+def stop(servers: list[subprocess.Popen]) -> None:
+    for server in servers:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+def bench_http(system: System) -> None:
+    game_id, body = cached_detail(system)
+    ports, servers = start_baselines(system, body)
+    results: dict[str, dict[str, float]] = {}
     try:
         for port in ports.values():
             wait_http(f"http://127.0.0.1:{port}/games/{game_id}/")
-        ours = wrk(url)
-        django_ = wrk(f"http://127.0.0.1:{ports['django']}/games/{game_id}/")
-        bare = wrk(f"http://127.0.0.1:{ports['wsgi']}/games/{game_id}/")
+        # Alternated, so a burst of the others' load hits every one of them.
+        for _ in range(ROUNDS):
+            ours = wrk(f"{system.games_url}/games/{game_id}/")
+            keep_best(results, "games service (cache HIT)", ours)
+            for name, port in ports.items():
+                keep_best(results, name, wrk(f"http://127.0.0.1:{port}/games/{game_id}/"))
     finally:
-        for server in servers:
-            os.killpg(server.pid, 15)
-            server.wait(timeout=30)
-    for name, r in (
-        ("games service (cache HIT)", ours),
-        ("minimal Django view + Redis", django_),
-        ("bare WSGI, constant bytes", bare),
-    ):
+        stop(servers)
+    report_http(results)
+
+
+def keep_best(results: dict[str, dict[str, float]], name: str, result: dict[str, float]) -> None:
+    """Of the rounds, keep each server's best throughput (with its p99)."""
+    if name not in results or result["rps"] > results[name]["rps"]:
+        results[name] = result
+
+
+def report_http(results: dict[str, dict[str, float]]) -> None:
+    for name, r in results.items():
         report(
             "GET /games/{id}/",
             name,
             f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms"
             + (f", {int(r['errors'])} errors" if r["errors"] else ""),
         )
+    ours, django_ = results["games service (cache HIT)"], results["minimal Django view + Redis"]
     report(
         "GET /games/{id}/",
-        "throughput vs minimal Django (target >= 0.9)",
+        "throughput vs minimal Django (target >= 1.0)",
         f"{ours['rps'] / django_['rps']:.2f}x",
     )
     report(
@@ -164,7 +186,12 @@ def bench_http(system: System) -> None:
         "p99 vs minimal Django (target <= 1.2)",
         f"{ours['p99'] / django_['p99']:.2f}x",
     )
-    report("GET /games/{id}/", "throughput vs bare WSGI", f"{ours['rps'] / bare['rps']:.2f}x")
+    for name in ("DRF view with cache_page", "bare WSGI, constant bytes"):
+        report(
+            "GET /games/{id}/",
+            f"throughput vs {name}",
+            f"{ours['rps'] / results[name]['rps']:.2f}x",
+        )
 
 
 # -- Consumer ingestion ---------------------------------------------------------

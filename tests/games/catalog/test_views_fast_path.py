@@ -7,10 +7,14 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client
 from prometheus_client import REGISTRY
 
+from games_project.catalog import views
+from games_project.catalog.gateway import game_key
 from games_project.catalog.stub.server import CatalogStub
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.django_db
 
@@ -117,4 +121,38 @@ def test_unknown_and_stale_games_are_left_to_the_view(
     path = f"/games/{known_game['id']}/"
     client.get(path)
     settings.GAMES_CACHE_FRESH_SECONDS = 0  # every entry is now past its fresh window
+    assert client.get(path)["X-Cache"] == "STALE"
+
+
+def test_each_process_reuses_a_fresh_answer_for_the_local_seconds(
+    settings: Any, client: Client, stub: CatalogStub, known_game: dict
+) -> None:
+    settings.GAMES_CACHE_LOCAL_SECONDS = 60
+    path = f"/games/{known_game['id']}/"
+    client.get(path)  # MISS, through the view
+    first = answer(client, path)  # HIT from Redis, now kept by this process
+    cache.delete(game_key(known_game["id"]))
+    hits_before = cache_hits()
+    assert answer(client, path) == first  # no Redis entry needed
+    assert cache_hits() == hits_before + 1
+    assert stub.calls(f"/game?id={known_game['id']}") == 1
+
+
+def test_the_local_copy_is_not_kept_past_the_entrys_fresh_window(
+    settings: Any, client: Client, known_game: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.GAMES_CACHE_LOCAL_SECONDS = 60
+    clock = FakeClock()
+    monkeypatch.setattr(views, "_monotonic", clock)
+    path, key = f"/games/{known_game['id']}/", game_key(known_game["id"])
+    client.get(path)
+    entry = cache.get(key)
+    entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS - 0.5  # fresh for 0.5 s more
+    cache.set(key, entry, timeout=3600)
+    assert answer(client, path)[2]["X-Cache"] == "HIT"  # and kept for those 0.5 s
+    entry["fetched_at"] -= 1  # one second later in Redis...
+    cache.set(key, entry, timeout=3600)
+    clock.advance(0.4)
+    assert answer(client, path)[2]["X-Cache"] == "HIT"  # the local copy, still in its window
+    clock.advance(0.6)  # ...and here
     assert client.get(path)["X-Cache"] == "STALE"
