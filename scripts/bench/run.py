@@ -205,10 +205,10 @@ def seed_users(system: System, count: int) -> list[str]:
     with conn, conn.cursor() as cursor:
         for user_id in ids:
             cursor.execute(
-                "INSERT INTO accounts_user (id, password, is_superuser, email, name, is_staff, "
-                "is_active, created_at, updated_at, read_count) "
-                "VALUES (%s, '!', false, %s, 'bench', false, true, now(), now(), 0)",
-                (user_id, f"bench-{user_id}@example.com"),
+                "INSERT INTO accounts_user (id, password, is_superuser, email, email_key, name, "
+                "is_staff, is_active, created_at, updated_at, read_count) "
+                "VALUES (%s, '!', false, %s, %s, 'bench', false, true, now(), now(), 0)",
+                (user_id, f"bench-{user_id}@example.com", f"bench-{user_id}@example.com"),
             )
     conn.close()
     return ids
