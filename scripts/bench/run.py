@@ -10,6 +10,7 @@ here asserts a speed: these machines are shared and noisy; read the ratios.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -75,7 +76,7 @@ def wrk(url: str) -> dict[str, float]:
     return result
 
 
-def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def gunicorn(app: str, port: int, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -86,6 +87,7 @@ def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.
             "infra/gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{port}",
+            *args,
         ],
         cwd=ROOT,
         env=env,
@@ -108,9 +110,12 @@ def wait_http(url: str, timeout: float = 60) -> None:
 
 
 BASELINES = {
-    "minimal Django view + Redis": "scripts.bench.baseline_django:application",
-    "DRF view with cache_page": "scripts.bench.baseline_drf:application",
-    "bare WSGI, constant bytes": "scripts.bench.baseline_wsgi:application",
+    "minimal Django view + Redis": ("scripts.bench.baseline_django:application",),
+    "DRF view with cache_page": ("scripts.bench.baseline_drf:application",),
+    "bare WSGI, constant bytes": ("scripts.bench.baseline_wsgi:application",),
+    # The service itself under gunicorn's other worker class (2 workers, no
+    # threads), beside the Procfile's gthread one: the server choice on data.
+    "games service, gunicorn sync": ("games_project.wsgi", "-k", "sync"),
 }
 
 
@@ -129,11 +134,18 @@ def start_baselines(system: System, body: bytes) -> tuple[dict[str, int], list[s
     body_file.write_bytes(body)
     key = f"bench:{system.suffix}:game-body"
     redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(key, body)
-    env = {**system.env, "BENCH_REDIS_KEY": key, "BENCH_BODY_FILE": str(body_file)}
+    metrics = system.workdir / "metrics" / "baselines"
+    metrics.mkdir(parents=True, exist_ok=True)
+    env = {
+        **system.env,
+        "BENCH_REDIS_KEY": key,
+        "BENCH_BODY_FILE": str(body_file),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+    }
     ports = {name: free_port() for name in BASELINES}
     servers = [
-        gunicorn(app, ports[name], env, system.workdir / f"baseline-{ports[name]}.log")
-        for name, app in BASELINES.items()
+        gunicorn(app, ports[name], env, system.workdir / f"baseline-{ports[name]}.log", *args)
+        for name, (app, *args) in BASELINES.items()
     ]
     return ports, servers
 
@@ -157,9 +169,49 @@ def bench_http(system: System) -> None:
             keep_best(results, "games service (cache HIT)", ours)
             for name, port in ports.items():
                 keep_best(results, name, wrk(f"http://127.0.0.1:{port}/games/{game_id}/"))
+        slow_upstream(system, game_id, ports["games service, gunicorn sync"])
     finally:
         stop(servers)
     report_http(results)
+
+
+def slow_upstream(system: System, game_id: int, sync_port: int) -> None:
+    """Cached hits while 4 clients ask for uncached games from an upstream
+    that takes 1 s: a worker model that blocks on the upstream starves hits."""
+    requests.post(f"{system.stub_url}/_control", json={"latency_ms": 1000}, timeout=10)
+    servers = {"gthread (Procfile)": system.games_url, "sync": f"http://127.0.0.1:{sync_port}"}
+    try:
+        for n, (name, base) in enumerate(servers.items()):
+            done = threading.Event()
+            misses = [
+                threading.Thread(target=cold_misses, args=(base, 10_000_000 * (n + 1) + c, done))
+                for c in range(4)
+            ]
+            for thread in misses:
+                thread.start()
+            try:
+                r = wrk(f"{base}/games/{game_id}/")
+            finally:
+                done.set()
+                for thread in misses:
+                    thread.join()
+            report(
+                "GET /games/{id}/, upstream 1 s",
+                f"cached hits beside 4 cold misses, {name}",
+                f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms",
+            )
+    finally:
+        requests.post(f"{system.stub_url}/_control", json={"latency_ms": 0}, timeout=10)
+
+
+def cold_misses(base: str, first_id: int, done: threading.Event) -> None:
+    """Ask for never-seen game ids (each waits on the upstream) until ``done``."""
+    game_id = first_id
+    with requests.Session() as session:
+        while not done.is_set():
+            game_id += 100
+            with contextlib.suppress(requests.RequestException):
+                session.get(f"{base}/games/{game_id}/", timeout=30)
 
 
 def keep_best(results: dict[str, dict[str, float]], name: str, result: dict[str, float]) -> None:
@@ -190,7 +242,11 @@ def report_http(results: dict[str, dict[str, float]]) -> None:
         "p99 vs minimal Django (target <= 1.2)",
         f"{ours['p99'] / django_['p99']:.2f}x",
     )
-    for name in ("DRF view with cache_page", "bare WSGI, constant bytes"):
+    for name in (
+        "DRF view with cache_page",
+        "bare WSGI, constant bytes",
+        "games service, gunicorn sync",
+    ):
         report(
             "GET /games/{id}/",
             f"throughput vs {name}",
