@@ -250,6 +250,21 @@ def game_detail(*, game_id: int, refresh_in_background: Callable[[int], object])
     )
 
 
+def game_detail_if_fresh(*, game_id: int) -> Cached | None:
+    """The cached game while it is fresh (a ``HIT``), else ``None``: the
+    caller then takes the full path (``game_detail``), which handles misses,
+    stale entries, unknown ids and Redis errors, and counts them."""
+    try:
+        entry = cache.get(game_key(game_id))
+    except CACHE_ERRORS:
+        return None
+    if entry is None or entry.get("missing"):
+        return None
+    if time.time() - entry["fetched_at"] >= settings.GAMES_CACHE_FRESH_SECONDS:
+        return None
+    return _result(entry["value"], CacheStatus.HIT, entry["fetched_at"])
+
+
 def game_refresh(*, game_id: int) -> None:
     """Refetch one game into the cache (a Celery task's body)."""
     key = game_key(game_id)

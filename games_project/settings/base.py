@@ -21,6 +21,12 @@ MIDDLEWARE = [
     # browsable API's writes authenticated by the access cookie).
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
+# A fresh cached game detail in JSON, answered right after the request id,
+# metrics and log line, before the rest of the middleware, URLs and DRF.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("common.metrics.RequestMetricsMiddleware") + 1,
+    "games_project.catalog.views.CachedGameDetailMiddleware",
+)
 
 DATABASES = {
     "default": database("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games")
@@ -51,6 +57,9 @@ GAMES_CACHE_STALE_SECONDS = env.int("GAMES_CACHE_STALE_SECONDS", default=3600)
 # upstream is down (stale-if-error).
 GAMES_CACHE_KEEP_SECONDS = env.int("GAMES_CACHE_KEEP_SECONDS", default=86400)
 GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=300)
+# How long each web process reuses a fresh game detail without asking Redis
+# (0: always ask); a refresh reaches every process within this.
+GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 
 # -- Tokens from the users service --------------------------------------------
 USERS_JWKS_URL = env.str("USERS_JWKS_URL", default="http://127.0.0.1:8001/.well-known/jwks.json")

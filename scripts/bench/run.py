@@ -10,6 +10,7 @@ here asserts a speed: these machines are shared and noisy; read the ratios.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from common.events.reads import user_read  # noqa: E402
 from tests.e2e.system import System, free_port, system_processes  # noqa: E402
 
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 LATENCY_SECONDS = int(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
 INGEST_EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "20000"))
 rows: list[tuple[str, str, str]] = []
@@ -73,7 +76,7 @@ def wrk(url: str) -> dict[str, float]:
     return result
 
 
-def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def gunicorn(app: str, port: int, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -84,6 +87,7 @@ def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.
             "infra/gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{port}",
+            *args,
         ],
         cwd=ROOT,
         env=env,
@@ -105,58 +109,132 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def bench_http(system: System) -> None:
+BASELINES = {
+    "minimal Django view + Redis": ("scripts.bench.baseline_django:application",),
+    "DRF view with cache_page": ("scripts.bench.baseline_drf:application",),
+    "bare WSGI, constant bytes": ("scripts.bench.baseline_wsgi:application",),
+    # The service itself under gunicorn's other worker class (2 workers, no
+    # threads), beside the Procfile's gthread one: the server choice on data.
+    "games service, gunicorn sync": ("games_project.wsgi", "-k", "sync"),
+}
+
+
+def cached_detail(system: System) -> tuple[int, bytes]:
+    """A game id whose detail is cached (a HIT), and its bytes."""
     game_id = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]["id"]
     url = f"{system.games_url}/games/{game_id}/"
     requests.get(url, timeout=30)
     hit = requests.get(url, timeout=30)
     assert hit.headers["X-Cache"] == "HIT", hit.headers
+    return game_id, hit.content
+
+
+def start_baselines(system: System, body: bytes) -> tuple[dict[str, int], list[subprocess.Popen]]:
     body_file = system.workdir / "body.json"
-    body_file.write_bytes(hit.content)
+    body_file.write_bytes(body)
     key = f"bench:{system.suffix}:game-body"
-    redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(
-        key, hit.content
-    )
-    env = {**system.env, "BENCH_REDIS_KEY": key, "BENCH_BODY_FILE": str(body_file)}
-    ports = {"django": free_port(), "wsgi": free_port()}
+    redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(key, body)
+    metrics = system.workdir / "metrics" / "baselines"
+    metrics.mkdir(parents=True, exist_ok=True)
+    env = {
+        **system.env,
+        "BENCH_REDIS_KEY": key,
+        "BENCH_BODY_FILE": str(body_file),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+    }
+    ports = {name: free_port() for name in BASELINES}
     servers = [
-        gunicorn(
-            "scripts.bench.baseline_django:application",
-            ports["django"],
-            env,
-            system.workdir / "baseline-django.log",
-        ),
-        gunicorn(
-            "scripts.bench.baseline_wsgi:application",
-            ports["wsgi"],
-            env,
-            system.workdir / "baseline-wsgi.log",
-        ),
+        gunicorn(app, ports[name], env, system.workdir / f"baseline-{ports[name]}.log", *args)
+        for name, (app, *args) in BASELINES.items()
     ]
+    return ports, servers
+
+
+def stop(servers: list[subprocess.Popen]) -> None:
+    for server in servers:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+def bench_http(system: System) -> None:
+    game_id, body = cached_detail(system)
+    ports, servers = start_baselines(system, body)
+    results: dict[str, dict[str, float]] = {}
     try:
         for port in ports.values():
             wait_http(f"http://127.0.0.1:{port}/games/{game_id}/")
-        ours = wrk(url)
-        django_ = wrk(f"http://127.0.0.1:{ports['django']}/games/{game_id}/")
-        bare = wrk(f"http://127.0.0.1:{ports['wsgi']}/games/{game_id}/")
+        # Alternated, so a burst of the others' load hits every one of them.
+        for _ in range(ROUNDS):
+            ours = wrk(f"{system.games_url}/games/{game_id}/")
+            keep_best(results, "games service (cache HIT)", ours)
+            for name, port in ports.items():
+                keep_best(results, name, wrk(f"http://127.0.0.1:{port}/games/{game_id}/"))
+        slow_upstream(system, game_id, ports["games service, gunicorn sync"])
     finally:
-        for server in servers:
-            os.killpg(server.pid, 15)
-            server.wait(timeout=30)
-    for name, r in (
-        ("games service (cache HIT)", ours),
-        ("minimal Django view + Redis", django_),
-        ("bare WSGI, constant bytes", bare),
-    ):
+        stop(servers)
+    report_http(results)
+
+
+def slow_upstream(system: System, game_id: int, sync_port: int) -> None:
+    """Cached hits while 4 clients ask for uncached games from an upstream
+    that takes 1 s: a worker model that blocks on the upstream starves hits."""
+    requests.post(f"{system.stub_url}/_control", json={"latency_ms": 1000}, timeout=10)
+    servers = {"gthread (Procfile)": system.games_url, "sync": f"http://127.0.0.1:{sync_port}"}
+    try:
+        for n, (name, base) in enumerate(servers.items()):
+            done = threading.Event()
+            misses = [
+                threading.Thread(target=cold_misses, args=(base, 10_000_000 * (n + 1) + c, done))
+                for c in range(4)
+            ]
+            for thread in misses:
+                thread.start()
+            try:
+                r = wrk(f"{base}/games/{game_id}/")
+            finally:
+                done.set()
+                for thread in misses:
+                    thread.join()
+            report(
+                "GET /games/{id}/, upstream 1 s",
+                f"cached hits beside 4 cold misses, {name}",
+                f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms",
+            )
+    finally:
+        requests.post(f"{system.stub_url}/_control", json={"latency_ms": 0}, timeout=10)
+
+
+def cold_misses(base: str, first_id: int, done: threading.Event) -> None:
+    """Ask for never-seen game ids (each waits on the upstream) until ``done``."""
+    game_id = first_id
+    with requests.Session() as session:
+        while not done.is_set():
+            game_id += 100
+            with contextlib.suppress(requests.RequestException):
+                session.get(f"{base}/games/{game_id}/", timeout=30)
+
+
+def keep_best(results: dict[str, dict[str, float]], name: str, result: dict[str, float]) -> None:
+    """Of the rounds, keep each server's best throughput and best p50/p99
+    (the others' load on this machine comes in bursts)."""
+    best = results.setdefault(name, result)
+    best["rps"] = max(best["rps"], result["rps"])
+    for key in ("p50", "p99", "errors"):
+        best[key] = min(best[key], result[key])
+
+
+def report_http(results: dict[str, dict[str, float]]) -> None:
+    for name, r in results.items():
         report(
             "GET /games/{id}/",
             name,
             f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms"
             + (f", {int(r['errors'])} errors" if r["errors"] else ""),
         )
+    ours, django_ = results["games service (cache HIT)"], results["minimal Django view + Redis"]
     report(
         "GET /games/{id}/",
-        "throughput vs minimal Django (target >= 0.9)",
+        "throughput vs minimal Django (target >= 1.0)",
         f"{ours['rps'] / django_['rps']:.2f}x",
     )
     report(
@@ -164,7 +242,16 @@ def bench_http(system: System) -> None:
         "p99 vs minimal Django (target <= 1.2)",
         f"{ours['p99'] / django_['p99']:.2f}x",
     )
-    report("GET /games/{id}/", "throughput vs bare WSGI", f"{ours['rps'] / bare['rps']:.2f}x")
+    for name in (
+        "DRF view with cache_page",
+        "bare WSGI, constant bytes",
+        "games service, gunicorn sync",
+    ):
+        report(
+            "GET /games/{id}/",
+            f"throughput vs {name}",
+            f"{ours['rps'] / results[name]['rps']:.2f}x",
+        )
 
 
 # -- Consumer ingestion ---------------------------------------------------------
@@ -174,10 +261,10 @@ def seed_users(system: System, count: int) -> list[str]:
     with conn, conn.cursor() as cursor:
         for user_id in ids:
             cursor.execute(
-                "INSERT INTO accounts_user (id, password, is_superuser, email, name, is_staff, "
-                "is_active, created_at, updated_at, read_count) "
-                "VALUES (%s, '!', false, %s, 'bench', false, true, now(), now(), 0)",
-                (user_id, f"bench-{user_id}@example.com"),
+                "INSERT INTO accounts_user (id, password, is_superuser, email, email_key, name, "
+                "is_staff, is_active, created_at, updated_at, read_count) "
+                "VALUES (%s, '!', false, %s, %s, 'bench', false, true, now(), now(), 0)",
+                (user_id, f"bench-{user_id}@example.com", f"bench-{user_id}@example.com"),
             )
     conn.close()
     return ids
@@ -187,18 +274,14 @@ def stored_reads(system: System) -> int:
     return system.query("users", "SELECT count(*) FROM accounts_gameread")[0][0]
 
 
-def bench_ingestion(system: System) -> None:
-    user_ids = seed_users(system, 100)
-    before = stored_reads(system)
-    system.signal("users-consumer.1", 15)  # stopped while the backlog is produced
-    topic = f"{system.prefix}user.read"
+def produce_backlog(system: System, topic: str, user_ids: list[str]) -> None:
     producer = KafkaProducer(
         bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         linger_ms=20,
         batch_size=256 * 1024,
     )
     now = datetime.now(UTC)
-    start_offsets_time = time.monotonic()
+    started = time.monotonic()
     for n in range(INGEST_EVENTS):
         user_id = user_ids[n % len(user_ids)]
         event = user_read(
@@ -214,9 +297,35 @@ def bench_ingestion(system: System) -> None:
     report(
         "user.read ingestion",
         f"produce {INGEST_EVENTS} events",
-        f"{time.monotonic() - start_offsets_time:.1f} s",
+        f"{time.monotonic() - started:.1f} s",
     )
 
+
+def bare_loop_seconds(system: System, topic: str) -> float:
+    """A bare kafka-python poll loop over the same topic, no database."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        group_id=f"bench-bare-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
+    )
+    seen, started = 0, time.monotonic()
+    while seen < INGEST_EVENTS:
+        for records in consumer.poll(timeout_ms=500).values():
+            seen += len(records)
+    seconds = time.monotonic() - started
+    consumer.close()
+    return seconds
+
+
+def bench_ingestion(system: System) -> None:
+    user_ids = seed_users(system, 100)
+    before = stored_reads(system)
+    system.signal("users-consumer.1", 15)  # stopped while the backlog is produced
+    topic = f"{system.prefix}user.read"
+    produce_backlog(system, topic, user_ids)
     started = time.monotonic()
     system.start("users-consumer", instance=1)
     first = None
@@ -226,21 +335,7 @@ def bench_ingestion(system: System) -> None:
         time.sleep(0.05)
     done = time.monotonic()
     first = first or started
-
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        group_id=f"bench-bare-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_poll_records=500,
-    )
-    seen, bare_started = 0, time.monotonic()
-    while seen < INGEST_EVENTS:
-        for records in consumer.poll(timeout_ms=500).values():
-            seen += len(records)
-    bare_seconds = time.monotonic() - bare_started
-    consumer.close()
+    bare_seconds = bare_loop_seconds(system, topic)
     steady = INGEST_EVENTS / (done - first)
     report(
         "user.read ingestion",
@@ -249,7 +344,7 @@ def bench_ingestion(system: System) -> None:
     )
     report(
         "user.read ingestion",
-        "users consumer, first to last stored (target >= 5000/s)",
+        "users consumer, first to last stored (target >= 8000/s)",
         f"{steady:.0f} events/s",
     )
     report(
@@ -259,7 +354,7 @@ def bench_ingestion(system: System) -> None:
     )
     report(
         "user.read ingestion",
-        "consumer vs bare loop",
+        "consumer vs bare loop (target >= 0.25)",
         f"{steady / (INGEST_EVENTS / bare_seconds):.2f}x",
     )
 
@@ -302,7 +397,13 @@ def rss_by_process(system: System) -> dict[str, int]:
     }
 
 
+POST_CLIENTS = int(os.environ.get("BENCH_POST_CLIENTS", "32"))
+LATENCY_RATES = [int(r) for r in os.environ.get("BENCH_LATENCY_RATES", "50,500").split(",")]
+
+
 def bench_latency(system: System) -> dict[str, int]:
+    """POST /games/ at each rate; the time until each read is in the users
+    database (what GET /users/{id}/read/ reads). Returns peak memory."""
     accounts = [login(system) for _ in range(10)]
     game_ids = [
         g["id"]
@@ -310,31 +411,8 @@ def bench_latency(system: System) -> dict[str, int]:
             f"{system.games_url}/games/", params={"page_size": 20}, timeout=30
         ).json()["results"]
     ]
-    posted: dict[str, float] = {}
-    seen: dict[str, float] = {}
-    stop = threading.Event()
     peak: dict[str, int] = {}
-
-    def watch() -> None:
-        conn = psycopg2.connect(system.databases["users"])
-        conn.autocommit = True
-        last = 0
-        ids = [a["user_id"] for a in accounts]
-        with conn.cursor() as cursor:
-            while not stop.is_set() or len(seen) < len(posted):
-                cursor.execute(
-                    "SELECT id, event_id::text FROM accounts_gameread WHERE id > %s "
-                    "AND user_id::text = ANY(%s) ORDER BY id",
-                    (last, ids),
-                )
-                now = time.perf_counter()
-                for row_id, event_id in cursor.fetchall():
-                    seen.setdefault(event_id, now)
-                    last = max(last, row_id)
-                time.sleep(0.005)
-                if stop.is_set() and time.perf_counter() - stop_time[0] > 30:
-                    break
-        conn.close()
+    stop = threading.Event()
 
     def sample_memory() -> None:
         while not stop.is_set():
@@ -342,19 +420,53 @@ def bench_latency(system: System) -> dict[str, int]:
                 peak[key] = max(peak.get(key, 0), kib)
             time.sleep(1)
 
-    stop_time = [0.0]
-    watcher = threading.Thread(target=watch)
     sampler = threading.Thread(target=sample_memory)
-    watcher.start()
     sampler.start()
-    sessions = [requests.Session() for _ in accounts]
-    interval = 1 / 50
+    try:
+        for rate in LATENCY_RATES:
+            latency_at(system, accounts, game_ids, rate)
+    finally:
+        stop.set()
+        sampler.join()
+    return peak
+
+
+def watch_reads(
+    system: System, user_ids: list[str], seen: dict[str, float], done: threading.Event
+) -> None:
+    """Note when each new history row of these users appears, until ``done``."""
+    conn = psycopg2.connect(system.databases["users"])
+    conn.autocommit = True
+    last = system.query("users", "SELECT coalesce(max(id), 0) FROM accounts_gameread")[0][0]
+    with conn.cursor() as cursor:
+        while not done.is_set():
+            cursor.execute(
+                "SELECT id, event_id::text FROM accounts_gameread WHERE id > %s "
+                "AND user_id::text = ANY(%s) ORDER BY id",
+                (last, user_ids),
+            )
+            now = time.perf_counter()
+            for row_id, event_id in cursor.fetchall():
+                seen.setdefault(event_id, now)
+                last = max(last, row_id)
+            time.sleep(0.005)
+    conn.close()
+
+
+def post_reads(
+    system: System, accounts: list[dict[str, str]], game_ids: list[int], rate: int
+) -> dict[str, float]:
+    """``rate`` POST /games/ per second for LATENCY_SECONDS; event id -> send time."""
+    posted: dict[str, float] = {}
+    local = threading.local()
     lock = threading.Lock()
 
     def post(n: int) -> None:
-        account, session = accounts[n % len(accounts)], sessions[n % len(sessions)]
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        account = accounts[n % len(accounts)]
         t0 = time.perf_counter()
-        response = session.post(
+        response = local.session.post(
             f"{system.games_url}/games/",
             json={"game_id": game_ids[n % len(game_ids)]},
             headers={"Authorization": account["auth"]},
@@ -364,34 +476,53 @@ def bench_latency(system: System) -> dict[str, int]:
             with lock:
                 posted[response.json()["event_id"]] = t0
 
-    threads: list[threading.Thread] = []
     begin = time.perf_counter()
-    for n in range(50 * LATENCY_SECONDS):
-        delay = begin + n * interval - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        thread = threading.Thread(target=post, args=(n,))
-        thread.start()
-        threads.append(thread)
-    for thread in threads:
-        thread.join()
-    stop_time[0] = time.perf_counter()
-    stop.set()
+    # A bounded pool: past what the service takes, requests queue here
+    # (the report says how long sending took) instead of piling up threads.
+    with ThreadPoolExecutor(max_workers=POST_CLIENTS) as pool:
+        for n in range(rate * LATENCY_SECONDS):
+            delay = begin + n / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(post, n)
+    report(
+        "POST /games/ -> history",
+        f"{rate}/s for {LATENCY_SECONDS} s: sending took",
+        f"{time.perf_counter() - begin:.1f} s",
+    )
+    return posted
+
+
+def latency_at(
+    system: System, accounts: list[dict[str, str]], game_ids: list[int], rate: int
+) -> None:
+    seen: dict[str, float] = {}
+    done = threading.Event()
+    watcher = threading.Thread(
+        target=watch_reads, args=(system, [a["user_id"] for a in accounts], seen, done)
+    )
+    watcher.start()
+    posted = post_reads(system, accounts, game_ids, rate)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not set(posted) <= set(seen):
+        time.sleep(0.05)
+    done.set()
     watcher.join()
-    sampler.join()
     latencies = [(seen[e] - t0) * 1000 for e, t0 in posted.items() if e in seen]
+    target = 50 if rate <= 50 else 100
     report(
         "POST /games/ -> history",
-        f"{len(posted)} reads at 50/s for {LATENCY_SECONDS} s, delivered",
-        f"{len(latencies)}/{50 * LATENCY_SECONDS}",
+        f"{rate}/s: accepted (202), then delivered",
+        f"{len(posted)}/{rate * LATENCY_SECONDS}, {len(latencies)}/{len(posted)}",
     )
     report(
         "POST /games/ -> history",
-        "p50 / p95 / p99 (target p95 < 300 ms)",
+        f"{rate}/s: p50 / p95 / p99 (target p95 <= {target} ms)",
         f"{percentile(latencies, 50):.0f} / {percentile(latencies, 95):.0f} / "
-        f"{percentile(latencies, 99):.0f} ms",
+        f"{percentile(latencies, 99):.0f} ms"
+        if latencies
+        else "none delivered",
     )
-    return peak
 
 
 # -- History page latency ----------------------------------------------------------
@@ -490,7 +621,13 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     system = System(workdir=workdir)
     # The benchmark measures the service, not the throttles or debug pages.
-    system.env.update({"LOGIN_RATE_PER_EMAIL": "100000/min", "GAMES_API_RATE_PER_SECOND": "50"})
+    system.env.update(
+        {
+            "LOGIN_RATE_PER_EMAIL": "100000/min",
+            "READ_RECORD_RATE_PER_USER": "1000000/min",
+            "GAMES_API_RATE_PER_SECOND": "50",
+        }
+    )
     print(
         f"Machine: {os.cpu_count()} cores, {Path('/proc/meminfo').read_text().split()[1]} KiB; "
         f"gunicorn: infra/gunicorn.conf.py (WEB_CONCURRENCY={system.env.get('WEB_CONCURRENCY')}); "
