@@ -6,19 +6,40 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Iterator
 
+import pytest
 import requests
 from kafka import KafkaAdminClient
 
+from common.events.topics import ALL_TOPICS, USER_READ, dlq_topic
 from tests.e2e.flows import (
     any_game_ids,
-    eventually,
     history_event_ids,
     record_reads,
     register_and_login,
 )
 from tests.e2e.system import System
-from tests.support.kafka import bootstrap
+from tests.support.kafka import bootstrap, end_offsets, group_caught_up
+from tests.support.poll import eventually
+
+
+def read_group(system: System) -> str:
+    return f"{system.prefix}users.read_history"
+
+
+def read_topic(system: System) -> str:
+    return f"{system.prefix}{USER_READ}"
+
+
+@pytest.fixture(autouse=True)
+def dead_letters_stay_empty(system: System) -> Iterator[None]:
+    """On the happy path nothing is dead-lettered: a double apply or a bad
+    event would land in a DLQ, so every flow test checks they did not grow."""
+    dlqs = [dlq_topic(f"{system.prefix}{topic}") for topic in ALL_TOPICS]
+    before = end_offsets(dlqs)
+    yield
+    assert end_offsets(dlqs) == before, "something was dead-lettered"
 
 
 def test_register_read_and_delete_across_both_services(system: System) -> None:
@@ -116,7 +137,12 @@ def test_a_consumer_killed_with_sigkill_mid_stream_loses_and_duplicates_nothing(
         timeout=60,
         message="not every read arrived after the restart",
     )
-    time.sleep(1)  # anything redelivered late would show up now
+    # Once the group has committed everything, nothing can be redelivered late.
+    eventually(
+        lambda: group_caught_up(read_group(system), [read_topic(system)]),
+        timeout=60,
+        message="the consumer group never committed every read",
+    )
     stored = history_event_ids(system, account.user_id)
     assert sorted(stored) == sorted(sent)  # every event once: none lost, none doubled
 
@@ -152,7 +178,11 @@ def test_two_consumers_and_two_relays_per_service_share_work_without_duplicates(
             timeout=60,
             message="reads missing with two consumers",
         )
-    time.sleep(1)
+    eventually(
+        lambda: group_caught_up(read_group(system), [read_topic(system)]),
+        timeout=60,
+        message="the consumer group never committed every read",
+    )
     for account in accounts:
         assert sorted(history_event_ids(system, account.user_id)) == sorted(sent[account.user_id])
     # Both consumers did part of the work.

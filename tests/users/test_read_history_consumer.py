@@ -17,8 +17,8 @@ from common.events.reads import user_read
 from common.events.topics import USER_READ, dlq_topic
 from common.kafka.admin import ensure_topics
 from common.kafka.consumer import ConsumerRunner
-from tests.e2e.flows import eventually
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
+from tests.support.poll import eventually
 from tests.support.processes import spawn_manage
 from tests.users.conftest import bearer
 from tests.users.factories import UserFactory
@@ -101,7 +101,7 @@ def test_reads_of_deleted_users_are_discarded_and_counted_not_dead_lettered(
     assert (runner.stats.discarded, runner.stats.dead_lettered) == (2, 0)
     assert discarded_count("user_gone") == before + 2
     assert GameRead.objects.count() == 1 and GameRead.objects.get().user_id == kept.id
-    assert read_all(dlq_topic(kafka_topic), expected=0, settle=1.0) == []
+    assert read_all(dlq_topic(kafka_topic), expected=0) == []
     assert User.objects.count() == 1
 
 
