@@ -56,15 +56,20 @@ def end_offsets(topics: list[str]) -> dict[TopicPartition, int]:
 def group_caught_up(group: str, topics: list[str]) -> bool:
     """Whether ``group`` has committed every record now in ``topics``: nothing
     is left for its consumers to (re)deliver."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap(), client_id="test-offsets")
-    try:
-        committed = admin.list_consumer_group_offsets(group)
-    finally:
-        admin.close()
-    return all(
-        end == 0 or (tp in committed and committed[tp].offset >= end)
-        for tp, end in end_offsets(topics).items()
+    # Never subscribes, so it never joins the group: it only reads its offsets.
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap(),
+        group_id=group,
+        enable_auto_commit=False,
+        client_id="test-offsets",
     )
+    try:
+        return all(
+            end == 0 or (consumer.committed(tp) or 0) >= end
+            for tp, end in end_offsets(topics).items()
+        )
+    finally:
+        consumer.close()
 
 
 def read_all(topic: str, *, expected: int, timeout: float = 30) -> list[ConsumerRecord]:
