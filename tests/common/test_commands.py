@@ -18,7 +18,7 @@ from common.outbox.models import OutboxEvent
 from common.outbox.services import outbox_enqueue
 from tests.support.kafka import bootstrap, read_all
 from tests.support.poll import eventually
-from tests.support.processes import spawn_manage
+from tests.support.processes import spawn_manage, stop
 
 
 def test_create_topics_makes_every_topic_and_dlq_with_explicit_partitions() -> None:
@@ -55,8 +55,7 @@ def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: s
         relay.send_signal(signal.SIGTERM)
         output, _ = relay.communicate(timeout=30)
     finally:
-        if relay.poll() is None:
-            relay.kill()
+        stop(relay)
     assert relay.returncode == 0, output
     assert "outbox.relay_stopped" in output
     assert "SIGTERM" in output
@@ -66,6 +65,9 @@ def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: s
 
 def test_run_consumer_refuses_an_unknown_name() -> None:
     proc = spawn_manage("run_consumer", "no-such-consumer")
-    output, _ = proc.communicate(timeout=60)
+    try:
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        stop(proc)
     assert proc.returncode != 0
     assert "unknown consumer 'no-such-consumer'" in output

@@ -19,7 +19,7 @@ from common.kafka.admin import ensure_topics
 from common.kafka.consumer import ConsumerRunner
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
 from tests.support.poll import eventually
-from tests.support.processes import spawn_manage
+from tests.support.processes import spawn_manage, stop
 from tests.users.conftest import bearer
 from tests.users.factories import UserFactory
 from users_project.accounts.models import GameRead, User
@@ -163,8 +163,7 @@ def test_the_consumer_process_dead_letters_deep_and_oversized_events_and_goes_on
         assert consumer.poll() is None, consumer.stdout.read() if consumer.stdout else ""
         dead = read_all(dlq_topic(topic), expected=len(poison))
     finally:
-        consumer.terminate()
-        consumer.communicate(timeout=30)
+        stop(consumer)
         delete_topics(topic, dlq_topic(topic))
     assert [record.value for record in dead] == list(poison.values())
     reasons = [dict(record.headers) for record in dead]
