@@ -40,11 +40,11 @@ def enqueue_users(topic: str, count: int, *, correlation_id: str | None = None) 
 
 
 def drain(relay: OutboxRelay, *, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while OutboxEvent.objects.filter(sent_at__isnull=True).exists():
-        assert time.monotonic() < deadline, "the relay did not publish every row in time"
-        if relay.run_once().sent == 0:
-            time.sleep(0.2)
+    def all_sent() -> bool:
+        relay.run_once()
+        return not OutboxEvent.objects.filter(sent_at__isnull=True).exists()
+
+    eventually(all_sent, timeout=timeout, message="the relay did not publish every row", every=0.2)
 
 
 def test_enqueue_outside_a_transaction_is_refused() -> None:
