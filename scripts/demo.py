@@ -109,6 +109,8 @@ def games_knows(user_id: str, state: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# Over the 60-line budget on purpose: the nine steps read as one story (see
+# tests/common/test_line_budget.py).
 def main() -> int:
     http = requests.Session()
     state: dict[str, Any] = {"email": f"demo-{uuid.uuid4().hex[:10]}@example.com"}

@@ -6,10 +6,17 @@
 ``fields`` appears only for validation errors. DRF's exceptions come here
 through ``exception_handler``; Django's own 404/500 pages through the
 ``handler404``/``handler500`` views in each project's urls.py.
+
+Domain errors (raised by services, selectors, gateways, which know nothing
+of HTTP) get their answer from ONE mapping, ``DOMAIN_ERRORS``, filled by each
+app at start-up (``domain_errors_register`` in its ``AppConfig.ready``), so
+views never translate exceptions by hand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,10 +25,54 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from common.logging import get_logger
 
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """How a domain exception is answered. ``message``, ``field`` and
+    ``headers`` may be functions of the exception. With a ``field`` the answer
+    is a validation error of that field (``fields: {field: [message]}``)."""
+
+    status_code: int
+    code: str
+    message: str | Callable[[Any], str] = str
+    field: str | Callable[[Any], str] | None = None
+    headers: Mapping[str, str] | Callable[[Any], Mapping[str, str]] | None = None
+
+
+DOMAIN_ERRORS: dict[type[Exception], ErrorAnswer] = {}
+
+
+def domain_errors_register(answers: Mapping[type[Exception], ErrorAnswer]) -> None:
+    DOMAIN_ERRORS.update(answers)
+
+
+def _of(value: Any, exc: Exception) -> Any:
+    return value(exc) if callable(value) else value
+
+
+def domain_error_response(exc: Exception, request: HttpRequest | None) -> Response | None:
+    """The answer ``DOMAIN_ERRORS`` gives ``exc`` (or its nearest base), if any."""
+    answer = next((DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS), None)
+    if answer is None:
+        return None
+    message = _of(answer.message, exc)
+    field = _of(answer.field, exc)
+    body = error_body(
+        status_code=answer.status_code,
+        code=answer.code,
+        message="Invalid input." if field else message,
+        fields={field: [message]} if field else None,
+        request=request,
+    )
+    headers = _of(answer.headers, exc)
+    set_rollback()  # as DRF does for its own exceptions
+    return Response(body, status=answer.status_code, headers=dict(headers or {}))
 
 
 def error_body(
@@ -72,6 +123,9 @@ def _sentence(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    domain = domain_error_response(exc, context.get("request"))
+    if domain is not None:
+        return domain
     # Let DRF translate Http404/PermissionDenied and set auth headers first.
     response = drf_exception_handler(exc, context)
     if response is None:

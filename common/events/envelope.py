@@ -65,6 +65,33 @@ class Event:
 
 def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
+    doc = _envelope(raw)
+    event_id = _event_id(doc["id"])
+    event_type, version = _type_and_version(doc["type"], doc["version"])
+    try:
+        occurred_at = parse_rfc3339(doc["occurred_at"])
+    except ValueError as exc:
+        raise EventDecodeError(f"occurred_at: {exc}") from None
+
+    source = doc["source"]
+    if not isinstance(source, str) or not source:
+        raise EventDecodeError("source must be a non-empty string")
+    if not isinstance(doc["data"], dict):
+        raise EventDecodeError("data must be a JSON object")
+
+    contract_for(event_type, version).validate(doc["data"])
+    return Event(
+        id=event_id,
+        type=event_type,
+        version=version,
+        occurred_at=occurred_at,
+        source=source,
+        data=doc["data"],
+    )
+
+
+def _envelope(raw: bytes | str | dict[str, Any] | None) -> dict[str, Any]:
+    """The JSON object with exactly the envelope's fields."""
     if raw is None:
         raise EventDecodeError("empty message (tombstone): no event")
     try:
@@ -86,15 +113,20 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
     unknown = sorted(set(doc) - set(ENVELOPE_FIELDS))
     if unknown:
         raise EventDecodeError(f"envelope has unknown fields {', '.join(unknown)}")
+    return doc
 
+
+def _event_id(value: Any) -> uuid.UUID:
     try:
-        event_id = uuid.UUID(doc["id"]) if isinstance(doc["id"], str) else None
+        event_id = uuid.UUID(value) if isinstance(value, str) else None
     except ValueError:
         event_id = None
     if event_id is None:
-        raise EventDecodeError(f"id {doc['id']!r} is not a UUID")
+        raise EventDecodeError(f"id {value!r} is not a UUID")
+    return event_id
 
-    event_type, version = doc["type"], doc["version"]
+
+def _type_and_version(event_type: Any, version: Any) -> tuple[str, int]:
     if not isinstance(event_type, str) or not event_type:
         raise EventDecodeError("type must be a non-empty string")
     # bool is an int subclass in Python; `true` is not a version.
@@ -107,24 +139,4 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
         raise EventDecodeError(
             f"unknown version {version} of {event_type}; known: {sorted(versions)}"
         )
-
-    try:
-        occurred_at = parse_rfc3339(doc["occurred_at"])
-    except ValueError as exc:
-        raise EventDecodeError(f"occurred_at: {exc}") from None
-
-    source = doc["source"]
-    if not isinstance(source, str) or not source:
-        raise EventDecodeError("source must be a non-empty string")
-    if not isinstance(doc["data"], dict):
-        raise EventDecodeError("data must be a JSON object")
-
-    contract_for(event_type, version).validate(doc["data"])
-    return Event(
-        id=event_id,
-        type=event_type,
-        version=version,
-        occurred_at=occurred_at,
-        source=source,
-        data=doc["data"],
-    )
+    return event_type, version

@@ -138,13 +138,16 @@ class SharedRateLimiter:
     the rate-limit libraries for Django (limits on requests) do not do."""
 
     per_second: int
+    # Injected by tests (a FakeClock and a sleep that advances it).
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
     _local_window: int = 0
     _local_count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self) -> None:
         while True:
-            second = int(time.time())
+            second = int(self.clock())
             try:
                 key = f"upstream-rate:{second}"
                 cache.add(key, 0, timeout=5)
@@ -153,7 +156,7 @@ class SharedRateLimiter:
                 count = self._local(second)
             if count <= self.per_second:
                 return
-            time.sleep(max(0.0, second + 1 - time.time()) + random.uniform(0, 0.05))
+            self.sleep(max(0.0, second + 1 - self.clock()) + random.uniform(0, 0.05))
 
     def _local(self, second: int) -> int:
         with self._lock:

@@ -21,28 +21,26 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.errors import error_response
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
 from games_project.catalog import serializers as s
-from games_project.catalog.client import UpstreamUnavailable
 from games_project.catalog.filters import CatalogFilterForm
 from games_project.catalog.gateway import (
     Cached,
-    NotFoundCached,
     game_detail,
     game_detail_if_fresh,
     game_list,
 )
 from games_project.catalog.metrics import CACHE_RESULTS
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
-from games_project.catalog.selectors import NotAllowed, UserDeleted, game_reader
+from games_project.catalog.selectors import game_reader
 from games_project.catalog.services import game_read_record
 from games_project.catalog.tasks import refresh_game, refresh_game_list
 from games_project.catalog.throttles import ReadRecordThrottle
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
-UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
+# NotFoundCached, UpstreamUnavailable, NotAllowed and UserDeleted are answered
+# by the one mapping in common.api.errors (see catalog/errors.py), not here.
 
 
 # Rendered JSON and ETag per (cache key, fetch time): a cached game is
@@ -82,26 +80,6 @@ def _conditional(
     return Response(data, headers=headers)
 
 
-def _not_found(request: Request, exc: NotFoundCached) -> Response:
-    return error_response(
-        request,
-        status_code=404,
-        code="not_found",
-        message="No game with this id.",
-        headers={"X-Cache": exc.status},
-    )
-
-
-def _unavailable(request: Request) -> Response:
-    return error_response(
-        request,
-        status_code=503,
-        code="upstream_unavailable",
-        message=UPSTREAM_DOWN,
-        headers={"Retry-After": "30"},
-    )
-
-
 class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     """The catalog (public), and recording that the caller read a game."""
 
@@ -130,12 +108,9 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = s.CatalogQuerySerializer.from_query(request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            cached: Cached = game_list(
-                **query.validated_data, refresh_in_background=refresh_game_list.delay
-            )
-        except UpstreamUnavailable:
-            return _unavailable(request)
+        cached: Cached = game_list(
+            **query.validated_data, refresh_in_background=refresh_game_list.delay
+        )
         page = self.paginate_queryset(cached.value)
         return _conditional(request, self.get_paginated_response(page).data, cached.status)
 
@@ -144,12 +119,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**31:
             raise exceptions.NotFound("No game with this id.")
-        try:
-            cached = game_detail(game_id=int(pk), refresh_in_background=refresh_game.delay)
-        except NotFoundCached as exc:
-            return _not_found(request, exc)
-        except UpstreamUnavailable:
-            return _unavailable(request)
+        cached = game_detail(game_id=int(pk), refresh_in_background=refresh_game.delay)
         memo = (f"detail:{pk}", cached.fetched_at) if cached.fetched_at else None
         return _conditional(
             request, {**cached.value, "attribution": ATTRIBUTION}, cached.status, memo
@@ -166,21 +136,12 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         body = s.ReadRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         game_id = body.validated_data["game_id"]
-        try:
-            reader = game_reader(
-                caller_id=request.user.id,
-                caller_is_staff=request.user.is_staff,
-                user_id=body.validated_data.get("user_id"),
-            )
-            game = game_detail(game_id=game_id, refresh_in_background=refresh_game.delay)
-        except NotAllowed:
-            raise exceptions.PermissionDenied("You may only record your own reads.") from None
-        except UserDeleted:
-            raise exceptions.PermissionDenied("This user has been deleted.") from None
-        except NotFoundCached as exc:
-            return _not_found(request, exc)
-        except UpstreamUnavailable:
-            return _unavailable(request)
+        reader = game_reader(
+            caller_id=request.user.id,
+            caller_is_staff=request.user.is_staff,
+            user_id=body.validated_data.get("user_id"),
+        )
+        game = game_detail(game_id=game_id, refresh_in_background=refresh_game.delay)
         read = game_read_record(user_id=reader, game_id=game_id, title=game.value["title"])
         return Response(
             s.ReadAcceptedSerializer(

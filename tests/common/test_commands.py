@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 import uuid
 from io import StringIO
 
@@ -18,7 +17,8 @@ from common.events.users import user_created
 from common.outbox.models import OutboxEvent
 from common.outbox.services import outbox_enqueue
 from tests.support.kafka import bootstrap, read_all
-from tests.support.processes import spawn_manage
+from tests.support.poll import eventually
+from tests.support.processes import spawn_manage, stop
 
 
 def test_create_topics_makes_every_topic_and_dlq_with_explicit_partitions() -> None:
@@ -46,16 +46,16 @@ def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: s
 
     relay = spawn_manage("run_outbox_relay")
     try:
-        deadline = time.monotonic() + 60
-        while not OutboxEvent.objects.filter(sent_at__isnull=False).exists():
+
+        def published() -> bool:
             assert relay.poll() is None, relay.stdout.read()
-            assert time.monotonic() < deadline, "the relay process published nothing"
-            time.sleep(0.2)
+            return OutboxEvent.objects.filter(sent_at__isnull=False).exists()
+
+        eventually(published, timeout=60, message="the relay process published nothing", every=0.2)
         relay.send_signal(signal.SIGTERM)
         output, _ = relay.communicate(timeout=30)
     finally:
-        if relay.poll() is None:
-            relay.kill()
+        stop(relay)
     assert relay.returncode == 0, output
     assert "outbox.relay_stopped" in output
     assert "SIGTERM" in output
@@ -65,6 +65,9 @@ def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: s
 
 def test_run_consumer_refuses_an_unknown_name() -> None:
     proc = spawn_manage("run_consumer", "no-such-consumer")
-    output, _ = proc.communicate(timeout=60)
+    try:
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        stop(proc)
     assert proc.returncode != 0
     assert "unknown consumer 'no-such-consumer'" in output

@@ -32,12 +32,12 @@ import yaml
 from tests.e2e.flows import (
     any_game_ids,
     assert_burst_delivered,
-    eventually,
     history_event_ids,
     record_reads,
     register_and_login,
 )
 from tests.e2e.system import ROOT
+from tests.support.poll import eventually
 
 SCRIPT = ROOT / "scripts" / "docker.sh"
 PROJECT = "games-users-deploy-test"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import requests
+
+from tests.support.poll import eventually
 
 
 class Deployed(Protocol):
@@ -20,19 +20,6 @@ class Deployed(Protocol):
     games_url: str
 
     def query(self, project: str, sql: str, params: tuple = ()) -> list[tuple]: ...
-
-
-def eventually(
-    check: Callable[[], Any], *, timeout: float, message: str, every: float = 0.05
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} (after {timeout}s)")
-        time.sleep(every)
 
 
 @dataclass

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import requests
 
+from tests.support.poll import eventually
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URLS = {
     "users": "postgres://users:users@127.0.0.1:5432/users",
@@ -228,19 +230,17 @@ class System:
                 process.popen.wait(timeout=10)
 
     def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
+        def ready(url: str) -> bool:
+            try:
+                return requests.get(f"{url}/readyz", timeout=5).status_code == 200
+            except requests.RequestException:
+                return False
+
         for url in (self.users_url, self.games_url):
-            while True:
-                try:
-                    if requests.get(f"{url}/readyz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{url} not ready; logs in {self.workdir}\n{self.tail_logs()}"
-                    )
-                time.sleep(0.3)
+            try:
+                eventually(lambda u=url: ready(u), timeout=timeout, message=f"{url} not ready")
+            except AssertionError as exc:
+                raise RuntimeError(f"{exc}; logs in {self.workdir}\n{self.tail_logs()}") from None
 
     def logs(self) -> str:
         return "\n".join(

@@ -15,7 +15,6 @@ import requests
 from tests.e2e.flows import (
     any_game_ids,
     assert_burst_delivered,
-    eventually,
     history_event_ids,
     login,
     record_reads,
@@ -24,6 +23,7 @@ from tests.e2e.flows import (
 )
 from tests.e2e.system import ROOT, System
 from tests.support.kafka import LocalKafka
+from tests.support.poll import eventually
 from tests.support.redis import LocalRedis
 
 

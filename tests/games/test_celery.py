@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
 from games_project.celery import app
 from games_project.schedules import beat_schedule
+from tests.support.poll import eventually
 from tests.support.processes import ROOT, database_url_of_this_run
 
 
@@ -32,9 +32,26 @@ def test_the_beat_schedule_refreshes_before_entries_go_stale(settings: Any) -> N
     assert settings.CELERY_BEAT_SCHEDULE.keys() == schedule.keys()
 
 
-def test_the_app_uses_its_own_queue(settings: Any) -> None:
-    assert app.conf.task_default_queue == settings.CELERY_TASK_DEFAULT_QUEUE
-    assert app.conf.task_default_queue.startswith("games")
+def test_the_app_takes_its_queue_from_games_celery_queue() -> None:
+    # A fresh process: the environment variable, through the settings, names
+    # the queue the app sends to and its workers take from.
+    queue = f"games-own-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "GAMES_DJANGO_SETTINGS_MODULE": "games_project.settings.test",
+        "GAMES_CELERY_QUEUE": queue,
+    }
+    code = "from games_project.celery import app; print(app.conf.task_default_queue)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == [queue]
 
 
 @pytest.fixture
@@ -74,19 +91,15 @@ def worker(stub: CatalogStub, settings: Any):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    yield queue
-    proc.terminate()
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def wait_for(predicate, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "the worker did not do the work in time"
-        time.sleep(0.2)
+        yield queue
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -97,12 +110,20 @@ def test_a_real_worker_refreshes_a_game_and_the_most_read_games(
 
     games = catalog(stub.url)
     refresh_game.apply_async((games[0]["id"],), queue=worker)
-    wait_for(lambda: cache.get(game_key(games[0]["id"])) is not None)
+    eventually(
+        lambda: cache.get(game_key(games[0]["id"])) is not None,
+        timeout=60,
+        message="the worker did not do the work",
+    )
     assert stub.calls(f"/game?id={games[0]['id']}") == 1
     assert cache.get(game_key(games[0]["id"]))["value"]["title"] == games[0]["title"]
 
     refresh_game_list.apply_async(queue=worker)
-    wait_for(lambda: cache.get(list_key(platform=None, category=None, sort_by=None)) is not None)
+    eventually(
+        lambda: cache.get(list_key(platform=None, category=None, sort_by=None)) is not None,
+        timeout=60,
+        message="the worker did not do the work",
+    )
 
     now = datetime.now(UTC)
     for game, reads in ((games[1], 3), (games[2], 1)):
@@ -116,6 +137,10 @@ def test_a_real_worker_refreshes_a_game_and_the_most_read_games(
             )
     refresh_most_read_games.apply_async(kwargs={"limit": 2}, queue=worker)
     # One refresh task per popular game, run by the worker.
-    wait_for(lambda: all(cache.get(game_key(g["id"])) for g in (games[1], games[2])))
+    eventually(
+        lambda: all(cache.get(game_key(g["id"])) for g in (games[1], games[2])),
+        timeout=60,
+        message="the worker did not do the work",
+    )
     assert stub.calls(f"/game?id={games[1]['id']}") == 1
     assert stub.calls(f"/game?id={games[3]['id']}") == 0  # not read, not refreshed

@@ -9,11 +9,12 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from common.events.topics import dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
+from tests.support.poll import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,13 +38,45 @@ def delete_topics(*names: str) -> None:
         admin.close()
 
 
-def read_all(
-    topic: str, *, expected: int, timeout: float = 30, settle: float = 1.0
-) -> list[ConsumerRecord]:
-    """Read a topic from the beginning until ``expected`` records arrived, then
-    keep reading for ``settle`` seconds so that extra (duplicate) records show."""
+def end_offsets(topics: list[str]) -> dict[TopicPartition, int]:
+    """The offset after the last record of every partition of ``topics`` (a
+    topic the broker does not have counts as empty)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap(), client_id="test-offsets")
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for topic in topics
+            for number in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        return consumer.end_offsets(partitions) if partitions else {}
+    finally:
+        consumer.close()
+
+
+def group_caught_up(group: str, topics: list[str]) -> bool:
+    """Whether ``group`` has committed every record now in ``topics``: nothing
+    is left for its consumers to (re)deliver."""
+    # Never subscribes, so it never joins the group: it only reads its offsets.
     consumer = KafkaConsumer(
-        topic,
+        bootstrap_servers=bootstrap(),
+        group_id=group,
+        enable_auto_commit=False,
+        client_id="test-offsets",
+    )
+    try:
+        return all(
+            end == 0 or (consumer.committed(tp) or 0) >= end
+            for tp, end in end_offsets(topics).items()
+        )
+    finally:
+        consumer.close()
+
+
+def read_all(topic: str, *, expected: int, timeout: float = 30) -> list[ConsumerRecord]:
+    """Every record of ``topic``: wait until ``expected`` arrived, then read on
+    to the end offsets of that moment, so that extra (duplicate) records show
+    without waiting for them by time."""
+    consumer = KafkaConsumer(
         bootstrap_servers=bootstrap(),
         group_id=None,
         auto_offset_reset="earliest",
@@ -53,11 +86,18 @@ def read_all(
     records: list[ConsumerRecord] = []
     try:
         deadline = time.monotonic() + timeout
+        partitions = eventually(
+            lambda: consumer.partitions_for_topic(topic),
+            timeout=timeout,
+            message=f"no topic {topic}",
+        )
+        consumer.assign([TopicPartition(topic, number) for number in sorted(partitions)])
         while len(records) < expected and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=500).values():
                 records.extend(batch)
-        settle_until = time.monotonic() + settle
-        while time.monotonic() < settle_until:
+        ends = end_offsets([topic])
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            assert time.monotonic() < deadline, f"{topic} not read to its end in {timeout}s"
             for batch in consumer.poll(timeout_ms=200).values():
                 records.extend(batch)
     finally:

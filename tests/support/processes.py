@@ -41,3 +41,16 @@ def spawn_manage(*args: str, env: dict[str, str] | None = None, **popen) -> subp
         text=True,
         **popen,
     )
+
+
+def stop(proc: subprocess.Popen, *, timeout: float = 30) -> None:
+    """Stop ``proc`` if it still runs (SIGTERM, then SIGKILL after ``timeout``):
+    for a ``finally``, so no test leaves a process running."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate(timeout=timeout)

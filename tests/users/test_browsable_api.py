@@ -52,10 +52,20 @@ def test_an_invalid_token_gets_a_readable_401(api: APIClient) -> None:
     assert message == "Given token not valid for any token type"
 
 
-@pytest.mark.parametrize("path", ["/", "/users/", "/auth/login/", "/auth/refresh/", "/api/docs/"])
-def test_public_pages_render_as_html(path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "status"),
+    # The POST-only endpoints answer GET with 405, whose page holds their form.
+    [
+        ("/", 200),
+        ("/users/", 405),
+        ("/auth/login/", 405),
+        ("/auth/refresh/", 405),
+        ("/api/docs/", 200),
+    ],
+)
+def test_public_pages_render_as_html(path: str, status: int) -> None:
     response = Client().get(path, **HTML)
-    assert response.status_code in (200, 405), (path, response.status_code)
+    assert response.status_code == status
     assert response["Content-Type"].startswith("text/html")
 
 

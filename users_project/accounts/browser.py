@@ -8,7 +8,6 @@ protects the form.
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 
 from common.api.browser import safe_next, set_access_cookie
 from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
-from users_project.accounts.tokens import issue_token_pair
+from users_project.accounts.tokens import InvalidCredentials, token_pair_login
 
 INVALID = "Invalid email or password."
 # Pages a person logs in from that look the same for everyone (the API root,
@@ -55,15 +54,11 @@ class LoginView(View):
             return self._page(request, form, status=429)
         if not form.is_valid():
             return self._page(request, form, status=400)
-        user = authenticate(
-            request,
-            email=form.cleaned_data["email"].strip(),
-            password=form.cleaned_data["password"],
-        )
-        if user is None:
+        try:
+            user, tokens = token_pair_login(request=request, **form.cleaned_data)
+        except InvalidCredentials:
             form.add_error(None, INVALID)
             return self._page(request, form, status=401)
-        tokens = issue_token_pair(user)
         own_page = reverse("user-detail", kwargs={"pk": user.pk})
         target = self._next(request)
         if target in ANYONES_PAGES:

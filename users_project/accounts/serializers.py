@@ -9,8 +9,8 @@ from rest_framework import serializers
 from common.api.serializers import StrictFieldsMixin
 from users_project.accounts.models import GameRead, User
 from users_project.accounts.selectors import email_is_taken
+from users_project.accounts.services import EMAIL_TAKEN
 
-EMAIL_TAKEN = "A user with this email already exists."
 SERVER_OWNED = frozenset(
     {"id", "is_staff", "is_superuser", "is_active", "created_at", "updated_at"}
 )
@@ -50,7 +50,7 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """PUT needs ``email`` and ``name``; PATCH any subset. A new ``password``
-    needs the ``current_password``."""
+    needs the ``current_password`` (checked by ``user_update``)."""
 
     ignored_fields = SERVER_OWNED
 
@@ -75,27 +75,15 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Only the new password's strength here: whether it may change at all
+        # (the current password) is user_update's rule, so no caller skips it.
         if "password" in attrs:
-            current = attrs.get("current_password")
-            if not current:
-                raise serializers.ValidationError(
-                    {"current_password": ["Required to change the password."]}
-                )
-            if not self.user.check_password(current):
-                raise serializers.ValidationError(
-                    {"current_password": ["The current password is wrong."]}
-                )
             _check_password(
                 attrs["password"],
                 email=attrs.get("email", self.user.email),
                 name=attrs.get("name", self.user.name),
                 user=self.user,
             )
-        elif "current_password" in attrs:
-            raise serializers.ValidationError(
-                {"password": ["Give the new password with the current one."]}
-            )
-        attrs.pop("current_password", None)
         return attrs
 
 

@@ -25,8 +25,21 @@ log = get_logger(__name__)
 SOURCE = "users"
 
 
+EMAIL_TAKEN = "A user with this email already exists."
+
+
 class EmailTaken(Exception):
     """Another user already has this email (compared without case)."""
+
+
+class PasswordChangeRejected(Exception):
+    """A password change without the right current password; ``field`` names
+    the input at fault."""
+
+    def __init__(self, *, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 def normalize_email(email: str) -> str:
@@ -71,7 +84,11 @@ def user_update(
     email: str | None = None,
     name: str | None = None,
     password: str | None = None,
+    current_password: str | None = None,
 ) -> User:
+    """Change what is given. A new ``password`` needs the ``current_password``
+    (checked here, so no caller can skip it) and revokes every refresh token."""
+    _password_change_check(user=user, password=password, current_password=current_password)
     if email is not None:
         user.email = normalize_email(email)
         user.email_key = email_identity(email)
@@ -90,6 +107,25 @@ def user_update(
         raise EmailTaken(user.email) from exc
     log.info("user.updated", user_id=str(user.id), password_changed=password is not None)
     return user
+
+
+def _password_change_check(
+    *, user: User, password: str | None, current_password: str | None
+) -> None:
+    if password is None:
+        if current_password is not None:
+            raise PasswordChangeRejected(
+                field="password", message="Give the new password with the current one."
+            )
+        return
+    if not current_password:
+        raise PasswordChangeRejected(
+            field="current_password", message="Required to change the password."
+        )
+    if not user.check_password(current_password):
+        raise PasswordChangeRejected(
+            field="current_password", message="The current password is wrong."
+        )
 
 
 def user_refresh_tokens_revoke(*, user: User) -> int:

@@ -7,15 +7,18 @@ token classes use it for both signing and verification.
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Any
 
 import jwt
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
@@ -78,8 +81,48 @@ class RefreshToken(_Backed, tokens.RefreshToken):
         return token
 
 
-class RefreshTokenSpent(Exception):
+class InvalidCredentials(Exception):
+    """No active account with this email and password (one message for both)."""
+
+
+class RefreshTokenRejected(Exception):
+    """This refresh token gives no new pair; the message says why."""
+
+
+class RefreshTokenSpent(RefreshTokenRejected):
     """This refresh token was used already (or revoked): it rotates on use."""
+
+    def __init__(self, jti: str) -> None:
+        super().__init__("This refresh token was used already.")
+        self.jti = jti
+
+
+def token_pair_login(
+    *, request: HttpRequest | None, email: str, password: str
+) -> tuple[User, dict[str, Any]]:
+    """The account and a new token pair, for the API's and the browser's login."""
+    # Django's backend hashes even for an unknown email, so timing does not
+    # tell whether the account exists either.
+    user = authenticate(request, email=email.strip(), password=password)
+    if user is None:
+        raise InvalidCredentials()
+    return user, issue_token_pair(user)
+
+
+def token_pair_refresh(*, raw: str) -> dict[str, Any]:
+    """Spend the refresh token ``raw`` for a new pair carrying the account's
+    current role (not the one at login)."""
+    try:
+        refresh = RefreshToken(raw)
+    except TokenError as exc:
+        raise RefreshTokenRejected(str(exc)) from None
+    try:
+        user = User.objects.filter(pk=uuid.UUID(str(refresh["sub"]))).first()
+    except (KeyError, ValueError):
+        user = None
+    if user is None or not user.is_active:
+        raise RefreshTokenRejected("This account no longer exists.")
+    return refresh_rotate(refresh=refresh, user=user)
 
 
 def refresh_rotate(*, refresh: RefreshToken, user: User) -> dict[str, Any]:

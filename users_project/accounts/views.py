@@ -3,19 +3,16 @@ serializer, call a service or selector, and serialize the result."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
 
 from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
@@ -24,9 +21,8 @@ from users_project.accounts import serializers as s
 from users_project.accounts.keys import jwks_document
 from users_project.accounts.models import User
 from users_project.accounts.permissions import accessible_user
-from users_project.accounts.selectors import user_get, user_read_history
+from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import (
-    EmailTaken,
     user_create,
     user_delete,
     user_refresh_tokens_revoke,
@@ -38,23 +34,11 @@ from users_project.accounts.throttles import (
     LoginEmailThrottle,
     RegistrationAddressThrottle,
 )
-from users_project.accounts.tokens import (
-    RefreshToken,
-    RefreshTokenSpent,
-    issue_token_pair,
-    refresh_rotate,
-)
+from users_project.accounts.tokens import token_pair_login, token_pair_refresh
 
-
-class InvalidCredentials(exceptions.APIException):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_code = "invalid_credentials"
-    # One message whether the email exists or not.
-    default_detail = "Invalid email or password."
-
-
-def _email_taken_error() -> exceptions.ValidationError:
-    return exceptions.ValidationError({"email": [s.EMAIL_TAKEN]})
+# Domain errors (EmailTaken, PasswordChangeRejected, InvalidCredentials,
+# RefreshTokenRejected) are answered by the one mapping in common.api.errors
+# (see accounts/errors.py), not here.
 
 
 class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
@@ -100,10 +84,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = s.UserRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = user_create(**serializer.validated_data)
-        except EmailTaken:
-            raise _email_taken_error() from None
+        user = user_create(**serializer.validated_data)
         return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.UserSerializer, **error_responses(401, 403, 404)})
@@ -130,10 +111,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             data=request.data, partial=partial, context={"user": user}
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            user = user_update(user=user, **serializer.validated_data)
-        except EmailTaken:
-            raise _email_taken_error() from None
+        user = user_update(user=user, **serializer.validated_data)
         return Response(s.UserSerializer(user).data)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
@@ -168,16 +146,8 @@ class LoginView(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        # Django's backend hashes even for an unknown email, so timing does not
-        # tell whether the account exists either.
-        user = authenticate(
-            request,
-            email=serializer.validated_data["email"].strip(),
-            password=serializer.validated_data["password"],
-        )
-        if user is None:
-            raise InvalidCredentials()
-        return Response(issue_token_pair(user))
+        _, pair = token_pair_login(request=request, **serializer.validated_data)
+        return Response(pair)
 
 
 class RefreshView(APIView):
@@ -192,25 +162,7 @@ class RefreshView(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(serializer.validated_data["refresh"])
-        except TokenError as exc:
-            raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from None
-        try:
-            user = user_get(user_id=uuid.UUID(str(refresh["sub"])))
-        except (KeyError, ValueError):
-            user = None
-        if user is None or not user.is_active:
-            raise exceptions.AuthenticationFailed(
-                "This account no longer exists.", code="token_not_valid"
-            )
-        try:
-            # The current role goes into the new tokens, not the one at login.
-            return Response(refresh_rotate(refresh=refresh, user=user))
-        except RefreshTokenSpent:
-            raise exceptions.AuthenticationFailed(
-                "This refresh token was used already.", code="token_not_valid"
-            ) from None
+        return Response(token_pair_refresh(raw=serializer.validated_data["refresh"]))
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

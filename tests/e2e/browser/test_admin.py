@@ -9,8 +9,11 @@ from selenium.webdriver.common.by import By
 
 from tests.e2e.browser import pages as p
 from tests.e2e.browser.conftest import BrowserFactory, Person, new_person, screenshot
-from tests.e2e.flows import SECRETS, eventually
+from tests.e2e.flows import (
+    SECRETS,
+)
 from tests.e2e.system import System
+from tests.support.poll import eventually
 
 
 def bearer_for(system: System, person: Person) -> dict[str, str]:

@@ -9,8 +9,8 @@ import requests
 
 from tests.e2e.browser import pages as p
 from tests.e2e.browser.conftest import BrowserFactory, Person, new_person, screenshot
-from tests.e2e.flows import eventually
 from tests.e2e.system import System
+from tests.support.poll import eventually
 
 
 def register_in_the_browser(driver, system: System, person: Person) -> str:

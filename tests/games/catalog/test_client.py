@@ -3,6 +3,7 @@ the circuit breaker, validation, rate limit, User-Agent."""
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from typing import Any
@@ -186,16 +187,28 @@ def test_a_failed_half_open_trial_opens_the_breaker_again(
 def test_the_rate_limit_is_shared_and_well_under_ten_per_second(
     stub: CatalogStub, known_game: dict
 ) -> None:
-    first = client_for(stub.api_url, limiter=SharedRateLimiter(per_second=3))
-    second = client_for(stub.api_url, limiter=SharedRateLimiter(per_second=3))
-    # The limit counts per wall-clock second: start right after one begins.
-    time.sleep(1 - time.time() % 1 + 0.01)
-    started = time.monotonic()
+    # A clock of their own, at the start of a second no other test uses; a
+    # wait for a slot moves it instead of sleeping.
+    clock = FakeClock(start=float(random.randrange(10**9, 2 * 10**9)))
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(seconds)
+
+    first = client_for(
+        stub.api_url, limiter=SharedRateLimiter(per_second=3, clock=clock, sleep=wait)
+    )
+    second = client_for(
+        stub.api_url, limiter=SharedRateLimiter(per_second=3, clock=clock, sleep=wait)
+    )
+    started = clock()
     for n in range(9):
         (first if n % 2 else second).get_game(known_game["id"])
-    # Counted together, 9 calls need three windows (>= 2 s); counted per
-    # client they would fit in two (about 1 s).
-    assert time.monotonic() - started >= 2.0
+    # Counted together, 9 calls need three windows (two waits into the third
+    # second); counted per client they would fit in two.
+    assert len(waits) == 2
+    assert int(clock()) - int(started) == 2
 
 
 def test_list_filters_are_passed_through(stub: CatalogStub) -> None:

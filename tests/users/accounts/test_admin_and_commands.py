@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from common.events import decode
+from common.events.topics import USER_CREATED, USER_DELETED
+from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from tests.users.factories import GameReadFactory, UserFactory
 from users_project.accounts.models import User
@@ -55,7 +57,7 @@ def test_deleting_in_the_admin_emits_user_deleted(admin_client_for_staff: Client
     )
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.id).exists()
-    assert OutboxEvent.objects.filter(topic="user.deleted", key=str(user.id)).exists()
+    assert OutboxEvent.objects.filter(topic=physical_topic(USER_DELETED), key=str(user.id)).exists()
 
 
 def test_adding_in_the_admin_emits_user_created(admin_client_for_staff: Client) -> None:
@@ -70,7 +72,7 @@ def test_adding_in_the_admin_emits_user_created(admin_client_for_staff: Client) 
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(email="added@example.com")
-    assert OutboxEvent.objects.filter(topic="user.created", key=str(user.id)).exists()
+    assert OutboxEvent.objects.filter(topic=physical_topic(USER_CREATED), key=str(user.id)).exists()
 
 
 def test_the_bare_admin_path_redirects_to_the_admin(client: Client) -> None:

@@ -17,9 +17,9 @@ from common.events.reads import user_read
 from common.events.topics import USER_READ, dlq_topic
 from common.kafka.admin import ensure_topics
 from common.kafka.consumer import ConsumerRunner
-from tests.e2e.flows import eventually
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
-from tests.support.processes import spawn_manage
+from tests.support.poll import eventually
+from tests.support.processes import spawn_manage, stop
 from tests.users.conftest import bearer
 from tests.users.factories import UserFactory
 from users_project.accounts.models import GameRead, User
@@ -101,7 +101,7 @@ def test_reads_of_deleted_users_are_discarded_and_counted_not_dead_lettered(
     assert (runner.stats.discarded, runner.stats.dead_lettered) == (2, 0)
     assert discarded_count("user_gone") == before + 2
     assert GameRead.objects.count() == 1 and GameRead.objects.get().user_id == kept.id
-    assert read_all(dlq_topic(kafka_topic), expected=0, settle=1.0) == []
+    assert read_all(dlq_topic(kafka_topic), expected=0) == []
     assert User.objects.count() == 1
 
 
@@ -163,8 +163,7 @@ def test_the_consumer_process_dead_letters_deep_and_oversized_events_and_goes_on
         assert consumer.poll() is None, consumer.stdout.read() if consumer.stdout else ""
         dead = read_all(dlq_topic(topic), expected=len(poison))
     finally:
-        consumer.terminate()
-        consumer.communicate(timeout=30)
+        stop(consumer)
         delete_topics(topic, dlq_topic(topic))
     assert [record.value for record in dead] == list(poison.values())
     reasons = [dict(record.headers) for record in dead]

@@ -8,6 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from common.events import decode
+from common.events.topics import USER_DELETED
+from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from tests.users.conftest import PASSWORD, bearer
 from tests.users.factories import GameReadFactory
@@ -139,7 +141,7 @@ def test_delete_removes_the_user_and_history_and_queues_user_deleted(
     assert response.status_code == 204
     assert not User.objects.filter(pk=user.id).exists()
     assert not GameRead.objects.filter(user_id=user.id).exists()
-    row = OutboxEvent.objects.filter(topic="user.deleted").get()
+    row = OutboxEvent.objects.filter(topic=physical_topic(USER_DELETED)).get()
     assert decode(row.payload).data == {"user_id": str(user.id)}
     assert row.key == str(user.id)
 

@@ -105,7 +105,7 @@ def test_a_creation_after_the_deletion_is_discarded_and_counted_not_dead_lettere
     assert player.deleted_at is not None and player.registered_at is None
     assert (runner.stats.discarded, runner.stats.dead_lettered) == (1, 0)
     assert REGISTRY.get_sample_value(DISCARDED, DISCARD_LABELS) == before + 1
-    assert read_all(f"{topics['user.created']}.dlq", expected=0, settle=1.0) == []
+    assert read_all(f"{topics['user.created']}.dlq", expected=0) == []
 
 
 def test_after_user_deleted_the_users_token_cannot_record_reads(

@@ -1,0 +1,23 @@
+"""How the catalog answers its domain errors over HTTP: the catalog part of
+the one mapping in ``common.api.errors`` (registered at start-up by
+``CatalogConfig.ready``)."""
+
+from __future__ import annotations
+
+from common.api.errors import ErrorAnswer
+from games_project.catalog.client import UpstreamUnavailable
+from games_project.catalog.gateway import NotFoundCached
+from games_project.catalog.selectors import NotAllowed, UserDeleted
+
+UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
+
+ANSWERS: dict[type[Exception], ErrorAnswer] = {
+    NotFoundCached: ErrorAnswer(
+        404, "not_found", "No game with this id.", headers=lambda exc: {"X-Cache": exc.status}
+    ),
+    UpstreamUnavailable: ErrorAnswer(
+        503, "upstream_unavailable", UPSTREAM_DOWN, headers={"Retry-After": "30"}
+    ),
+    NotAllowed: ErrorAnswer(403, "permission_denied", "You may only record your own reads."),
+    UserDeleted: ErrorAnswer(403, "permission_denied", "This user has been deleted."),
+}

@@ -1,0 +1,21 @@
+"""How the users service answers its domain errors over HTTP: the accounts
+part of the one mapping in ``common.api.errors`` (registered at start-up by
+``AccountsConfig.ready``)."""
+
+from __future__ import annotations
+
+from common.api.errors import ErrorAnswer
+from users_project.accounts.services import EMAIL_TAKEN, EmailTaken, PasswordChangeRejected
+from users_project.accounts.tokens import InvalidCredentials, RefreshTokenRejected
+
+ANSWERS: dict[type[Exception], ErrorAnswer] = {
+    EmailTaken: ErrorAnswer(400, "invalid", message=EMAIL_TAKEN, field="email"),
+    PasswordChangeRejected: ErrorAnswer(
+        400, "invalid", message=lambda exc: exc.message, field=lambda exc: exc.field
+    ),
+    # One message whether the email exists or not.
+    InvalidCredentials: ErrorAnswer(401, "invalid_credentials", "Invalid email or password."),
+    RefreshTokenRejected: ErrorAnswer(
+        401, "token_not_valid", headers={"WWW-Authenticate": 'Bearer realm="api"'}
+    ),
+}
