@@ -15,7 +15,6 @@ ALLOWED: dict[str, str] = {
         "the demo's nine steps read as one story, top to bottom: small closures over "
         "one session and one state, then the list that runs them"
     ),
-    "scripts/bench/run.py::*": "being reworked for issue 12 (performance)",
 }
 
 
