@@ -12,7 +12,7 @@ import pytest
 import requests
 from kafka import KafkaAdminClient
 
-from common.events.topics import ALL_TOPICS, USER_READ, dlq_topic
+from common.events.topics import USER_READ
 from tests.e2e.flows import (
     any_game_ids,
     history_event_ids,
@@ -20,7 +20,7 @@ from tests.e2e.flows import (
     register_and_login,
 )
 from tests.e2e.system import System
-from tests.support.kafka import bootstrap, end_offsets, group_caught_up
+from tests.support.kafka import bootstrap, group_caught_up
 from tests.support.poll import eventually
 
 
@@ -32,14 +32,8 @@ def read_topic(system: System) -> str:
     return f"{system.prefix}{USER_READ}"
 
 
-@pytest.fixture(autouse=True)
-def dead_letters_stay_empty(system: System) -> Iterator[None]:
-    """On the happy path nothing is dead-lettered: a double apply or a bad
-    event would land in a DLQ, so every flow test checks they did not grow."""
-    dlqs = [dlq_topic(f"{system.prefix}{topic}") for topic in ALL_TOPICS]
-    before = end_offsets(dlqs)
-    yield
-    assert end_offsets(dlqs) == before, "something was dead-lettered"
+# On the happy path nothing is dead-lettered (tests/e2e/conftest.py).
+pytestmark = pytest.mark.usefixtures("dead_letters_stay_empty")
 
 
 def test_register_read_and_delete_across_both_services(system: System) -> None:
