@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -178,9 +177,7 @@ def test_a_committed_outbox_row_wakes_a_listening_relay_and_a_rollback_does_not(
             1 / 0  # noqa: B018  the change fails after the event was queued
         assert wakeup.wait(0.5, stop) is False
         enqueue_users(kafka_topic, 2)
-        started = time.monotonic()
         assert wakeup.wait(30, stop) is True
-        assert time.monotonic() - started < 30
     finally:
         wakeup.close()
 
