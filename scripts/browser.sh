@@ -6,29 +6,18 @@
 #   scripts/browser.sh ensure    install what is missing (as root), then print the paths
 set -euo pipefail
 
-log() { printf '[browser] %s\n' "$*" >&2; }
-die() {
-  printf '[browser] ERROR: %s\n' "$*" >&2
-  exit 1
-}
+LOG_PREFIX=browser
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 present() { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }
 
 ensure() {
   if ! present; then
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-      die "chromium is missing. Install it with: sudo apt-get install -y chromium chromium-driver"
-    fi
     # Another process of the suite may be installing at the same moment.
     exec 9>/tmp/project-browser-install.lock
     flock 9
-    if ! present; then
-      log "apt-get update"
-      apt-get update -qq >/dev/null
-      log "installing chromium chromium-driver from Debian's packages"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        chromium chromium-driver fonts-dejavu-core >/dev/null
-    fi
+    present || apt_install chromium chromium chromium-driver fonts-dejavu-core
   fi
   printf '%s\n%s\n' "$(command -v chromium)" "$(command -v chromedriver)"
 }

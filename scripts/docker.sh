@@ -26,29 +26,15 @@ SUITE="${SUITE%%-*}"
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/dockerd.log}"
 CACHE="$ROOT/.local/docker"
 
-log() { printf '[docker] %s\n' "$*" >&2; }
-die() {
-  printf '[docker] ERROR: %s\n' "$*" >&2
-  exit 1
-}
+LOG_PREFIX=docker
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 cannot() {
   # Not an error of the project: this machine cannot run an engine.
   printf '[docker] CANNOT RUN: %s\n' "$*" >&2
   exit 3
 }
-is_root() { [ "$(id -u)" -eq 0 ]; }
 engine_answers() { docker info >/dev/null 2>&1; }
-
-APT_UPDATED=0
-apt_install() {
-  if [ "$APT_UPDATED" = 0 ]; then
-    log "apt-get update"
-    apt-get update -qq >/dev/null
-    APT_UPDATED=1
-  fi
-  log "installing $* from Debian's packages"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
 
 # Why no engine can run here, or nothing when one can (or already does).
 why_not() {
@@ -88,7 +74,7 @@ install_tools() {
     command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
     # The package scripts start the daemon where there is an init system;
     # start_engine below does it where there is none.
-    apt_install "${missing[@]}" iptables
+    apt_install "${missing[*]}" "${missing[@]}" iptables
   fi
 }
 

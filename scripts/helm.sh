@@ -24,11 +24,9 @@ STRIMZI_PACKAGE="@kubernetes-models/strimzi-kafka-operator"
 STRIMZI_LOCK="$ROOT/tests/deploy/strimzi-schemas"
 STRIMZI_DIR="$LOCAL/strimzi-schemas"
 
-log() { printf '[helm] %s\n' "$*" >&2; }
-die() {
-  printf '[helm] ERROR: %s\n' "$*" >&2
-  exit 1
-}
+LOG_PREFIX=helm
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 mkdir -p "$LOCAL/bin"
 # Two test runs at once (or a test run and a person) install once.

@@ -14,7 +14,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.local/tools"
 PROMETHEUS_DEB_VERSION="2.42.0+ds-5+deb12u1"  # Debian 12's prometheus package
 
-log() { printf '[monitoring] %s\n' "$*" >&2; }
+LOG_PREFIX=monitoring
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 ensure_promtool() {
   local unpacked="$TOOLS/prometheus-$PROMETHEUS_DEB_VERSION"

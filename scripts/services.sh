@@ -41,30 +41,11 @@ KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-180}"
 
 mkdir -p "$STATE"
 
-log() { printf '[services] %s\n' "$*" >&2; }
-die() {
-  printf '[services] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-is_root() { [ "$(id -u)" -eq 0 ]; }
+LOG_PREFIX=services
+APT_HINT="(or point the service elsewhere, see README)"
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-APT_UPDATED=0
-apt_install() {
-  # Installs Debian packages when we can, otherwise says exactly what to run.
-  local what="$1"
-  shift
-  if ! is_root || ! command -v apt-get >/dev/null; then
-    die "$what is missing. Install it with: sudo apt-get install -y $*  (or point the service elsewhere, see README)"
-  fi
-  if [ "$APT_UPDATED" = 0 ]; then
-    log "apt-get update"
-    apt-get update -qq >/dev/null
-    APT_UPDATED=1
-  fi
-  log "installing $* from Debian's packages"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
 
 # --------------------------------------------------------------------------
 # PostgreSQL: the Debian cluster, with one role and one database per project.
