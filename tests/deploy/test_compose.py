@@ -33,6 +33,7 @@ from tests.e2e.flows import (
     any_game_ids,
     assert_burst_delivered,
     history_event_ids,
+    read_reaches_history,
     record_reads,
     register_and_login,
 )
@@ -251,15 +252,7 @@ def test_the_demo_flow_runs_against_the_composed_system(composed: ComposedSystem
     assert recorded.status_code == 202, recorded.text
     event_id = recorded.json()["event_id"]
 
-    def in_history() -> bool:
-        page = requests.get(
-            f"{composed.users_url}/users/{account.user_id}/read/", headers=account.auth, timeout=30
-        ).json()
-        return any(
-            r["event_id"] == event_id and r["title"] == game["title"] for r in page["results"]
-        )
-
-    eventually(in_history, timeout=60, every=0.5, message="the read never reached the history")
+    read_reaches_history(composed, account, event_id=event_id, title=game["title"])
 
     deleted = requests.delete(
         f"{composed.users_url}/users/{account.user_id}/", headers=account.auth, timeout=30

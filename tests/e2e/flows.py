@@ -111,6 +111,21 @@ def history_event_ids(system: Deployed, user_id: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+def read_reaches_history(
+    system: Deployed, account: Account, *, event_id: str, title: str, timeout: float = 60
+) -> None:
+    """Wait until the read ``event_id`` shows, with ``title``, on the user's
+    history page (how fast is make bench's business, not a test's)."""
+
+    def in_history() -> bool:
+        page = requests.get(
+            f"{system.users_url}/users/{account.user_id}/read/", headers=account.auth, timeout=30
+        ).json()
+        return any(r["event_id"] == event_id and r["title"] == title for r in page["results"])
+
+    eventually(in_history, timeout=timeout, message="the read never reached the history")
+
+
 def all_delivered(system: Deployed, sent: dict[str, list[str]]) -> bool:
     return all(sorted(history_event_ids(system, u)) == sorted(ids) for u, ids in sent.items())
 

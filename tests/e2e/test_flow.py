@@ -15,6 +15,7 @@ from common.events.topics import USER_READ
 from tests.e2e.flows import (
     any_game_ids,
     history_event_ids,
+    read_reaches_history,
     record_reads,
     register_and_login,
 )
@@ -61,17 +62,7 @@ def test_register_read_and_delete_across_both_services(system: System) -> None:
     assert read.status_code == 202, read.text
     event_id = read.json()["event_id"]
 
-    def in_history() -> bool:
-        page = requests.get(
-            f"{system.users_url}/users/{account.user_id}/read/", headers=account.auth, timeout=10
-        ).json()
-        return any(
-            r["event_id"] == event_id and r["title"] == first.json()["title"]
-            for r in page["results"]
-        )
-
-    # How fast it arrives is make bench's business; here only that it does.
-    eventually(in_history, timeout=60, message="the read never reached the history")
+    read_reaches_history(system, account, event_id=event_id, title=first.json()["title"])
 
     # The request id followed the work into the users service's consumer.
     consumer_lines = [

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -124,6 +125,17 @@ def new_person(name: str = "Ada Browser") -> Person:
     )
     SECRETS.append(person.password)
     return person
+
+
+def register_over_api(system: System, person: Person) -> str:
+    """Register ``person`` as a JSON client would; their user id."""
+    created = requests.post(
+        f"{system.users_url}/users/",
+        json={"email": person.email, "password": person.password, "name": person.name},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,13 @@ import requests
 from selenium.webdriver.common.by import By
 
 from tests.e2e.browser import pages as p
-from tests.e2e.browser.conftest import BrowserFactory, Person, new_person, screenshot
+from tests.e2e.browser.conftest import (
+    BrowserFactory,
+    Person,
+    new_person,
+    register_over_api,
+    screenshot,
+)
 from tests.e2e.flows import (
     SECRETS,
 )
@@ -31,13 +37,7 @@ def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
     system: System, staff: Person, new_browser: BrowserFactory
 ) -> None:
     victim = new_person("Soon Deleted")
-    created = requests.post(
-        f"{system.users_url}/users/",
-        json={"email": victim.email, "password": victim.password, "name": victim.name},
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
-    victim_id = created.json()["id"]
+    victim_id = register_over_api(system, victim)
     auth = bearer_for(system, victim)
     game = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]
     read = requests.post(

@@ -10,7 +10,7 @@ from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 import requests
 
-from tests.e2e.browser.conftest import new_person
+from tests.e2e.browser.conftest import new_person, register_over_api
 from tests.e2e.system import System
 
 # What Chromium sends for a page.
@@ -96,12 +96,7 @@ def test_no_page_reachable_from_either_api_root_answers_5xx(system: System) -> N
 
     # Logged in through the login page, as a browser does.
     person = new_person("Crawler")
-    created = requests.post(
-        f"{system.users_url}/users/",
-        json={"email": person.email, "password": person.password, "name": person.name},
-        timeout=30,
-    )
-    user_id = created.json()["id"]
+    user_id = register_over_api(system, person)
     session = requests.Session()
     session.get(f"{system.users_url}/api-auth/login/", timeout=30)
     landed = session.post(

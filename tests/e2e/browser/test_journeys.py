@@ -8,7 +8,13 @@ import json
 import requests
 
 from tests.e2e.browser import pages as p
-from tests.e2e.browser.conftest import BrowserFactory, Person, new_person, screenshot
+from tests.e2e.browser.conftest import (
+    BrowserFactory,
+    Person,
+    new_person,
+    register_over_api,
+    screenshot,
+)
 from tests.e2e.system import System
 from tests.support.poll import eventually
 
@@ -97,12 +103,7 @@ def test_swagger_ui_authorizes_with_a_token_from_login_and_tries_operations(
     system: System, new_browser: BrowserFactory
 ) -> None:
     person = new_person("Swagger User")
-    created = requests.post(
-        f"{system.users_url}/users/",
-        json={"email": person.email, "password": person.password, "name": person.name},
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
+    register_over_api(system, person)
     driver = new_browser()
 
     # users: log in with Try it out, then Authorize with the token it gave.
