@@ -184,19 +184,3 @@ def json_permission_denied(
         ),
         status=status.HTTP_403_FORBIDDEN,
     )
-
-
-def error_response(
-    request: HttpRequest,
-    *,
-    status_code: int,
-    code: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """An error in the shared shape, for views that must add headers to it."""
-    return Response(
-        error_body(status_code=status_code, code=code, message=message, request=request),
-        status=status_code,
-        headers=headers,
-    )
