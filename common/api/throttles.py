@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from functools import cache
 from typing import Any
 
-from django.core.cache import caches
+from django.conf import settings
+from django.core.cache import cache as default_cache
 from django.http import HttpRequest, JsonResponse
+from django_redis import get_redis_connection
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -16,22 +23,63 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 
+@cache
+def _shared_limiter() -> SlidingWindowCounterRateLimiter:
+    """Counters in Redis, on the cache's own connection pool. Keys sit under
+    the cache's key prefix (``<prefix>:<version>:throttle:…``), so a
+    second copy of the system (or a test run) keeps counters of its own."""
+    storage = RedisStorage(
+        settings.CACHES["default"]["LOCATION"],
+        connection_pool=get_redis_connection("default").connection_pool,
+        key_prefix=default_cache.make_key("throttle"),
+    )
+    return SlidingWindowCounterRateLimiter(storage)
+
+
+@cache
+def _local_limiter() -> SlidingWindowCounterRateLimiter:
+    return SlidingWindowCounterRateLimiter(MemoryStorage())
+
+
 class RedisOrLocalThrottle(SimpleRateThrottle):
     """Counts in Redis, shared by every process; while Redis is unreachable,
     counts in this process's memory instead, so requests neither fail nor go
     unthrottled. Rates come from ``DEFAULT_THROTTLE_RATES`` when a request
-    is checked (not when the class is imported)."""
+    is checked (not when the class is imported).
+
+    Why not DRF's own counting: ``SimpleRateThrottle`` keeps a list of every
+    request's time per client in the cache, read, unpickled, trimmed and
+    written back on each request, so its cost grows with the rate. A
+    sliding-window counter (``limits``) is one atomic Redis call (a Lua
+    script) of constant size; refused requests are not counted, as in DRF.
+    Subclasses still only say whose bucket a request is (``get_cache_key``).
+    """
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.item = RateLimitItemPerSecond(self.num_requests, self.duration)
         try:
-            return super().allow_request(request, view)
+            self.limiter = _shared_limiter()
+            return self.limiter.hit(self.item, self.key)
         except (RedisError, ConnectionError) as exc:
             log.warning("throttle.redis_unavailable_counting_locally", error=repr(exc))
-            self.cache = caches["local"]
-            return super().allow_request(request, view)
+            self.limiter = _local_limiter()
+            return self.limiter.hit(self.item, self.key)
+
+    def wait(self) -> float:
+        """Seconds until this bucket takes a request again (Retry-After)."""
+        try:
+            reset_at = self.limiter.get_window_stats(self.item, self.key).reset_time
+        except (RedisError, ConnectionError):
+            return float(self.duration)
+        return max(1.0, reset_at - time.time())
 
 
 def throttled_response(request: HttpRequest, *, wait: float | None) -> JsonResponse:
