@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from common.events import Event
 from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
 from common.outbox.models import OutboxEvent
-from common.outbox.wakeup import notify_sql
 
 CORRELATION_HEADER = "correlation_id"
 
@@ -27,7 +26,8 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> Outbox
     correlation_id = correlation_id or current_correlation_id()
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
-    row = OutboxEvent.objects.create(
+    # The insert wakes an idle relay at commit (a trigger, see wakeup.py).
+    return OutboxEvent.objects.create(
         event_id=event.id,
         topic=physical_topic(event.topic),
         key=event.key,
@@ -35,7 +35,3 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> Outbox
         headers=headers,
         available_at=timezone.now(),
     )
-    # Delivered at commit, never for a rollback: wakes an idle relay (wakeup.py).
-    with connection.cursor() as cursor:
-        cursor.execute(notify_sql())
-    return row

@@ -1,8 +1,9 @@
 """Wakes an idle outbox relay the moment a new row is committed.
 
-``outbox_enqueue`` sends ``NOTIFY outbox_event`` inside the writer's
-transaction; PostgreSQL delivers it at commit (and folds the notifications
-of one transaction into one). The relay ``LISTEN``s on a connection of its
+Each insert into the outbox sends ``NOTIFY outbox_event`` from a statement
+trigger (common/migrations/0003), inside the writer's transaction;
+PostgreSQL delivers it at commit (and folds the notifications of one
+transaction into one). The relay ``LISTEN``s on a connection of its
 own and sleeps in ``select()`` on that socket, so an idle relay runs no
 queries at all, and a committed row is claimed within a millisecond or two
 instead of after a polling interval. A slow safety poll remains for what no
@@ -29,10 +30,6 @@ log = get_logger(__name__)
 CHANNEL = "outbox_event"
 # How often a waiting relay looks at its stop flag (SIGTERM sets it).
 _STOP_CHECK_SECONDS = 0.25
-
-
-def notify_sql() -> str:
-    return f"NOTIFY {CHANNEL}"
 
 
 class OutboxWakeup:
