@@ -26,7 +26,7 @@ rows: list[tuple[str, str, str]] = []
 
 def report(section: str, measure: str, value: str) -> None:
     rows.append((section, measure, value))
-    print(f"  {section:<28} {measure:<46} {value}", flush=True)
+    print(f"  {section:<36} {measure:<64} {value}", flush=True)
 
 
 def percentile(values: list[float], q: float) -> float:

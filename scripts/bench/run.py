@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -361,10 +362,27 @@ def bench_upstream(system: System) -> None:
     )
 
 
+SECTIONS: dict[str, Callable[[System], dict[str, int] | None]] = {
+    "http": bench_http,
+    "servers": bench_servers,
+    "upstream": bench_upstream,
+    "history": bench_history,
+    "latency": bench_latency,
+    "writes": bench_writes,
+    "ingestion": bench_ingestion,
+    "scaling": bench_scaling,
+}
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: sudo apt-get install -y wrk", file=sys.stderr)
         return 1
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    if only - set(SECTIONS):
+        print(f"BENCH_ONLY: no section {sorted(only - set(SECTIONS))}; of {list(SECTIONS)}")
+        return 2
+    wanted = lambda name: not only or name in only  # noqa: E731
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     system = System(workdir=workdir)
     # The benchmark measures the service, not the throttles or debug pages.
@@ -388,25 +406,11 @@ def main() -> int:
         system.wait_ready()
         time.sleep(3)
         idle = rss_by_process(system)
-        only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
-        wanted = lambda name: not only or name in only  # noqa: E731
         peak: dict[str, int] = {}
-        if wanted("http"):
-            bench_http(system)
-        if wanted("servers"):
-            bench_servers(system)
-        if wanted("upstream"):
-            bench_upstream(system)
-        if wanted("history"):
-            bench_history(system)
-        if wanted("latency"):
-            peak = bench_latency(system)
-        if wanted("writes"):
-            bench_writes(system)
-        if wanted("ingestion"):
-            bench_ingestion(system)
-        if wanted("scaling"):
-            bench_scaling(system)
+        for name, bench in SECTIONS.items():
+            if wanted(name):
+                report("load average (1, 5, 15 min)", f"before {name}", load_average())
+                peak = bench(system) or peak  # latency returns the peak memory
         for key in sorted(idle):
             report(
                 "resident memory",
