@@ -91,19 +91,27 @@ def keep_best(results: dict[str, dict[str, float]], name: str, result: dict[str,
 # -- web servers --------------------------------------------------------------------
 # Each with the Procfile's size: WEB_CONCURRENCY processes (2), and for the
 # threaded ones WEB_THREADS threads each (4). gunicorn turns `-k sync` back
-# into gthread while `threads` > 1, hence `--threads 1`.
+# into gthread while `threads` > 1, hence `--threads 1`. granian's own default
+# for WSGI is many more threads (half its backpressure: 256 a worker), run too
+# since it changes how a slow upstream is absorbed.
+def granian(app: str, port: int, *threads: str) -> list[str]:
+    return [
+        *("-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
+        *("--workers", os.environ.get("WEB_CONCURRENCY", "2"), *threads),
+        *("--no-ws", "--log-level", "warning", app),
+    ]
+
+
 SERVERS = {
     "gthread": lambda app, port: ["-m", "gunicorn", app, *GUNICORN, f"127.0.0.1:{port}"],
     "sync": lambda app, port: [
         *("-m", "gunicorn", app, *GUNICORN, f"127.0.0.1:{port}"),
         *("-k", "sync", "--threads", "1"),
     ],
-    "granian": lambda app, port: [
-        *("-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
-        *("--workers", os.environ.get("WEB_CONCURRENCY", "2")),
-        *("--blocking-threads", os.environ.get("WEB_THREADS", "4")),
-        *("--no-ws", "--log-level", "warning", app),
-    ],
+    "granian": lambda app, port: granian(
+        app, port, "--blocking-threads", os.environ.get("WEB_THREADS", "4")
+    ),
+    "granian, default threads": lambda app, port: granian(app, port),
 }
 GUNICORN = ("-c", "infra/gunicorn.conf.py", "--bind")
 
@@ -114,13 +122,13 @@ def serve(
     """Start ``app`` (``module:callable``) under server ``kind`` on ``port``.
     Each run gets an empty Prometheus multiprocess folder of its own (gunicorn's
     hook empties it too; granian has no hooks)."""
-    metrics = workdir / "metrics" / f"{kind}-{port}-{uuid.uuid4().hex[:6]}"
+    metrics = workdir / "metrics" / f"{port}-{uuid.uuid4().hex[:6]}"
     metrics.mkdir(parents=True)
     return subprocess.Popen(
         [sys.executable, *SERVERS[kind](app, port)],
         cwd=ROOT,
         env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics), **extra},
-        stdout=(workdir / f"{kind}-{port}.log").open("w"),
+        stdout=(workdir / f"{kind.split(',')[0]}-{port}.log").open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )

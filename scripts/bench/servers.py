@@ -1,8 +1,9 @@
 """Goal 2: the web server, chosen on data (`BENCH_ONLY=servers`).
 
 Both services under gunicorn `gthread` (the Procfile's own processes),
-gunicorn `sync` and granian (WSGI), each with WEB_CONCURRENCY processes (and
-WEB_THREADS threads where a server has threads), loaded by the same wrk
+gunicorn `sync` and granian (WSGI), each with WEB_CONCURRENCY processes and,
+where a server has threads, WEB_THREADS threads each; granian also with its
+own default (256 blocking threads a worker). All are loaded by the same wrk
 command in alternated rounds:
 
 - games: the cached `GET /games/{id}/` (a HIT), the endpoint the seed
@@ -41,7 +42,7 @@ from scripts.bench.load import (
 from tests.e2e.system import System, free_port
 
 APPS = {"games": "games_project.wsgi:application", "users": "users_project.wsgi:application"}
-KINDS = ("gthread", "sync", "granian")
+KINDS = ("gthread", "sync", "granian", "granian, default threads")
 ENDPOINTS = {"games": "GET /games/{id}/, cache HIT", "users": "GET /users/{id}/, bearer"}
 
 
