@@ -1,6 +1,10 @@
 """`make bench`: measures the system beside baselines taken in the same run.
 
-BENCH_ONLY=http,upstream,history,latency,ingestion runs some sections only.
+BENCH_ONLY=http,servers,upstream,history,latency,writes,ingestion,scaling
+runs some sections only (docs/benchmarks.md lists every BENCH_* variable).
+The server choice (servers.py), the write path (writes.py), ingestion
+(ingestion.py) and scaling (scaling.py) have modules of their own; load.py
+holds the table, wrk and the web servers they share.
 
 It starts its own copy of the whole system (the end-to-end harness: the
 Procfile's processes on free ports, fresh databases, a topic prefix), so it
@@ -10,10 +14,8 @@ here asserts a speed: these machines are shared and noisy; read the ratios.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -21,112 +23,48 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
 import redis
 import requests
-from kafka import KafkaConsumer, KafkaProducer
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "users_project.settings.test")
 
-from common.events.reads import user_read  # noqa: E402
+from scripts.bench.ingestion import bench_ingestion  # noqa: E402
+from scripts.bench.load import (  # noqa: E402
+    ROUNDS,
+    cached_detail,
+    describe,
+    keep_best,
+    load_average,
+    login,
+    percentile,
+    report,
+    rows,
+    serve,
+    stop,
+    wait_http,
+    wrk,
+)
+from scripts.bench.scaling import bench_scaling  # noqa: E402
+from scripts.bench.servers import bench_servers  # noqa: E402
+from scripts.bench.writes import bench_writes  # noqa: E402
 from tests.e2e.system import System, free_port, system_processes  # noqa: E402
 
-WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 LATENCY_SECONDS = int(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
-INGEST_EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "20000"))
-rows: list[tuple[str, str, str]] = []
 
 
-def report(section: str, measure: str, value: str) -> None:
-    rows.append((section, measure, value))
-    print(f"  {section:<28} {measure:<46} {value}", flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-# -- HTTP: the cached game detail against two baselines ----------------------
-def wrk(url: str) -> dict[str, float]:
-    out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-    def ms(text: str) -> float:
-        number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    for pct in ("50", "99"):
-        result[f"p{pct}"] = ms(re.search(rf"\s{pct}%\s+([\d.]+\w+)", out).group(1))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["errors"] = float(non2xx.group(1)) if non2xx else 0.0
-    return result
-
-
-def gunicorn(app: str, port: int, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            app,
-            "-c",
-            "infra/gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
+# -- HTTP: the cached game detail against its baselines ----------------------
 BASELINES = {
-    "minimal Django view + Redis": ("scripts.bench.baseline_django:application",),
-    "DRF view with cache_page": ("scripts.bench.baseline_drf:application",),
-    "bare WSGI, constant bytes": ("scripts.bench.baseline_wsgi:application",),
-    # The service itself under gunicorn's other worker class (2 workers, no
-    # threads), beside the Procfile's gthread one: the server choice on data.
-    "games service, gunicorn sync": ("games_project.wsgi", "-k", "sync"),
+    "minimal Django view + Redis": "scripts.bench.baseline_django:application",
+    "DRF view with cache_page": "scripts.bench.baseline_drf:application",
+    "bare WSGI, constant bytes": "scripts.bench.baseline_wsgi:application",
 }
-
-
-def cached_detail(system: System) -> tuple[int, bytes]:
-    """A game id whose detail is cached (a HIT), and its bytes."""
-    game_id = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]["id"]
-    url = f"{system.games_url}/games/{game_id}/"
-    requests.get(url, timeout=30)
-    hit = requests.get(url, timeout=30)
-    assert hit.headers["X-Cache"] == "HIT", hit.headers
-    return game_id, hit.content
 
 
 def start_baselines(system: System, body: bytes) -> tuple[dict[str, int], list[subprocess.Popen]]:
@@ -134,26 +72,12 @@ def start_baselines(system: System, body: bytes) -> tuple[dict[str, int], list[s
     body_file.write_bytes(body)
     key = f"bench:{system.suffix}:game-body"
     redis.Redis.from_url(system.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")).set(key, body)
-    metrics = system.workdir / "metrics" / "baselines"
-    metrics.mkdir(parents=True, exist_ok=True)
-    env = {
-        **system.env,
-        "BENCH_REDIS_KEY": key,
-        "BENCH_BODY_FILE": str(body_file),
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-    }
+    env = {**system.env, "BENCH_REDIS_KEY": key, "BENCH_BODY_FILE": str(body_file)}
     ports = {name: free_port() for name in BASELINES}
     servers = [
-        gunicorn(app, ports[name], env, system.workdir / f"baseline-{ports[name]}.log", *args)
-        for name, (app, *args) in BASELINES.items()
+        serve("gthread", app, ports[name], env, system.workdir) for name, app in BASELINES.items()
     ]
     return ports, servers
-
-
-def stop(servers: list[subprocess.Popen]) -> None:
-    for server in servers:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
 
 
 def bench_http(system: System) -> None:
@@ -169,68 +93,14 @@ def bench_http(system: System) -> None:
             keep_best(results, "games service (cache HIT)", ours)
             for name, port in ports.items():
                 keep_best(results, name, wrk(f"http://127.0.0.1:{port}/games/{game_id}/"))
-        slow_upstream(system, game_id, ports["games service, gunicorn sync"])
     finally:
         stop(servers)
     report_http(results)
 
 
-def slow_upstream(system: System, game_id: int, sync_port: int) -> None:
-    """Cached hits while 4 clients ask for uncached games from an upstream
-    that takes 1 s: a worker model that blocks on the upstream starves hits."""
-    requests.post(f"{system.stub_url}/_control", json={"latency_ms": 1000}, timeout=10)
-    servers = {"gthread (Procfile)": system.games_url, "sync": f"http://127.0.0.1:{sync_port}"}
-    try:
-        for n, (name, base) in enumerate(servers.items()):
-            done = threading.Event()
-            misses = [
-                threading.Thread(target=cold_misses, args=(base, 10_000_000 * (n + 1) + c, done))
-                for c in range(4)
-            ]
-            for thread in misses:
-                thread.start()
-            try:
-                r = wrk(f"{base}/games/{game_id}/")
-            finally:
-                done.set()
-                for thread in misses:
-                    thread.join()
-            report(
-                "GET /games/{id}/, upstream 1 s",
-                f"cached hits beside 4 cold misses, {name}",
-                f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms",
-            )
-    finally:
-        requests.post(f"{system.stub_url}/_control", json={"latency_ms": 0}, timeout=10)
-
-
-def cold_misses(base: str, first_id: int, done: threading.Event) -> None:
-    """Ask for never-seen game ids (each waits on the upstream) until ``done``."""
-    game_id = first_id
-    with requests.Session() as session:
-        while not done.is_set():
-            game_id += 100
-            with contextlib.suppress(requests.RequestException):
-                session.get(f"{base}/games/{game_id}/", timeout=30)
-
-
-def keep_best(results: dict[str, dict[str, float]], name: str, result: dict[str, float]) -> None:
-    """Of the rounds, keep each server's best throughput and best p50/p99
-    (the others' load on this machine comes in bursts)."""
-    best = results.setdefault(name, result)
-    best["rps"] = max(best["rps"], result["rps"])
-    for key in ("p50", "p99", "errors"):
-        best[key] = min(best[key], result[key])
-
-
 def report_http(results: dict[str, dict[str, float]]) -> None:
     for name, r in results.items():
-        report(
-            "GET /games/{id}/",
-            name,
-            f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms"
-            + (f", {int(r['errors'])} errors" if r["errors"] else ""),
-        )
+        report("GET /games/{id}/", name, describe(r))
     ours, django_ = results["games service (cache HIT)"], results["minimal Django view + Redis"]
     report(
         "GET /games/{id}/",
@@ -242,11 +112,7 @@ def report_http(results: dict[str, dict[str, float]]) -> None:
         "p99 vs minimal Django (target <= 1.2)",
         f"{ours['p99'] / django_['p99']:.2f}x",
     )
-    for name in (
-        "DRF view with cache_page",
-        "bare WSGI, constant bytes",
-        "games service, gunicorn sync",
-    ):
+    for name in ("DRF view with cache_page", "bare WSGI, constant bytes"):
         report(
             "GET /games/{id}/",
             f"throughput vs {name}",
@@ -254,125 +120,7 @@ def report_http(results: dict[str, dict[str, float]]) -> None:
         )
 
 
-# -- Consumer ingestion ---------------------------------------------------------
-def seed_users(system: System, count: int) -> list[str]:
-    ids = [str(uuid.uuid4()) for _ in range(count)]
-    conn = psycopg2.connect(system.databases["users"])
-    with conn, conn.cursor() as cursor:
-        for user_id in ids:
-            cursor.execute(
-                "INSERT INTO accounts_user (id, password, is_superuser, email, email_key, name, "
-                "is_staff, is_active, created_at, updated_at, read_count) "
-                "VALUES (%s, '!', false, %s, %s, 'bench', false, true, now(), now(), 0)",
-                (user_id, f"bench-{user_id}@example.com", f"bench-{user_id}@example.com"),
-            )
-    conn.close()
-    return ids
-
-
-def stored_reads(system: System) -> int:
-    return system.query("users", "SELECT count(*) FROM accounts_gameread")[0][0]
-
-
-def produce_backlog(system: System, topic: str, user_ids: list[str]) -> None:
-    producer = KafkaProducer(
-        bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        linger_ms=20,
-        batch_size=256 * 1024,
-    )
-    now = datetime.now(UTC)
-    started = time.monotonic()
-    for n in range(INGEST_EVENTS):
-        user_id = user_ids[n % len(user_ids)]
-        event = user_read(
-            user_id=uuid.UUID(user_id),
-            game_id=1 + n % 300,
-            title=f"Game {n % 300}",
-            read_at=now,
-            source="bench",
-        )
-        producer.send(topic, key=user_id.encode(), value=event.encode())
-    producer.flush()
-    producer.close()
-    report(
-        "user.read ingestion",
-        f"produce {INGEST_EVENTS} events",
-        f"{time.monotonic() - started:.1f} s",
-    )
-
-
-def bare_loop_seconds(system: System, topic: str) -> float:
-    """A bare kafka-python poll loop over the same topic, no database."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=system.env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        group_id=f"bench-bare-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_poll_records=500,
-    )
-    seen, started = 0, time.monotonic()
-    while seen < INGEST_EVENTS:
-        for records in consumer.poll(timeout_ms=500).values():
-            seen += len(records)
-    seconds = time.monotonic() - started
-    consumer.close()
-    return seconds
-
-
-def bench_ingestion(system: System) -> None:
-    user_ids = seed_users(system, 100)
-    before = stored_reads(system)
-    system.signal("users-consumer.1", 15)  # stopped while the backlog is produced
-    topic = f"{system.prefix}user.read"
-    produce_backlog(system, topic, user_ids)
-    started = time.monotonic()
-    system.start("users-consumer", instance=1)
-    first = None
-    while stored_reads(system) - before < INGEST_EVENTS:
-        if first is None and stored_reads(system) > before:
-            first = time.monotonic()
-        time.sleep(0.05)
-    done = time.monotonic()
-    first = first or started
-    bare_seconds = bare_loop_seconds(system, topic)
-    steady = INGEST_EVENTS / (done - first)
-    report(
-        "user.read ingestion",
-        "users consumer, process start to all stored",
-        f"{done - started:.1f} s ({INGEST_EVENTS / (done - started):.0f} events/s)",
-    )
-    report(
-        "user.read ingestion",
-        "users consumer, first to last stored (target >= 8000/s)",
-        f"{steady:.0f} events/s",
-    )
-    report(
-        "user.read ingestion",
-        "bare kafka-python loop, same topic (no database)",
-        f"{bare_seconds:.1f} s ({INGEST_EVENTS / bare_seconds:.0f} events/s)",
-    )
-    report(
-        "user.read ingestion",
-        "consumer vs bare loop (target >= 0.25)",
-        f"{steady / (INGEST_EVENTS / bare_seconds):.2f}x",
-    )
-
-
 # -- End-to-end latency -----------------------------------------------------------
-def login(system: System) -> dict[str, str]:
-    email, password = f"bench-{uuid.uuid4().hex[:10]}@example.com", f"Bench-{uuid.uuid4().hex}"
-    created = requests.post(
-        f"{system.users_url}/users/",
-        json={"email": email, "password": password, "name": "B"},
-        timeout=30,
-    ).json()
-    token = requests.post(
-        f"{system.users_url}/auth/login/", json={"email": email, "password": password}, timeout=30
-    ).json()["access"]
-    return {"user_id": created["id"], "auth": f"Bearer {token}"}
-
-
 def rss_by_process(system: System) -> dict[str, int]:
     """Resident memory (KiB) of each process, its gunicorn workers included."""
     groups: dict[int, int] = {}
@@ -412,10 +160,10 @@ def bench_latency(system: System) -> dict[str, int]:
         ).json()["results"]
     ]
     peak: dict[str, int] = {}
-    stop = threading.Event()
+    finished = threading.Event()
 
     def sample_memory() -> None:
-        while not stop.is_set():
+        while not finished.is_set():
             for key, kib in rss_by_process(system).items():
                 peak[key] = max(peak.get(key, 0), kib)
             time.sleep(1)
@@ -426,7 +174,7 @@ def bench_latency(system: System) -> dict[str, int]:
         for rate in LATENCY_RATES:
             latency_at(system, accounts, game_ids, rate)
     finally:
-        stop.set()
+        finished.set()
         sampler.join()
     return peak
 
@@ -614,10 +362,27 @@ def bench_upstream(system: System) -> None:
     )
 
 
+SECTIONS: dict[str, Callable[[System], dict[str, int] | None]] = {
+    "http": bench_http,
+    "servers": bench_servers,
+    "upstream": bench_upstream,
+    "history": bench_history,
+    "latency": bench_latency,
+    "writes": bench_writes,
+    "ingestion": bench_ingestion,
+    "scaling": bench_scaling,
+}
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: sudo apt-get install -y wrk", file=sys.stderr)
         return 1
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    if only - set(SECTIONS):
+        print(f"BENCH_ONLY: no section {sorted(only - set(SECTIONS))}; of {list(SECTIONS)}")
+        return 2
+    wanted = lambda name: not only or name in only  # noqa: E731
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     system = System(workdir=workdir)
     # The benchmark measures the service, not the throttles or debug pages.
@@ -631,7 +396,7 @@ def main() -> int:
     print(
         f"Machine: {os.cpu_count()} cores, {Path('/proc/meminfo').read_text().split()[1]} KiB; "
         f"gunicorn: infra/gunicorn.conf.py (WEB_CONCURRENCY={system.env.get('WEB_CONCURRENCY')}); "
-        f"logs in {workdir}\n",
+        f"load average {load_average()}; logs in {workdir}\n",
         flush=True,
     )
     system.prepare()
@@ -641,19 +406,11 @@ def main() -> int:
         system.wait_ready()
         time.sleep(3)
         idle = rss_by_process(system)
-        only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
-        wanted = lambda name: not only or name in only  # noqa: E731
         peak: dict[str, int] = {}
-        if wanted("http"):
-            bench_http(system)
-        if wanted("upstream"):
-            bench_upstream(system)
-        if wanted("history"):
-            bench_history(system)
-        if wanted("latency"):
-            peak = bench_latency(system)
-        if wanted("ingestion"):
-            bench_ingestion(system)
+        for name, bench in SECTIONS.items():
+            if wanted(name):
+                report("load average (1, 5, 15 min)", f"before {name}", load_average())
+                peak = bench(system) or peak  # latency returns the peak memory
         for key in sorted(idle):
             report(
                 "resident memory",
