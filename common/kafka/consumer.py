@@ -115,8 +115,8 @@ class ConsumerStats:
     discarded: int = 0
     failed_attempts: int = 0
 
-    def count(self, consumer: str, outcome: str) -> None:
-        """One handled message: in these stats and in the exported counters."""
+    def count(self, consumer: str, outcome: str, n: int = 1) -> None:
+        """``n`` handled messages: in these stats and in the exported counters."""
         field_name = {
             "processed": "processed",
             "duplicate": "duplicates",
@@ -124,8 +124,8 @@ class ConsumerStats:
             "discarded": "discarded",
             "failed_attempt": "failed_attempts",
         }[outcome]
-        setattr(self, field_name, getattr(self, field_name) + 1)
-        CONSUMER_EVENTS.labels(consumer, outcome).inc()
+        setattr(self, field_name, getattr(self, field_name) + n)
+        CONSUMER_EVENTS.labels(consumer, outcome).inc(n)
 
 
 def _header(record: ConsumerRecord, name: str) -> str | None:
@@ -216,17 +216,45 @@ class ConsumerRunner:
         except Exception as exc:  # noqa: BLE001  any failure: redo one at a time
             log.info("consumer.batch_one_by_one", size=len(records), reason=repr(exc)[:300])
             return False
+        self._record_batch_outcome(records, events, applied)
+        return True
+
+    def _record_batch_outcome(
+        self, records: list[ConsumerRecord], events: list[Event], applied: list[Event]
+    ) -> None:
+        """Count each event of an applied batch; log one line for what was
+        applied and one per duplicate.
+
+        One ``consumer.applied`` line per batch, not per event: a line per
+        event (rendered, time-stamped, written) cost about an eighth of the
+        consumer's CPU at full speed. The line maps each applied event id to
+        its correlation id, so a request id still leads to the line of the
+        batch that applied its event. Duplicates are rare and keep a line
+        each, with the same fields as the one-by-one path.
+        """
         applied_ids = {event.id for event in applied}  # each id counted once below
+        correlation_ids: dict[str, str | None] = {}
         for record, event in zip(records, events, strict=True):
+            if event.id in applied_ids:
+                applied_ids.discard(event.id)
+                correlation_ids[str(event.id)] = _header(record, "correlation_id")
+                continue
             with bound_context(
                 consumer=self.spec.name,
                 correlation_id=_header(record, "correlation_id"),
                 event_id=str(event.id),
                 event_type=event.type,
             ):
-                self._record_outcome(applied=event.id in applied_ids)
-                applied_ids.discard(event.id)
-        return True
+                self._record_outcome(applied=False)
+        if correlation_ids:
+            self.stats.count(self.spec.name, "processed", len(correlation_ids))
+            log.info(
+                "consumer.applied",
+                consumer=self.spec.name,
+                count=len(correlation_ids),
+                event_types=sorted({event.type for event in applied}),
+                events=correlation_ids,
+            )
 
     def _process_batch(self, events: list[Event]) -> list[Event]:
         """Apply new events in one transaction; return those applied."""

@@ -205,6 +205,25 @@ def test_a_batch_handler_applies_a_poll_in_one_go_and_skips_redeliveries(kafka_t
     assert ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).count() == 20
 
 
+def test_a_batch_is_logged_in_one_line_mapping_each_event_to_its_correlation_id(
+    kafka_topic: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = [an_event() for _ in range(5)]
+    key = events[0].key.encode()
+    for n, event in enumerate(events):
+        produce_raw(
+            kafka_topic, event.encode(), key=key, headers=[("correlation_id", b"req-%d" % n)]
+        )
+    runner = make_batch_runner(kafka_topic, [], [])
+    capsys.readouterr()
+    run_until(runner, lambda: runner.stats.processed == 5)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "consumer.applied" in line]
+    assert 1 <= len(lines) < 5  # per batch, not per event
+    text = "\n".join(lines)
+    for n, event in enumerate(events):
+        assert f"'{event.id}': 'req-{n}'" in text
+
+
 def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
     kafka_topic: str,
 ) -> None:
