@@ -47,20 +47,19 @@ def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
     """The batch form: one query for the users, one insert for the reads;
     returns the ids of the events stored now. An unknown user sends the
     batch back to ``handle_user_read``, one by one."""
-    user_ids = {uuid.UUID(event.data["user_id"]) for event in events}
+    reads = [
+        NewRead(
+            user_id=uuid.UUID(event.data["user_id"]),
+            game_id=event.data["game_id"],
+            title=event.data["title"],
+            read_at=parse_rfc3339(event.data["read_at"]),
+            event_id=event.id,
+        )
+        for event in events
+    ]
+    user_ids = {read.user_id for read in reads}
     known = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
     if user_ids - known:
         # Rolls the batch back; the one-by-one path discards just those reads.
         raise EventDiscarded(DISCARD_USER_GONE, f"{len(user_ids - known)} users in the batch")
-    return game_reads_record(
-        reads=[
-            NewRead(
-                user_id=uuid.UUID(event.data["user_id"]),
-                game_id=event.data["game_id"],
-                title=event.data["title"],
-                read_at=parse_rfc3339(event.data["read_at"]),
-                event_id=event.id,
-            )
-            for event in events
-        ]
-    )
+    return game_reads_record(reads=reads)

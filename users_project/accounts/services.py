@@ -197,14 +197,16 @@ def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
             cursor,
             f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
             "(user_id, game_id, title, read_at, event_id) VALUES %s "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id, user_id",
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
             [(r.user_id, r.game_id, r.title, r.read_at, r.event_id) for r in reads],
             template="(%s::uuid, %s, %s, %s, %s::uuid)",
             page_size=len(reads),
             fetch=True,
         )
+        stored = {event_id for (event_id,) in inserted}
         # One statement for every user of the batch, not one per user.
-        counts = list(Counter(user_id for _, user_id in inserted).items())
+        reader = {r.event_id: r.user_id for r in reads}
+        counts = list(Counter(reader[event_id] for event_id in stored).items())
         if counts:
             execute_values(
                 cursor,
@@ -214,4 +216,4 @@ def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
                 template="(%s::uuid, %s)",
                 page_size=len(counts),
             )
-    return {event_id for event_id, _ in inserted}
+    return stored
