@@ -90,3 +90,15 @@ def test_game_read_record_skips_an_event_id_stored_before(user: User) -> None:
     assert again is None
     user.refresh_from_db()
     assert user.read_count == 1 == GameRead.objects.filter(user=user).count()
+
+
+def test_game_reads_record_keeps_titles_and_times_exactly(user: User) -> None:
+    at = datetime(2026, 11, 30, 9, 0, 0, 123456, tzinfo=UTC)
+    titles = ['Say "{a,b}" \\ NULL', "It's ünïcode — 日本", ""]
+    reads = [
+        NewRead(user_id=user.id, game_id=n, title=title, read_at=at, event_id=uuid.uuid4())
+        for n, title in enumerate(titles)
+    ]
+    game_reads_record(reads=reads)
+    stored = {r.event_id: (r.title, r.read_at, r.game_id) for r in GameRead.objects.all()}
+    assert stored == {r.event_id: (r.title, at, r.game_id) for r in reads}
