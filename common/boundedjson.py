@@ -57,6 +57,11 @@ def _prescan_depth(text: str, max_depth: int) -> None:
             depth -= 1
 
 
+# One decoder for every call: json.loads builds a new one per call when
+# given parse_constant.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
     """Walk a parsed document without recursion: every string must be valid
     Unicode text (a lone surrogate such as "\\ud800" is legal JSON but cannot
@@ -84,12 +89,18 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | Non
     ``UnicodeError``) for anything it will not return."""
     if max_bytes is not None and len(text) > max_bytes:
         raise JSONLimitExceeded(f"JSON longer than {max_bytes} bytes")
+    # Bytes decoded strictly hold no lone surrogate; a str may (surrogateescape).
+    may_hold_surrogates = not isinstance(text, bytes)
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     _prescan_depth(text, max_depth)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _DECODER.decode(text)
     except (RecursionError, MemoryError):
         raise JSONLimitExceeded("JSON too large or too deep to read") from None
-    check_value(value, max_depth=max_depth)
+    if may_hold_surrogates or "\\u" in text:
+        # Otherwise only a "\\u" escape could make a lone surrogate, and the
+        # prescan already bounded the depth: the walk (a tenth of a
+        # consumer's CPU per event) is needed only then.
+        check_value(value, max_depth=max_depth)
     return value

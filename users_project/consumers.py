@@ -11,6 +11,11 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         group_id="users.read_history",
         handler=handle_user_read,
         batch_handler=handle_user_reads,
+        # A stored read's unique event_id is the inbox: one indexed row per
+        # event, not a processed-event row beside it. Processed-event rows
+        # left by earlier versions stay harmless: each event that has one
+        # has its history row too, so it is still skipped.
+        inbox=False,
         description="stores each user.read event in the user's read history, once",
     ),
 }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Collection
 
 from django.db import connection, transaction
 from psycopg2.extras import execute_values
@@ -59,13 +60,59 @@ def inbox_process_batch(
                 fetch=True,
                 page_size=1000,
             )
-        new_ids = {row[0] for row in inserted}
-        # The first copy of each new id: a redelivery can sit in the same batch.
-        fresh = []
-        for event in events:
-            if event.id in new_ids:
-                fresh.append(event)
-                new_ids.discard(event.id)
+        fresh = _first_copies(events, {row[0] for row in inserted})
         if fresh:
             handler(fresh)
     return fresh
+
+
+def _first_copies(events: list[Event], ids: Collection[uuid.UUID]) -> list[Event]:
+    """The first copy of each event whose id is in ``ids``, in order: a
+    redelivery can sit in the same batch as the original."""
+    wanted = set(ids)
+    first = []
+    for event in events:
+        if event.id in wanted:
+            first.append(event)
+            wanted.discard(event.id)
+    return first
+
+
+# -- Handlers that are their own inbox ---------------------------------------
+# A handler whose effect is a row with a unique key on the event id (the
+# users service's read history) needs no processed-event row: that row would
+# be a second indexed insert per event saying what the first already says.
+# Such a handler skips an event it applied before (``INSERT ... ON CONFLICT
+# (event_id) DO NOTHING RETURNING``) and says what it applied; the guarantee
+# is the same, since the effect exists exactly when its row does. Chosen per
+# consumer with ``ConsumerSpec(inbox=False)``.
+
+KeyedEventHandler = Callable[[Event], bool]
+KeyedEventBatchHandler = Callable[[list[Event]], Collection[uuid.UUID]]
+
+
+def keyed_process_once(*, event: Event, handler: KeyedEventHandler) -> bool:
+    """Run ``handler(event)`` in one transaction; it returns whether it
+    applied the event (False: applied before, a duplicate)."""
+    with transaction.atomic():
+        applied = handler(event)
+        if not isinstance(applied, bool):
+            # A handler that forgot to answer would make every event a
+            # duplicate: fail (and roll back) instead.
+            raise TypeError(f"{handler!r} must return whether it applied the event: {applied!r}")
+    return applied
+
+
+def keyed_process_batch(*, events: list[Event], handler: KeyedEventBatchHandler) -> list[Event]:
+    """Apply a batch in one transaction with a handler that deduplicates by
+    its own unique key: it gets each event id once and returns the ids it
+    applied. Returns the events applied; the rest were duplicates. If
+    anything fails, nothing is kept and the caller goes one by one."""
+    unique = _first_copies(events, {event.id for event in events})
+    if not unique:
+        return []
+    with transaction.atomic():
+        applied = handler(unique)
+        if not isinstance(applied, Collection) or isinstance(applied, str | bytes):
+            raise TypeError(f"{handler!r} must return the event ids it applied: {applied!r}")
+    return _first_copies(unique, applied)

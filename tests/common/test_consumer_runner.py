@@ -14,6 +14,7 @@ from common.events import Event, decode
 from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
+from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from tests.support.kafka import produce_raw, read_all
 from tests.support.poll import eventually
@@ -204,6 +205,25 @@ def test_a_batch_handler_applies_a_poll_in_one_go_and_skips_redeliveries(kafka_t
     assert ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).count() == 20
 
 
+def test_a_batch_is_logged_in_one_line_mapping_each_event_to_its_correlation_id(
+    kafka_topic: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = [an_event() for _ in range(5)]
+    key = events[0].key.encode()
+    for n, event in enumerate(events):
+        produce_raw(
+            kafka_topic, event.encode(), key=key, headers=[("correlation_id", b"req-%d" % n)]
+        )
+    runner = make_batch_runner(kafka_topic, [], [])
+    capsys.readouterr()
+    run_until(runner, lambda: runner.stats.processed == 5)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "consumer.applied" in line]
+    assert 1 <= len(lines) < 5  # per batch, not per event
+    text = "\n".join(lines)
+    for n, event in enumerate(events):
+        assert f"'{event.id}': 'req-{n}'" in text
+
+
 def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
     kafka_topic: str,
 ) -> None:
@@ -221,3 +241,84 @@ def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
     assert runner.stats.dead_lettered == 1
     [dead] = read_all(dlq_topic(kafka_topic), expected=1)
     assert dead.value == b"poison"
+
+
+def make_keyed_runner(
+    topic: str, stored: set[uuid.UUID], batches: list[list[uuid.UUID]]
+) -> ConsumerRunner:
+    """A consumer whose handler is its own inbox (``inbox=False``): ``stored``
+    stands for a table unique by event id."""
+
+    def one(event: Event) -> bool:
+        if event.id in stored:
+            return False
+        stored.add(event.id)
+        return True
+
+    def many(events: list[Event]) -> set[uuid.UUID]:
+        batches.append([e.id for e in events])
+        return {e.id for e in events if one(e)}
+
+    spec = ConsumerSpec(
+        name=f"test-{topic}",
+        topics=(topic,),
+        group_id=f"group-{topic}",
+        handler=one,
+        batch_handler=many,
+        inbox=False,
+    )
+    return ConsumerRunner(spec)
+
+
+def test_a_handler_that_is_its_own_inbox_gets_each_id_once_and_its_skips_count_as_duplicates(
+    kafka_topic: str,
+) -> None:
+    events = [an_event() for _ in range(10)]
+    key = events[0].key.encode()  # one partition: one poll sees them all
+    for event in [*events, events[0]]:  # a redelivery inside the same batch
+        produce_raw(kafka_topic, event.encode(), key=key)
+    stored = {events[1].id}  # applied before, by an earlier run
+    batches: list[list[uuid.UUID]] = []
+    runner = make_keyed_runner(kafka_topic, stored, batches)
+    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicates == 11)
+    assert (runner.stats.processed, runner.stats.duplicates) == (9, 2)
+    assert stored == {e.id for e in events}
+    for batch in batches:
+        assert len(batch) == len(set(batch))  # the handler never sees an id twice in a batch
+    assert max(len(b) for b in batches) > 1  # really batched
+    # The runner wrote no processed-event rows: the handler's key is the inbox.
+    assert not ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).exists()
+
+
+def test_a_handler_that_is_its_own_inbox_is_used_one_by_one_after_a_poison_message(
+    kafka_topic: str,
+) -> None:
+    events = [an_event() for _ in range(3)]
+    key = events[0].key.encode()
+    produce_raw(kafka_topic, events[0].encode(), key=key)
+    produce_raw(kafka_topic, b"poison", key=key)
+    for event in [events[1], events[2], events[0]]:  # and a redelivery
+        produce_raw(kafka_topic, event.encode(), key=key)
+    stored: set[uuid.UUID] = set()
+    batches: list[list[uuid.UUID]] = []
+    runner = make_keyed_runner(kafka_topic, stored, batches)
+    run_until(
+        runner,
+        lambda: runner.stats.processed + runner.stats.duplicates + runner.stats.dead_lettered == 5,
+    )
+    assert (runner.stats.processed, runner.stats.duplicates) == (3, 1)
+    assert runner.stats.dead_lettered == 1
+    assert stored == {e.id for e in events}
+
+
+def test_a_keyed_handler_that_does_not_say_what_it_applied_fails_and_keeps_nothing() -> None:
+    event = an_event()
+
+    def forgetful(e: Event) -> None:
+        ProcessedEvent.objects.create(consumer="forgetful", event_id=e.id, event_type=e.type)
+
+    with pytest.raises(TypeError, match="must return whether it applied"):
+        keyed_process_once(event=event, handler=forgetful)
+    with pytest.raises(TypeError, match="must return the event ids"):
+        keyed_process_batch(events=[event], handler=lambda events: forgetful(events[0]))
+    assert not ProcessedEvent.objects.filter(consumer="forgetful").exists()  # rolled back

@@ -32,9 +32,9 @@ KINDS = {"consumer", "relay"}
 def applied_exactly_once(system: System, sent: dict[str, list[str]]) -> None:
     """What a second apply of a read would change: the count each user keeps
     of their reads (incremented with every stored read) would pass the reads
-    sent. (A second history row is impossible, its event id is unique: such
-    an apply would fail and be dead-lettered, which the dead_letters_stay_empty
-    fixture catches.)"""
+    sent. (A second history row is impossible, its event id is unique: the
+    consumer inserts with ON CONFLICT (event_id) DO NOTHING, the history row
+    being its inbox, and counts only the rows it inserted.)"""
     counts = dict(
         system.query(
             "users",

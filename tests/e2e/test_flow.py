@@ -70,12 +70,15 @@ def test_register_read_and_delete_across_both_services(system: System) -> None:
         for line in system.processes["users-consumer.1"].log_path.read_text().splitlines()
         if line.startswith("{")
     ]
+    # The batch path logs one line per batch, mapping each event id it
+    # applied to its correlation id; the one-by-one path one line per event.
     applied = [
-        line
+        line.get("events", {}).get(event_id, line.get("correlation_id"))
         for line in consumer_lines
-        if line.get("event") == "consumer.applied" and line.get("event_id") == event_id
+        if line.get("event") == "consumer.applied"
+        and (line.get("event_id") == event_id or event_id in line.get("events", {}))
     ]
-    assert applied and applied[0]["correlation_id"] == "e2e-trace-0001"
+    assert applied == ["e2e-trace-0001"]
 
     assert (
         requests.delete(

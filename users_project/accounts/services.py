@@ -149,10 +149,24 @@ def user_delete(*, user: User) -> None:
 
 def game_read_record(
     *, user: User, game_id: int, title: str, read_at: datetime, event_id: uuid.UUID
-) -> GameRead:
-    read = GameRead.objects.create(
-        user=user, game_id=game_id, title=title, read_at=read_at, event_id=event_id
-    )
+) -> GameRead | None:
+    """Store one read and count it, unless a read with this ``event_id`` is
+    stored already (the event was applied before): then None, and nothing
+    changes. The history row's unique event id is what makes a redelivered
+    ``user.read`` harmless (see users_project/consumers.py)."""
+    read = GameRead(user=user, game_id=game_id, title=title, read_at=read_at, event_id=event_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
+            "(user_id, game_id, title, read_at, event_id) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING id",
+            [user.pk, game_id, title, read_at, event_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    read.pk = row[0]
+    read._state.adding = False
     User.objects.filter(pk=user.pk).update(read_count=F("read_count") + 1)
     return read
 
@@ -166,28 +180,48 @@ class NewRead:
     event_id: uuid.UUID
 
 
-def game_reads_record(*, reads: list[NewRead]) -> None:
-    """Many reads at once (a consumer batch), for users known to exist."""
-    GameRead.objects.bulk_create(
-        [
-            GameRead(
-                user_id=r.user_id,
-                game_id=r.game_id,
-                title=r.title,
-                read_at=r.read_at,
-                event_id=r.event_id,
-            )
-            for r in reads
-        ]
-    )
-    # One statement for every user of the batch, not one per user.
-    counts = list(Counter(r.user_id for r in reads).items())
-    table = User._meta.db_table
+def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
+    """Many reads at once (a consumer batch), for users known to exist.
+
+    Returns the event ids of the reads stored now: a read whose event id is
+    stored already is skipped and not counted again. Two statements whatever
+    the batch's size: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+    of the batch (cheaper than ``bulk_create``, which builds a model and
+    prepares each field of every row in Python) and one ``UPDATE`` of the
+    read counts of the rows actually inserted.
+    """
+    if not reads:
+        return set()
     with connection.cursor() as cursor:
-        execute_values(
-            cursor,
-            f"UPDATE {table} AS u SET read_count = u.read_count + v.n "  # noqa: S608
-            "FROM (VALUES %s) AS v(id, n) WHERE u.id = v.id",
-            counts,
-            template="(%s::uuid, %s)",
+        # One array per column, unnested by PostgreSQL: 7.5 instead of 10 ms
+        # per 500 reads against VALUES rows (which psycopg2 formats one by
+        # one and PostgreSQL parses as 500 row expressions). UUIDs go as
+        # text, which skips psycopg2's Python UUID adapter.
+        cursor.execute(
+            f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
+            "(user_id, game_id, title, read_at, event_id) SELECT * FROM unnest("
+            "%s::uuid[], %s::int[], %s::text[], %s::timestamptz[], %s::uuid[]) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            [
+                [str(r.user_id) for r in reads],
+                [r.game_id for r in reads],
+                [r.title for r in reads],
+                [r.read_at for r in reads],
+                [str(r.event_id) for r in reads],
+            ],
         )
+        inserted = cursor.fetchall()
+        stored = {event_id for (event_id,) in inserted}
+        # One statement for every user of the batch, not one per user.
+        reader = {r.event_id: r.user_id for r in reads}
+        counts = list(Counter(reader[event_id] for event_id in stored).items())
+        if counts:
+            execute_values(
+                cursor,
+                f"UPDATE {User._meta.db_table} AS u SET read_count = u.read_count + v.n "  # noqa: S608
+                "FROM (VALUES %s) AS v(id, n) WHERE u.id = v.id",
+                counts,
+                template="(%s::uuid, %s)",
+                page_size=len(counts),
+            )
+    return stored

@@ -15,6 +15,8 @@ from common.events import Event
 from common.events.envelope import MAX_EVENT_BYTES
 from common.events.reads import user_read
 from common.events.topics import USER_READ, dlq_topic
+from common.inbox.models import ProcessedEvent
+from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.admin import ensure_topics
 from common.kafka.consumer import ConsumerRunner
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
@@ -172,3 +174,68 @@ def test_the_consumer_process_dead_letters_deep_and_oversized_events_and_goes_on
     assert b"deeper than" in reasons[1]["dlq.error"]
     assert b"longer than" in reasons[2]["dlq.error"]
     assert GameRead.objects.filter(user=user).count() == 1
+
+
+def test_the_history_row_is_the_inbox_so_no_processed_event_rows_are_written(
+    kafka_topic: str,
+) -> None:
+    user = UserFactory()
+    events = [a_read(user.id, game_id=n + 1, minutes=n) for n in range(5)]
+    for event in [*events, events[2]]:  # a duplicate inside the same batch
+        publish(kafka_topic, event)
+    runner = runner_on(kafka_topic)
+    consume(runner, handled=6)
+    assert (runner.stats.processed, runner.stats.duplicates) == (5, 1)
+    user.refresh_from_db()
+    assert user.read_count == 5 == GameRead.objects.filter(user=user).count()
+    assert not ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).exists()
+
+
+def test_a_read_stored_before_and_delivered_again_is_a_duplicate_and_not_counted_again(
+    kafka_topic: str,
+) -> None:
+    user = UserFactory()
+    stored, new = a_read(user.id, minutes=1), a_read(user.id, minutes=2)
+    publish(kafka_topic, stored)
+    first = runner_on(kafka_topic)
+    consume(first, handled=1)
+    publish(kafka_topic, stored)  # redelivered after its offset was committed
+    publish(kafka_topic, new)
+    # A new group reads the topic from the start: both copies come again.
+    again = ConsumerRunner(dataclasses.replace(first.spec, group_id=f"again-{kafka_topic}"))
+    consume(again, handled=3)
+    assert (again.stats.processed, again.stats.duplicates) == (1, 2)
+    user.refresh_from_db()
+    assert user.read_count == 2 == GameRead.objects.filter(user=user).count()
+
+
+def test_one_by_one_after_an_unknown_user_still_skips_stored_reads_and_counts_them(
+    kafka_topic: str,
+) -> None:
+    user = UserFactory()
+    stored = a_read(user.id, minutes=1)
+    publish(kafka_topic, stored)
+    first = runner_on(kafka_topic)
+    consume(first, handled=1)
+    publish(kafka_topic, stored)  # a duplicate ...
+    publish(kafka_topic, a_read(uuid.uuid4(), minutes=2))  # ... in a batch that goes one by one
+    publish(kafka_topic, a_read(user.id, minutes=3))
+    runner = ConsumerRunner(first.spec)  # the same group: from the committed offset on
+    consume(runner, handled=3)
+    stats = runner.stats
+    assert (stats.processed, stats.duplicates, stats.discarded, stats.dead_lettered) == (1, 1, 1, 0)
+    user.refresh_from_db()
+    assert user.read_count == 2 == GameRead.objects.filter(user=user).count()
+
+
+def test_a_single_read_applied_alone_says_whether_it_was_new() -> None:
+    user = UserFactory()
+    event = a_read(user.id)
+    spec = CONSUMERS["read_history"]
+    assert keyed_process_once(event=event, handler=spec.handler) is True
+    assert keyed_process_once(event=event, handler=spec.handler) is False
+    user.refresh_from_db()
+    assert user.read_count == 1 == GameRead.objects.filter(user=user).count()
+    assert keyed_process_batch(events=[event, event], handler=spec.batch_handler) == []
+    user.refresh_from_db()
+    assert user.read_count == 1

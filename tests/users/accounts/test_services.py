@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from tests.users.factories import PASSWORD
-from users_project.accounts.models import User
-from users_project.accounts.services import PasswordChangeRejected, user_update
+from tests.users.factories import PASSWORD, GameReadFactory, UserFactory
+from users_project.accounts.models import GameRead, User
+from users_project.accounts.services import (
+    NewRead,
+    PasswordChangeRejected,
+    game_read_record,
+    game_reads_record,
+    user_update,
+)
 from users_project.accounts.tokens import issue_token_pair
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +54,51 @@ def test_user_update_changes_the_password_and_revokes_every_refresh_token(user: 
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     assert OutstandingToken.objects.filter(user=user).count() == 2
     assert not live.exists()
+
+
+def test_game_reads_record_stores_and_counts_each_event_id_once(user: User) -> None:
+    other = UserFactory()
+    stored = GameReadFactory(user=user)
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+    def read(reader: User, event_id: uuid.UUID) -> NewRead:
+        return NewRead(user_id=reader.id, game_id=3, title="Three", read_at=at, event_id=event_id)
+
+    new_ids = [uuid.uuid4() for _ in range(3)]
+    reads = [
+        read(user, stored.event_id),  # applied before
+        read(user, new_ids[0]),
+        read(user, new_ids[0]),  # twice in the same call
+        read(other, new_ids[1]),
+        read(other, new_ids[2]),
+    ]
+    assert game_reads_record(reads=reads) == set(new_ids)
+    user.refresh_from_db()
+    other.refresh_from_db()
+    assert user.read_count == 2 == GameRead.objects.filter(user=user).count()
+    assert other.read_count == 2 == GameRead.objects.filter(user=other).count()
+    assert game_reads_record(reads=reads) == set()  # all stored now: nothing counted again
+    user.refresh_from_db()
+    assert user.read_count == 2
+
+
+def test_game_read_record_skips_an_event_id_stored_before(user: User) -> None:
+    stored = GameReadFactory(user=user)
+    again = game_read_record(
+        user=user, game_id=9, title="Nine", read_at=stored.read_at, event_id=stored.event_id
+    )
+    assert again is None
+    user.refresh_from_db()
+    assert user.read_count == 1 == GameRead.objects.filter(user=user).count()
+
+
+def test_game_reads_record_keeps_titles_and_times_exactly(user: User) -> None:
+    at = datetime(2026, 11, 30, 9, 0, 0, 123456, tzinfo=UTC)
+    titles = ['Say "{a,b}" \\ NULL', "It's ünïcode — 日本", ""]
+    reads = [
+        NewRead(user_id=user.id, game_id=n, title=title, read_at=at, event_id=uuid.uuid4())
+        for n, title in enumerate(titles)
+    ]
+    game_reads_record(reads=reads)
+    stored = {r.event_id: (r.title, r.read_at, r.game_id) for r in GameRead.objects.all()}
+    assert stored == {r.event_id: (r.title, at, r.game_id) for r in reads}
