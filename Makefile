@@ -70,7 +70,7 @@ demo: venv
 
 # Not part of `make test`: prints figures, asserts nothing (see docs/benchmarks.md).
 bench: services topics
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; }
+	@command -v wrk >/dev/null || bash -c 'LOG_PREFIX=bench; . scripts/lib.sh; apt_install wrk wrk'
 	@$(PY) scripts/bench/run.py
 
 # Regenerate the transitive pins after changing requirements/*.txt.
