@@ -112,3 +112,9 @@ class GameReadAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
         return False
+
+    # Nor removed one by one: the user's read count would no longer match,
+    # and the row is the consumer's record of the event (its inbox), so a
+    # replay would bring the read back. A user's reads go with the user.
+    def has_delete_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
+        return False

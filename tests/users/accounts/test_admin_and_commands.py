@@ -11,7 +11,7 @@ from common.events.topics import USER_CREATED, USER_DELETED
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from tests.users.factories import GameReadFactory, UserFactory
-from users_project.accounts.models import User
+from users_project.accounts.models import GameRead, User
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,20 @@ def test_the_admin_user_page_shows_the_read_history(admin_client_for_staff: Clie
     page = admin_client_for_staff.get(f"/admin/accounts/user/{user.id}/change/")
     assert page.status_code == 200
     assert "Nebula Drift" in page.content.decode()
+
+
+def test_reads_cannot_be_deleted_one_by_one_in_the_admin(admin_client_for_staff: Client) -> None:
+    read = GameReadFactory()
+    page = admin_client_for_staff.post(
+        f"/admin/accounts/gameread/{read.pk}/delete/", {"post": "yes"}
+    )
+    assert page.status_code == 403
+    bulk = admin_client_for_staff.post(
+        "/admin/accounts/gameread/",
+        {"action": "delete_selected", "_selected_action": [read.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 200  # the list again: no such action offered
+    assert GameRead.objects.filter(pk=read.pk).exists()
 
 
 def test_deleting_in_the_admin_emits_user_deleted(admin_client_for_staff: Client) -> None:
