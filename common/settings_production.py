@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from common.env import env
 
-# Plain HTTP is redirected to HTTPS; the probes and /metrics are exempt, as
-# kubelets and Prometheus reach pods over plain HTTP inside the cluster.
+# Plain HTTP is redirected to HTTPS. Exempt: what is reached over plain HTTP
+# inside the cluster: the probes (kubelets), both metrics pages (Prometheus,
+# and they answer only internal networks) and the JWKS document (the games
+# service fetches the users service's public keys from its Service).
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
+SECURE_REDIRECT_EXEMPT = [
+    r"^healthz/?$",
+    r"^readyz/?$",
+    r"^metrics/?$",
+    r"^metrics/ops/?$",
+    r"^\.well-known/jwks\.json$",
+]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)

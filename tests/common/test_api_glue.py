@@ -146,10 +146,11 @@ def test_shared_paths_answer_with_and_without_the_trailing_slash(client: Client,
     ],
     ids=["loopback", "cluster", "public", "through a proxy", "through a proxy (RFC 7239)"],
 )
+@pytest.mark.parametrize("path", ["/metrics", "/metrics/ops"])
 def test_metrics_in_production_answer_only_direct_internal_scrapers(
-    client: Client, extra: dict[str, str], status: int
+    client: Client, extra: dict[str, str], status: int, path: str
 ) -> None:
-    assert client.get("/metrics", **extra).status_code == status
+    assert client.get(path, **extra).status_code == status
 
 
 @override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz/?$"])

@@ -10,8 +10,10 @@ import jwt
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.test import override_settings
 from rest_framework.test import APIClient
 
+from common import settings_production
 from tests.support import jwt_attacks as attack
 from tests.users.conftest import PASSWORD, bearer
 from tests.users.factories import UserFactory
@@ -254,3 +256,17 @@ def test_of_concurrent_uses_of_one_refresh_token_exactly_one_wins() -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(use, range(6)))
     assert statuses == [200, 401, 401, 401, 401, 401]
+
+
+def test_in_production_the_jwks_document_answers_plain_http_inside_the_cluster(
+    api: APIClient,
+) -> None:
+    """The games service fetches it from the users Service over plain HTTP;
+    a redirect to HTTPS there would leave games unable to verify any token.
+    Everything else is still redirected."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=settings_production.SECURE_REDIRECT_EXEMPT
+    ):
+        assert api.get("/.well-known/jwks.json").status_code == 200
+        assert api.get("/metrics/ops").status_code == 200
+        assert api.get("/users/").status_code == 301

@@ -111,6 +111,7 @@ Each service's pods get only their own database URL and keys.
 - {name: JWT_ISSUER, value: {{ $root.Values.config.jwtIssuer | quote }}}
 - {name: JWT_AUDIENCE, value: {{ $root.Values.config.jwtAudience | quote }}}
 - {name: TRUSTED_PROXY_COUNT, value: {{ $root.Values.config.trustedProxyCount | quote }}}
+- {name: DJANGO_TRUST_X_FORWARDED_PROTO, value: {{ $root.Values.config.trustForwardedProto | quote }}}
 - name: REDIS_URL
   valueFrom: {secretKeyRef: {name: {{ $secret }}, key: REDIS_URL}}
 {{- if eq .service "users" }}
