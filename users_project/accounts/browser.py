@@ -50,8 +50,11 @@ class LoginView(View):
         wait = _throttled_for(request)
         if wait is not None:
             form.is_valid()
-            form.add_error(None, f"Too many login attempts; try again in {int(wait) + 1} s.")
-            return self._page(request, form, status=429)
+            seconds = int(wait) + 1
+            form.add_error(None, f"Too many login attempts; try again in {seconds} s.")
+            response = self._page(request, form, status=429)
+            response["Retry-After"] = str(seconds)  # as every other 429 says it
+            return response
         if not form.is_valid():
             return self._page(request, form, status=400)
         try:

@@ -102,6 +102,7 @@ def test_the_login_page_is_throttled_per_email_like_the_api(browser: Client, use
     # Even the right password waits: the API's /auth/login/ counts the same.
     refused = log_in(browser, user.email, PASSWORD)
     assert refused.status_code == 429 and "Too many login attempts" in refused.content.decode()
+    assert 1 <= int(refused["Retry-After"]) <= 61
     api = Client().post(
         "/auth/login/",
         {"email": user.email, "password": PASSWORD},
