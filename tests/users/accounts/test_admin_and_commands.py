@@ -66,11 +66,15 @@ def test_reads_cannot_be_deleted_one_by_one_in_the_admin(admin_client_for_staff:
 
 def test_deleting_in_the_admin_emits_user_deleted(admin_client_for_staff: Client) -> None:
     user = UserFactory()
+    GameReadFactory(user=user)  # goes with the user, though reads alone cannot be deleted
+    confirm = admin_client_for_staff.get(f"/admin/accounts/user/{user.id}/delete/")
+    assert 'type="submit"' in confirm.content.decode()
     response = admin_client_for_staff.post(
         f"/admin/accounts/user/{user.id}/delete/", {"post": "yes"}
     )
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.id).exists()
+    assert not GameRead.objects.filter(user_id=user.id).exists()
     assert OutboxEvent.objects.filter(topic=physical_topic(USER_DELETED), key=str(user.id)).exists()
 
 
