@@ -7,12 +7,15 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import requests
+
+from tests.support.poll import eventually
 
 if TYPE_CHECKING:
     from tests.e2e.system import System
@@ -137,15 +140,41 @@ def serve(
 def wait_http(
     url: str, timeout: float = 60, headers: dict[str, str] | None = None, status: int = 200
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         try:
-            if requests.get(url, timeout=2, headers=headers).status_code == status:
-                return
+            return requests.get(url, timeout=2, headers=headers).status_code == status
         except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
+            return False
+
+    eventually(answers, timeout=timeout, message=f"{url} did not answer {status}", every=0.2)
+
+
+@dataclass(frozen=True)
+class ProcessSample:
+    """One process as /proc shows it now."""
+
+    name: str
+    group: int  # process group: a supervised process and its children
+    cpu_ticks: int  # user + system time so far
+    rss_kib: int
+
+
+def processes() -> Iterator[ProcessSample]:
+    """Every process still readable in /proc (some exit while we read)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 :].rsplit(")", 1)
+        fields = rest.split()
+        rss = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+        yield ProcessSample(name, int(fields[2]), int(fields[11]) + int(fields[12]), rss)
 
 
 def stop(servers: list[subprocess.Popen]) -> None:

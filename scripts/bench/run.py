@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,6 +45,7 @@ from scripts.bench.load import (  # noqa: E402
     load_average,
     login,
     percentile,
+    processes,
     report,
     rows,
     serve,
@@ -123,21 +125,9 @@ def report_http(results: dict[str, dict[str, float]]) -> None:
 # -- End-to-end latency -----------------------------------------------------------
 def rss_by_process(system: System) -> dict[str, int]:
     """Resident memory (KiB) of each process, its gunicorn workers included."""
-    groups: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            pgid = int(stat.rsplit(")", 1)[1].split()[2])
-            rss = next(
-                int(line.split()[1])
-                for line in (entry / "status").read_text().splitlines()
-                if line.startswith("VmRSS:")
-            )
-        except (OSError, StopIteration, ValueError, IndexError):
-            continue
-        groups[pgid] = groups.get(pgid, 0) + rss
+    groups: Counter[int] = Counter()
+    for process in processes():
+        groups[process.group] += process.rss_kib
     return {
         key: groups.get(p.popen.pid, 0)
         for key, p in system.processes.items()

@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg2
 import requests
@@ -29,6 +28,7 @@ from scripts.bench.load import (
     describe,
     keep_best,
     login,
+    processes,
     report,
     request_file,
     serve,
@@ -136,18 +136,10 @@ def cpu_ticks(system: System) -> Counter[str]:
     group) and by shared service (by process name)."""
     owners = {p.popen.pid: key.rsplit(".", 1)[0] for key, p in system.processes.items()}
     ticks: Counter[str] = Counter()
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
-        except OSError:
-            continue
-        if not stat:
-            continue
-        name, rest = stat[stat.index("(") + 1 :].rsplit(")", 1)
-        fields = rest.split()
-        owner = owners.get(int(fields[2])) or SHARED.get(name)
+    for process in processes():
+        owner = owners.get(process.group) or SHARED.get(process.name)
         if owner:
-            ticks[owner] += int(fields[11]) + int(fields[12])
+            ticks[owner] += process.cpu_ticks
     return ticks
 
 
