@@ -79,6 +79,11 @@ def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
     admin.get(f"{system.users_url}/admin/accounts/gameread/")
     p.wait_text(admin, game["title"])
     assert not admin.find_elements(By.CSS_SELECTOR, ".object-tools a.addlink")
+    # ... nor deletable one by one: no bulk action, and the read's page has no delete link.
+    assert not admin.find_elements(By.CSS_SELECTOR, "select[name=action]")
+    p.click(admin, "#result_list tbody th a")
+    p.wait_text(admin, game["title"])
+    assert not admin.find_elements(By.CSS_SELECTOR, "a.deletelink")
 
     # Delete the user.
     admin.get(f"{system.users_url}/admin/accounts/user/{victim_id}/change/")
