@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -46,11 +46,23 @@ def page_text(driver: WebDriver) -> str:
 
 
 def wait_text(driver: WebDriver, text: str, *, timeout: float = TIMEOUT) -> None:
-    # The page may be mid-navigation: a vanished body is "not yet".
-    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: text in d.find_element(By.TAG_NAME, "body").text,
-        message=f"{text!r} never appeared on {driver.current_url}",
+    def shown(d: WebDriver) -> bool:
+        try:
+            return text in d.find_element(By.TAG_NAME, "body").text
+        except WebDriverException as exc:
+            # The page may be mid-navigation: a vanished body is "not yet".
+            # chromedriver reports it as a stale element, or, when the old
+            # document goes while the text is read, as this inspector error.
+            if isinstance(exc, StaleElementReferenceException) or _LEFT_DOCUMENT in str(exc):
+                return False
+            raise
+
+    WebDriverWait(driver, timeout).until(
+        shown, message=f"{text!r} never appeared on {driver.current_url}"
     )
+
+
+_LEFT_DOCUMENT = "does not belong to the document"
 
 
 def response_status(driver: WebDriver) -> int:
