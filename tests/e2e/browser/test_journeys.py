@@ -4,8 +4,12 @@ against both services running as real processes."""
 from __future__ import annotations
 
 import json
+import re
 
 import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.browser import pages as p
 from tests.e2e.browser.conftest import (
@@ -97,6 +101,46 @@ def test_register_log_in_browse_record_a_read_and_see_it_in_the_history(
     assert p.response_status(driver) == 401
     driver.get(f"{system.games_url}/games/")
     assert f"user {user_id}" not in p.page_text(driver)
+
+
+def test_a_person_who_mistypes_the_password_too_often_is_told_to_wait_and_not_let_in(
+    system: System, new_browser: BrowserFactory
+) -> None:
+    # LOGIN_RATE_PER_EMAIL's default (5/min); the e2e system keeps it, and the
+    # per-address limit it raises is not what this person runs into.
+    assert "LOGIN_RATE_PER_EMAIL" not in system.env
+    attempts_per_minute = 5
+    person = new_person("Careless Typist")
+    user_id = register_over_api(system, person)
+    driver = new_browser()
+    driver.get(f"{system.users_url}/")
+
+    p.log_in(driver, person.email, f"wrong-{person.password}")
+    assert p.wait_for(driver, "#login-error").text == "Invalid email or password."
+    for _ in range(attempts_per_minute - 1):
+        submit_login_form(driver, f"wrong-{person.password}")
+        assert p.wait_for(driver, "#login-error").text == "Invalid email or password."
+
+    # One more, now with the right password: refused, with how long to wait,
+    # and the form keeps the email so the person need not type it again.
+    submit_login_form(driver, person.password)
+    refusal = p.wait_for(driver, "#login-error").text
+    assert re.fullmatch(r"Too many login attempts; try again in \d+ s\.", refusal), refusal
+    assert 1 <= int(re.findall(r"\d+", refusal)[0]) <= 61
+    assert p.wait_for(driver, "#id_email").get_attribute("value") == person.email
+    assert p.wait_for(driver, "#id_password").get_attribute("value") == ""
+    # No cookie was set: the own page still asks who this is.
+    driver.get(f"{system.users_url}/users/{user_id}/")
+    assert p.response_status(driver) == 401
+
+
+def submit_login_form(driver, password: str) -> None:
+    """Type the password into the login page in view (its email is kept from
+    the last try) and submit; returns once the answer replaced the page."""
+    before = driver.find_element(By.TAG_NAME, "html")
+    p.fill(driver, "#id_password", password)
+    p.click(driver, "#login-submit")
+    WebDriverWait(driver, p.TIMEOUT).until(ec.staleness_of(before))
 
 
 def test_swagger_ui_authorizes_with_a_token_from_login_and_tries_operations(
