@@ -6,16 +6,18 @@ import pytest
 
 from common.api.health import reset_readiness_cache
 from common.events.topics import dlq_topic
+from common.kafka.config import physical_topic
 from common.kafka.producer import reset_producer
 from tests.support.kafka import LocalKafka, create_isolated_topic, delete_topics
 
 
 @pytest.fixture
 def kafka_topic() -> Iterator[str]:
-    """A topic of this test's own, deleted afterwards."""
+    """A topic of this test's own, deleted afterwards (the code's name for it:
+    see ``create_isolated_topic``)."""
     name = create_isolated_topic()
     yield name
-    delete_topics(name, dlq_topic(name))
+    delete_topics(physical_topic(name), physical_topic(dlq_topic(name)))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from kafka import KafkaAdminClient
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.events.users import user_created
+from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from common.outbox.services import outbox_enqueue
 from tests.support.kafka import bootstrap, read_all
@@ -27,7 +28,7 @@ def test_create_topics_makes_every_topic_and_dlq_with_explicit_partitions() -> N
     call_command("create_topics", stdout=out)  # idempotent: the second run only finds them
     admin = KafkaAdminClient(bootstrap_servers=bootstrap(), client_id="test-admin")
     try:
-        names = [name for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
+        names = [physical_topic(name) for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
         described = {t["name"]: t for t in admin.describe_topics(names)}
     finally:
         admin.close()
@@ -42,7 +43,7 @@ def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: s
     event = user_created(user_id=uuid.uuid4(), email="r@example.com", name="R", source="test")
     with transaction.atomic():
         outbox_enqueue(event=event, correlation_id="relay-proc")
-    OutboxEvent.objects.update(topic=kafka_topic)
+    OutboxEvent.objects.update(topic=physical_topic(kafka_topic))
 
     relay = spawn_manage("run_outbox_relay")
     try:
@@ -59,7 +60,7 @@ def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: s
     assert relay.returncode == 0, output
     assert "outbox.relay_stopped" in output
     assert "SIGTERM" in output
-    [record] = read_all(kafka_topic, expected=1)
+    [record] = read_all(physical_topic(kafka_topic), expected=1)
     assert dict(record.headers)["correlation_id"] == b"relay-proc"
 
 

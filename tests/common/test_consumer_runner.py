@@ -15,6 +15,7 @@ from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import keyed_process_batch, keyed_process_once
+from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from tests.support.kafka import produce_raw, read_all
 from tests.support.poll import eventually
@@ -28,7 +29,7 @@ def an_event() -> Event:
 
 def publish(topic: str, event: Event, **headers: str) -> None:
     produce_raw(
-        topic,
+        physical_topic(topic),
         event.encode(),
         key=event.key.encode(),
         headers=[(k, v.encode()) for k, v in headers.items()],
@@ -84,19 +85,19 @@ def test_a_poison_message_goes_to_the_dlq_and_the_next_is_processed(kafka_topic:
     seen: list[uuid.UUID] = []
     good = an_event()
     # One partition's worth of order: poison first, then a good event, same key.
-    produce_raw(kafka_topic, b"this is not json", key=good.key.encode())
+    produce_raw(physical_topic(kafka_topic), b"this is not json", key=good.key.encode())
     publish(kafka_topic, good, correlation_id="corr-1")
 
     runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
     run_until(runner, lambda: seen == [good.id])
 
-    dead = read_all(dlq_topic(kafka_topic), expected=1)
+    dead = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
     assert len(dead) == 1
     headers = dict(dead[0].headers)
     assert dead[0].value == b"this is not json"
     assert headers["dlq.reason"] == b"decode_error"
     assert b"not JSON" in headers["dlq.error"]
-    assert headers["dlq.original_topic"] == kafka_topic.encode()
+    assert headers["dlq.original_topic"] == physical_topic(kafka_topic).encode()
     assert runner.stats.dead_lettered == 1
 
 
@@ -113,7 +114,7 @@ def test_an_event_the_handler_rejects_goes_to_the_dlq_without_retries(kafka_topi
     run_until(runner, lambda: runner.stats.dead_lettered == 1)
 
     assert calls == [event.id]
-    [dead] = read_all(dlq_topic(kafka_topic), expected=1)
+    [dead] = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
     assert dict(dead.headers)["dlq.reason"] == b"rejected"
     assert decode(dead.value).id == event.id
     # Rejected means not processed: no inbox row, so a fixed handler could replay it.
@@ -147,7 +148,7 @@ def test_a_handler_failing_every_time_ends_in_the_dlq(kafka_topic: str) -> None:
     publish(kafka_topic, an_event())
     runner = make_runner(kafka_topic, broken, max_attempts=2)
     run_until(runner, lambda: runner.stats.dead_lettered == 1)
-    [dead] = read_all(dlq_topic(kafka_topic), expected=1)
+    [dead] = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
     headers = dict(dead.headers)
     assert headers["dlq.reason"] == b"handler_error"
     assert b"ValueError('always')" in headers["dlq.error"]
@@ -212,7 +213,10 @@ def test_a_batch_is_logged_in_one_line_mapping_each_event_to_its_correlation_id(
     key = events[0].key.encode()
     for n, event in enumerate(events):
         produce_raw(
-            kafka_topic, event.encode(), key=key, headers=[("correlation_id", b"req-%d" % n)]
+            physical_topic(kafka_topic),
+            event.encode(),
+            key=key,
+            headers=[("correlation_id", b"req-%d" % n)],
         )
     runner = make_batch_runner(kafka_topic, [], [])
     capsys.readouterr()
@@ -229,17 +233,17 @@ def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
 ) -> None:
     good = [an_event() for _ in range(5)]
     key = good[0].key.encode()
-    produce_raw(kafka_topic, good[0].encode(), key=key)
-    produce_raw(kafka_topic, b"poison", key=key)
+    produce_raw(physical_topic(kafka_topic), good[0].encode(), key=key)
+    produce_raw(physical_topic(kafka_topic), b"poison", key=key)
     for event in good[1:]:
-        produce_raw(kafka_topic, event.encode(), key=key)
+        produce_raw(physical_topic(kafka_topic), event.encode(), key=key)
     batches: list[list[uuid.UUID]] = []
     seen: list[uuid.UUID] = []
     runner = make_batch_runner(kafka_topic, batches, seen)
     run_until(runner, lambda: runner.stats.processed + runner.stats.dead_lettered == 6)
     assert sorted(seen) == sorted(e.id for e in good)
     assert runner.stats.dead_lettered == 1
-    [dead] = read_all(dlq_topic(kafka_topic), expected=1)
+    [dead] = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
     assert dead.value == b"poison"
 
 
@@ -276,7 +280,7 @@ def test_a_handler_that_is_its_own_inbox_gets_each_id_once_and_its_skips_count_a
     events = [an_event() for _ in range(10)]
     key = events[0].key.encode()  # one partition: one poll sees them all
     for event in [*events, events[0]]:  # a redelivery inside the same batch
-        produce_raw(kafka_topic, event.encode(), key=key)
+        produce_raw(physical_topic(kafka_topic), event.encode(), key=key)
     stored = {events[1].id}  # applied before, by an earlier run
     batches: list[list[uuid.UUID]] = []
     runner = make_keyed_runner(kafka_topic, stored, batches)
@@ -295,10 +299,10 @@ def test_a_handler_that_is_its_own_inbox_is_used_one_by_one_after_a_poison_messa
 ) -> None:
     events = [an_event() for _ in range(3)]
     key = events[0].key.encode()
-    produce_raw(kafka_topic, events[0].encode(), key=key)
-    produce_raw(kafka_topic, b"poison", key=key)
+    produce_raw(physical_topic(kafka_topic), events[0].encode(), key=key)
+    produce_raw(physical_topic(kafka_topic), b"poison", key=key)
     for event in [events[1], events[2], events[0]]:  # and a redelivery
-        produce_raw(kafka_topic, event.encode(), key=key)
+        produce_raw(physical_topic(kafka_topic), event.encode(), key=key)
     stored: set[uuid.UUID] = set()
     batches: list[list[uuid.UUID]] = []
     runner = make_keyed_runner(kafka_topic, stored, batches)

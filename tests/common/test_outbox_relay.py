@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from common.events import decode
 from common.events.users import user_created
+from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay
 from common.outbox.services import outbox_enqueue
@@ -34,7 +35,7 @@ def enqueue_users(topic: str, count: int, *, correlation_id: str | None = None) 
             ids.append(event.id)
         # Route this test's rows to its own topic, away from the real
         # user.created, before a running relay can see them.
-        OutboxEvent.objects.filter(event_id__in=ids).update(topic=topic)
+        OutboxEvent.objects.filter(event_id__in=ids).update(topic=physical_topic(topic))
     return ids
 
 
@@ -65,7 +66,7 @@ def test_an_outbox_row_reaches_a_real_consumer_exactly_once(kafka_topic: str) ->
     [event_id] = enqueue_users(kafka_topic, 1, correlation_id="req-123")
     drain(OutboxRelay())
 
-    records = read_all(kafka_topic, expected=1)
+    records = read_all(physical_topic(kafka_topic), expected=1)
     assert len(records) == 1
     record = records[0]
     event = decode(record.value)
@@ -85,9 +86,9 @@ def test_one_users_events_share_a_partition_in_order(kafka_topic: str) -> None:
         ]
         for event in events:
             outbox_enqueue(event=event)
-    OutboxEvent.objects.update(topic=kafka_topic)
+    OutboxEvent.objects.update(topic=physical_topic(kafka_topic))
     drain(OutboxRelay(batch_size=2))
-    records = read_all(kafka_topic, expected=5)
+    records = read_all(physical_topic(kafka_topic), expected=5)
     assert {r.partition for r in records} == {records[0].partition}
     assert [decode(r.value).id for r in sorted(records, key=lambda r: r.offset)] == [
         e.id for e in events
@@ -115,7 +116,7 @@ def test_concurrent_relays_publish_every_row_once(kafka_topic: str) -> None:
     for thread in threads:
         thread.join(timeout=120)
 
-    records = read_all(kafka_topic, expected=300)
+    records = read_all(physical_topic(kafka_topic), expected=300)
     published = [decode(r.value).id for r in records]
     assert sorted(published) == sorted(ids)
     assert sum(relay.stats.published for relay in relays) == 300
@@ -158,7 +159,7 @@ def test_events_written_while_kafka_is_stopped_arrive_after_it_returns(
     local_kafka.start()
     drain(relay, timeout=90)  # the same relay object survives the outage
 
-    records = read_all(kafka_topic, expected=5)
+    records = read_all(physical_topic(kafka_topic), expected=5)
     assert sorted(decode(r.value).id for r in records) == sorted(ids)
 
 
@@ -203,7 +204,9 @@ def test_an_idle_relay_publishes_a_new_row_long_before_its_safety_poll(kafka_top
             message="the relay never woke for the committed row",
             every=0.02,
         )
-        assert [decode(r.value).id for r in read_all(kafka_topic, expected=1)] == [event_id]
+        assert [decode(r.value).id for r in read_all(physical_topic(kafka_topic), expected=1)] == [
+            event_id
+        ]
     finally:
         stop.set()
         thread.join(timeout=30)

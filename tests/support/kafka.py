@@ -14,6 +14,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from common.events.topics import dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
+from common.kafka.config import physical_topic
 from tests.support.poll import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +25,15 @@ def bootstrap() -> list[str]:
 
 
 def create_isolated_topic(prefix: str = "test", partitions: int = 3) -> str:
-    """A fresh topic (and its DLQ) so a test sees only its own messages."""
+    """A fresh topic (and its DLQ) so a test sees only its own messages.
+
+    Returns the name the code uses (a ``ConsumerSpec``'s topics); the broker
+    has it with ``KAFKA_TOPIC_PREFIX`` in front, as every topic of this run,
+    so what talks to the broker directly (``produce_raw``, ``read_all``,
+    outbox rows) takes ``physical_topic(name)``."""
     name = f"{prefix}.{uuid.uuid4().hex[:12]}"
-    ensure_topics(bootstrap(), [name, dlq_topic(name)], partitions=partitions, replication_factor=1)
+    physical = [physical_topic(name), physical_topic(dlq_topic(name))]
+    ensure_topics(bootstrap(), physical, partitions=partitions, replication_factor=1)
     return name
 
 

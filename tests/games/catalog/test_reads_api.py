@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from common.events import decode
 from common.events.users import user_deleted
+from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from games_project.catalog.models import GameRead
 from games_project.catalog.stub.server import CatalogStub
@@ -37,7 +38,7 @@ def test_a_read_is_accepted_stored_and_queued_as_user_read(
     row = OutboxEvent.objects.get()
     event = decode(row.payload)
     assert str(event.id) == body["event_id"]
-    assert (row.topic, row.key) == ("user.read", str(user_id))
+    assert (row.topic, row.key) == (physical_topic("user.read"), str(user_id))
     assert row.headers["correlation_id"] == "req-read-1"
     assert event.data["game_id"] == known_game["id"] and event.data["title"] == known_game["title"]
     stored = GameRead.objects.get()

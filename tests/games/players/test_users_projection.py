@@ -12,7 +12,9 @@ from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from common.events import Event
+from common.events.topics import dlq_topic
 from common.events.users import user_created, user_deleted
+from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
 from games_project.catalog.models import GameRead
 from games_project.consumers import CONSUMERS
@@ -31,11 +33,11 @@ DISCARD_LABELS = {"consumer": CONSUMERS["users_projection"].name, "reason": "cre
 def topics():
     created, deleted = create_isolated_topic("test-created"), create_isolated_topic("test-deleted")
     yield {"user.created": created, "user.deleted": deleted}
-    delete_topics(created, deleted, f"{created}.dlq", f"{deleted}.dlq")
+    delete_topics(*(physical_topic(name) for t in (created, deleted) for name in (t, dlq_topic(t))))
 
 
 def publish(topics: dict[str, str], event: Event) -> None:
-    produce_raw(topics[event.type], event.encode(), key=event.key.encode())
+    produce_raw(physical_topic(topics[event.type]), event.encode(), key=event.key.encode())
 
 
 def consume(topics: dict[str, str], *, handled: int, timeout: float = 45) -> ConsumerRunner:
@@ -105,7 +107,7 @@ def test_a_creation_after_the_deletion_is_discarded_and_counted_not_dead_lettere
     assert player.deleted_at is not None and player.registered_at is None
     assert (runner.stats.discarded, runner.stats.dead_lettered) == (1, 0)
     assert REGISTRY.get_sample_value(DISCARDED, DISCARD_LABELS) == before + 1
-    assert read_all(f"{topics['user.created']}.dlq", expected=0) == []
+    assert read_all(physical_topic(dlq_topic(topics["user.created"])), expected=0) == []
 
 
 def test_after_user_deleted_the_users_token_cannot_record_reads(

@@ -18,6 +18,7 @@ from common.events.topics import USER_READ, dlq_topic
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.admin import ensure_topics
+from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
 from tests.support.poll import eventually
@@ -62,7 +63,8 @@ def discarded_count(reason: str) -> float:
 
 
 def publish(topic: str, event: Event) -> None:
-    produce_raw(topic, event.encode(), key=event.key.encode())
+    """Onto the broker's copy of ``topic`` (the code's name for it)."""
+    produce_raw(physical_topic(topic), event.encode(), key=event.key.encode())
 
 
 def test_each_read_is_stored_once_even_when_redelivered(kafka_topic: str) -> None:
@@ -103,7 +105,7 @@ def test_reads_of_deleted_users_are_discarded_and_counted_not_dead_lettered(
     assert (runner.stats.discarded, runner.stats.dead_lettered) == (2, 0)
     assert discarded_count("user_gone") == before + 2
     assert GameRead.objects.count() == 1 and GameRead.objects.get().user_id == kept.id
-    assert read_all(dlq_topic(kafka_topic), expected=0) == []
+    assert read_all(physical_topic(dlq_topic(kafka_topic)), expected=0) == []
     assert User.objects.count() == 1
 
 
@@ -156,7 +158,7 @@ def test_the_consumer_process_dead_letters_deep_and_oversized_events_and_goes_on
     try:
         for value in poison.values():
             produce_raw(topic, value, key=good.key.encode())
-        publish(topic, good)
+        produce_raw(topic, good.encode(), key=good.key.encode())
         eventually(
             lambda: consumer.poll() is not None or GameRead.objects.filter(user=user).exists(),
             timeout=90,

@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from common.events import decode
+from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from users_project.accounts.models import User
 
@@ -31,7 +32,7 @@ def test_registration_queues_user_created_in_the_outbox(api: APIClient) -> None:
     body = api.post("/users", GOOD, format="json").json()  # without the slash too
     row = OutboxEvent.objects.get()
     event = decode(row.payload)
-    assert (row.topic, row.key) == ("user.created", body["id"])
+    assert (row.topic, row.key) == (physical_topic("user.created"), body["id"])
     assert event.data == {"user_id": body["id"], "email": body["email"], "name": "Ada"}
     assert event.source == "users"
 
