@@ -13,6 +13,7 @@ from django.utils import timezone
 from common.events import decode
 from common.events.users import user_created
 from common.kafka.config import physical_topic
+from common.kafka.producer import get_producer
 from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay
 from common.outbox.services import outbox_enqueue
@@ -132,6 +133,26 @@ def test_a_claimed_batch_is_skipped_by_every_other_relay(kafka_topic: str) -> No
     assert {row.event_id for row in first} | {row.event_id for row in second} == set(ids)
     # Both batches are leased: a third relay finds nothing to claim.
     assert OutboxRelay(batch_size=25, worker_id="relay-c")._claim() == []
+
+
+def test_a_dead_relays_batch_is_sent_again_once_its_lease_runs_out(kafka_topic: str) -> None:
+    ids = enqueue_users(kafka_topic, 5)
+    # Claimed, published and acknowledged, then killed before marking them sent.
+    dead = OutboxRelay(lease_seconds=1, worker_id="relay-dead")
+    leased = dead._claim()
+    assert dead._publish(get_producer(), leased)[0] == [row.pk for row in leased]
+    survivor = OutboxRelay(worker_id="relay-alive")
+    assert survivor.run_once().sent == 0  # the lease still holds
+    drain(survivor, timeout=30)
+    assert survivor.stats.published == 5
+    # At least once: each event is on the topic twice, and consumers drop
+    # the second copy by its event id (common.inbox).
+    records = read_all(physical_topic(kafka_topic), expected=10)
+    assert sorted(decode(r.value).id for r in records) == sorted(ids * 2)
+    # The dead relay settling late (a pause, not a death) changes nothing.
+    settled = dict(OutboxEvent.objects.values_list("event_id", "sent_at"))
+    dead._settle(leased, [row.pk for row in leased], {})
+    assert dict(OutboxEvent.objects.values_list("event_id", "sent_at")) == settled
 
 
 def test_sent_rows_are_purged_after_retention(kafka_topic: str) -> None:

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import requests
 
+from common.outbox.relay import OutboxRelay
 from tests.support.poll import eventually
 
 
@@ -154,3 +155,43 @@ def assert_burst_delivered(
         every=0.5,
         message="read events lost on their way to the history",
     )
+
+
+def applied_exactly_once(system: Deployed, sent: dict[str, list[str]]) -> None:
+    """What a second apply of a read would change: the count each user keeps
+    of their reads (incremented with every stored read) would pass the reads
+    sent. (A second history row is impossible, its event id is unique: the
+    consumer inserts with ON CONFLICT (event_id) DO NOTHING, the history row
+    being its inbox, and counts only the rows it inserted.)"""
+    counts = dict(
+        system.query(
+            "users",
+            "SELECT id::text, read_count FROM accounts_user WHERE id::text = ANY(%s)",
+            (list(sent),),
+        )
+    )
+    assert counts == {user_id: len(ids) for user_id, ids in sent.items()}
+
+
+def outboxes_sent(system: Deployed) -> int:
+    """Wait until both services' outboxes have no unsent row; how many were
+    unsent when called.
+
+    A relay killed after Kafka acknowledged a batch but before it marked the
+    rows sent leaves them under its lease (``OutboxRelay.lease_seconds``);
+    a relay sends them again once the lease runs out, and consumers must
+    drop those second copies. Waiting for this lets a test check that they
+    did, instead of checking before the copies exist."""
+    unsent = "SELECT count(*) FROM common_outboxevent WHERE sent_at IS NULL"
+
+    def pending() -> int:
+        return sum(system.query(project, unsent)[0][0] for project in ("users", "games"))
+
+    at_start = pending()
+    eventually(
+        lambda: pending() == 0,
+        timeout=OutboxRelay.lease_seconds + 90,
+        every=1,
+        message="outbox rows were never sent, even after a dead relay's lease ran out",
+    )
+    return at_start
