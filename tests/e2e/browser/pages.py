@@ -50,16 +50,40 @@ def wait_text(driver: WebDriver, text: str, *, timeout: float = TIMEOUT) -> None
         try:
             return text in d.find_element(By.TAG_NAME, "body").text
         except WebDriverException as exc:
-            # The page may be mid-navigation: a vanished body is "not yet".
-            # chromedriver reports it as a stale element, or, when the old
-            # document goes while the text is read, as this inspector error.
-            if isinstance(exc, StaleElementReferenceException) or _LEFT_DOCUMENT in str(exc):
+            if left_its_page(exc):  # mid-navigation: "not yet"
                 return False
             raise
 
     WebDriverWait(driver, timeout).until(
         shown, message=f"{text!r} never appeared on {driver.current_url}"
     )
+
+
+def wait_page_replaced(driver: WebDriver, old_html: WebElement) -> None:
+    """Wait until the page ``old_html`` belonged to is gone (a submitted form
+    was answered). Selenium's ``staleness_of`` lets chromedriver's inspector
+    error through when the old document goes mid-check."""
+
+    def replaced(_: WebDriver) -> bool:
+        try:
+            old_html.is_enabled()
+        except WebDriverException as exc:
+            if left_its_page(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, TIMEOUT).until(
+        replaced, message=f"the page at {driver.current_url} was never replaced"
+    )
+
+
+def left_its_page(exc: WebDriverException) -> bool:
+    """Whether ``exc`` says an element's page is gone. chromedriver reports it
+    as a stale element, or, when the old document goes during the call, as
+    an inspector error ("Node with given id does not belong to the
+    document")."""
+    return isinstance(exc, StaleElementReferenceException) or _LEFT_DOCUMENT in str(exc)
 
 
 _LEFT_DOCUMENT = "does not belong to the document"
@@ -87,7 +111,7 @@ def submit_raw_form(driver: WebDriver, form_id: str, body: dict[str, Any], butto
             (By.XPATH, f"//*[@id='{form_id}']//button[normalize-space()='{button}']")
         )
     ).click()
-    WebDriverWait(driver, TIMEOUT).until(ec.staleness_of(before))
+    wait_page_replaced(driver, before)
     wait_for(driver, ".response-info")
 
 

@@ -8,8 +8,6 @@ import re
 
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.browser import pages as p
 from tests.e2e.browser.conftest import (
@@ -140,7 +138,7 @@ def submit_login_form(driver, password: str) -> None:
     before = driver.find_element(By.TAG_NAME, "html")
     p.fill(driver, "#id_password", password)
     p.click(driver, "#login-submit")
-    WebDriverWait(driver, p.TIMEOUT).until(ec.staleness_of(before))
+    p.wait_page_replaced(driver, before)
 
 
 def test_swagger_ui_authorizes_with_a_token_from_login_and_tries_operations(
