@@ -14,8 +14,10 @@ JAVA=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
   -Dlog4j2.configurationFile=file:/opt/kafka/log4j2.properties
   -cp "/opt/kafka/libs/*")
 if [ ! -f "$HOME_DIR/data/meta.properties" ]; then
-  # A cluster id is 16 random bytes, URL-safe base64 without padding.
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c 1-22)"
+  # Kafka's own generator, as scripts/services.sh uses: random base64 could
+  # start with "-", which the format command then takes for an option (it
+  # failed a fresh start that way, about 1 in 64).
+  cluster_id="$("${JAVA[@]}" kafka.tools.StorageTool random-uuid)"
   "${JAVA[@]}" kafka.tools.StorageTool format -g -t "$cluster_id" -c "$PROPS"
 fi
 exec "${JAVA[@]}" kafka.Kafka "$PROPS"
