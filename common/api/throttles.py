@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from functools import cache
 from typing import Any
@@ -82,9 +83,15 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return max(1.0, reset_at - time.time())
 
 
+def retry_after_seconds(wait: float | None) -> int:
+    """Whole seconds for a 429's Retry-After, rounded up as DRF's own 429s
+    round them: never "come back now" while the bucket is still full."""
+    return max(1, math.ceil(wait or 1))
+
+
 def throttled_response(request: HttpRequest, *, wait: float | None) -> JsonResponse:
     """429 in the one error shape, for views outside DRF (the admin login)."""
-    seconds = max(1, int(wait or 1))
+    seconds = retry_after_seconds(wait)
     response = JsonResponse(
         error_body(
             status_code=429,

@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 
 from common.api.browser import safe_next, set_access_cookie
+from common.api.throttles import retry_after_seconds
 from users_project.accounts.throttles import LoginAddressThrottle, LoginEmailThrottle
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login
 
@@ -50,7 +51,7 @@ class LoginView(View):
         wait = _throttled_for(request)
         if wait is not None:
             form.is_valid()
-            seconds = int(wait) + 1
+            seconds = retry_after_seconds(wait)
             form.add_error(None, f"Too many login attempts; try again in {seconds} s.")
             response = self._page(request, form, status=429)
             response["Retry-After"] = str(seconds)  # as every other 429 says it
