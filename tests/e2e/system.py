@@ -131,15 +131,29 @@ class System:
         for project, url in self.databases.items():
             admin = psycopg2.connect(_with_database(url, project))
             admin.autocommit = True
-            with admin.cursor() as cursor:
-                cursor.execute(statement.format(name=urlsplit(url).path[1:]))
-            admin.close()
+            try:
+                with admin.cursor() as cursor:
+                    cursor.execute(statement.format(name=urlsplit(url).path[1:]))
+            finally:
+                admin.close()
 
     def create_databases(self) -> None:
         self._each_database('CREATE DATABASE "{name}"')
 
     def drop_databases(self) -> None:
-        self._each_database('DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # WITH (FORCE) ends the other sessions, but the database's owner (not
+        # a superuser) may not end an autovacuum worker: PostgreSQL refuses
+        # with InsufficientPrivilege. One that started after a burst is done
+        # in seconds, so try again (IF EXISTS: a dropped one stays dropped).
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self._each_database('DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except psycopg2.errors.InsufficientPrivilege:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def delete_topics(self) -> None:
         """Remove this copy's topics (those with its prefix) from the broker."""
