@@ -135,6 +135,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
 # -- API ---------------------------------------------------------------------
+# Reverse proxies (CIDRs) whose X-Forwarded-For is believed: the Ingress
+# controller's addresses. From any other peer the client is REMOTE_ADDR, so
+# no one can dodge a throttle with a forged header (common/api/client_address.py).
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

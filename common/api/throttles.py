@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from common.api.client_address import client_address
 from common.api.errors import error_body
 from common.logging import get_logger
 
@@ -55,6 +56,12 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
     script) of constant size; refused requests are not counted, as in DRF.
     Subclasses still only say whose bucket a request is (``get_cache_key``).
     """
+
+    def get_ident(self, request: Any) -> str:
+        """The client address (``TRUSTED_PROXY_NETWORKS`` decides whose
+        X-Forwarded-For counts), not DRF's ``NUM_PROXIES`` rule, which
+        believes the header from any peer."""
+        return client_address(request)
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

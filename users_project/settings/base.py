@@ -101,9 +101,6 @@ REST_FRAMEWORK = {
         # Registrations per client address: each costs an Argon2 hash and an event.
         "register_address": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/hour"),
     },
-    # The client address is REMOTE_ADDR unless proxies in front are declared;
-    # otherwise anyone could dodge the throttle with a forged X-Forwarded-For.
-    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
 
 KAFKA_CONSUMERS = "users_project.consumers.CONSUMERS"
