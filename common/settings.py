@@ -35,6 +35,8 @@ SHARED_APPS = [
 SHARED_MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
+    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
+    "common.metrics_port.MetricsPortMiddleware",
     "common.metrics.RequestMetricsMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
     "common.api.middleware.DatabaseUnavailableMiddleware",
@@ -129,6 +131,11 @@ OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0
 # Where consumers and relays serve /metrics (--metrics-port). Loopback on one
 # machine; 0.0.0.0 in a pod, so the kubelet's probes and Prometheus reach it.
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+# The web processes' own metrics port (infra/gunicorn.conf.py binds it on
+# METRICS_BIND_ADDRESS): /metrics and /metrics/ops answer there and nowhere
+# else, so the web port can be closed to everyone but the Ingress controller
+# while Prometheus scrapes this one. 0 (development): served on the web port.
+WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 
 # -- Logging -----------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json

@@ -15,6 +15,13 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 
 
 def on_starting(server):
+    # /metrics on a port of its own (WEB_METRICS_PORT; common/metrics_port.py):
+    # one more listener beside --bind, on METRICS_BIND_ADDRESS as the workers'.
+    metrics_port = int(os.environ.get("WEB_METRICS_PORT") or 0)
+    if metrics_port:
+        address = os.environ.get("METRICS_BIND_ADDRESS", "127.0.0.1")
+        host = f"[{address}]" if ":" in address else address
+        server.cfg.set("bind", [*server.cfg.bind, f"{host}:{metrics_port}"])
     # Prometheus' multiprocess mode needs an empty folder per service run.
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:

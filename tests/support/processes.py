@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import requests
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +59,52 @@ def stop(proc: subprocess.Popen, *, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate(timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def web_service(*, env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """This run's project under gunicorn (as deployed) on a loopback port,
+    against this run's test database; yields its base URL."""
+    project = project_of_current_settings()
+    port = port or free_port()
+    child_env = {
+        **os.environ,
+        f"{project.upper()}_DJANGO_SETTINGS_MODULE": f"{project}_project.settings.test",
+        f"{project.upper()}_DATABASE_URL": database_url_of_this_run(),
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "2",
+        **env,
+    }
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", f"{project}_project.wsgi"),
+            *("-c", "infra/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
+        ],
+        cwd=ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=10)
+                break
+            except requests.RequestException:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    stop(proc)
+                    output = proc.stdout.read() if proc.stdout else ""
+                    raise AssertionError(f"gunicorn did not start: {output}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        stop(proc)

@@ -4,11 +4,6 @@ same header from a trusted proxy does name the client."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,63 +11,25 @@ import pytest
 import requests
 from django.core.cache import cache
 
-from tests.support.processes import ROOT, database_url_of_this_run, stop
+from tests.support.processes import web_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RATE = 3
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def users_web(*, trusted: str) -> Iterator[str]:
-    """The users service under gunicorn on a free loopback port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "USERS_DJANGO_SETTINGS_MODULE": "users_project.settings.test",
-        "USERS_DATABASE_URL": database_url_of_this_run(),
-        "TRUSTED_PROXY_NETWORKS": trusted,
-        # What the chart used to set (one proxy, wherever it is): retired,
-        # and it must not make the header believed from any peer.
-        "TRUSTED_PROXY_COUNT": "1",
-        "LOGIN_RATE_PER_ADDRESS": f"{RATE}/min",
-        "WEB_CONCURRENCY": "1",
-        "WEB_THREADS": "2",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "users_project.wsgi"),
-            *("-c", "infra/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    stop(proc)
-                    output = proc.stdout.read() if proc.stdout else ""
-                    raise AssertionError(f"gunicorn did not start: {output}") from None
-                time.sleep(0.2)
+    with web_service(
+        env={
+            "TRUSTED_PROXY_NETWORKS": trusted,
+            # What the chart used to set (one proxy, wherever it is): retired,
+            # and it must not make the header believed from any peer.
+            "TRUSTED_PROXY_COUNT": "1",
+            "LOGIN_RATE_PER_ADDRESS": f"{RATE}/min",
+        }
+    ) as base:
         yield base
-    finally:
-        stop(proc)
 
 
 def login_status(base: str, n: int, forwarded_for: str) -> int:
