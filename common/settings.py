@@ -117,6 +117,17 @@ KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
+# How clients authenticate to the brokers (common/kafka/config.py): PLAINTEXT
+# on one machine; the chart's Strimzi brokers take SASL_SSL (or
+# SASL_PLAINTEXT) with SCRAM-SHA-512, as one Kafka user per service whose
+# ACLs allow only its own topics and groups.
+KAFKA_SECURITY_PROTOCOL = env.str("KAFKA_SECURITY_PROTOCOL", default="PLAINTEXT")
+KAFKA_SASL_MECHANISM = env.str("KAFKA_SASL_MECHANISM", default="SCRAM-SHA-512")
+KAFKA_SASL_USERNAME = env.str("KAFKA_SASL_USERNAME", default="")
+KAFKA_SASL_PASSWORD = env.str("KAFKA_SASL_PASSWORD", default="")
+# The CA certificate (PEM file) the brokers' TLS certificates are checked
+# against; empty: the system's trusted CAs.
+KAFKA_SSL_CAFILE = env.str("KAFKA_SSL_CAFILE", default="")
 # How long a send may block while the broker is away before the relay backs off.
 KAFKA_PRODUCER_MAX_BLOCK_MS = env.int("KAFKA_PRODUCER_MAX_BLOCK_MS", default=5_000)
 KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS", default=30_000)

@@ -12,6 +12,9 @@
 #                                           127.0.0.1:19092,19094,19096 (failover tests)
 #   scripts/services.sh cluster-down
 #   scripts/services.sh cluster-kill N      SIGKILL node N (1-3); cluster-up restarts it
+#   scripts/services.sh scram-up            a node requiring SCRAM-SHA-512, with ACLs, on
+#                                           127.0.0.1:19192 (tests of Kafka authentication)
+#   scripts/services.sh scram-down
 #
 # Pointing a part elsewhere skips it entirely:
 #   USERS_DATABASE_URL and GAMES_DATABASE_URL  -> no local PostgreSQL
@@ -317,6 +320,67 @@ cluster_up() {
   log "kafka cluster: ready on $CLUSTER_BOOTSTRAP"
 }
 
+# --------------------------------------------------------------------------
+# A single node that requires SCRAM-SHA-512 and enforces ACLs
+# (infra/kafka/scram-node.properties.in), beside the development broker, for
+# the tests of the clients' SASL settings and the chart's KafkaUser ACLs.
+# Its administrator is "admin", password in $SCRAM_DIR/admin-password.
+# --------------------------------------------------------------------------
+SCRAM_DIR="$LOCAL/kafka-scram"
+SCRAM_PORT=19192
+
+scram_pid() {
+  local pid
+  [ -f "$SCRAM_DIR/kafka.pid" ] || return 1
+  pid="$(cat "$SCRAM_DIR/kafka.pid")"
+  kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+scram_up() {
+  kafka_install
+  mkdir -p "$SCRAM_DIR/data" "$SCRAM_DIR/logs"
+  [ -f "$SCRAM_DIR/admin-password" ] || head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$SCRAM_DIR/admin-password"
+  local password
+  password="$(cat "$SCRAM_DIR/admin-password")"
+  if ! scram_pid >/dev/null; then
+    sed -e "s#@PORT@#$SCRAM_PORT#" -e "s#@CONTROLLER_PORT@#$((SCRAM_PORT + 1))#" \
+      -e "s#@DATA_DIR@#$SCRAM_DIR/data#" -e "s#@ADMIN_PASSWORD@#$password#" \
+      "$ROOT/infra/kafka/scram-node.properties.in" >"$SCRAM_DIR/server.properties"
+    if [ ! -f "$SCRAM_DIR/data/meta.properties" ]; then
+      kafka_java kafka.tools.StorageTool format -g -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \
+        -c "$SCRAM_DIR/server.properties" \
+        --add-scram "SCRAM-SHA-512=[name=admin,password=$password]" >>"$SCRAM_DIR/logs/format.log"
+    fi
+    log "kafka (SCRAM): starting on 127.0.0.1:$SCRAM_PORT"
+    setsid nohup java -Xms128m -Xmx384m -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dkafka.logs.dir="$SCRAM_DIR/logs" \
+      -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties" \
+      -cp "$KAFKA_DIR/libs/*" kafka.Kafka "$SCRAM_DIR/server.properties" \
+      >>"$SCRAM_DIR/logs/stdout.log" 2>&1 </dev/null &
+    echo $! >"$SCRAM_DIR/kafka.pid"
+  fi
+  [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
+  (cd "$ROOT" && "$PYTHON" -m common.kafka.wait --bootstrap "127.0.0.1:$SCRAM_PORT" \
+    --timeout "$KAFKA_READY_TIMEOUT" --scram-user admin --scram-password "$password") \
+    || die "the SCRAM Kafka node did not answer; see $SCRAM_DIR/logs/"
+  log "kafka (SCRAM): ready on 127.0.0.1:$SCRAM_PORT"
+  echo "127.0.0.1:$SCRAM_PORT $SCRAM_DIR/admin-password"
+}
+
+scram_down() {
+  local pid
+  if pid="$(scram_pid)"; then
+    log "kafka (SCRAM): stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$SCRAM_DIR/kafka.pid"
+}
+
 cluster_kill() {
   local pid
   pid="$(cluster_node_pid "$1")" || die "cluster node $1 is not running"
@@ -379,5 +443,7 @@ case "${1:-up}" in
   cluster-up) cluster_up ;;
   cluster-down) cluster_down ;;
   cluster-kill) cluster_kill "${2:?node number 1-3}" ;;
-  *) die "usage: $0 up|down|status|start PART|stop PART|restart postgres|cluster-up|cluster-down|cluster-kill N" ;;
+  scram-up) scram_up ;;
+  scram-down) scram_down ;;
+  *) die "usage: $0 up|down|status|start PART|stop PART|restart postgres|cluster-up|cluster-down|cluster-kill N|scram-up|scram-down" ;;
 esac

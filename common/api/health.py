@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.kafka.admin import wait_until_ready
-from common.kafka.config import bootstrap_servers
+from common.kafka.config import bootstrap_servers, security_config
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -38,7 +38,7 @@ def check_database() -> None:
 
 
 def check_kafka() -> None:
-    if not wait_until_ready(bootstrap_servers(), timeout=2):
+    if not wait_until_ready(bootstrap_servers(), timeout=2, security=security_config()):
         raise ConnectionError("no broker answered a metadata request")
 
 

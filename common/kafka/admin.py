@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 
-def wait_until_ready(bootstrap: list[str], *, timeout: float) -> bool:
+def wait_until_ready(
+    bootstrap: list[str], *, timeout: float, security: Mapping[str, Any] | None = None
+) -> bool:
     """Poll until the cluster answers a metadata request, or ``timeout`` passes.
 
     An open port is not enough: a KRaft node accepts connections before its
-    quorum has formed, and only then answers metadata.
+    quorum has formed, and only then answers metadata. ``security``: the
+    client's authentication (``common.kafka.config.security_config()``).
     """
     deadline = time.monotonic() + timeout
     while True:
@@ -23,6 +27,7 @@ def wait_until_ready(bootstrap: list[str], *, timeout: float) -> bool:
                 request_timeout_ms=5_000,
                 bootstrap_timeout_ms=5_000,
                 client_id="readiness-check",
+                **(security or {}),
             )
             try:
                 admin.list_topics()
@@ -41,9 +46,12 @@ def ensure_topics(
     *,
     partitions: int,
     replication_factor: int,
+    security: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Create the topics that are missing; return the names created."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="topic-admin")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="topic-admin", **(security or {})
+    )
     try:
         existing = set(admin.list_topics())
         missing = [name for name in topics if name not in existing]

@@ -7,6 +7,10 @@ import socket
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
+SASL_MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
 
 
 def bootstrap_servers() -> list[str]:
@@ -18,6 +22,39 @@ def client_id(role: str) -> str:
     return f"{settings.SERVICE_NAME}-{role}-{socket.gethostname()}-{os.getpid()}"
 
 
+def security_config() -> dict[str, Any]:
+    """How every client (producer, consumer, admin) authenticates to the
+    brokers, from the ``KAFKA_SECURITY_PROTOCOL`` and ``KAFKA_SASL_*``
+    settings, as kafka-python's keyword arguments. A SASL protocol without a
+    user name and password is refused here, not at the broker's handshake."""
+    protocol = settings.KAFKA_SECURITY_PROTOCOL.upper()
+    if protocol not in PROTOCOLS:
+        raise ImproperlyConfigured(
+            f"KAFKA_SECURITY_PROTOCOL={protocol!r}: expected one of {', '.join(sorted(PROTOCOLS))}"
+        )
+    config: dict[str, Any] = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        mechanism = settings.KAFKA_SASL_MECHANISM.upper()
+        if mechanism not in SASL_MECHANISMS:
+            raise ImproperlyConfigured(
+                f"KAFKA_SASL_MECHANISM={mechanism!r}: expected one of "
+                f"{', '.join(sorted(SASL_MECHANISMS))}"
+            )
+        if not settings.KAFKA_SASL_USERNAME or not settings.KAFKA_SASL_PASSWORD:
+            raise ImproperlyConfigured(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME "
+                "and KAFKA_SASL_PASSWORD"
+            )
+        config |= {
+            "sasl_mechanism": mechanism,
+            "sasl_plain_username": settings.KAFKA_SASL_USERNAME,
+            "sasl_plain_password": settings.KAFKA_SASL_PASSWORD,
+        }
+    if protocol.endswith("SSL") and settings.KAFKA_SSL_CAFILE:
+        config["ssl_cafile"] = settings.KAFKA_SSL_CAFILE
+    return config
+
+
 def common_client_config(role: str) -> dict[str, Any]:
     return {
         "bootstrap_servers": bootstrap_servers(),
@@ -25,6 +62,7 @@ def common_client_config(role: str) -> dict[str, Any]:
         # Reconnect quickly after a broker restart, but do not hammer it.
         "reconnect_backoff_ms": 100,
         "reconnect_backoff_max_ms": 2000,
+        **security_config(),
     }
 
 

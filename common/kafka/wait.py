@@ -1,4 +1,5 @@
-"""``python -m common.kafka.wait --bootstrap HOST:PORT --timeout S``.
+"""``python -m common.kafka.wait --bootstrap HOST:PORT --timeout S``
+(``--scram-user U --scram-password P``: as a SCRAM-SHA-512 user).
 
 Used by scripts/services.sh: exits 0 once the broker answers metadata
 requests, 1 when the timeout passes. Needs no Django settings.
@@ -17,9 +18,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--scram-user", default="")
+    parser.add_argument("--scram-password", default="")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
-    ready = wait_until_ready(args.bootstrap.split(","), timeout=args.timeout)
+    security = {}
+    if args.scram_user:
+        security = {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": args.scram_user,
+            "sasl_plain_password": args.scram_password,
+        }
+    ready = wait_until_ready(args.bootstrap.split(","), timeout=args.timeout, security=security)
     return 0 if ready else 1
 
 

@@ -177,6 +177,7 @@ def test_every_strimzi_resource_matches_strimzis_crd_schema() -> None:
         "Kafka": 1,
         "KafkaNodePool": 1,
         "KafkaTopic": 2 * len(ALL_TOPICS),
+        "KafkaUser": 3,
     }
     results = strimzi_errors(strimzi)
     assert len(results) == len(strimzi)
@@ -196,7 +197,9 @@ def test_both_validators_reject_a_broken_object() -> None:
     topic["spec"]["partitions"] = "six"
     kafka = copy.deepcopy(of_kind(resources, "Kafka")[0])
     del kafka["spec"]["kafka"]["listeners"]
-    results = strimzi_errors([topic, kafka])
+    user = copy.deepcopy(of_kind(resources, "KafkaUser")[0])
+    user["spec"]["authorization"]["acls"][0]["operations"] = ["Writ"]
+    results = strimzi_errors([topic, kafka, user])
     assert all(result["errors"] for result in results), results
 
 
@@ -376,7 +379,7 @@ def test_strimzi_runs_three_kraft_nodes_and_a_topic_for_every_topic_and_dlq() ->
     env = {
         e["name"]: e.get("value") for e in container(deployments(resources)["users-relay"])["env"]
     }
-    assert env["KAFKA_BOOTSTRAP_SERVERS"] == f"{kafka['metadata']['name']}-kafka-bootstrap:9092"
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == f"{kafka['metadata']['name']}-kafka-bootstrap:9093"
     assert env["KAFKA_REPLICATION_FACTOR"] == "3"
 
 
@@ -444,7 +447,7 @@ def test_production_reads_an_existing_secret_and_creates_none() -> None:
         env["valueFrom"]["secretKeyRef"]["name"]
         for d in deployments(resources).values()
         for env in container(d)["env"]
-        if "valueFrom" in env
+        if "valueFrom" in env and env["name"] != "KAFKA_SASL_PASSWORD"
     }
     assert refs == {"users-games-credentials"}
 
@@ -499,3 +502,189 @@ def test_worker_metrics_are_reachable_from_inside_the_cluster_only() -> None:
     workers = {n for n in deployments(resources) if n.endswith(("-consumer", "-relay"))}
     selected = set(policy["spec"]["podSelector"]["matchExpressions"][0]["values"])
     assert selected == workers
+
+
+# -- Kafka users, proxies and metrics ports ------------------------------------------
+def acl_rights(user: Resource) -> dict[tuple[str, str], set[str]]:
+    """(resource type, name) -> the operations a KafkaUser is allowed."""
+    rights: dict[tuple[str, str], set[str]] = {}
+    for acl in user["spec"]["authorization"]["acls"]:
+        key = (acl["resource"]["type"], acl["resource"]["name"])
+        assert acl["resource"]["patternType"] == "literal", acl  # no wildcard prefixes
+        rights.setdefault(key, set()).update(acl["operations"])
+    return rights
+
+
+def test_production_kafka_requires_scram_and_authorizes_every_request() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    (kafka,) = of_kind(resources, "Kafka")
+    listeners = kafka["spec"]["kafka"]["listeners"]
+    assert listeners and all(
+        listener["authentication"] == {"type": "scram-sha-512"} for listener in listeners
+    )
+    assert [listener["tls"] for listener in listeners] == [True]
+    assert kafka["spec"]["kafka"]["authorization"] == {"type": "simple"}
+    assert "userOperator" in kafka["spec"]["entityOperator"]
+
+
+def test_each_services_kafka_user_writes_only_its_own_topics() -> None:
+    resources = render(*CONFIGURATIONS["production"], "--set", "kafka.topicPrefix=prod.")
+    users = {u["metadata"]["name"]: acl_rights(u) for u in of_kind(resources, "KafkaUser")}
+    assert set(users) == {"users-games-users", "users-games-games", "users-games-operator"}
+
+    def writes(name: str) -> set[str]:
+        return {n for (kind, n), ops in users[name].items() if kind == "topic" and "Write" in ops}
+
+    def reads(name: str) -> set[str]:
+        return {n for (kind, n), ops in users[name].items() if kind == "topic" and "Read" in ops}
+
+    def groups(name: str) -> set[str]:
+        return {n for (kind, n), ops in users[name].items() if kind == "group" and "Read" in ops}
+
+    assert writes("users-games-users") == {
+        "prod.user.created",
+        "prod.user.deleted",
+        "prod.user.read.dlq",
+    }
+    assert reads("users-games-users") == {"prod.user.read", "prod.user.read.dlq"}
+    assert groups("users-games-users") == {"prod.users.read_history"}
+    assert writes("users-games-games") == {
+        "prod.user.read",
+        "prod.user.created.dlq",
+        "prod.user.deleted.dlq",
+    }
+    assert reads("users-games-games") == {
+        "prod.user.created",
+        "prod.user.deleted",
+        "prod.user.created.dlq",
+        "prod.user.deleted.dlq",
+    }
+    assert groups("users-games-games") == {"prod.games.users_projection"}
+    # The forgeries: users cannot publish user.read, games cannot publish
+    # user.created or user.deleted (games would refuse that user for good).
+    assert "prod.user.read" not in writes("users-games-users")
+    assert not {"prod.user.created", "prod.user.deleted"} & writes("users-games-games")
+    # Nothing may create, delete or reconfigure topics, or act on the cluster.
+    for rights in users.values():
+        assert all(kind in {"topic", "group"} for kind, _ in rights)
+        assert not set().union(*rights.values()) - {"Read", "Write", "Describe"}
+    # The operator's user replays dead letters and joins no group.
+    assert writes("users-games-operator") == {f"prod.{t}" for t in ALL_TOPICS}
+    assert reads("users-games-operator") == {f"prod.{dlq_topic(t)}" for t in ALL_TOPICS}
+
+
+def test_every_pod_connects_to_kafka_as_its_services_user_with_the_secrets_password() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    (kafka,) = of_kind(resources, "Kafka")
+    for name, deployment in deployments(resources).items():
+        box = container(deployment)
+        env = {e["name"]: e for e in box["env"]}
+        service = deployment["metadata"]["labels"]["users-games/service"]
+        user = f"users-games-{service}"
+        assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL", name
+        assert env["KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512", name
+        assert env["KAFKA_SASL_USERNAME"]["value"] == user, name
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"] == {
+            "secretKeyRef": {"name": user, "key": "password"}
+        }, name
+        assert env["KAFKA_BOOTSTRAP_SERVERS"]["value"].endswith(":9093"), name
+        ca_file = Path(env["KAFKA_SSL_CAFILE"]["value"])
+        (mount,) = [m for m in box["volumeMounts"] if m["name"] == "kafka-ca"]
+        assert ca_file.parent == Path(mount["mountPath"]), name
+        (volume,) = [
+            v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "kafka-ca"
+        ]
+        assert volume["secret"]["secretName"] == f"{kafka['metadata']['name']}-cluster-ca-cert"
+    # The hook Jobs run before Strimzi has made the users: no broker, no password.
+    for job in of_kind(resources, "Job"):
+        names = {e["name"] for e in container(job)["env"]}
+        assert not names & {"KAFKA_SASL_PASSWORD", "KAFKA_SASL_USERNAME"}
+        assert all(v["name"] != "kafka-ca" for v in job["spec"]["template"]["spec"]["volumes"])
+    # Without Strimzi (a Kafka run elsewhere) nothing of this is rendered.
+    plain = render()
+    assert of_kind(plain, "KafkaUser") == []
+    for deployment in deployments(plain).values():
+        assert "KAFKA_SASL_PASSWORD" not in {e["name"] for e in container(deployment)["env"]}
+
+
+def test_the_brokers_policy_opens_the_tls_listener_port() -> None:
+    resources = render(*CONFIGURATIONS["production"])
+    (egress,) = [
+        p
+        for p in of_kind(resources, "NetworkPolicy")
+        if p["metadata"]["name"].endswith("users-egress")
+    ]
+    (kafka_rule,) = [
+        rule
+        for rule in egress["spec"]["egress"]
+        if any(
+            "strimzi.io/cluster" in peer.get("podSelector", {}).get("matchLabels", {})
+            for peer in rule["to"]
+        )
+    ]
+    assert kafka_rule["ports"] == [{"port": 9093, "protocol": "TCP"}]
+
+
+def test_x_forwarded_for_is_believed_only_from_the_configured_proxy_networks() -> None:
+    for values, expected in ((CONFIGURATIONS["production"], "10.32.0.0/14"), ((), "")):
+        for name, deployment in deployments(render(*values)).items():
+            env = {e["name"]: e.get("value") for e in container(deployment)["env"]}
+            assert env["TRUSTED_PROXY_NETWORKS"] == expected, name
+            assert "TRUSTED_PROXY_COUNT" not in env, name
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_web_ports_take_the_ingress_controller_and_metrics_ports_only_the_monitoring(
+    configuration: str,
+) -> None:
+    """No other pod of the cluster reaches a web port (to forge
+    X-Forwarded-For, say): the metrics have a port of their own."""
+    resources = render(*CONFIGURATIONS[configuration])
+    chart = deployments(resources)
+    policies = {p["metadata"]["name"]: p for p in of_kind(resources, "NetworkPolicy")}
+    monitoring = [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
+    for name in ("users-web", "games-web"):
+        ports = {p["name"]: p["containerPort"] for p in container(chart[name])["ports"]}
+        assert ports["http"] != ports["metrics"]
+        rules = policies[f"users-games-{name}-ingress"]["spec"]["ingress"]
+        by_port = {rule["ports"][0]["port"]: rule["from"] for rule in rules}
+        assert set(by_port) == {ports["http"], ports["metrics"]}, name
+        web_peers = by_port[ports["http"]]
+        ingress_ns = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+        }
+        assert ingress_ns in web_peers
+        # Not the monitoring namespace, and no namespace-wide or empty selector.
+        assert not [p for p in web_peers if p in monitoring or p.get("namespaceSelector") == {}]
+        others = [p for p in web_peers if p != ingress_ns]
+        if name == "users-web":  # games fetches users' JWKS
+            assert [p["podSelector"]["matchLabels"]["users-games/service"] for p in others] == [
+                "games"
+            ]
+        else:
+            assert others == []
+        assert by_port[ports["metrics"]] == monitoring, name
+    worker_rule = policies["users-games-worker-metrics"]["spec"]["ingress"][0]
+    assert worker_rule["from"] == monitoring
+
+
+def test_web_pods_serve_metrics_on_their_metrics_port_and_prometheus_is_pointed_there() -> None:
+    resources = render()
+    chart = deployments(resources)
+    services = {component(s): s for s in of_kind(resources, "Service")}
+    for name in ("users-web", "games-web"):
+        box = container(chart[name])
+        ports = {p["name"]: p["containerPort"] for p in box["ports"]}
+        env = {e["name"]: e.get("value") for e in box["env"]}
+        assert env["WEB_METRICS_PORT"] == str(ports["metrics"])
+        assert env["METRICS_BIND_ADDRESS"] == "0.0.0.0"  # noqa: S104  reachable in the pod
+        annotations = chart[name]["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(ports["metrics"])
+        assert annotations["prometheus.io/path"] == "/metrics"
+        service_ports = {p["name"]: p["targetPort"] for p in services[name]["spec"]["ports"]}
+        assert service_ports == {"http": "http", "metrics": "metrics"}
+    done = run_helm(*render_args("--set", "processes.users-web.metricsPort=null"))
+    assert done.returncode != 0
+    assert "metricsPort is needed" in done.stderr

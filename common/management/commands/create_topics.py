@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
-from common.kafka.config import bootstrap_servers, physical_topic
+from common.kafka.config import bootstrap_servers, physical_topic, security_config
 
 
 class Command(BaseCommand):
@@ -24,11 +24,16 @@ class Command(BaseCommand):
         self, *args: Any, partitions: int, replication_factor: int, wait: float, **options: Any
     ) -> None:
         servers = bootstrap_servers()
-        if not wait_until_ready(servers, timeout=wait):
+        security = security_config()
+        if not wait_until_ready(servers, timeout=wait, security=security):
             raise CommandError(f"Kafka at {','.join(servers)} did not answer within {wait}s")
         names = [physical_topic(name) for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
         created = ensure_topics(
-            servers, names, partitions=partitions, replication_factor=replication_factor
+            servers,
+            names,
+            partitions=partitions,
+            replication_factor=replication_factor,
+            security=security,
         )
         for name in names:
             state = "created" if name in created else "exists"

@@ -51,9 +51,19 @@ users-games/service: {{ .service }}
 {{- default (printf "%s-kafka" (include "ug.fullname" .)) .Values.kafka.strimzi.clusterName -}}
 {{- end -}}
 
+{{/* The port of the Strimzi listener the clients use: TLS or plain. */}}
+{{- define "ug.strimziPort" -}}
+{{- if .Values.kafka.strimzi.tls -}}9093{{- else -}}9092{{- end -}}
+{{- end -}}
+
+{{/* The KafkaUser (and its Secret) of one service: (dict "root" $ "service" "users"). */}}
+{{- define "ug.kafkaUser" -}}
+{{ include "ug.fullname" .root }}-{{ .service }}
+{{- end -}}
+
 {{- define "ug.kafkaBootstrap" -}}
 {{- if .Values.kafka.strimzi.enabled -}}
-{{ include "ug.strimziCluster" . }}-kafka-bootstrap:9092
+{{ include "ug.strimziCluster" . }}-kafka-bootstrap:{{ include "ug.strimziPort" . }}
 {{- else -}}
 {{ .Values.kafka.bootstrapServers }}
 {{- end -}}
@@ -94,7 +104,9 @@ http://{{ include "ug.fullname" . }}-catalog-stub:{{ (index .Values.processes "c
 
 {{/*
 The environment of a process of one service: (dict "root" $ "service" "users").
-Each service's pods get only their own database URL and keys.
+Each service's pods get only their own database URL and keys, and (Strimzi)
+their own Kafka user's password. Hook Jobs ("hook" true) run before Strimzi
+has made the users on a first install, and need no broker: they get none.
 */}}
 {{- define "ug.env" -}}
 {{- $root := .root -}}
@@ -110,10 +122,21 @@ Each service's pods get only their own database URL and keys.
 - {name: METRICS_BIND_ADDRESS, value: 0.0.0.0}
 - {name: JWT_ISSUER, value: {{ $root.Values.config.jwtIssuer | quote }}}
 - {name: JWT_AUDIENCE, value: {{ $root.Values.config.jwtAudience | quote }}}
-- {name: TRUSTED_PROXY_COUNT, value: {{ $root.Values.config.trustedProxyCount | quote }}}
+- {name: TRUSTED_PROXY_NETWORKS, value: {{ join "," $root.Values.config.trustedProxyNetworks | quote }}}
 - {name: DJANGO_TRUST_X_FORWARDED_PROTO, value: {{ $root.Values.config.trustForwardedProto | quote }}}
 - name: REDIS_URL
   valueFrom: {secretKeyRef: {name: {{ $secret }}, key: REDIS_URL}}
+{{- if and $root.Values.kafka.strimzi.enabled (not .hook) }}
+{{- $kafkaUser := include "ug.kafkaUser" (dict "root" $root "service" .service) }}
+- {name: KAFKA_SECURITY_PROTOCOL, value: {{ ternary "SASL_SSL" "SASL_PLAINTEXT" $root.Values.kafka.strimzi.tls }}}
+- {name: KAFKA_SASL_MECHANISM, value: SCRAM-SHA-512}
+- {name: KAFKA_SASL_USERNAME, value: {{ $kafkaUser }}}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ $kafkaUser }}, key: password}}
+{{- if $root.Values.kafka.strimzi.tls }}
+- {name: KAFKA_SSL_CAFILE, value: /etc/kafka-ca/ca.crt}
+{{- end }}
+{{- end }}
 {{- if eq .service "users" }}
 - name: USERS_DATABASE_URL
   valueFrom: {secretKeyRef: {name: {{ $secret }}, key: USERS_DATABASE_URL}}
@@ -138,8 +161,14 @@ Each service's pods get only their own database URL and keys.
 {{- end }}
 {{- end -}}
 
-{{/* A pod's security settings, volumes and image, shared by Deployments and Jobs. */}}
+{{/*
+A pod's security settings, volumes and image, shared by Deployments and Jobs:
+(dict "root" $ "kafka" true) adds the Kafka cluster CA's certificate
+(Strimzi with TLS), which Jobs do without (it does not exist before them).
+*/}}
 {{- define "ug.podCommon" -}}
+{{- $kafkaCa := and .kafka .root.Values.kafka.strimzi.enabled .root.Values.kafka.strimzi.tls -}}
+{{- with .root -}}
 automountServiceAccountToken: false
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets: {{- toYaml . | nindent 2 }}
@@ -150,6 +179,14 @@ volumes:
   # metrics of its workers and the beat schedule go here.
   - name: tmp
     emptyDir: {sizeLimit: 256Mi}
+  {{- if $kafkaCa }}
+  # The certificate Strimzi's cluster CA signs the brokers' with.
+  - name: kafka-ca
+    secret:
+      secretName: {{ include "ug.strimziCluster" . }}-cluster-ca-cert
+      items: [{key: ca.crt, path: ca.crt}]
+  {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
