@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,9 +24,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
+import redis
 import requests
 import yaml
 
@@ -357,3 +360,45 @@ def test_every_image_is_built_here_on_the_one_debian_base() -> None:
             if line.startswith("FROM ")
         ]
         assert bases and set(bases) == {"debian:bookworm-slim"}, dockerfile
+
+
+def redis_password_of_compose() -> str:
+    """REDIS_PASSWORD as compose resolves it when the variable is unset."""
+    value = default_services()["redis"]["environment"]["REDIS_PASSWORD"]
+    match = re.fullmatch(r"\$\{REDIS_PASSWORD:-([A-Za-z0-9-]+)\}", value)
+    assert match, value
+    return match.group(1)
+
+
+def test_redis_requires_the_password_every_service_that_uses_it_carries() -> None:
+    password = redis_password_of_compose()
+    services = default_services()
+    assert services["redis"]["environment"]["REDISCLI_AUTH"] == f"${{REDIS_PASSWORD:-{password}}}"
+    users = {
+        name: spec["environment"]["REDIS_URL"]
+        for name, spec in services.items()
+        if "REDIS_URL" in spec.get("environment", {})
+    }
+    assert set(users) >= {"users-web", "games-web", "celery-worker", "celery-beat"}
+    for name, url in users.items():
+        parsed = urlsplit(url.replace(f"${{REDIS_PASSWORD:-{password}}}", password))
+        assert (parsed.hostname, parsed.password) == ("redis", password), name
+    dockerfile = (ROOT / "infra" / "docker" / "redis.Dockerfile").read_text()
+    assert "requirepass" in dockerfile
+    assert "REDIS_PASSWORD:?" in dockerfile  # no password, no Redis
+    assert "protected-mode" not in dockerfile
+
+
+def test_redis_refuses_a_client_without_the_password(composed: ComposedSystem) -> None:
+    """Whoever reaches the Redis container cannot write a cache entry (the
+    games cache) or a Celery message without the password."""
+    networks = composed.containers()["redis"]["NetworkSettings"]["Networks"]
+    address = next(iter(networks.values()))["IPAddress"]
+    anonymous = redis.Redis(host=address, port=6379, socket_timeout=10)
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.set("games:detail:1", b"planted")
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.ping()
+    password = os.environ.get("REDIS_PASSWORD") or redis_password_of_compose()
+    trusted = redis.Redis(host=address, port=6379, password=password, socket_timeout=10)
+    assert trusted.ping() is True

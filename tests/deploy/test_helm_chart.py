@@ -38,7 +38,11 @@ PRODUCTION_VALUES = ROOT / "deploy" / "helm" / "values-production.yaml"
 # The Kubernetes release helm v3.22 is built against, and whose API schemas
 # kubernetes-validate ships.
 KUBE_VERSION = "1.37.0"
-CONFIGURATIONS = {"default": (), "production": ("-f", str(PRODUCTION_VALUES))}
+# What every install must give (unless secrets.existingSecret): the Redis
+# URL, with the password Redis requires.
+REDIS_URL = "redis://:not-a-real-password@redis-master:6379/0"
+REDIS = ("--set-string", f"secrets.redisUrl={REDIS_URL}")
+CONFIGURATIONS = {"default": REDIS, "production": ("-f", str(PRODUCTION_VALUES))}
 STUB_ON = ("--set", "processes.catalog-stub.enabled=true")
 STRIMZI_GROUP = "kafka.strimzi.io/"
 # Options saying where a process listens or keeps a file: the host part of
@@ -80,6 +84,7 @@ def render_args(*values: str) -> list[str]:
         "users-games",
         "--kube-version",
         KUBE_VERSION,
+        *REDIS,
         *values,
     ]
 
@@ -688,3 +693,36 @@ def test_web_pods_serve_metrics_on_their_metrics_port_and_prometheus_is_pointed_
     done = run_helm(*render_args("--set", "processes.users-web.metricsPort=null"))
     assert done.returncode != 0
     assert "metricsPort is needed" in done.stderr
+
+
+# -- Redis -------------------------------------------------------------------------
+def test_redis_is_reached_with_a_password_from_the_secret() -> None:
+    (secret,) = of_kind(render(), "Secret")
+    assert secret["stringData"]["REDIS_URL"] == REDIS_URL
+    for values, secret_name in (
+        (CONFIGURATIONS["default"], secret["metadata"]["name"]),
+        (CONFIGURATIONS["production"], "users-games-credentials"),
+    ):
+        for name, deployment in deployments(render(*values)).items():
+            (redis_url,) = [e for e in container(deployment)["env"] if e["name"] == "REDIS_URL"]
+            assert redis_url == {
+                "name": "REDIS_URL",
+                "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "REDIS_URL"}},
+            }, name
+
+
+def test_a_redis_url_without_a_password_is_refused() -> None:
+    bare = run_helm(*[arg for arg in render_args() if arg not in REDIS])
+    assert bare.returncode != 0
+    assert "secrets.redisUrl, with its password" in bare.stderr
+    for url in (
+        "redis://redis-master:6379/0",
+        "redis://user@redis-master:6379/0",
+        "redis://:@redis-master:6379/0",
+    ):
+        done = run_helm(*render_args("--set-string", f"secrets.redisUrl={url}"))
+        assert done.returncode != 0, url
+        assert "/secrets/redisUrl" in done.stderr, url
+    for url in ("redis://:s3cret@redis-master:6379/0", "rediss://games:s3cret@10.20.3.5:6380/1"):
+        done = run_helm(*render_args("--set-string", f"secrets.redisUrl={url}"))
+        assert done.returncode == 0, done.stderr
