@@ -8,7 +8,8 @@ A consumer is a :class:`ConsumerSpec` in its project's registry
   inbox row (common.inbox), so an effect happens once per event id; a
   handler whose own row is unique by event id is its own inbox
   (``ConsumerSpec.inbox=False``);
-- sends what cannot be decoded, what a handler rejects, and what keeps
+- sends what cannot be decoded, what does not come from its topic's owner
+  (``common.events.topics.OWNERS``), what a handler rejects, and what keeps
   failing to ``<topic>.dlq`` with the reason in headers, and goes on: those
   need a person (``dlq list/show/replay/purge``);
 - acknowledges, logs and counts (``consumer_discarded_total{reason}``) what a
@@ -37,15 +38,25 @@ from kafka.structs import OffsetAndMetadata
 
 from common.backoff import backoff_seconds
 from common.events import Event, EventDecodeError, decode
-from common.events.topics import dlq_topic
+from common.events.topics import dlq_topic, origin_problem
 from common.inbox.services import (
     inbox_process_batch,
     inbox_process_once,
     keyed_process_batch,
     keyed_process_once,
 )
-from common.kafka.config import common_client_config, physical_group, physical_topic
-from common.kafka.metrics import CONSUMER_DISCARDED, CONSUMER_EVENTS, CONSUMER_LAG
+from common.kafka.config import (
+    common_client_config,
+    logical_topic,
+    physical_group,
+    physical_topic,
+)
+from common.kafka.metrics import (
+    CONSUMER_DEAD_LETTERS,
+    CONSUMER_DISCARDED,
+    CONSUMER_EVENTS,
+    CONSUMER_LAG,
+)
 from common.kafka.producer import get_producer
 from common.logging import bound_context, get_logger
 
@@ -212,6 +223,9 @@ class ConsumerRunner:
         records = [record for records in batch.values() for record in records]
         try:
             events = [decode(record.value) for record in records]
+            for record, event in zip(records, events, strict=True):
+                if problem := self._origin_problem(record, event):
+                    raise ValueError(problem)  # dead-lettered on the one-by-one path
             applied = self._process_batch(events)
         except Exception as exc:  # noqa: BLE001  any failure: redo one at a time
             log.info("consumer.batch_one_by_one", size=len(records), reason=repr(exc)[:300])
@@ -273,6 +287,12 @@ class ConsumerRunner:
             )
         return keyed_process_once(event=event, handler=self.spec.handler)
 
+    @staticmethod
+    def _origin_problem(record: ConsumerRecord, event: Event) -> str | None:
+        return origin_problem(
+            event_type=event.type, source=event.source, topic=logical_topic(record.topic)
+        )
+
     def _record_outcome(self, *, applied: bool) -> None:
         """Count and log one handled event (inside its bound log context)."""
         if applied:
@@ -304,6 +324,9 @@ class ConsumerRunner:
                 )
                 return True
             with bound_context(event_id=str(event.id), event_type=event.type):
+                if problem := self._origin_problem(record, event):
+                    self._dead_letter(record, reason="wrong_source", error=problem)
+                    return True
                 return self._apply(record, event)
 
     def _apply(self, record: ConsumerRecord, event: Event) -> bool:
@@ -357,6 +380,7 @@ class ConsumerRunner:
             timeout=30
         )
         self.stats.count(self.spec.name, "dead_lettered")
+        CONSUMER_DEAD_LETTERS.labels(self.spec.name, reason).inc()
         log.error("consumer.dead_lettered", reason=reason, error=error, dlq=dead_letters)
 
     def update_lag(self) -> None:

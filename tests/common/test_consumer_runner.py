@@ -3,12 +3,14 @@ inbox, dead letters for poison messages, offsets committed after the work."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
 from collections.abc import Callable
 
 import pytest
+from prometheus_client import REGISTRY
 
 from common.events import Event, decode
 from common.events.topics import dlq_topic
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def an_event() -> Event:
-    return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="test")
+    return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="users")
 
 
 def publish(topic: str, event: Event, **headers: str) -> None:
@@ -326,3 +328,33 @@ def test_a_keyed_handler_that_does_not_say_what_it_applied_fails_and_keeps_nothi
     with pytest.raises(TypeError, match="must return the event ids"):
         keyed_process_batch(events=[event], handler=lambda events: forgetful(events[0]))
     assert not ProcessedEvent.objects.filter(consumer="forgetful").exists()  # rolled back
+
+
+def dead_letter_count(consumer: str, reason: str) -> float:
+    labels = {"consumer": consumer, "reason": reason}
+    return REGISTRY.get_sample_value("consumer_dead_letters_total", labels) or 0.0
+
+
+def test_an_event_whose_source_is_not_the_topics_owner_is_dead_lettered_and_counted(
+    kafka_topic: str,
+) -> None:
+    seen: list[uuid.UUID] = []
+    forged = dataclasses.replace(an_event(), source="attacker")
+    genuine = an_event()
+    key = genuine.key.encode()
+    produce_raw(physical_topic(kafka_topic), forged.encode(), key=key)
+    produce_raw(physical_topic(kafka_topic), genuine.encode(), key=key)
+    runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    before = dead_letter_count(runner.spec.name, "wrong_source")
+
+    run_until(runner, lambda: seen == [genuine.id])
+
+    [dead] = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
+    headers = dict(dead.headers)
+    assert decode(dead.value).id == forged.id
+    assert headers["dlq.reason"] == b"wrong_source"
+    assert headers["dlq.error"] == (
+        b"source 'attacker' does not own user.created (its owner is 'users')"
+    )
+    assert dead_letter_count(runner.spec.name, "wrong_source") == before + 1
+    assert not ProcessedEvent.objects.filter(event_id=forged.id).exists()

@@ -36,7 +36,7 @@ def topic() -> Iterator[str]:
 
 
 def an_event() -> Event:
-    return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="test")
+    return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="users")
 
 
 def publish(topic: str, event: Event) -> None:

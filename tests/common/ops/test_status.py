@@ -55,7 +55,7 @@ def spec(settings) -> Iterator[ConsumerSpec]:
 
 def publish(spec: ConsumerSpec, *names: str) -> None:
     for name in names:
-        event = user_created(user_id=uuid.uuid4(), email="s@example.com", name=name, source="t")
+        event = user_created(user_id=uuid.uuid4(), email="s@example.com", name=name, source="users")
         produce_raw(physical_topic(spec.topics[0]), event.encode(), key=event.key.encode())
 
 
