@@ -19,6 +19,7 @@ from common.inbox.models import ProcessedEvent
 from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
 from tests.support.kafka import produce_raw, read_all
 from tests.support.poll import eventually
 
@@ -358,3 +359,47 @@ def test_an_event_whose_source_is_not_the_topics_owner_is_dead_lettered_and_coun
     )
     assert dead_letter_count(runner.spec.name, "wrong_source") == before + 1
     assert not ProcessedEvent.objects.filter(event_id=forged.id).exists()
+
+
+def test_forged_events_do_not_count_toward_stopping_the_consumer(kafka_topic: str) -> None:
+    seen: list[uuid.UUID] = []
+    event = an_event()
+    for _ in range(5):
+        forged = dataclasses.replace(an_event(), source="games")
+        produce_raw(physical_topic(kafka_topic), forged.encode(), key=event.key.encode())
+    publish(kafka_topic, event)
+    runner = make_runner(
+        kafka_topic,
+        lambda e: seen.append(e.id),
+        policy=DeadLetterPolicy(max_consecutive=2, max_ratio=1),
+    )
+    run_until(runner, lambda: seen == [event.id])  # five forgeries in a row, no stop
+    assert runner.stats.dead_lettered == 5
+
+
+def test_a_handler_failing_every_event_stops_the_runner_and_commits_only_what_it_handled(
+    kafka_topic: str,
+) -> None:
+    events = [an_event() for _ in range(7)]
+    key = events[0].key.encode()  # one partition: one order
+    for event in events:
+        produce_raw(physical_topic(kafka_topic), event.encode(), key=key)
+
+    def broken(event: Event) -> None:
+        raise KeyError("a bad deploy")
+
+    runner = make_runner(
+        kafka_topic, broken, max_attempts=1, policy=DeadLetterPolicy(max_consecutive=3)
+    )
+    with pytest.raises(DeadLetterLimitReached, match="4 dead letters in a row"):
+        run_until(runner, lambda: False)
+    dead = read_all(physical_topic(dlq_topic(kafka_topic)), expected=3)
+    assert [decode(record.value).id for record in dead] == [e.id for e in events[:3]]
+
+    # The fixed deploy starts where the stop left: the four events not
+    # dead-lettered, none lost, none of the three again.
+    seen: list[uuid.UUID] = []
+    fixed = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    run_until(fixed, lambda: len(seen) == 4)
+    assert seen == [e.id for e in events[3:]]
+    assert fixed.stats.dead_lettered == 0
