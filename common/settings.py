@@ -131,6 +131,13 @@ KAFKA_SSL_CAFILE = env.str("KAFKA_SSL_CAFILE", default="")
 # How long a send may block while the broker is away before the relay backs off.
 KAFKA_PRODUCER_MAX_BLOCK_MS = env.int("KAFKA_PRODUCER_MAX_BLOCK_MS", default=5_000)
 KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS", default=30_000)
+# A consumer stops (exit 1) rather than dead-letter more than this many events
+# in a row (0: no limit), or more than this share of its last
+# CONSUMER_DLQ_RATIO_WINDOW events (1: no limit): a failing deploy, not a
+# poison message. See common/kafka/deadletter_policy.py and the README.
+CONSUMER_DLQ_MAX_CONSECUTIVE = env.int("CONSUMER_DLQ_MAX_CONSECUTIVE", default=50)
+CONSUMER_DLQ_MAX_RATIO = env.float("CONSUMER_DLQ_MAX_RATIO", default=0.5)
+CONSUMER_DLQ_RATIO_WINDOW = env.int("CONSUMER_DLQ_RATIO_WINDOW", default=1000)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
 # Pause between relay polls that found nothing to publish.

@@ -14,7 +14,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from common.deadletters.models import DeadLetterAction
-from common.events.topics import dlq_topic
+from common.events.topics import dlq_topic, topic_of_dlq
 from common.kafka.config import common_client_config, physical_topic
 from common.kafka.consumer import consumer_registry
 
@@ -65,7 +65,30 @@ class DeadLetter:
 
     @property
     def original_topic(self) -> str:
+        """What the record's ``dlq.original_topic`` header says: anyone who
+        can write the DLQ chooses it, so a replay never goes there."""
         return self.header("dlq.original_topic")
+
+    @property
+    def replay_topic(self) -> str | None:
+        """Where a replay sends it: the topic this DLQ is named after
+        (``<topic>.dlq`` -> ``<topic>``, with ``KAFKA_TOPIC_PREFIX``)."""
+        return topic_of_dlq(self.dlq_topic)
+
+    def replay_refusal(self) -> str | None:
+        """Why this dead letter is not replayed, or None. A header naming
+        another topic than the one the DLQ belongs to was not written by
+        that topic's consumer (``ConsumerRunner._dead_letter``): the record
+        was planted or tampered with, and is left for a person."""
+        target = self.replay_topic
+        if target is None:
+            return f"{self.dlq_topic} is not named <topic>.dlq"
+        if self.original_topic != target:
+            return (
+                f"its dlq.original_topic header says {self.original_topic or '(none)'}, "
+                f"but it sits in {self.dlq_topic}: not a dead letter of {target}"
+            )
+        return None
 
     @property
     def envelope(self) -> dict[str, Any] | None:

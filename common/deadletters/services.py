@@ -1,8 +1,9 @@
 """What an operator does with dead letters: replay them, purge them.
 
-Replay republishes a dead letter to its original topic with the same key and
-value, so the same event id: the consumer's inbox applies it at most once,
-however many times it is replayed. Each action is a ``DeadLetterAction`` row
+Replay republishes a dead letter to the topic its DLQ is named after
+(``<topic>.dlq`` -> ``<topic>``; never to the topic a header names) with the
+same key and value, so the same event id: the consumer's inbox applies it at
+most once, however many times it is replayed. Each action is a ``DeadLetterAction`` row
 (who, when, what), and a replayed record carries ``replay.*`` headers.
 """
 
@@ -48,14 +49,20 @@ def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLette
 
 
 def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list[Replayed]:
-    """Republish ``letters`` (oldest first, to keep each key's order) to their
-    original topics, wait for the broker's acknowledgements, record each."""
+    """Republish ``letters`` (oldest first, to keep each key's order) to the
+    topics their DLQs belong to, wait for the broker's acknowledgements,
+    record each. Refuses (ValueError, nothing sent) if any of them has a
+    ``replay_refusal``: the caller leaves those out."""
+    refused = {letter.id: why for letter in letters if (why := letter.replay_refusal())}
+    if refused:
+        raise ValueError(f"not replayable: {refused}")
     producer = get_producer()
     replayed: list[Replayed] = []
     at = timezone.now().isoformat()
     for letter in sorted(letters, key=lambda item: (item.dead_at, item.id)):
-        if not letter.original_topic:
-            raise ValueError(f"{letter.id} has no dlq.original_topic header: cannot replay it")
+        topic = letter.replay_topic
+        if topic is None:  # replay_refusal said so above; for the type checker
+            raise ValueError(f"{letter.id} is not in a <topic>.dlq")
         headers = [(name, value) for name, value in letter.headers if not name.startswith("dlq.")]
         headers = [(name, value) for name, value in headers if not name.startswith("replay.")]
         headers += [
@@ -63,9 +70,9 @@ def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list
             ("replay.by", performed_by.encode()),
             ("replay.at", at.encode()),
         ]
-        metadata = producer.send(
-            letter.original_topic, key=letter.key, value=letter.value, headers=headers
-        ).get(timeout=30)
+        metadata = producer.send(topic, key=letter.key, value=letter.value, headers=headers).get(
+            timeout=30
+        )
         target = f"{metadata.topic}:{metadata.partition}:{metadata.offset}"
         _action(
             letter, DeadLetterAction.Kind.REPLAYED, by=performed_by, detail=f"to {target}"

@@ -71,5 +71,10 @@ def physical_topic(name: str) -> str:
     return f"{settings.KAFKA_TOPIC_PREFIX}{name}"
 
 
+def logical_topic(physical: str) -> str:
+    """The code's name of a broker-side topic (the inverse of :func:`physical_topic`)."""
+    return physical.removeprefix(settings.KAFKA_TOPIC_PREFIX)
+
+
 def physical_group(group_id: str) -> str:
     return f"{settings.KAFKA_TOPIC_PREFIX}{group_id}"

@@ -8,9 +8,12 @@ A consumer is a :class:`ConsumerSpec` in its project's registry
   inbox row (common.inbox), so an effect happens once per event id; a
   handler whose own row is unique by event id is its own inbox
   (``ConsumerSpec.inbox=False``);
-- sends what cannot be decoded, what a handler rejects, and what keeps
+- sends what cannot be decoded, what does not come from its topic's owner
+  (``common.events.topics.OWNERS``), what a handler rejects, and what keeps
   failing to ``<topic>.dlq`` with the reason in headers, and goes on: those
   need a person (``dlq list/show/replay/purge``);
+- stops instead, exiting non-zero, when dead letters pass its
+  :class:`DeadLetterPolicy` (a failing deploy, not a poison message);
 - acknowledges, logs and counts (``consumer_discarded_total{reason}``) what a
   domain rule discards by design (:class:`EventDiscarded`): no person needed;
 - retries temporary failures (the database away) with backoff, without
@@ -37,15 +40,26 @@ from kafka.structs import OffsetAndMetadata
 
 from common.backoff import backoff_seconds
 from common.events import Event, EventDecodeError, decode
-from common.events.topics import dlq_topic
+from common.events.topics import dlq_topic, origin_problem
 from common.inbox.services import (
     inbox_process_batch,
     inbox_process_once,
     keyed_process_batch,
     keyed_process_once,
 )
-from common.kafka.config import common_client_config, physical_group, physical_topic
-from common.kafka.metrics import CONSUMER_DISCARDED, CONSUMER_EVENTS, CONSUMER_LAG
+from common.kafka.config import (
+    common_client_config,
+    logical_topic,
+    physical_group,
+    physical_topic,
+)
+from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
+from common.kafka.metrics import (
+    CONSUMER_DEAD_LETTERS,
+    CONSUMER_DISCARDED,
+    CONSUMER_EVENTS,
+    CONSUMER_LAG,
+)
 from common.kafka.producer import get_producer
 from common.logging import bound_context, get_logger
 
@@ -143,6 +157,7 @@ class ConsumerRunner:
     poll_timeout_ms: int = 500
     max_poll_records: int = 500
     stats: ConsumerStats = field(default_factory=ConsumerStats)
+    policy: DeadLetterPolicy = field(default_factory=DeadLetterPolicy.from_settings)
     _consumer: KafkaConsumer | None = None
 
     # -- client --------------------------------------------------------------
@@ -184,15 +199,21 @@ class ConsumerRunner:
             return sum(len(records) for records in batch.values())
         to_commit: dict[TopicPartition, OffsetAndMetadata] = {}
         consumed = 0
-        for tp, records in batch.items():
-            for record in records:
-                if not self._handle(record):
-                    # Stopping while a temporary error lasts: do not move past
-                    # this message; it is consumed again after the restart.
-                    self.consumer.seek(tp, record.offset)
-                    break
-                to_commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-                consumed += 1
+        try:
+            for tp, records in batch.items():
+                for record in records:
+                    if not self._handle(record):
+                        # Stopping while a temporary error lasts: do not move
+                        # past this message; it is consumed again after the restart.
+                        self.consumer.seek(tp, record.offset)
+                        break
+                    to_commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                    consumed += 1
+        except DeadLetterLimitReached:
+            # What was handled (applied or dead-lettered) stays handled; the
+            # message that passed the limit and all after it stay on the topic.
+            self._commit(to_commit)
+            raise
         self._commit(to_commit)
         return consumed
 
@@ -212,11 +233,15 @@ class ConsumerRunner:
         records = [record for records in batch.values() for record in records]
         try:
             events = [decode(record.value) for record in records]
+            for record, event in zip(records, events, strict=True):
+                if problem := self._origin_problem(record, event):
+                    raise ValueError(problem)  # dead-lettered on the one-by-one path
             applied = self._process_batch(events)
         except Exception as exc:  # noqa: BLE001  any failure: redo one at a time
             log.info("consumer.batch_one_by_one", size=len(records), reason=repr(exc)[:300])
             return False
         self._record_batch_outcome(records, events, applied)
+        self.policy.record_handled(len(records))
         return True
 
     def _record_batch_outcome(
@@ -273,6 +298,12 @@ class ConsumerRunner:
             )
         return keyed_process_once(event=event, handler=self.spec.handler)
 
+    @staticmethod
+    def _origin_problem(record: ConsumerRecord, event: Event) -> str | None:
+        return origin_problem(
+            event_type=event.type, source=event.source, topic=logical_topic(record.topic)
+        )
+
     def _record_outcome(self, *, applied: bool) -> None:
         """Count and log one handled event (inside its bound log context)."""
         if applied:
@@ -304,6 +335,12 @@ class ConsumerRunner:
                 )
                 return True
             with bound_context(event_id=str(event.id), event_type=event.type):
+                if problem := self._origin_problem(record, event):
+                    # Not counted by the stop policy: a forged event says
+                    # nothing about this consumer's deploy, and counting it
+                    # would let whoever forges events stop the consumer.
+                    self._dead_letter(record, reason="wrong_source", error=problem, counted=False)
+                    return True
                 return self._apply(record, event)
 
     def _apply(self, record: ConsumerRecord, event: Event) -> bool:
@@ -317,6 +354,7 @@ class ConsumerRunner:
                 return True
             except EventDiscarded as exc:
                 self.stats.count(self.spec.name, "discarded")
+                self.policy.record_handled()
                 CONSUMER_DISCARDED.labels(self.spec.name, exc.reason).inc()
                 log.info("consumer.discarded", reason=exc.reason, detail=exc.detail)
                 return True
@@ -338,9 +376,17 @@ class ConsumerRunner:
                 time.sleep(backoff_seconds(attempt, base=0.2, cap=2.0))
                 continue
             self._record_outcome(applied=applied)
+            self.policy.record_handled()
             return True
 
-    def _dead_letter(self, record: ConsumerRecord, *, reason: str, error: str) -> None:
+    def _dead_letter(
+        self, record: ConsumerRecord, *, reason: str, error: str, counted: bool = True
+    ) -> None:
+        """Send ``record`` to its DLQ; unless the policy says stop instead
+        (raises :class:`DeadLetterLimitReached`, nothing sent). ``counted=False``:
+        a dead letter the policy does not count."""
+        if counted:
+            self.policy.check_dead_letter()
         headers = list(record.headers or [])
         headers += [
             ("dlq.reason", reason.encode()),
@@ -356,7 +402,10 @@ class ConsumerRunner:
         producer.send(dead_letters, key=record.key, value=record.value, headers=headers).get(
             timeout=30
         )
+        if counted:
+            self.policy.record_dead_letter()
         self.stats.count(self.spec.name, "dead_lettered")
+        CONSUMER_DEAD_LETTERS.labels(self.spec.name, reason).inc()
         log.error("consumer.dead_lettered", reason=reason, error=error, dlq=dead_letters)
 
     def update_lag(self) -> None:
@@ -389,6 +438,15 @@ class ConsumerRunner:
                     log.warning("consumer.kafka_error", error=repr(exc), attempt=failures)
                     self.close()
                     self.stop.wait(min(10.0, 0.5 * 2**failures))
+        except DeadLetterLimitReached as exc:
+            log.error(
+                "consumer.halted",
+                consumer=self.spec.name,
+                why=str(exc),
+                action="fix the handler or the data, then restart: the events not "
+                "dead-lettered are still on the topic; dlq replay the rest",
+            )
+            raise
         finally:
             self.close()
             log.info(

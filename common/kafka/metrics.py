@@ -13,6 +13,12 @@ CONSUMER_DISCARDED = Counter(
     "Events a domain rule discarded by design (acknowledged, not dead-lettered), by reason",
     ["consumer", "reason"],
 )
+CONSUMER_DEAD_LETTERS = Counter(
+    "consumer_dead_letters_total",
+    "Messages a consumer sent to <topic>.dlq, by dlq.reason "
+    "(decode_error, rejected, handler_error, wrong_source)",
+    ["consumer", "reason"],
+)
 CONSUMER_LAG = Gauge(
     "consumer_lag_messages",
     "Messages on the broker not yet consumed, per assigned partition",

@@ -1,6 +1,7 @@
 """What an operator needs at a glance about one service: consumer lag per
-group and partition, the outbox backlog and the age of its oldest row,
-dead-letter counts, and whether PostgreSQL, Redis and Kafka answer.
+group and partition, the consumers running in each group, the outbox
+backlog and the age of its oldest row, dead-letter counts, and whether
+PostgreSQL, Redis and Kafka answer.
 
 ``manage_<service>.py status`` prints it; ``/metrics/ops`` exports the same
 figures to Prometheus (:class:`OpsCollector`).
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -46,6 +47,12 @@ class PartitionLag:
 
 
 @dataclass(frozen=True)
+class GroupMembers:
+    group: str
+    members: int  # 0: no consumer of this group runs (stopped, crashed, not started)
+
+
+@dataclass(frozen=True)
 class DeadLetterCount:
     topic: str
     kept: int  # records the broker still holds
@@ -67,6 +74,7 @@ class ServiceStatus:
     outbox_pending: int | None = None
     outbox_oldest_age_seconds: float | None = None
     lag: list[PartitionLag] = field(default_factory=list)
+    members: list[GroupMembers] = field(default_factory=list)
     dead_letters: list[DeadLetterCount] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -140,6 +148,22 @@ def consumer_lag() -> list[PartitionLag]:
     return rows
 
 
+def consumer_group_members() -> list[GroupMembers]:
+    """Per consumer group of this service: the consumers in it now, as the
+    group's coordinator sees them (a group that never ran has none)."""
+    groups = [physical_group(spec.group_id) for spec in consumer_registry().values()]
+    if not groups:
+        return []
+    admin = KafkaAdminClient(**common_client_config("status"), request_timeout_ms=10_000)
+    try:
+        described = admin.describe_groups(groups)
+    finally:
+        admin.close()
+    return [
+        GroupMembers(group, len(described.get(group, {}).get("members") or ())) for group in groups
+    ]
+
+
 def dead_letter_counts() -> list[DeadLetterCount]:
     """Per DLQ topic: the records kept (end minus first kept offset) and how
     many of them no one has replayed or purged yet."""
@@ -185,6 +209,7 @@ def collect_status() -> ServiceStatus:
         status.errors.append("outbox: PostgreSQL is down")
     if up["kafka"]:
         status.lag = consumer_lag()
+        status.members = consumer_group_members()
         if up["postgresql"]:
             status.dead_letters = dead_letter_counts()
         else:
@@ -234,6 +259,14 @@ class OpsCollector(Collector):
         for row in status.lag:
             lag.add_metric([row.group, row.topic, str(row.partition)], row.lag)
         yield lag
+        members = GaugeMetricFamily(
+            "consumer_group_members",
+            "Consumers in a consumer group now (0: none runs)",
+            labels=["group"],
+        )
+        for row in status.members:
+            members.add_metric([row.group], row.members)
+        yield members
         dead = GaugeMetricFamily(
             "dead_letters_messages",
             "Dead letters the broker keeps, by DLQ topic and state (kept, open)",

@@ -54,7 +54,7 @@ def produce_backlog(system: System, topic: str, user_ids: list[str]) -> None:
             game_id=1 + n % 300,
             title=f"Game {n % 300}",
             read_at=now,
-            source="bench",
+            source="games",  # as the games service writes them (consumers check it)
         )
         producer.send(topic, key=user_id.encode(), value=event.encode())
     producer.flush()

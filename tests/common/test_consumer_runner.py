@@ -3,12 +3,14 @@ inbox, dead letters for poison messages, offsets committed after the work."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
 from collections.abc import Callable
 
 import pytest
+from prometheus_client import REGISTRY
 
 from common.events import Event, decode
 from common.events.topics import dlq_topic
@@ -17,6 +19,7 @@ from common.inbox.models import ProcessedEvent
 from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
 from tests.support.kafka import produce_raw, read_all
 from tests.support.poll import eventually
 
@@ -24,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def an_event() -> Event:
-    return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="test")
+    return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="users")
 
 
 def publish(topic: str, event: Event, **headers: str) -> None:
@@ -326,3 +329,77 @@ def test_a_keyed_handler_that_does_not_say_what_it_applied_fails_and_keeps_nothi
     with pytest.raises(TypeError, match="must return the event ids"):
         keyed_process_batch(events=[event], handler=lambda events: forgetful(events[0]))
     assert not ProcessedEvent.objects.filter(consumer="forgetful").exists()  # rolled back
+
+
+def dead_letter_count(consumer: str, reason: str) -> float:
+    labels = {"consumer": consumer, "reason": reason}
+    return REGISTRY.get_sample_value("consumer_dead_letters_total", labels) or 0.0
+
+
+def test_an_event_whose_source_is_not_the_topics_owner_is_dead_lettered_and_counted(
+    kafka_topic: str,
+) -> None:
+    seen: list[uuid.UUID] = []
+    forged = dataclasses.replace(an_event(), source="attacker")
+    genuine = an_event()
+    key = genuine.key.encode()
+    produce_raw(physical_topic(kafka_topic), forged.encode(), key=key)
+    produce_raw(physical_topic(kafka_topic), genuine.encode(), key=key)
+    runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    before = dead_letter_count(runner.spec.name, "wrong_source")
+
+    run_until(runner, lambda: seen == [genuine.id])
+
+    [dead] = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
+    headers = dict(dead.headers)
+    assert decode(dead.value).id == forged.id
+    assert headers["dlq.reason"] == b"wrong_source"
+    assert headers["dlq.error"] == (
+        b"source 'attacker' does not own user.created (its owner is 'users')"
+    )
+    assert dead_letter_count(runner.spec.name, "wrong_source") == before + 1
+    assert not ProcessedEvent.objects.filter(event_id=forged.id).exists()
+
+
+def test_forged_events_do_not_count_toward_stopping_the_consumer(kafka_topic: str) -> None:
+    seen: list[uuid.UUID] = []
+    event = an_event()
+    for _ in range(5):
+        forged = dataclasses.replace(an_event(), source="games")
+        produce_raw(physical_topic(kafka_topic), forged.encode(), key=event.key.encode())
+    publish(kafka_topic, event)
+    runner = make_runner(
+        kafka_topic,
+        lambda e: seen.append(e.id),
+        policy=DeadLetterPolicy(max_consecutive=2, max_ratio=1),
+    )
+    run_until(runner, lambda: seen == [event.id])  # five forgeries in a row, no stop
+    assert runner.stats.dead_lettered == 5
+
+
+def test_a_handler_failing_every_event_stops_the_runner_and_commits_only_what_it_handled(
+    kafka_topic: str,
+) -> None:
+    events = [an_event() for _ in range(7)]
+    key = events[0].key.encode()  # one partition: one order
+    for event in events:
+        produce_raw(physical_topic(kafka_topic), event.encode(), key=key)
+
+    def broken(event: Event) -> None:
+        raise KeyError("a bad deploy")
+
+    runner = make_runner(
+        kafka_topic, broken, max_attempts=1, policy=DeadLetterPolicy(max_consecutive=3)
+    )
+    with pytest.raises(DeadLetterLimitReached, match="4 dead letters in a row"):
+        run_until(runner, lambda: False)
+    dead = read_all(physical_topic(dlq_topic(kafka_topic)), expected=3)
+    assert [decode(record.value).id for record in dead] == [e.id for e in events[:3]]
+
+    # The fixed deploy starts where the stop left: the four events not
+    # dead-lettered, none lost, none of the three again.
+    seen: list[uuid.UUID] = []
+    fixed = make_runner(kafka_topic, lambda e: seen.append(e.id))
+    run_until(fixed, lambda: len(seen) == 4)
+    assert seen == [e.id for e in events[3:]]
+    assert fixed.stats.dead_lettered == 0

@@ -13,7 +13,7 @@ import pytest
 from common.events import EventDecodeError, decode
 from common.events.contracts import all_contracts
 from common.events.reads import user_read
-from common.events.topics import ALL_TOPICS, dlq_topic
+from common.events.topics import ALL_TOPICS, OWNERS, dlq_topic, origin_problem, topic_of_dlq
 from common.events.users import user_created, user_deleted
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -111,3 +111,38 @@ def test_decoding_rejects_a_malformed_envelope_saying_why(raw, reason: str) -> N
     with pytest.raises(EventDecodeError) as excinfo:
         decode(raw)
     assert reason in str(excinfo.value)
+
+
+def test_every_topic_and_contract_has_one_owner_and_the_golden_files_name_it() -> None:
+    assert set(OWNERS) == set(ALL_TOPICS)
+    assert {contract.type for contract in all_contracts()} <= set(OWNERS)
+    for path in GOLDEN.glob("*.json"):
+        doc = json.loads(path.read_text())
+        assert doc["source"] == OWNERS[doc["type"]], path.name
+        assert (
+            origin_problem(event_type=doc["type"], source=doc["source"], topic=doc["type"]) is None
+        )
+
+
+@pytest.mark.parametrize(
+    ("event_type", "source", "topic", "reason"),
+    [
+        ("user.deleted", "games", "user.deleted", "source 'games' does not own user.deleted"),
+        ("user.deleted", "attacker", "user.deleted", "its owner is 'users'"),
+        ("user.created", "", "user.created", "does not own user.created"),
+        ("user.read", "users", "user.read", "its owner is 'games'"),
+        # The owner's own source, on a topic of another type.
+        ("user.deleted", "users", "user.read", "a user.deleted event does not belong on user.read"),
+        ("user.renamed", "users", "user.renamed", "user.renamed has no declared owner"),
+    ],
+)
+def test_an_event_not_from_its_topics_owner_has_an_origin_problem(
+    event_type: str, source: str, topic: str, reason: str
+) -> None:
+    assert reason in (origin_problem(event_type=event_type, source=source, topic=topic) or "")
+
+
+def test_dlq_names_lead_back_to_their_topic() -> None:
+    assert topic_of_dlq(dlq_topic("e2e.user.read")) == "e2e.user.read"
+    assert topic_of_dlq("user.read") is None
+    assert topic_of_dlq(".dlq") is None

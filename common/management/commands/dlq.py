@@ -66,7 +66,9 @@ class Command(BaseCommand):
         show = commands.add_parser("show", help="one dead letter in full")
         show.add_argument("id")
 
-        replay = commands.add_parser("replay", help="republish to the original topic")
+        replay = commands.add_parser(
+            "replay", help="republish to the topic the DLQ is named after (<topic>.dlq)"
+        )
         selection_options(replay, ids=True)
         replay.add_argument("--execute", action="store_true", help="really replay (else dry run)")
         replay.add_argument("--again", action="store_true", help="include entries replayed before")
@@ -210,11 +212,17 @@ class Command(BaseCommand):
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
         states = (OPEN, "replayed") if again else (OPEN,)
         letters = self._select(options, states=states)
+        # A dead letter whose header names another topic than its DLQ's is
+        # refused: never sent where the header says, nor anywhere else.
+        refused = [(letter, why) for letter in letters if (why := letter.replay_refusal())]
+        letters = [letter for letter in letters if not letter.replay_refusal()]
         if not execute:
+            for letter, why in refused:
+                self.stdout.write(f"would refuse {letter.id}: {why}")
             for letter in letters:
                 self.stdout.write(
                     f"would replay {letter.id} ({letter.reason}, {letter.event_type or '?'} "
-                    f"{letter.event_id or '?'}) to {letter.original_topic}"
+                    f"{letter.event_id or '?'}) to {letter.replay_topic}"
                 )
             self.stdout.write(f"dry run: {len(letters)} to replay; add --execute to do it")
             return
@@ -222,6 +230,13 @@ class Command(BaseCommand):
         for done in dead_letters_replay(letters=letters, performed_by=who):
             self.stdout.write(f"replayed {done.letter.id} -> {done.target}")
         self.stdout.write(f"replayed {len(letters)} by {who}")
+        if refused:
+            for letter, why in refused:
+                self.stderr.write(f"refused {letter.id}: {why}")
+            raise CommandError(
+                f"refused {len(refused)} (listed above): left open, not replayed anywhere; "
+                "look at who wrote them (dlq show ID), then dlq purge them"
+            )
 
     # -- purge ---------------------------------------------------------------
     def handle_purge(self, *, yes: bool, by: str | None, note: str, **options: Any) -> None:

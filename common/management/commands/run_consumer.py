@@ -5,12 +5,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.kafka.consumer import ConsumerRunner, consumer_registry
+from common.kafka.deadletter_policy import DeadLetterLimitReached
 from common.management.signals import stop_on_signals
 from common.metrics import serve_metrics
 
 
 class Command(BaseCommand):
-    help = "Run one of this project's Kafka consumers until SIGTERM/SIGINT."
+    help = (
+        "Run one of this project's Kafka consumers until SIGTERM/SIGINT, or until "
+        "its dead letters pass CONSUMER_DLQ_MAX_CONSECUTIVE/CONSUMER_DLQ_MAX_RATIO (exit 1)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -39,4 +43,8 @@ class Command(BaseCommand):
             raise CommandError(f"unknown consumer {name!r}; this project has:\n{listing}")
         serve_metrics(metrics_port)
         runner = ConsumerRunner(registry[name], stop=stop_on_signals(), max_attempts=max_attempts)
-        runner.run_forever()
+        try:
+            runner.run_forever()
+        except DeadLetterLimitReached as exc:
+            # Exit status 1: the orchestrator sees a failed consumer, not a finished one.
+            raise CommandError(f"consumer {name} stopped: {exc}") from exc

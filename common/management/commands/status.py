@@ -43,6 +43,13 @@ def render_status(status: ServiceStatus) -> str:
             )
             + f"\ntotal lag: {sum(row.lag for row in status.lag)}"
         )
+    if status.members:
+        parts.append(
+            "\n".join(
+                f"consumers running in {row.group}: {row.members or 'NONE'}"
+                for row in status.members
+            )
+        )
     if status.dead_letters:
         parts.append(
             render_table(

@@ -7,20 +7,23 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from kafka import TopicPartition
 
 from common.deadletters.models import DeadLetterAction
 from common.events import Event
-from common.events.topics import dlq_topic
-from common.events.users import user_created
+from common.events.reads import user_read
+from common.events.topics import USER_DELETED, USER_READ, dlq_topic
+from common.events.users import user_created, user_deleted
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
-from tests.support.kafka import bootstrap, delete_topics, produce_raw
+from tests.support.kafka import bootstrap, delete_topics, end_offsets, produce_raw, read_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +39,7 @@ def topic() -> Iterator[str]:
 
 
 def an_event() -> Event:
-    return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="test")
+    return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="users")
 
 
 def publish(topic: str, event: Event) -> None:
@@ -179,3 +182,50 @@ def test_purge_asks_first_counts_and_hides_what_it_purged(
     # A purged entry is not replayed.
     with pytest.raises(CommandError, match="no open dead letter"):
         dlq("replay", "--topic", topic, first["id"])
+
+
+@pytest.fixture
+def own_prefix(settings) -> Iterator[str]:
+    """This test's own KAFKA_TOPIC_PREFIX, with the real topic names under it."""
+    settings.KAFKA_TOPIC_PREFIX = f"{settings.KAFKA_TOPIC_PREFIX}t{uuid.uuid4().hex[:8]}."
+    names = [USER_READ, dlq_topic(USER_READ), USER_DELETED]
+    physical = [physical_topic(name) for name in names]
+    ensure_topics(bootstrap(), physical, partitions=1, replication_factor=1)
+    yield settings.KAFKA_TOPIC_PREFIX
+    delete_topics(*physical)
+
+
+def test_replay_sends_to_the_topic_the_dlq_belongs_to_never_where_a_header_says(
+    own_prefix: str,
+) -> None:
+    user_id = uuid.uuid4()
+    dead_letters = physical_topic(dlq_topic(USER_READ))
+
+    def plant(event: Event, original_topic: str) -> None:
+        headers = [
+            ("dlq.reason", b"handler_error"),
+            ("dlq.original_topic", physical_topic(original_topic).encode()),
+        ]
+        produce_raw(dead_letters, event.encode(), key=event.key.encode(), headers=headers)
+
+    read = user_read(
+        user_id=user_id, game_id=1, title="T", read_at=datetime.now(UTC), source="games"
+    )
+    plant(read, USER_READ)  # a genuine dead letter of user.read
+    # Planted by whoever can write user.read.dlq: a deletion, aimed at user.deleted.
+    plant(user_deleted(user_id=user_id, source="users"), USER_DELETED)
+
+    dry = dlq("replay", "--topic", USER_READ)
+    assert "dry run: 1 to replay" in dry
+    assert f"would refuse {dead_letters}:0:1: its dlq.original_topic header says" in dry
+    with pytest.raises(CommandError, match="refused 1"):
+        dlq("replay", "--topic", USER_READ, "--execute", "--by", "operator")
+
+    assert end_offsets([physical_topic(USER_DELETED)]) == {
+        TopicPartition(physical_topic(USER_DELETED), 0): 0
+    }
+    [replayed] = read_all(physical_topic(USER_READ), expected=1)
+    assert replayed.value == read.encode()
+    [still_open] = listed(USER_READ)
+    assert still_open["event_type"] == USER_DELETED
+    assert DeadLetterAction.objects.filter(action="replayed").count() == 1

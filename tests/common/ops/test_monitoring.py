@@ -52,7 +52,7 @@ def test_the_prometheus_config_and_its_alert_rules_pass_promtool(promtool: str) 
     done = check_config(promtool, PROMETHEUS / "prometheus.yml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "is valid prometheus config file syntax" in done.stdout
-    assert "SUCCESS: 4 rules found" in done.stdout
+    assert "SUCCESS: 5 rules found" in done.stdout
 
 
 def test_promtool_refuses_a_broken_rule(promtool: str, tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def spec(settings) -> Iterator[ConsumerSpec]:
 
 def publish(spec: ConsumerSpec, *names: str) -> None:
     for name in names:
-        event = user_created(user_id=uuid.uuid4(), email="s@example.com", name=name, source="t")
+        event = user_created(user_id=uuid.uuid4(), email="s@example.com", name=name, source="users")
         produce_raw(physical_topic(spec.topics[0]), event.encode(), key=event.key.encode())
 
 
@@ -175,3 +175,29 @@ def _run(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_a_group_whose_consumer_stopped_has_no_members_and_prometheus_says_so(
+    spec: ConsumerSpec,
+) -> None:
+    def members() -> float | None:
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(OpsCollector(max_age=0))
+        return registry.get_sample_value(
+            "consumer_group_members", {"group": physical_group(spec.group_id)}
+        )
+
+    assert members() == 0  # never started
+    publish(spec, "a")
+    runner = ConsumerRunner(spec)
+    try:
+        deadline = time.monotonic() + 45
+        while not runner.stats.processed:
+            assert time.monotonic() < deadline, runner.stats
+            runner.run_once()
+        assert members() == 1
+        assert f"consumers running in {physical_group(spec.group_id)}: 1" in _run("status")
+    finally:
+        runner.close()
+    assert members() == 0  # stopped: the ConsumerDown alert's condition
+    assert f"consumers running in {physical_group(spec.group_id)}: NONE" in _run("status")

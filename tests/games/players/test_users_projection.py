@@ -40,11 +40,13 @@ def publish(topics: dict[str, str], event: Event) -> None:
     produce_raw(physical_topic(topics[event.type]), event.encode(), key=event.key.encode())
 
 
-def consume(topics: dict[str, str], *, handled: int, timeout: float = 45) -> ConsumerRunner:
+def consume(
+    topics: dict[str, str], *, handled: int, timeout: float = 45, group: str | None = None
+) -> ConsumerRunner:
     spec = dataclasses.replace(
         CONSUMERS["users_projection"],
         topics=tuple(topics.values()),
-        group_id=f"g-{uuid.uuid4().hex}",
+        group_id=group or f"g-{uuid.uuid4().hex}",
     )
     runner = ConsumerRunner(spec)
     deadline = time.monotonic() + timeout
@@ -125,3 +127,32 @@ def test_after_user_deleted_the_users_token_cannot_record_reads(
     refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
     assert refused.status_code == 403
     assert not GameRead.objects.filter(user_id=user_id).exists()
+
+
+def test_a_forged_user_deleted_is_dead_lettered_and_the_user_keeps_their_access(
+    topics: dict[str, str], identity: IdentityProvider, known_game: dict
+) -> None:
+    user_id = uuid.uuid4()
+    publish(topics, user_created(user_id=user_id, email="v@example.com", name="V", source="users"))
+    # Anyone who reaches the brokers, claiming to be games or anyone else.
+    forged = [user_deleted(user_id=user_id, source=source) for source in ("games", "attacker")]
+    for event in forged:
+        publish(topics, event)
+    group = f"g-{uuid.uuid4().hex}"
+    runner = consume(topics, handled=3, group=group)
+
+    assert (runner.stats.processed, runner.stats.dead_lettered) == (1, 2)
+    assert Player.objects.get(user_id=user_id).deleted_at is None
+    token = identity.token(user_id)
+    api = APIClient()
+    accepted = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
+    assert accepted.status_code == 202
+    dead = read_all(physical_topic(dlq_topic(topics["user.deleted"])), expected=2)
+    assert sorted(dict(record.headers)["dlq.reason"] for record in dead) == [b"wrong_source"] * 2
+
+    # The users service's own deletion still applies.
+    publish(topics, user_deleted(user_id=user_id, source="users"))
+    assert consume(topics, handled=1, group=group).stats.processed == 1
+    assert Player.objects.get(user_id=user_id).deleted_at is not None
+    refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
+    assert refused.status_code == 403

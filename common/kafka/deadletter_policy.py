@@ -1,0 +1,106 @@
+"""When a consumer stops rather than dead-letter: its dead-letter policy.
+
+A poison message now and then is what the DLQ is for: it goes there and the
+consumer goes on. A consumer whose every event fails (a bad deploy, a
+migration the code does not match) would dead-letter the whole topic that
+way, and each event would then need a replay. So, as Sentry's consumers do
+(arroyo's ``DlqPolicy`` with ``max_consecutive_count`` and
+``max_invalid_ratio``), the consumer stops once dead letters pass a limit:
+
+- more than ``max_consecutive`` in a row (``CONSUMER_DLQ_MAX_CONSECUTIVE``), or
+- more than ``max_ratio`` of the last ``window`` events handled
+  (``CONSUMER_DLQ_MAX_RATIO`` of ``CONSUMER_DLQ_RATIO_WINDOW``), judged once
+  that many were handled since the start.
+
+The dead letter that would pass a limit is not written: the runner stops
+before it, commits only what it handled, and exits non-zero, so that event
+and every one after it stay on the topic for the fixed deploy. The lag
+grows and alerts meanwhile.
+
+This object only counts and decides; it knows nothing of Kafka, so it is
+tested without a broker. The runner tells it each outcome.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+
+class DeadLetterLimitReached(Exception):
+    """Dead letters passed the policy's limit: stop the consumer (the message
+    says which limit and how to change it)."""
+
+
+@dataclass
+class DeadLetterPolicy:
+    # 0: no limit on dead letters in a row.
+    max_consecutive: int = 50
+    # Share of the window that may be dead letters; 1 or more: no limit.
+    max_ratio: float = 0.5
+    window: int = 1000
+    _recent: deque[bool] = field(init=False, repr=False)
+    _dead_in_window: int = field(default=0, init=False)
+    _consecutive: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        if self.max_consecutive < 0 or self.max_ratio < 0 or self.window < 1:
+            raise ValueError(f"invalid dead-letter policy: {self}")
+        self._recent = deque(maxlen=self.window)
+
+    @classmethod
+    def from_settings(cls) -> DeadLetterPolicy:
+        return cls(
+            max_consecutive=settings.CONSUMER_DLQ_MAX_CONSECUTIVE,
+            max_ratio=settings.CONSUMER_DLQ_MAX_RATIO,
+            window=settings.CONSUMER_DLQ_RATIO_WINDOW,
+        )
+
+    def record_handled(self, count: int = 1) -> None:
+        """``count`` events handled without a dead letter (applied,
+        duplicates, discarded by design)."""
+        for _ in range(min(count, self.window)):
+            self._push(dead=False)
+        self._consecutive = 0
+
+    def check_dead_letter(self) -> None:
+        """Before writing a dead letter: raises :class:`DeadLetterLimitReached`
+        when one more would pass a limit; the caller then stops without
+        writing it."""
+        problem = self._limit_passed()
+        if problem:
+            raise DeadLetterLimitReached(problem)
+
+    def record_dead_letter(self) -> None:
+        """One dead letter written (after :meth:`check_dead_letter` let it)."""
+        self._push(dead=True)
+        self._consecutive += 1
+
+    def _limit_passed(self) -> str | None:
+        """Which limit one more dead letter would pass, if any."""
+        in_a_row = self._consecutive + 1
+        if self.max_consecutive and in_a_row > self.max_consecutive:
+            return (
+                f"{in_a_row} dead letters in a row, over CONSUMER_DLQ_MAX_CONSECUTIVE="
+                f"{self.max_consecutive}"
+            )
+        if self.max_ratio >= 1:
+            return None
+        full = len(self._recent) == self.window
+        dead = self._dead_in_window + 1 - (1 if full and self._recent[0] else 0)
+        handled = len(self._recent) + (0 if full else 1)
+        if handled == self.window and dead > self.max_ratio * self.window:
+            return (
+                f"{dead} dead letters in the last {self.window} events, over "
+                f"CONSUMER_DLQ_MAX_RATIO={self.max_ratio} of CONSUMER_DLQ_RATIO_WINDOW"
+                f"={self.window}"
+            )
+        return None
+
+    def _push(self, *, dead: bool) -> None:
+        if len(self._recent) == self.window and self._recent[0]:
+            self._dead_in_window -= 1
+        self._recent.append(dead)
+        self._dead_in_window += dead
