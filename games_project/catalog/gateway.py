@@ -99,6 +99,28 @@ def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
     return _result(entry["value"], status, entry["fetched_at"])
 
 
+def _entry(key: str) -> dict[str, Any] | None:
+    """The cached entry under ``key``, or ``None`` when there is none or what
+    is there is not an entry this module wrote (undecodable, or JSON of
+    another shape, e.g. planted by whoever can write to Redis): treated as a
+    miss, so the next fill overwrites it. Redis errors propagate."""
+    try:
+        entry = cache.get(key)
+    except ValueError:  # not JSON (the cache's serializer), e.g. a pickle
+        log.warning("cache.entry_undecodable", key=key)
+        return None
+    if entry is None:
+        return None
+    if (
+        not isinstance(entry, dict)
+        or type(entry.get("fetched_at")) not in (int, float)
+        or not (entry.get("missing") is True or "value" in entry)
+    ):
+        log.warning("cache.entry_malformed", key=key)
+        return None
+    return entry
+
+
 def store(key: str, value: Any, policy: CachePolicy) -> None:
     """Write a fresh entry (used by fills and by the Celery refresh)."""
     cache.set(key, {"value": value, "fetched_at": time.time()}, timeout=policy.fresh + policy.keep)
@@ -128,7 +150,7 @@ def read(
 ) -> Cached:
     policy = policy or CachePolicy.from_settings()
     try:
-        entry = cache.get(key)
+        entry = _entry(key)
     except CACHE_ERRORS as exc:
         return _without_cache(key, fetch, exc)
 
@@ -163,7 +185,7 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
                 finally:
                     with contextlib.suppress(LockError, *CACHE_ERRORS):
                         lock.release()  # only if still ours (it may have expired)
-            entry = cache.get(key)
+            entry = _entry(key)
         except CACHE_ERRORS as exc:
             return _without_cache(key, fetch, exc)
         if entry is not None:
@@ -176,7 +198,7 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
 
 
 def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
-    entry = cache.get(key)  # filled while we were taking the lock?
+    entry = _entry(key)  # filled while we were taking the lock?
     if entry is not None:
         return _unwrap(key, entry, CacheStatus.HIT)
     try:
@@ -255,7 +277,7 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
     caller then takes the full path (``game_detail``), which handles misses,
     stale entries, unknown ids and Redis errors, and counts them."""
     try:
-        entry = cache.get(game_key(game_id))
+        entry = _entry(game_key(game_id))
     except CACHE_ERRORS:
         return None
     if entry is None or entry.get("missing"):
