@@ -172,14 +172,12 @@ class _FillCap:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._size = 0
         self._running = 0
 
     @contextlib.contextmanager
     def held(self) -> Any:
         with self._lock:
-            self._size = settings.GAMES_CACHE_MAX_CONCURRENT_FILLS
-            if self._running >= self._size:
+            if self._running >= settings.GAMES_CACHE_MAX_CONCURRENT_FILLS:
                 CACHE_RESULTS.labels(result="busy").inc()
                 raise UpstreamBusy(f"{self._running} fills already running in this process")
             self._running += 1
@@ -249,7 +247,8 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
                         lock.release()  # only if still ours (it may have expired)
             entry = _entry(key)
         except CACHE_ERRORS as exc:
-            return _without_cache(key, fetch, exc)
+            with FILLS.held():
+                return _without_cache(key, fetch, exc)
         if entry is not None:
             # Another caller's fetch: we made no upstream call.
             return _unwrap(key, entry, CacheStatus.HIT)
