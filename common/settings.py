@@ -103,6 +103,9 @@ def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
             "KEY_PREFIX": key_prefix,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # JSON, never pickle: whoever can write a key in Redis plants
+                # data, not code that runs when the key is read.
+                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
             },

@@ -30,6 +30,7 @@ from rest_framework.views import set_rollback
 from common.logging import get_logger
 
 log = get_logger(__name__)
+UNAVAILABLE_RETRY_AFTER = "30"  # seconds, for a 503 that names no time of its own
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields=fields,
         request=request,
     )
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        # Every 503 says when to come back, so clients back off instead of hammering.
+        response.headers.setdefault("Retry-After", UNAVAILABLE_RETRY_AFTER)
     return response
 
 

@@ -10,7 +10,9 @@
 - every response validated against the documented shape: a malformed payload
   is an upstream error, so it is never cached;
 - a rate limit shared by every process through Redis, well under the
-  10 requests/s FreeToGame asks for;
+  10 requests/s FreeToGame asks for; a caller waits for a slot at most
+  ``GAMES_API_SLOT_WAIT_SECONDS``, then gets ``UpstreamBusy`` (a 503 with
+  ``Retry-After``), so a flood of misses cannot park every worker thread here;
 - a User-Agent naming the project.
 """
 
@@ -58,6 +60,12 @@ class BreakerOpen(UpstreamUnavailable):
 
 class UpstreamThrottled(UpstreamUnavailable):
     """Still 429 after the retries: throttled, which is not broken."""
+
+
+class UpstreamBusy(UpstreamUnavailable):
+    """This service is not calling the upstream right now: no rate-limit slot
+    within the wait allowed, or this process already has as many upstream
+    fills running as it allows. Nothing is wrong upstream; try again soon."""
 
 
 class GameNotFound(Exception):
@@ -135,9 +143,11 @@ class SharedRateLimiter:
 
     Hand-written on purpose: a fixed window per second is one ``INCR`` on a
     key that expires, and it must *wait* for a slot rather than refuse, which
-    the rate-limit libraries for Django (limits on requests) do not do."""
+    the rate-limit libraries for Django (limits on requests) do not do.
+    The wait is bounded by ``max_wait`` seconds: past it, ``UpstreamBusy``."""
 
     per_second: int
+    max_wait: float = float("inf")
     # Injected by tests (a FakeClock and a sleep that advances it).
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
@@ -146,6 +156,7 @@ class SharedRateLimiter:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self) -> None:
+        deadline = self.clock() + self.max_wait
         while True:
             second = int(self.clock())
             try:
@@ -156,7 +167,11 @@ class SharedRateLimiter:
                 count = self._local(second)
             if count <= self.per_second:
                 return
-            self.sleep(max(0.0, second + 1 - self.clock()) + random.uniform(0, 0.05))
+            pause = max(0.0, second + 1 - self.clock()) + random.uniform(0, 0.05)
+            if self.clock() + pause > deadline:
+                UPSTREAM_CALLS.labels(outcome="no_slot").inc()
+                raise UpstreamBusy(f"no upstream slot within {self.max_wait:g} s")
+            self.sleep(pause)
 
     def _local(self, second: int) -> int:
         with self._lock:
@@ -262,6 +277,10 @@ class GamesApiClient:
         return game
 
     def _call(self, function: Callable[[Any], T], argument: Any) -> T:
+        # The first slot is taken before the breaker: waiting for one is this
+        # service's own congestion, neither a failure nor a success upstream.
+        # (Slots before retries are taken inside, as urllib3 retries.)
+        self.limiter.acquire()
         try:
             # calling() keeps pybreaker's lock only around the state check, so
             # a slow upstream call does not queue this process's other threads.
@@ -272,7 +291,6 @@ class GamesApiClient:
             raise BreakerOpen("circuit open after repeated failures") from None
 
     def _get(self, path: str, params: dict[str, Any]) -> requests.Response:
-        self.limiter.acquire()
         try:
             response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
@@ -326,7 +344,10 @@ def get_client() -> GamesApiClient:
                 read_timeout=settings.GAMES_API_READ_TIMEOUT,
                 max_attempts=settings.GAMES_API_MAX_ATTEMPTS,
                 breaker=shared_breaker(),
-                limiter=SharedRateLimiter(per_second=settings.GAMES_API_RATE_PER_SECOND),
+                limiter=SharedRateLimiter(
+                    per_second=settings.GAMES_API_RATE_PER_SECOND,
+                    max_wait=settings.GAMES_API_SLOT_WAIT_SECONDS,
+                ),
                 user_agent=settings.GAMES_API_USER_AGENT,
             )
             _client_pid = os.getpid()

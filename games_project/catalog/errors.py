@@ -5,11 +5,12 @@ the one mapping in ``common.api.errors`` (registered at start-up by
 from __future__ import annotations
 
 from common.api.errors import ErrorAnswer
-from games_project.catalog.client import UpstreamUnavailable
+from games_project.catalog.client import UpstreamBusy, UpstreamUnavailable
 from games_project.catalog.gateway import NotFoundCached
 from games_project.catalog.selectors import NotAllowed, UserDeleted
 
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
+UPSTREAM_BUSY = "Too many uncached requests right now; try again shortly."
 
 ANSWERS: dict[type[Exception], ErrorAnswer] = {
     NotFoundCached: ErrorAnswer(
@@ -18,6 +19,7 @@ ANSWERS: dict[type[Exception], ErrorAnswer] = {
     UpstreamUnavailable: ErrorAnswer(
         503, "upstream_unavailable", UPSTREAM_DOWN, headers={"Retry-After": "30"}
     ),
+    UpstreamBusy: ErrorAnswer(503, "upstream_busy", UPSTREAM_BUSY, headers={"Retry-After": "2"}),
     NotAllowed: ErrorAnswer(403, "permission_denied", "You may only record your own reads."),
     UserDeleted: ErrorAnswer(403, "permission_denied", "This user has been deleted."),
 }

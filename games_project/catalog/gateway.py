@@ -20,11 +20,27 @@ passes (the edge enqueues a Celery task): the gateway imports no task.
 
 When Redis itself is unreachable, every call goes to the upstream and the
 answer is a ``MISS``: degraded and logged, never an error.
+
+Misses cannot hold the workers:
+
+- each process runs at most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills (upstream
+  fetches) at once; one more is ``UpstreamBusy`` at once (503 with
+  ``Retry-After``), never a queue, so threads stay free for hits and probes.
+  Callers waiting for another caller's fetch of the same key make no call
+  and take no part of the cap;
+- the caller may pass ``on_miss``, run before a fill (the edge spends an
+  anonymous caller's miss budget there);
+- a game id outside the catalog is "not found" without an upstream call:
+  FreeToGame's full list holds every id, so whenever the full list is stored
+  its ids are stored beside it (``games:ids``), and a detail miss looks there
+  first (filling the full list by the same single flight when it is absent).
+  If the list cannot be had, the detail is asked for as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +54,12 @@ from redis.exceptions import LockError, RedisError
 
 from common.backoff import backoff_seconds
 from common.logging import get_logger
-from games_project.catalog.client import GameNotFound, UpstreamUnavailable, get_client
+from games_project.catalog.client import (
+    GameNotFound,
+    UpstreamBusy,
+    UpstreamUnavailable,
+    get_client,
+)
 from games_project.catalog.metrics import CACHE_RESULTS
 
 log = get_logger(__name__)
@@ -99,9 +120,35 @@ def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
     return _result(entry["value"], status, entry["fetched_at"])
 
 
+def _entry(key: str) -> dict[str, Any] | None:
+    """The cached entry under ``key``, or ``None`` when there is none or what
+    is there is not an entry this module wrote (undecodable, or JSON of
+    another shape, e.g. planted by whoever can write to Redis): treated as a
+    miss, so the next fill overwrites it. Redis errors propagate."""
+    try:
+        entry = cache.get(key)
+    except ValueError:  # not JSON (the cache's serializer), e.g. a pickle
+        log.warning("cache.entry_undecodable", key=key)
+        return None
+    if entry is None:
+        return None
+    if (
+        not isinstance(entry, dict)
+        or type(entry.get("fetched_at")) not in (int, float)
+        or not (entry.get("missing") is True or "value" in entry)
+    ):
+        log.warning("cache.entry_malformed", key=key)
+        return None
+    return entry
+
+
 def store(key: str, value: Any, policy: CachePolicy) -> None:
-    """Write a fresh entry (used by fills and by the Celery refresh)."""
-    cache.set(key, {"value": value, "fetched_at": time.time()}, timeout=policy.fresh + policy.keep)
+    """Write a fresh entry (used by fills and by the Celery refresh); the
+    full list's ids go beside it."""
+    fetched_at = time.time()
+    cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+    if key == FULL_LIST_KEY:
+        _store_ids(value, fetched_at, policy)
 
 
 def store_missing(key: str, policy: CachePolicy) -> None:
@@ -119,20 +166,53 @@ def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> 
     return value
 
 
+class _FillCap:
+    """At most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills at once in this
+    process; beyond that ``UpstreamBusy`` at once (never a queue)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+
+    @contextlib.contextmanager
+    def held(self) -> Any:
+        with self._lock:
+            if self._running >= settings.GAMES_CACHE_MAX_CONCURRENT_FILLS:
+                CACHE_RESULTS.labels(result="busy").inc()
+                raise UpstreamBusy(f"{self._running} fills already running in this process")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+
+
+FILLS = _FillCap()
+
+
 def read(
     key: str,
     fetch: Callable[[], Any],
     *,
     refresh_in_background: Callable[[], object],
     policy: CachePolicy | None = None,
+    on_miss: Callable[[], object] | None = None,
 ) -> Cached:
+    """``on_miss`` runs when nothing usable is cached, before any fill (it may
+    raise to refuse the miss)."""
     policy = policy or CachePolicy.from_settings()
     try:
-        entry = cache.get(key)
+        entry = _entry(key)
     except CACHE_ERRORS as exc:
-        return _without_cache(key, fetch, exc)
+        if on_miss is not None:
+            on_miss()
+        with FILLS.held():
+            return _without_cache(key, fetch, exc)
 
     if entry is None:
+        if on_miss is not None:
+            on_miss()
         return _fill_once(key, fetch, policy)
     age = time.time() - entry["fetched_at"]
     if age < policy.fresh or (entry.get("missing") and age < policy.negative):
@@ -142,7 +222,8 @@ def read(
         return _unwrap(key, entry, CacheStatus.STALE)
     # Past the stale window: refetch now, but an old answer beats an error.
     try:
-        return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
+        with FILLS.held():
+            return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
     except GameNotFound:
         raise NotFoundCached(key, CacheStatus.MISS) from None
     except UpstreamUnavailable as exc:
@@ -159,13 +240,15 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
             lock = cache.lock(f"fill-lock:{key}", timeout=policy.lock_seconds)
             if lock.acquire(blocking=False):
                 try:
-                    return _fill(key, fetch, policy)
+                    with FILLS.held():
+                        return _fill(key, fetch, policy)
                 finally:
                     with contextlib.suppress(LockError, *CACHE_ERRORS):
                         lock.release()  # only if still ours (it may have expired)
-            entry = cache.get(key)
+            entry = _entry(key)
         except CACHE_ERRORS as exc:
-            return _without_cache(key, fetch, exc)
+            with FILLS.held():
+                return _without_cache(key, fetch, exc)
         if entry is not None:
             # Another caller's fetch: we made no upstream call.
             return _unwrap(key, entry, CacheStatus.HIT)
@@ -176,7 +259,7 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
 
 
 def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
-    entry = cache.get(key)  # filled while we were taking the lock?
+    entry = _entry(key)  # filled while we were taking the lock?
     if entry is not None:
         return _unwrap(key, entry, CacheStatus.HIT)
     try:
@@ -218,8 +301,71 @@ def list_key(*, platform: str | None, category: str | None, sort_by: str | None)
     return "games:list:" + urlencode({name: v for name, v in given.items() if v is not None})
 
 
+FULL_LIST_KEY = list_key(platform=None, category=None, sort_by=None)
+IDS_KEY = "games:ids"
+
+
 def game_key(game_id: int) -> str:
     return f"games:detail:{game_id}"
+
+
+def _store_ids(games: list[dict[str, Any]], fetched_at: float, policy: CachePolicy) -> None:
+    ids = sorted({game["id"] for game in games})
+    cache.set(IDS_KEY, {"value": ids, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+
+
+# The id set of the last ids entry this process read, by its fetched_at: a
+# set of 360+ ids is built once per refresh, not once per miss.
+_ID_SET: tuple[float, frozenset[int]] = (-1.0, frozenset())
+_ID_SET_LOCK = threading.Lock()
+
+
+def _id_set(ids: list[int], fetched_at: float) -> frozenset[int]:
+    global _ID_SET
+    memo = _ID_SET
+    if fetched_at and memo[0] == fetched_at:
+        return memo[1]
+    found = frozenset(ids)
+    if fetched_at:
+        with _ID_SET_LOCK:
+            _ID_SET = (fetched_at, found)
+    return found
+
+
+def catalog_ids(
+    *, refresh_list_in_background: Callable[..., object]
+) -> tuple[frozenset[int], CacheStatus] | None:
+    """Every game id the upstream has, from the cached full list (filled
+    through the list's own single flight when absent, refreshed in the
+    background when stale), and whether it came from the cache (``HIT``) or
+    the upstream (``MISS``); ``None`` when it cannot be had right now."""
+    policy = CachePolicy.from_settings()
+    try:
+        entry = _entry(IDS_KEY)
+    except CACHE_ERRORS:
+        return None
+    age = time.time() - entry["fetched_at"] if entry is not None else None
+    if entry is None or age is None or age >= policy.fresh + policy.stale:
+        try:
+            listed = game_list(refresh_in_background=refresh_list_in_background)
+        except UpstreamUnavailable as exc:
+            log.info("catalog.ids_unavailable", error=str(exc))
+            return None
+        games = listed.value
+        if not games:  # an empty full list is an upstream fault, not "no game"
+            return None
+        if listed.status is not CacheStatus.MISS:  # the list predates its ids entry
+            with contextlib.suppress(*CACHE_ERRORS):
+                _store_ids(games, listed.fetched_at, policy)
+        ids = _id_set([game["id"] for game in games], listed.fetched_at)
+        return ids, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
+    if age >= policy.fresh:
+        _schedule_refresh(
+            FULL_LIST_KEY,
+            lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
+        )
+    ids = _id_set(entry["value"], entry["fetched_at"])
+    return (ids, CacheStatus.HIT) if ids else None
 
 
 def game_list(
@@ -228,6 +374,7 @@ def game_list(
     category: str | None = None,
     sort_by: str | None = None,
     refresh_in_background: Callable[..., object],
+    on_miss: Callable[[], object] | None = None,
 ) -> Cached:
     """``refresh_in_background(platform=, category=, sort_by=)`` is called,
     once per key, when the entry is stale."""
@@ -237,16 +384,36 @@ def game_list(
         refresh_in_background=lambda: refresh_in_background(
             platform=platform, category=category, sort_by=sort_by
         ),
+        on_miss=on_miss,
     )
 
 
-def game_detail(*, game_id: int, refresh_in_background: Callable[[int], object]) -> Cached:
-    """Raises ``NotFoundCached`` for an unknown id, ``UpstreamUnavailable``
-    when the upstream fails and nothing usable is cached."""
+def game_detail(
+    *,
+    game_id: int,
+    refresh_in_background: Callable[[int], object],
+    refresh_list_in_background: Callable[..., object],
+    on_miss: Callable[[], object] | None = None,
+) -> Cached:
+    """Raises ``NotFoundCached`` for an unknown id (without an upstream call
+    when the cached full list does not hold it), ``UpstreamUnavailable`` when
+    the upstream fails and nothing usable is cached, ``UpstreamBusy`` when
+    this process runs as many fills as it may."""
+    key = game_key(game_id)
+
+    def miss() -> None:
+        if on_miss is not None:
+            on_miss()
+        known = catalog_ids(refresh_list_in_background=refresh_list_in_background)
+        if known is not None and game_id not in known[0]:
+            CACHE_RESULTS.labels(result=known[1].lower()).inc()
+            raise NotFoundCached(key, known[1])
+
     return read(
-        game_key(game_id),
+        key,
         lambda: get_client().get_game(game_id),
         refresh_in_background=lambda: refresh_in_background(game_id),
+        on_miss=miss,
     )
 
 
@@ -255,7 +422,7 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
     caller then takes the full path (``game_detail``), which handles misses,
     stale entries, unknown ids and Redis errors, and counts them."""
     try:
-        entry = cache.get(game_key(game_id))
+        entry = _entry(game_key(game_id))
     except CACHE_ERRORS:
         return None
     if entry is None or entry.get("missing"):

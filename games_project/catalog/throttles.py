@@ -21,3 +21,16 @@ class ReadRecordThrottle(RedisOrLocalThrottle):
         ):
             return None
         return self.cache_format % {"scope": self.scope, "ident": str(user.id)}
+
+
+class CatalogMissThrottle(RedisOrLocalThrottle):
+    """Cache misses of anonymous callers, per client address: a miss may
+    cost an upstream call, a hit costs nothing and never spends. Checked by
+    the view when the gateway is about to fill (``on_miss``), not up front."""
+
+    scope = "catalog_miss"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        if getattr(request.user, "is_authenticated", False):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

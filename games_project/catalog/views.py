@@ -36,7 +36,7 @@ from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import game_reader
 from games_project.catalog.services import game_read_record
 from games_project.catalog.tasks import refresh_game, refresh_game_list
-from games_project.catalog.throttles import ReadRecordThrottle
+from games_project.catalog.throttles import CatalogMissThrottle, ReadRecordThrottle
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 # NotFoundCached, UpstreamUnavailable, NotAllowed and UserDeleted are answered
@@ -109,7 +109,9 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         query = s.CatalogQuerySerializer.from_query(request.query_params)
         query.is_valid(raise_exception=True)
         cached: Cached = game_list(
-            **query.validated_data, refresh_in_background=refresh_game_list.delay
+            **query.validated_data,
+            refresh_in_background=refresh_game_list.delay,
+            on_miss=lambda: self._spend_a_miss(request),
         )
         page = self.paginate_queryset(cached.value)
         return _conditional(request, self.get_paginated_response(page).data, cached.status)
@@ -119,11 +121,22 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**31:
             raise exceptions.NotFound("No game with this id.")
-        cached = game_detail(game_id=int(pk), refresh_in_background=refresh_game.delay)
+        cached = game_detail(
+            game_id=int(pk),
+            refresh_in_background=refresh_game.delay,
+            refresh_list_in_background=refresh_game_list.delay,
+            on_miss=lambda: self._spend_a_miss(request),
+        )
         memo = (f"detail:{pk}", cached.fetched_at) if cached.fetched_at else None
         return _conditional(
             request, {**cached.value, "attribution": ATTRIBUTION}, cached.status, memo
         )
+
+    def _spend_a_miss(self, request: Request) -> None:
+        """An anonymous caller's miss spends from their address's bucket (429 when empty)."""
+        throttle = CatalogMissThrottle()
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
 
     @extend_schema(
         request=s.ReadRequestSerializer,
@@ -141,7 +154,11 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             caller_is_staff=request.user.is_staff,
             user_id=body.validated_data.get("user_id"),
         )
-        game = game_detail(game_id=game_id, refresh_in_background=refresh_game.delay)
+        game = game_detail(
+            game_id=game_id,
+            refresh_in_background=refresh_game.delay,
+            refresh_list_in_background=refresh_game_list.delay,
+        )
         read = game_read_record(user_id=reader, game_id=game_id, title=game.value["title"])
         return Response(
             s.ReadAcceptedSerializer(

@@ -7,6 +7,12 @@ most once per ``JWKS_MIN_REFETCH_SECONDS`` (PyJWKClient refetches for every
 such token, so forged kids would make this service flood the users service),
 and when a refetch fails the last good keys are still served (PyJWKClient
 drops its cache on a failed fetch).
+
+The fetch runs outside the lock: one thread refetches while every other
+caller goes on with the last good keys, so a slow users service delays one
+request, not every authenticated request of the process. Only before the
+first keys arrive do callers wait for the fetch in progress, and for no
+longer than the fetch's own timeout.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from django.conf import settings
 from common.logging import get_logger
 
 log = get_logger(__name__)
+FETCH_TIMEOUT = 3.0  # seconds, per fetch of the JWKS document
 
 
 class JwksUnavailable(Exception):
@@ -28,37 +35,60 @@ class JwksUnavailable(Exception):
 
 
 class JwksCache:
-    def __init__(self, url: str, *, max_age: float, min_refetch: float) -> None:
+    def __init__(
+        self, url: str, *, max_age: float, min_refetch: float, timeout: float = FETCH_TIMEOUT
+    ) -> None:
         self.url = url
         self.min_refetch = min_refetch
-        self._client = jwt.PyJWKClient(url, lifespan=max(1, int(max_age)), timeout=3)
+        self.timeout = timeout
+        self._client = jwt.PyJWKClient(url, lifespan=max(1, int(max_age)), timeout=timeout)
         self._keys: dict[str, Any] = {}
         self._attempted_at = float("-inf")
-        self._lock = threading.Lock()
+        self._fetching = False
+        # Guards the fields above, never held during the HTTP fetch.
+        self._changed = threading.Condition(threading.Lock())
 
     def key_for(self, kid: str) -> Any | None:
-        with self._lock:
+        with self._changed:
             cached = self._client.jwk_set_cache.get() if self._client.jwk_set_cache else None
-            if (cached is None or kid not in self._keys) and self._may_fetch():
-                self._fetch()
+            wanted = (cached is None or kid not in self._keys) and self._may_fetch()
+            fetcher = wanted and not self._fetching
+            if fetcher:
+                self._fetching, self._attempted_at = True, time.monotonic()
+            elif wanted and not self._keys:
+                # No keys yet and another thread is fetching: wait for it, bounded.
+                self._changed.wait_for(lambda: not self._fetching, timeout=self.timeout + 1)
+                if not self._keys:
+                    raise JwksUnavailable("the first JWKS fetch did not succeed in time")
+            if not fetcher:
+                return self._keys.get(kid)
+        try:
+            keys = self._fetch()
+        finally:
+            with self._changed:
+                self._fetching = False
+                self._changed.notify_all()
+        with self._changed:
+            if keys is not None:
+                self._keys = keys
+            elif not self._keys:
+                raise JwksUnavailable(f"could not fetch {self.url}")
             return self._keys.get(kid)
 
     def _may_fetch(self) -> bool:
         return time.monotonic() - self._attempted_at >= self.min_refetch or not self._keys
 
-    def _fetch(self) -> None:
-        self._attempted_at = time.monotonic()
+    def _fetch(self) -> dict[str, Any] | None:
+        """The document's RSA keys by kid, or ``None`` when the fetch fails
+        (the caller keeps serving the keys it has)."""
         try:
             jwk_set = self._client.get_jwk_set(refresh=True)
         except (jwt.PyJWTError, ValueError) as exc:
             log.warning("jwks.fetch_failed", url=self.url, error=repr(exc))
-            if not self._keys:
-                raise JwksUnavailable(str(exc)) from exc
-            return  # keep serving the keys we have
-        self._keys = {
-            key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id
-        }
-        log.info("jwks.fetched", keys=len(self._keys))
+            return None
+        keys = {key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id}
+        log.info("jwks.fetched", keys=len(keys))
+        return keys
 
 
 _cache: JwksCache | None = None

@@ -44,6 +44,8 @@ GAMES_API_MAX_ATTEMPTS = env.int("GAMES_API_MAX_ATTEMPTS", default=3)
 # FreeToGame asks for fewer than 10 requests/s; this is shared by every
 # process through Redis.
 GAMES_API_RATE_PER_SECOND = env.int("GAMES_API_RATE_PER_SECOND", default=4)
+# How long a request waits for a slot of that rate before answering 503.
+GAMES_API_SLOT_WAIT_SECONDS = env.float("GAMES_API_SLOT_WAIT_SECONDS", default=2.0)
 GAMES_API_BREAKER_THRESHOLD = env.int("GAMES_API_BREAKER_THRESHOLD", default=5)
 GAMES_API_BREAKER_RESET_SECONDS = env.float("GAMES_API_BREAKER_RESET_SECONDS", default=30.0)
 GAMES_API_USER_AGENT = env.str(
@@ -57,6 +59,9 @@ GAMES_CACHE_STALE_SECONDS = env.int("GAMES_CACHE_STALE_SECONDS", default=3600)
 # upstream is down (stale-if-error).
 GAMES_CACHE_KEEP_SECONDS = env.int("GAMES_CACHE_KEEP_SECONDS", default=86400)
 GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=300)
+# Fills (upstream calls for a miss) running at once in one web process;
+# beyond it a miss is 503 at once, so threads stay free for hits and probes.
+GAMES_CACHE_MAX_CONCURRENT_FILLS = env.int("GAMES_CACHE_MAX_CONCURRENT_FILLS", default=2)
 # How long each web process reuses a fresh game detail without asking Redis
 # (0: always ask); a refresh reaches every process within this.
 GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
@@ -81,6 +86,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Reads recorded (POST /games/) per user.
         "read_record": env.str("READ_RECORD_RATE_PER_USER", default="60/min"),
+        # Cache misses (GET /games/…) of anonymous callers, per address.
+        "catalog_miss": env.str("CATALOG_MISS_RATE_PER_ADDRESS", default="60/min"),
     },
 }
 

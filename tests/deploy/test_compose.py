@@ -104,6 +104,7 @@ class ComposedSystem:
             "LOGIN_RATE_PER_ADDRESS": "100000/min",
             "REGISTRATION_RATE_PER_ADDRESS": "100000/min",
             "READ_RECORD_RATE_PER_USER": "100000/min",
+            "CATALOG_MISS_RATE_PER_ADDRESS": "100000/min",
         }
         env.pop("GAMES_API_BASE_URL", None)  # the stand-in container, never the internet
         return env

@@ -114,6 +114,7 @@ class System:
             "LOGIN_RATE_PER_ADDRESS": "100000/min",
             "REGISTRATION_RATE_PER_ADDRESS": "100000/min",
             "READ_RECORD_RATE_PER_USER": "100000/min",
+            "CATALOG_MISS_RATE_PER_ADDRESS": "100000/min",
             # Short enough to see the breaker close within a test.
             "GAMES_API_BREAKER_THRESHOLD": "3",
             "GAMES_API_BREAKER_RESET_SECONDS": "2",

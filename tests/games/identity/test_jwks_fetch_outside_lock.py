@@ -1,0 +1,149 @@
+"""A slow users service delays only the request that refetches the JWKS:
+the fetch runs outside the JWKS cache's lock, and every other caller goes on
+with the last good keys."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from rest_framework import exceptions
+from rest_framework.test import APIRequestFactory
+
+from games_project.identity.authentication import Caller, JWKSAuthentication
+from games_project.identity.jwks import JwksCache, JwksUnavailable, reset_jwks
+from tests.support.identity import IdentityProvider, KeyPair
+
+
+class GatedJwks:
+    """Serves the JWKS of ``keys``; while ``gate`` is closed, each request
+    hangs (up to 10 s) until it opens: a slow users service on demand."""
+
+    def __init__(self, keys: list[KeyPair]) -> None:
+        self.gate = threading.Event()
+        self.gate.set()
+        self.arrived = threading.Event()
+        served = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                served.arrived.set()
+                served.gate.wait(timeout=10)
+                body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up waiting
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/.well-known/jwks.json"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.gate.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def gated(identity: IdentityProvider) -> Iterator[GatedJwks]:
+    server = GatedJwks(identity.keys)
+    yield server
+    server.stop()
+
+
+def _authenticate(token: str) -> Caller:
+    request = APIRequestFactory().get("/games/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    result = JWKSAuthentication().authenticate(request)
+    assert result is not None
+    return result[0]
+
+
+def test_a_slow_jwks_refetch_does_not_hold_up_other_authentications(
+    settings: Any, identity: IdentityProvider, gated: GatedJwks
+) -> None:
+    settings.USERS_JWKS_URL = gated.url
+    settings.JWKS_MIN_REFETCH_SECONDS = 0
+    reset_jwks()
+    known = uuid.uuid4()
+    assert _authenticate(identity.token(known)).id == known  # keys loaded
+
+    # A token with a new kid makes its request refetch; the users service hangs.
+    gated.gate.clear()
+    gated.arrived.clear()
+    refetcher_saw: list[BaseException] = []
+
+    def refetch() -> None:
+        try:
+            _authenticate(identity.token(uuid.uuid4(), key=KeyPair()))
+        except exceptions.AuthenticationFailed as exc:
+            refetcher_saw.append(exc)
+
+    refetcher = threading.Thread(target=refetch)
+    refetcher.start()
+    assert gated.arrived.wait(timeout=5), "the refetch never reached the JWKS endpoint"
+
+    # Meanwhile a token with a known kid authenticates at once.
+    answered: list[Caller] = []
+    other = threading.Thread(target=lambda: answered.append(_authenticate(identity.token(known))))
+    other.start()
+    other.join(timeout=2)
+    still_waiting = other.is_alive()
+    gated.gate.set()
+    refetcher.join(timeout=10)
+    other.join(timeout=10)
+    assert not still_waiting, "a known key waited for the slow JWKS fetch"
+    assert [c.id for c in answered] == [known]
+    assert len(refetcher_saw) == 1  # the new kid is still unknown: 401, not a hang
+
+
+def test_before_any_keys_callers_wait_for_the_first_fetch_and_share_it(
+    identity: IdentityProvider, gated: GatedJwks
+) -> None:
+    cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
+    kid = identity.keys[0].kid
+    gated.gate.clear()
+    found: list[Any] = []
+    callers = [threading.Thread(target=lambda: found.append(cache.key_for(kid))) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    assert gated.arrived.wait(timeout=5)
+    gated.gate.set()
+    for caller in callers:
+        caller.join(timeout=10)
+    assert len(found) == 4 and all(key is not None for key in found)
+
+
+def test_a_first_fetch_that_hangs_is_a_bounded_wait_then_unavailable(
+    identity: IdentityProvider, gated: GatedJwks
+) -> None:
+    cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=0.5)
+    gated.gate.clear()
+    failures: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            cache.key_for(identity.keys[0].kid)
+        except JwksUnavailable as exc:
+            failures.append(exc)
+
+    callers = [threading.Thread(target=ask) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=5)
+    assert not any(caller.is_alive() for caller in callers)
+    assert len(failures) == 3
