@@ -93,10 +93,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {
-        # Login attempts, counted per email and per client address.
+        # Failed logins per account from one client address (a correct
+        # password inside it logs in and spends nothing), and every login
+        # attempt per client address.
         "login_email": env.str("LOGIN_RATE_PER_EMAIL", default="5/min"),
         "login_address": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
-        # Guesses of current_password per account (a password change).
+        # Failed logins per account from all addresses together: the bound on
+        # guessing spread over many addresses.
+        "login_account_failures": env.str("LOGIN_FAILURE_RATE_PER_ACCOUNT", default="50/hour"),
+        # Token refreshes per client address.
+        "refresh_address": env.str("REFRESH_RATE_PER_ADDRESS", default="60/min"),
+        # Guesses of current_password per account (a password or email change).
         "current_password": env.str("CURRENT_PASSWORD_RATE", default="5/hour"),
         # Registrations per client address: each costs an Argon2 hash and an event.
         "register_address": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/hour"),
