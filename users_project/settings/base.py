@@ -6,6 +6,7 @@ from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
+from users_project.schedules import beat_schedule
 
 SERVICE_NAME = "users"
 ROOT_URLCONF = "users_project.urls"
@@ -112,6 +113,13 @@ REST_FRAMEWORK = {
     # otherwise anyone could dodge the throttle with a forged X-Forwarded-For.
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
+
+# -- Celery (the shared CELERY_* settings: common/settings.py) ---------------
+# A queue of its own: the games service's workers share this Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("USERS_CELERY_QUEUE", default="users")
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    flush_tokens_every=env.int("TOKEN_FLUSH_INTERVAL_SECONDS", default=3600)
+)
 
 KAFKA_CONSUMERS = "users_project.consumers.CONSUMERS"
 READINESS_CHECKS = {
