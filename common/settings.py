@@ -113,6 +113,19 @@ def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
     }
 
 
+# -- Celery (common/celery.py reads the CELERY_ namespace) --------------------
+# Each project sets its own CELERY_TASK_DEFAULT_QUEUE and CELERY_BEAT_SCHEDULE.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+
 # -- Kafka and the outbox ----------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.1:9092"])
 # Prepended to every topic and consumer group name: lets a second copy of the

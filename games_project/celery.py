@@ -1,20 +1,5 @@
-"""The games service's Celery app (cookiecutter-django's wiring)."""
+"""The games service's Celery app (the wiring is common to both projects)."""
 
-import os
+from common.celery import project_celery_app
 
-from celery import Celery
-
-from common.env import load_dotenv
-
-# The environment, completed by .env at the repository root when present.
-load_dotenv()
-
-os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
-    "GAMES_DJANGO_SETTINGS_MODULE",
-    os.environ.get("DJANGO_SETTINGS_MODULE", "games_project.settings.local"),
-)
-
-app = Celery("games_project")
-# Every CELERY_* Django setting configures the app.
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app = project_celery_app(project="games_project", settings_variable="GAMES_DJANGO_SETTINGS_MODULE")

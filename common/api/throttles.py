@@ -67,6 +67,11 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request: Any, view: Any) -> bool:
+        return self._count(request, view, spend=True)
+
+    def _count(self, request: Any, view: Any, *, spend: bool) -> bool:
+        """Whether this request's bucket takes one more; with ``spend``, it
+        takes it (when it can)."""
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
@@ -75,11 +80,16 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         self.item = RateLimitItemPerSecond(self.num_requests, self.duration)
         try:
             self.limiter = _shared_limiter()
-            return self.limiter.hit(self.item, self.key)
+            return self._ask(spend=spend)
         except (RedisError, ConnectionError) as exc:
             log.warning("throttle.redis_unavailable_counting_locally", error=repr(exc))
             self.limiter = _local_limiter()
+            return self._ask(spend=spend)
+
+    def _ask(self, *, spend: bool) -> bool:
+        if spend:
             return self.limiter.hit(self.item, self.key)
+        return self.limiter.test(self.item, self.key)
 
     def wait(self) -> float:
         """Seconds until this bucket takes a request again (Retry-After)."""
@@ -88,6 +98,20 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         except (RedisError, ConnectionError):
             return float(self.duration)
         return max(1.0, reset_at - time.time())
+
+
+class FailureThrottle(RedisOrLocalThrottle):
+    """A bucket that only failures spend (django-axes' rule): a request is
+    refused once the bucket is full, but checking it costs nothing; the
+    caller spends one with ``record_failure`` when the attempt failed. So a
+    success inside the limit never counts, and nobody fills the bucket with
+    attempts that could not have failed."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return self._count(request, view, spend=False)
+
+    def record_failure(self, request: Any, view: Any) -> None:
+        self._count(request, view, spend=True)
 
 
 def retry_after_seconds(wait: float | None) -> int:

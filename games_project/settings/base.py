@@ -91,19 +91,10 @@ REST_FRAMEWORK = {
     },
 }
 
-# -- Celery (read by games_project/celery.py with the CELERY_ namespace) ----
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = None
+# -- Celery (the shared CELERY_* settings: common/settings.py) ---------------
 # A queue of its own, so workers of another project sharing this Redis never
 # take these tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games")
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = beat_schedule(refresh_every=GAMES_CACHE_FRESH_SECONDS * 0.8)
 
 KAFKA_CONSUMERS = "games_project.consumers.CONSUMERS"

@@ -48,6 +48,7 @@ STRIMZI_GROUP = "kafka.strimzi.io/"
 # Options saying where a process listens or keeps a file: the host part of
 # --bind, --host and --schedule differ between a machine and a pod.
 WHERE_OPTIONS = {"--host", "--schedule"}
+FLAGS = {"--beat"}  # options without a value
 
 Resource = dict[str, Any]
 
@@ -142,7 +143,10 @@ def command_shape(argv: list[str]) -> tuple[tuple[str, ...], dict[str, str]]:
     index = 0
     while index < len(words):
         word = words[index]
-        if word.startswith("-"):  # every option of these commands takes a value
+        if word in FLAGS:
+            options[word] = ""
+            index += 1
+        elif word.startswith("-"):  # every other option of these commands takes a value
             options[word] = words[index + 1]
             index += 2
         else:
@@ -298,9 +302,10 @@ def test_web_processes_probe_healthz_and_readyz_and_workers_their_metrics_port()
 
 def test_celery_beat_runs_as_exactly_one_replica_replaced_not_rolled() -> None:
     for values in CONFIGURATIONS.values():
-        beat = deployments(render(*values))["celery-beat"]
-        assert beat["spec"]["replicas"] == 1
-        assert beat["spec"]["strategy"] == {"type": "Recreate"}
+        for name in ("celery-beat", "users-celery"):  # users-celery runs beat inside
+            beat = deployments(render(*values))[name]
+            assert beat["spec"]["replicas"] == 1, name
+            assert beat["spec"]["strategy"] == {"type": "Recreate"}, name
     done = run_helm(*render_args("--set", "processes.celery-beat.replicas=2"))
     assert done.returncode != 0
     assert "exactly one replica" in done.stderr
@@ -328,7 +333,7 @@ def test_both_web_services_scale_on_cpu_and_every_budget_selects_pods(configurat
     for name in ("users-web", "games-web"):
         assert "replicas" not in chart[name]["spec"]  # the HPA owns it
     budgets = of_kind(resources, "PodDisruptionBudget")
-    assert {component(b) for b in budgets} == set(chart) - {"celery-beat"}
+    assert {component(b) for b in budgets} == set(chart) - {"celery-beat", "users-celery"}
     for budget in budgets:
         selector = budget["spec"]["selector"]["matchLabels"]
         pod_labels = chart[component(budget)]["spec"]["template"]["metadata"]["labels"]

@@ -107,6 +107,8 @@ class System:
             "GAMES_CACHE_KEY_PREFIX": f"e2e-{self.suffix}-games",
             "GAMES_CELERY_QUEUE": f"games-e2e-{self.suffix}",
             "CELERY_BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
+            "USERS_CELERY_QUEUE": f"users-e2e-{self.suffix}",
+            "USERS_CELERY_BEAT_SCHEDULE_FILE": str(self.workdir / "users-celerybeat-schedule"),
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "INFO",
             "WEB_CONCURRENCY": "2",

@@ -93,7 +93,8 @@ def test_every_management_command_in_compose_exists(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["users_project.wsgi", "games_project.wsgi", "games_project.celery"]
+    "module",
+    ["users_project.wsgi", "games_project.wsgi", "games_project.celery", "users_project.celery"],
 )
 def test_the_wsgi_and_celery_modules_named_in_compose_exist(module: str) -> None:
     assert (ROOT / (module.replace(".", "/") + ".py")).is_file()

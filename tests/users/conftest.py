@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -36,11 +37,29 @@ def other_user(db: Any) -> User:
 
 @pytest.fixture
 def staff(db: Any) -> User:
+    """Staff (the admin's door) with no model permission."""
     return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def superuser(db: Any) -> User:
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def grant(user: User, *actions: str) -> User:
+    """``user`` with ``accounts.<action>_user`` for each action, fresh from
+    the database (Django caches permissions per user object)."""
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="accounts",
+            codename__in=[f"{action}_user" for action in actions],
+        )
+    )
+    return User.objects.get(pk=user.pk)
 
 
 def bearer(user: User) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {issue_token_pair(user)['access']}"}
 
 
-__all__ = ["PASSWORD", "bearer"]
+__all__ = ["PASSWORD", "bearer", "grant"]

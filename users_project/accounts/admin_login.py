@@ -1,5 +1,6 @@
-"""The admin's login form, throttled like the API's login: per account
-(the email's identity form) and per client address, sharing their buckets."""
+"""The admin's login form, throttled like the API's login: every attempt
+per client address, and failures per account (the email's identity form),
+sharing their buckets with the API's login."""
 
 from __future__ import annotations
 
@@ -9,12 +10,22 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from common.api.throttles import throttled_response
-from users_project.accounts.throttles import AdminLoginEmailThrottle, LoginAddressThrottle
+from users_project.accounts.throttles import (
+    ADMIN_LOGIN_FAILURES,
+    LoginAddressThrottle,
+    login_failure_record,
+)
 
 
 def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    if request.method == "POST":
-        for throttle in (LoginAddressThrottle(), AdminLoginEmailThrottle()):
-            if not throttle.allow_request(request, None):
-                return throttled_response(request, wait=throttle.wait())
-    return admin.site.login(request, **kwargs)
+    if request.method != "POST":
+        return admin.site.login(request, **kwargs)
+    for throttle in (LoginAddressThrottle(), *(bucket() for bucket in ADMIN_LOGIN_FAILURES)):
+        if not throttle.allow_request(request, None):
+            return throttled_response(request, wait=throttle.wait())
+    response = admin.site.login(request, **kwargs)
+    if response.status_code == 200:
+        # The form again, with an error: this attempt was refused (a login
+        # redirects). Only failures spend the per-account buckets.
+        login_failure_record(request, buckets=ADMIN_LOGIN_FAILURES)
+    return response

@@ -1,26 +1,65 @@
+"""Who may act on which account through the API.
+
+A user acts on their own account without any model permission. Another
+account follows Django's model permissions, as the admin does:
+``accounts.view_user`` (or ``accounts.change_user``, which implies it, as in
+the admin) to see it, ``accounts.change_user`` to change it,
+``accounts.delete_user`` to delete it; and only a superuser may change or
+delete a superuser. ``is_staff`` alone grants nothing here (it only opens
+the admin's door).
+"""
+
 from __future__ import annotations
 
+import re
 import uuid
+from typing import Literal
 
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from users_project.accounts.models import User
 from users_project.accounts.selectors import user_get
 
+# The one spelling of a user id in a URL: lower case, hyphenated (what
+# str(uuid) gives). Upper case, no hyphens, braces or a urn:uuid: prefix
+# would reach the same account under another name (and another throttle key).
+USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_CANONICAL_USER_ID = re.compile(USER_ID_PATTERN)
 
-def accessible_user(*, caller: User, raw_id: str) -> User:
-    """The user ``caller`` may act on at ``raw_id``: itself, or anyone for staff.
+UserAction = Literal["view", "change", "delete"]
+NOT_YOURS = "You may only act on your own account."
+SUPERUSER_ONLY = "Only a superuser may change or delete a superuser."
 
-    Non-staff callers get 403 for any other well-formed id, whether or not it
-    exists, so the answer never reveals which ids are taken.
+
+def canonical_user_id(raw_id: str) -> uuid.UUID | None:
+    """The id ``raw_id`` spells in its canonical form, else None."""
+    if not _CANONICAL_USER_ID.fullmatch(raw_id):
+        return None
+    return uuid.UUID(raw_id)
+
+
+def _may(caller: User, action: UserAction) -> bool:
+    if action == "view":
+        return caller.has_perm("accounts.view_user") or caller.has_perm("accounts.change_user")
+    return caller.has_perm(f"accounts.{action}_user")
+
+
+def accessible_user(*, caller: User, raw_id: str, action: UserAction) -> User:
+    """The user ``caller`` may ``action`` at ``raw_id`` (see the module).
+
+    A caller without the model permission gets 403 for any other well-formed
+    id, whether or not it exists, so the answer never reveals which ids are
+    taken; a non-canonical id is 404 for everyone.
     """
-    try:
-        user_id = uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFound() from None
-    if not caller.is_staff and user_id != caller.id:
-        raise PermissionDenied("You may only act on your own account.")
+    user_id = canonical_user_id(raw_id)
+    if user_id is None:
+        raise NotFound()
+    own = user_id == caller.id
+    if not own and not _may(caller, action):
+        raise PermissionDenied(NOT_YOURS)
     user = user_get(user_id=user_id)
     if user is None:
         raise NotFound()
+    if not own and action != "view" and user.is_superuser and not caller.is_superuser:
+        raise PermissionDenied(SUPERUSER_ONLY)
     return user

@@ -49,8 +49,9 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """PUT needs ``email`` and ``name``; PATCH any subset. A new ``password``
-    needs the ``current_password`` (checked by ``user_update``)."""
+    """PUT needs ``email`` and ``name``; PATCH any subset. A new ``password``,
+    and a new ``email`` of one's own account, need the ``current_password``
+    (checked by ``user_update``, so no caller skips it)."""
 
     ignored_fields = SERVER_OWNED
 
@@ -75,8 +76,8 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Only the new password's strength here: whether it may change at all
-        # (the current password) is user_update's rule, so no caller skips it.
+        # Only the new password's strength here: whether it or the email may
+        # change at all (the current password) is user_update's rule.
         if "password" in attrs:
             _check_password(
                 attrs["password"],

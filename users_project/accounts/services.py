@@ -12,6 +12,7 @@ from datetime import datetime
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 from psycopg2.extras import execute_values
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -33,8 +34,8 @@ class EmailTaken(Exception):
 
 
 class PasswordChangeRejected(Exception):
-    """A password change without the right current password; ``field`` names
-    the input at fault."""
+    """A change of the password or the login email without the right current
+    password; ``field`` names the input at fault."""
 
     def __init__(self, *, field: str, message: str) -> None:
         super().__init__(message)
@@ -81,14 +82,26 @@ def user_create(
 def user_update(
     *,
     user: User,
+    by: User,
     email: str | None = None,
     name: str | None = None,
     password: str | None = None,
     current_password: str | None = None,
 ) -> User:
-    """Change what is given. A new ``password`` needs the ``current_password``
-    (checked here, so no caller can skip it) and revokes every refresh token."""
-    _password_change_check(user=user, password=password, current_password=current_password)
+    """Change what is given, on behalf of ``by`` (already allowed to change
+    ``user``). A new ``password`` needs ``user``'s ``current_password``, and
+    so does a new login email when users change their own account: a stolen
+    access token alone cannot take the account over. (Someone allowed to
+    change other accounts changes their email without knowing their
+    password; a password change always needs it.) Checked here, so no caller
+    can skip it. A new password revokes every refresh token."""
+    email_changes = email is not None and email_identity(email) != user.email_key
+    _current_password_check(
+        user=user,
+        password=password,
+        current_password=current_password,
+        email_needs_it=email_changes and by.pk == user.pk,
+    )
     if email is not None:
         user.email = normalize_email(email)
         user.email_key = email_identity(email)
@@ -105,22 +118,30 @@ def user_update(
                 user_refresh_tokens_revoke(user=user)
     except IntegrityError as exc:
         raise EmailTaken(user.email) from exc
-    log.info("user.updated", user_id=str(user.id), password_changed=password is not None)
+    log.info(
+        "user.updated",
+        user_id=str(user.id),
+        by=str(by.pk),
+        password_changed=password is not None,
+        email_changed=email_changes,
+    )
     return user
 
 
-def _password_change_check(
-    *, user: User, password: str | None, current_password: str | None
+def _current_password_check(
+    *, user: User, password: str | None, current_password: str | None, email_needs_it: bool
 ) -> None:
-    if password is None:
+    if password is None and not email_needs_it:
         if current_password is not None:
             raise PasswordChangeRejected(
-                field="password", message="Give the new password with the current one."
+                field="password",
+                message="Give the new password (or the new email) with the current password.",
             )
         return
     if not current_password:
+        what = "password" if password is not None else "email"
         raise PasswordChangeRejected(
-            field="current_password", message="Required to change the password."
+            field="current_password", message=f"Required to change the {what}."
         )
     if not user.check_password(current_password):
         raise PasswordChangeRejected(
@@ -136,6 +157,17 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
     return len(revoked)
+
+
+def refresh_tokens_flush_expired() -> int:
+    """Delete the recorded refresh tokens past their expiry, with their
+    blacklist rows (simplejwt's ``flushexpiredtokens``, counted): an expired
+    token is refused by its signature's ``exp`` already, so its rows only
+    take space. Returns how many tokens were deleted."""
+    _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    flushed = deleted.get(OutstandingToken._meta.label, 0)
+    log.info("tokens.flushed_expired", count=flushed)
+    return flushed
 
 
 def user_delete(*, user: User) -> None:

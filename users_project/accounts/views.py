@@ -20,7 +20,7 @@ from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
 from users_project.accounts.keys import jwks_document
 from users_project.accounts.models import User
-from users_project.accounts.permissions import accessible_user
+from users_project.accounts.permissions import USER_ID_PATTERN, UserAction, accessible_user
 from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import (
     user_create,
@@ -29,12 +29,14 @@ from users_project.accounts.services import (
     user_update,
 )
 from users_project.accounts.throttles import (
+    LOGIN_FAILURES,
     CurrentPasswordThrottle,
     LoginAddressThrottle,
-    LoginEmailThrottle,
+    RefreshAddressThrottle,
     RegistrationAddressThrottle,
+    login_failure_record,
 )
-from users_project.accounts.tokens import token_pair_login, token_pair_refresh
+from users_project.accounts.tokens import InvalidCredentials, token_pair_login, token_pair_refresh
 
 # Domain errors (EmailTaken, PasswordChangeRejected, InvalidCredentials,
 # RefreshTokenRejected) are answered by the one mapping in common.api.errors
@@ -42,11 +44,19 @@ from users_project.accounts.tokens import token_pair_login, token_pair_refresh
 
 
 class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
-    """Registration, and a user's own account (staff: any account)."""
+    """Registration, and a user's own account (others' as Django's model
+    permissions allow: ``permissions.accessible_user``)."""
 
     serializer_class = s.UserSerializer
-    throttle_classes = [RegistrationAddressThrottle, CurrentPasswordThrottle]
-    lookup_value_regex = "[^/]+"  # any id reaches the view, which answers 404 for bad ones
+    # CurrentPasswordThrottle is checked in _update, once the account is known.
+    throttle_classes = [RegistrationAddressThrottle]
+    # One spelling per account: any other is 404 before the view runs.
+    lookup_value_regex = USER_ID_PATTERN
+    object_actions: dict[str | None, UserAction] = {
+        "update": "change",
+        "partial_update": "change",
+        "destroy": "delete",
+    }
 
     def get_permissions(self) -> list[Any]:
         # None: a method /users/ does not serve (GET): the 405 page is where
@@ -66,7 +76,8 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
     def get_object(self) -> User:
         """The account at this URL, if the caller may act on it (also used by
         DRF's OPTIONS metadata)."""
-        return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"])
+        action = self.object_actions.get(self.action, "view")
+        return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"], action=action)
 
     def get_serializer_class(self) -> type:
         return {
@@ -107,11 +118,16 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 
     def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
         user = self.get_object()
+        # Only now, with the caller allowed and the account's own id: refused
+        # attempts and other spellings of the URL spend nothing of the owner's.
+        throttle = CurrentPasswordThrottle(user_id=user.id)
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
         serializer = s.UserUpdateSerializer(
             data=request.data, partial=partial, context={"user": user}
         )
         serializer.is_valid(raise_exception=True)
-        user = user_update(user=user, **serializer.validated_data)
+        user = user_update(user=user, by=request.user, **serializer.validated_data)
         return Response(s.UserSerializer(user).data)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
@@ -136,7 +152,8 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
 class LoginView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [LoginAddressThrottle, LoginEmailThrottle]
+    # Every attempt per address; per account, only failures (spent below).
+    throttle_classes = [LoginAddressThrottle, *LOGIN_FAILURES]
 
     @extend_schema(
         request=s.LoginSerializer,
@@ -146,17 +163,22 @@ class LoginView(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _, pair = token_pair_login(request=request, **serializer.validated_data)
+        try:
+            _, pair = token_pair_login(request=request, **serializer.validated_data)
+        except InvalidCredentials:
+            login_failure_record(request, buckets=LOGIN_FAILURES)
+            raise
         return Response(pair)
 
 
 class RefreshView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_classes = [RefreshAddressThrottle]
 
     @extend_schema(
         request=s.RefreshSerializer,
-        responses={200: s.TokenPairSerializer, **error_responses(400, 401)},
+        responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

@@ -6,6 +6,7 @@ from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
+from users_project.schedules import beat_schedule
 
 SERVICE_NAME = "users"
 ROOT_URLCONF = "users_project.urls"
@@ -93,15 +94,29 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {
-        # Login attempts, counted per email and per client address.
+        # Failed logins per account from one client address (a correct
+        # password inside it logs in and spends nothing), and every login
+        # attempt per client address.
         "login_email": env.str("LOGIN_RATE_PER_EMAIL", default="5/min"),
         "login_address": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
-        # Guesses of current_password per account (a password change).
+        # Failed logins per account from all addresses together: the bound on
+        # guessing spread over many addresses.
+        "login_account_failures": env.str("LOGIN_FAILURE_RATE_PER_ACCOUNT", default="50/hour"),
+        # Token refreshes per client address.
+        "refresh_address": env.str("REFRESH_RATE_PER_ADDRESS", default="60/min"),
+        # Guesses of current_password per account (a password or email change).
         "current_password": env.str("CURRENT_PASSWORD_RATE", default="5/hour"),
         # Registrations per client address: each costs an Argon2 hash and an event.
         "register_address": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/hour"),
     },
 }
+
+# -- Celery (the shared CELERY_* settings: common/settings.py) ---------------
+# A queue of its own: the games service's workers share this Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("USERS_CELERY_QUEUE", default="users")
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    flush_tokens_every=env.int("TOKEN_FLUSH_INTERVAL_SECONDS", default=3600)
+)
 
 KAFKA_CONSUMERS = "users_project.consumers.CONSUMERS"
 READINESS_CHECKS = {

@@ -12,3 +12,5 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # (prefixed by the everyday one, so side-by-side copies can set theirs)
 CACHES["default"]["KEY_PREFIX"] = f"test-{CACHES['default']['KEY_PREFIX']}"
 JWT_GENERATE_DEVELOPMENT_KEY = True
+# Tasks enqueued by tests go to a queue no development worker reads.
+CELERY_TASK_DEFAULT_QUEUE = env.str("USERS_CELERY_QUEUE", default="users-test")

@@ -51,6 +51,19 @@ def test_register_log_in_browse_record_a_read_and_see_it_in_the_history(
     p.submit_raw_form(driver, "put-generic-content-form", {"name": "Ada Renamed"}, "PATCH")
     assert p.response_status(driver) == 200
     assert p.response_body(driver)["name"] == "Ada Renamed"
+    # A new login email needs the current password, from the browser too.
+    moved = f"moved-{person.email}"
+    p.submit_raw_form(driver, "put-generic-content-form", {"email": moved}, "PATCH")
+    assert p.response_status(driver) == 400
+    assert "current_password" in p.response_body(driver)["error"]["fields"]
+    p.submit_raw_form(
+        driver,
+        "put-generic-content-form",
+        {"email": moved, "current_password": person.password},
+        "PATCH",
+    )
+    assert p.response_status(driver) == 200
+    assert p.response_body(driver)["email"] == moved
 
     # The catalog on the other service knows who is logged in (the cookie).
     driver.get(f"{system.games_url}/games/")

@@ -31,7 +31,7 @@ def test_user_update_refuses_a_new_password_without_the_right_current_one(
     user: User, current: str | None, field: str
 ) -> None:
     with pytest.raises(PasswordChangeRejected) as rejected:
-        user_update(user=user, password=NEW, current_password=current)
+        user_update(user=user, by=user, password=NEW, current_password=current)
     assert rejected.value.field == field
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
@@ -39,7 +39,7 @@ def test_user_update_refuses_a_new_password_without_the_right_current_one(
 
 def test_user_update_refuses_a_current_password_without_a_new_one(user: User) -> None:
     with pytest.raises(PasswordChangeRejected) as rejected:
-        user_update(user=user, name="Renamed", current_password=PASSWORD)
+        user_update(user=user, by=user, name="Renamed", current_password=PASSWORD)
     assert rejected.value.field == "password"
     user.refresh_from_db()
     assert user.name != "Renamed"
@@ -48,12 +48,48 @@ def test_user_update_refuses_a_current_password_without_a_new_one(user: User) ->
 def test_user_update_changes_the_password_and_revokes_every_refresh_token(user: User) -> None:
     issue_token_pair(user)
     issue_token_pair(user)
-    user_update(user=user, password=NEW, current_password=PASSWORD)
+    user_update(user=user, by=user, password=NEW, current_password=PASSWORD)
     user.refresh_from_db()
     assert user.check_password(NEW)
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     assert OutstandingToken.objects.filter(user=user).count() == 2
     assert not live.exists()
+
+
+@pytest.mark.parametrize(("current", "message"), [(None, "Required"), ("not-it", "wrong")])
+def test_user_update_refuses_a_new_own_email_without_the_right_current_password(
+    user: User, current: str | None, message: str
+) -> None:
+    before = user.email
+    with pytest.raises(PasswordChangeRejected) as rejected:
+        user_update(user=user, by=user, email="elsewhere@example.com", current_password=current)
+    assert rejected.value.field == "current_password"
+    assert message in rejected.value.message
+    user.refresh_from_db()
+    assert user.email == before
+
+
+def test_user_update_takes_a_new_own_email_with_the_current_password(user: User) -> None:
+    user_update(user=user, by=user, email="moved@example.com", current_password=PASSWORD)
+    user.refresh_from_db()
+    assert user.email == "moved@example.com"
+
+
+def test_user_update_keeps_the_same_email_in_another_case_without_a_password(user: User) -> None:
+    user_update(user=user, by=user, email=user.email.upper(), name="Same Me")
+    user.refresh_from_db()
+    assert user.name == "Same Me"
+
+
+def test_someone_allowed_to_change_another_account_changes_its_email_without_its_password(
+    user: User, staff: User
+) -> None:
+    user_update(user=user, by=staff, email="set-by-admin@example.com")
+    user.refresh_from_db()
+    assert user.email == "set-by-admin@example.com"
+    # A password change is never theirs to make without the account's password.
+    with pytest.raises(PasswordChangeRejected):
+        user_update(user=user, by=staff, password=NEW)
 
 
 def test_game_reads_record_stores_and_counts_each_event_id_once(user: User) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -11,8 +12,8 @@ from common.events import decode
 from common.events.topics import USER_DELETED
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
-from tests.users.conftest import PASSWORD, bearer
-from tests.users.factories import GameReadFactory
+from tests.users.conftest import PASSWORD, bearer, grant
+from tests.users.factories import GameReadFactory, UserFactory
 from users_project.accounts.models import GameRead, User
 
 pytestmark = pytest.mark.django_db
@@ -42,18 +43,49 @@ def test_another_users_id_is_403_whether_or_not_it_exists(
     assert existing.json()["error"]["message"] == missing.json()["error"]["message"]
 
 
-def test_staff_act_on_anyone_and_get_404_for_unknown_ids(
+def test_with_view_user_one_reads_anyone_and_gets_404_for_unknown_ids(
     api: APIClient, staff: User, user: User
 ) -> None:
-    assert api.get(f"/users/{user.id}/", **bearer(staff)).status_code == 200
-    response = api.get(f"/users/{uuid.uuid4()}/", **bearer(staff))
+    viewer = grant(staff, "view")
+    assert api.get(f"/users/{user.id}/", **bearer(viewer)).status_code == 200
+    response = api.get(f"/users/{uuid.uuid4()}/", **bearer(viewer))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_a_malformed_id_is_404(api: APIClient, user: User, staff: User) -> None:
+def test_a_malformed_id_is_404(api: APIClient, user: User, superuser: User) -> None:
     assert api.get("/users/not-a-uuid/", **bearer(user)).status_code == 404
-    assert api.get("/users/12345/", **bearer(staff)).status_code == 404
+    assert api.get("/users/12345/", **bearer(superuser)).status_code == 404
+
+
+SPELLINGS = {
+    "upper case": str.upper,
+    "no hyphens": lambda raw: raw.replace("-", ""),
+    "braces": lambda raw: "{" + raw + "}",
+    "urn": lambda raw: f"urn:uuid:{raw}",
+}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_a_user_id_has_one_spelling_in_urls_any_other_is_404(
+    api: APIClient, user: User, superuser: User, spelling: Any
+) -> None:
+    other = spelling(str(user.id))
+    for caller in (user, superuser):
+        for method, path in (
+            ("get", f"/users/{other}/"),
+            ("get", f"/users/{other}/read/"),
+            ("patch", f"/users/{other}/"),
+            ("delete", f"/users/{other}/"),
+        ):
+            response = getattr(api, method)(
+                path, {"name": "Other"}, format="json", **bearer(caller)
+            )
+            assert response.status_code == 404, (method, path)
+            assert response.json()["error"]["code"] == "not_found"
+    user.refresh_from_db()
+    assert user.name != "Other"
+    assert api.get(f"/users/{user.id}/", **bearer(user)).status_code == 200
 
 
 def test_patch_changes_the_name_and_ignores_server_owned_fields(api: APIClient, user: User) -> None:
@@ -80,12 +112,12 @@ def test_put_needs_every_field(api: APIClient, user: User) -> None:
     assert "email" in response.json()["error"]["fields"]
     ok = api.put(
         f"/users/{user.id}",
-        {"name": "Both", "email": "both@example.com"},
+        {"name": "Both", "email": user.email},
         format="json",
         **bearer(user),
     )
     assert ok.status_code == 200
-    assert ok.json()["email"] == "both@example.com"
+    assert ok.json()["name"] == "Both"
 
 
 def test_changing_email_to_a_taken_one_in_another_case_is_refused(
@@ -152,11 +184,6 @@ def test_a_deleted_users_token_no_longer_works(api: APIClient, user: User) -> No
     assert api.get(f"/users/{user.id}/", **headers).status_code == 401
 
 
-def test_staff_delete_another_user(api: APIClient, staff: User, user: User) -> None:
-    assert api.delete(f"/users/{user.id}/", **bearer(staff)).status_code == 204
-    assert not User.objects.filter(pk=user.id).exists()
-
-
 def test_history_is_newest_first_and_paginated(api: APIClient, user: User) -> None:
     reads = GameReadFactory.create_batch(25, user=user)
     GameReadFactory.create_batch(2)  # someone else's
@@ -175,5 +202,98 @@ def test_history_has_the_same_authorization(
     api: APIClient, user: User, other_user: User, staff: User
 ) -> None:
     assert api.get(f"/users/{other_user.id}/read/", **bearer(user)).status_code == 403
-    assert api.get(f"/users/{other_user.id}/read", **bearer(staff)).status_code == 200
+    assert api.get(f"/users/{other_user.id}/read/", **bearer(staff)).status_code == 403
+    viewer = grant(staff, "view")
+    assert api.get(f"/users/{other_user.id}/read", **bearer(viewer)).status_code == 200
     assert api.get(f"/users/{user.id}/read/").status_code == 401
+
+
+# -- another account: Django's model permissions ---------------------------------
+def rename(api: APIClient, caller: User, target: User) -> int:
+    return api.patch(
+        f"/users/{target.id}/", {"name": "Changed by another"}, format="json", **bearer(caller)
+    ).status_code
+
+
+def test_staff_without_model_permissions_cannot_see_change_or_delete_another_account(
+    api: APIClient, staff: User, user: User
+) -> None:
+    assert api.get(f"/users/{user.id}/", **bearer(staff)).status_code == 403
+    assert rename(api, staff, user) == 403
+    assert api.delete(f"/users/{user.id}/", **bearer(staff)).status_code == 403
+    user.refresh_from_db()
+    assert user.name != "Changed by another"
+    # Their own account needs no permission.
+    assert rename(api, staff, staff) == 200
+
+
+def test_each_model_permission_allows_only_its_own_action(
+    api: APIClient, staff: User, user: User
+) -> None:
+    viewer = grant(staff, "view")
+    assert api.get(f"/users/{user.id}/", **bearer(viewer)).status_code == 200
+    assert rename(api, viewer, user) == 403
+    assert api.delete(f"/users/{user.id}/", **bearer(viewer)).status_code == 403
+
+    changer = grant(staff, "change")
+    assert api.get(f"/users/{user.id}/", **bearer(changer)).status_code == 200  # as in the admin
+    assert rename(api, changer, user) == 200
+    assert api.delete(f"/users/{user.id}/", **bearer(changer)).status_code == 403
+    assert User.objects.filter(pk=user.id).exists()
+
+    deleter = grant(staff, "delete")
+    assert api.delete(f"/users/{user.id}/", **bearer(deleter)).status_code == 204
+    assert not User.objects.filter(pk=user.id).exists()
+
+
+def test_only_a_superuser_changes_or_deletes_a_superuser(
+    api: APIClient, staff: User, superuser: User
+) -> None:
+    admin = grant(staff, "view", "change", "delete")
+    assert api.get(f"/users/{superuser.id}/", **bearer(admin)).status_code == 200
+    assert rename(api, admin, superuser) == 403
+    assert api.delete(f"/users/{superuser.id}/", **bearer(admin)).status_code == 403
+    assert User.objects.filter(pk=superuser.id, is_superuser=True).exists()
+
+    other_superuser = UserFactory(is_staff=True, is_superuser=True)
+    assert rename(api, other_superuser, superuser) == 200
+    assert api.delete(f"/users/{superuser.id}/", **bearer(other_superuser)).status_code == 204
+
+
+def test_an_account_changed_by_someone_allowed_needs_no_password_of_its_own(
+    api: APIClient, staff: User, user: User
+) -> None:
+    changer = grant(staff, "change")
+    response = api.patch(
+        f"/users/{user.id}/", {"email": "admin-set@example.com"}, format="json", **bearer(changer)
+    )
+    assert response.status_code == 200, response.json()
+    user.refresh_from_db()
+    assert user.email == "admin-set@example.com"
+
+
+# -- a new login email needs the current password ----------------------------------
+def test_a_bearer_token_alone_cannot_change_the_login_email(api: APIClient, user: User) -> None:
+    before = user.email
+    alone = api.patch(
+        f"/users/{user.id}/", {"email": "attacker@example.com"}, format="json", **bearer(user)
+    )
+    assert alone.status_code == 400
+    assert "current_password" in alone.json()["error"]["fields"]
+    wrong = api.patch(
+        f"/users/{user.id}/",
+        {"email": "attacker@example.com", "current_password": "not-it"},
+        format="json",
+        **bearer(user),
+    )
+    assert wrong.status_code == 400
+    user.refresh_from_db()
+    assert user.email == before
+    ok = api.patch(
+        f"/users/{user.id}/",
+        {"email": "moved@example.com", "current_password": PASSWORD},
+        format="json",
+        **bearer(user),
+    )
+    assert ok.status_code == 200, ok.json()
+    assert ok.json()["email"] == "moved@example.com"

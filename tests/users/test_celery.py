@@ -1,0 +1,133 @@
+"""Celery of the users service: the beat schedule, the expired-token flush
+against the real database, and a real worker process running it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from tests.support.poll import eventually
+from tests.support.processes import ROOT, database_url_of_this_run
+from tests.users.factories import UserFactory
+from users_project.accounts.models import User
+from users_project.accounts.tasks import flush_expired_tokens
+from users_project.celery import app
+from users_project.schedules import beat_schedule
+
+
+def record_token(user: User, *, expires_in: timedelta, blacklisted: bool) -> OutstandingToken:
+    now = timezone.now()
+    token = OutstandingToken.objects.create(
+        user=user,
+        jti=uuid.uuid4().hex,
+        token=f"token-{uuid.uuid4().hex}",
+        created_at=now - timedelta(days=2),
+        expires_at=now + expires_in,
+    )
+    if blacklisted:
+        BlacklistedToken.objects.create(token=token)
+    return token
+
+
+def tokens_of_each_kind(user: User) -> tuple[list[OutstandingToken], list[OutstandingToken]]:
+    expired = [
+        record_token(user, expires_in=timedelta(minutes=-1), blacklisted=False),
+        record_token(user, expires_in=timedelta(hours=-5), blacklisted=True),
+    ]
+    live = [
+        record_token(user, expires_in=timedelta(hours=5), blacklisted=False),
+        record_token(user, expires_in=timedelta(minutes=1), blacklisted=True),
+    ]
+    return expired, live
+
+
+def test_the_beat_schedule_flushes_expired_tokens_on_the_users_queue(settings: Any) -> None:
+    schedule = beat_schedule(flush_tokens_every=3600)
+    app.loader.import_default_modules()
+    entry = schedule["flush-expired-tokens"]
+    assert entry["task"] == flush_expired_tokens.name
+    assert entry["task"] in app.tasks
+    assert entry["options"]["expires"] <= entry["schedule"]
+    assert settings.CELERY_BEAT_SCHEDULE.keys() == schedule.keys()
+    assert settings.CELERY_BEAT_SCHEDULE["flush-expired-tokens"]["schedule"] == 3600
+    assert app.conf.task_default_queue == settings.CELERY_TASK_DEFAULT_QUEUE
+    assert app.main == "users_project"
+
+
+@pytest.mark.django_db
+def test_the_flush_deletes_expired_tokens_and_their_blacklist_rows_and_keeps_live_ones() -> None:
+    user = UserFactory()
+    expired, live = tokens_of_each_kind(user)
+
+    assert flush_expired_tokens() == len(expired)
+
+    remaining = set(OutstandingToken.objects.values_list("jti", flat=True))
+    assert remaining == {token.jti for token in live}
+    assert set(BlacklistedToken.objects.values_list("token__jti", flat=True)) == {live[1].jti}
+
+
+@pytest.fixture
+def worker() -> Iterator[str]:
+    queue = f"users-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "USERS_DJANGO_SETTINGS_MODULE": "users_project.settings.test",
+        "USERS_DATABASE_URL": database_url_of_this_run(),
+        "USERS_CELERY_QUEUE": queue,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "users_project",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield queue
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_flushes_expired_tokens(worker: str) -> None:
+    user = UserFactory()
+    expired, live = tokens_of_each_kind(user)
+    flush_expired_tokens.apply_async(queue=worker)
+    eventually(
+        lambda: not OutstandingToken.objects.filter(jti__in=[t.jti for t in expired]).exists(),
+        timeout=60,
+        message="the worker did not flush the expired tokens",
+    )
+    assert OutstandingToken.objects.filter(jti__in=[t.jti for t in live]).count() == len(live)
