@@ -40,6 +40,9 @@ def bench_logins(system: System) -> None:
         for _ in range(2):  # every thread of every worker answers once
             login_burst(url, CLIENTS)
         idle = resident_kib(pod.popen.pid)
+        with peak_resident(pod.popen.pid) as unhashed:  # refused before hashing
+            for _ in range(BURSTS):
+                login_burst(url, CLIENTS, hashing=False)
         with peak_resident(pod.popen.pid) as peak:
             answers = [a for _ in range(BURSTS) for a in login_burst(url, CLIENTS)]
     finally:
@@ -51,6 +54,11 @@ def bench_logins(system: System) -> None:
     setup = ", ".join(f"{k}={v}" for k, v in env.items())
     report(section, f"pod as the chart runs it ({setup})", f"limit {limit_kib / 1024:.0f} MiB")
     report(section, "resident memory, idle", f"{idle / 1024:.0f} MiB")
+    report(
+        section,
+        "resident memory, peak of the same bursts refused before hashing (400)",
+        f"{unhashed.kib / 1024:.0f} MiB",
+    )
     report(
         section,
         f"resident memory, peak over {BURSTS} bursts",

@@ -85,18 +85,19 @@ def peak_resident(pid: int, every: float = 0.005) -> Iterator[Peak]:
         peak.kib = max(peak.kib, resident_kib(pid))
 
 
-def login_burst(users_url: str, clients: int) -> list[requests.Response]:
+def login_burst(users_url: str, clients: int, *, hashing: bool = True) -> list[requests.Response]:
     """``clients`` logins at once, each with an email no account has (every
-    one costs a full password hash: Django hashes a dummy for unknown emails)."""
+    one costs a full password hash: Django hashes a dummy for unknown emails).
+    With ``hashing=False`` the passwords are empty: the same requests,
+    refused (400) before any hash, to measure what the rest costs."""
     start = threading.Barrier(clients)
 
     def attempt(_: int) -> requests.Response:
         email = f"nobody-{uuid.uuid4().hex[:12]}@example.com"
+        password = f"wrong-{uuid.uuid4().hex}" if hashing else ""
         start.wait(timeout=60)
         return requests.post(
-            f"{users_url}/auth/login/",
-            json={"email": email, "password": f"wrong-{uuid.uuid4().hex}"},
-            timeout=60,
+            f"{users_url}/auth/login/", json={"email": email, "password": password}, timeout=60
         )
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
