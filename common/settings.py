@@ -40,6 +40,8 @@ SHARED_MIDDLEWARE = [
     "common.metrics.RequestMetricsMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
     "common.api.middleware.DatabaseUnavailableMiddleware",
+    # Domain errors from views outside DRF, answered from the one mapping.
+    "common.api.middleware.DomainErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -10,7 +10,8 @@ through ``exception_handler``; Django's own 404/500 pages through the
 Domain errors (raised by services, selectors, gateways, which know nothing
 of HTTP) get their answer from ONE mapping, ``DOMAIN_ERRORS``, filled by each
 app at start-up (``domain_errors_register`` in its ``AppConfig.ready``), so
-views never translate exceptions by hand.
+views never translate exceptions by hand; views outside DRF (the admin) get
+the same answers through ``common.api.middleware.DomainErrorMiddleware``.
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def _of(value: Any, exc: Exception) -> Any:
     return value(exc) if callable(value) else value
 
 
-def domain_error_response(exc: Exception, request: HttpRequest | None) -> Response | None:
-    """The answer ``DOMAIN_ERRORS`` gives ``exc`` (or its nearest base), if any."""
+def _domain_answer(
+    exc: Exception, request: HttpRequest | None
+) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    """Status, body and headers ``DOMAIN_ERRORS`` gives ``exc`` (or its
+    nearest base), if any."""
     answer = next((DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS), None)
     if answer is None:
         return None
@@ -71,9 +75,27 @@ def domain_error_response(exc: Exception, request: HttpRequest | None) -> Respon
         fields={field: [message]} if field else None,
         request=request,
     )
-    headers = _of(answer.headers, exc)
+    return answer.status_code, body, dict(_of(answer.headers, exc) or {})
+
+
+def domain_error_response(exc: Exception, request: HttpRequest | None) -> Response | None:
+    """The answer ``DOMAIN_ERRORS`` gives ``exc``, for DRF's exception handler."""
+    answer = _domain_answer(exc, request)
+    if answer is None:
+        return None
+    status_code, body, headers = answer
     set_rollback()  # as DRF does for its own exceptions
-    return Response(body, status=answer.status_code, headers=dict(headers or {}))
+    return Response(body, status=status_code, headers=headers)
+
+
+def domain_error_json(exc: Exception, request: HttpRequest) -> JsonResponse | None:
+    """The same answer for views outside DRF (the admin's forms), given by
+    ``common.api.middleware.DomainErrorMiddleware``."""
+    answer = _domain_answer(exc, request)
+    if answer is None:
+        return None
+    status_code, body, headers = answer
+    return JsonResponse(body, status=status_code, headers=headers)
 
 
 def error_body(

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from common.api.errors import error_body
+from common.api.errors import domain_error_json, error_body
 from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
@@ -91,3 +91,18 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = "5"
         return response
+
+
+class DomainErrorMiddleware:
+    """Answer a domain error raised in a view outside DRF (the admin's login
+    and forms) as DRF's views answer it: from ``DOMAIN_ERRORS``, in the one
+    error shape, instead of a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return domain_error_json(exception, request)

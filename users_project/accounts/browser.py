@@ -17,6 +17,7 @@ from rest_framework.request import Request
 
 from common.api.browser import safe_next, set_access_cookie
 from common.api.throttles import retry_after_seconds
+from users_project.accounts.hashers import HashingBusy
 from users_project.accounts.throttles import (
     LOGIN_FAILURES,
     LoginAddressThrottle,
@@ -75,6 +76,11 @@ class LoginView(View):
             login_failure_record(as_drf, buckets=LOGIN_FAILURES)
             form.add_error(None, INVALID)
             return self._page(request, form, status=401)
+        except HashingBusy as busy:
+            form.add_error(None, f"Too many logins at once; try again in {busy.retry_after} s.")
+            response = self._page(request, form, status=503)
+            response["Retry-After"] = str(busy.retry_after)  # as the API's 503 says it
+            return response
         own_page = reverse("user-detail", kwargs={"pk": user.pk})
         target = self._next(request)
         if target in ANYONES_PAGES:

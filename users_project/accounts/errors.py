@@ -5,6 +5,7 @@ part of the one mapping in ``common.api.errors`` (registered at start-up by
 from __future__ import annotations
 
 from common.api.errors import ErrorAnswer
+from users_project.accounts.hashers import HashingBusy
 from users_project.accounts.services import EMAIL_TAKEN, EmailTaken, PasswordChangeRejected
 from users_project.accounts.tokens import InvalidCredentials, RefreshTokenRejected
 
@@ -17,5 +18,12 @@ ANSWERS: dict[type[Exception], ErrorAnswer] = {
     InvalidCredentials: ErrorAnswer(401, "invalid_credentials", "Invalid email or password."),
     RefreshTokenRejected: ErrorAnswer(
         401, "token_not_valid", headers={"WWW-Authenticate": 'Bearer realm="api"'}
+    ),
+    # Every password-hashing slot of the process stayed busy (hashers.py).
+    HashingBusy: ErrorAnswer(
+        503,
+        "busy",
+        "Too many password checks at once; try again shortly.",
+        headers=lambda exc: {"Retry-After": str(exc.retry_after)},
     ),
 }

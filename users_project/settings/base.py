@@ -44,9 +44,23 @@ AUTH_USER_MODEL = "accounts.User"
 # between services behind one domain): a name of its own.
 SESSION_COOKIE_NAME = "users_sessionid"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2 with the parameters below and a per-process cap (accounts/hashers.py).
+    "users_project.accounts.hashers.BudgetedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id as OWASP's first choice: 46 MiB, one pass, one lane. Over glibc's
+# 32 MiB mmap ceiling, so each hash's memory goes back to the system when it
+# ends (smaller blocks stay in the thread's malloc arena: then count every
+# thread, not the cap, in the arithmetic below).
+PASSWORD_HASH_MEMORY_KIB = env.int("PASSWORD_HASH_MEMORY_KIB", default=46 * 1024)
+PASSWORD_HASH_TIME_COST = env.int("PASSWORD_HASH_TIME_COST", default=1)
+PASSWORD_HASH_PARALLELISM = env.int("PASSWORD_HASH_PARALLELISM", default=1)
+# Hashes at once per process; one more waits up to PASSWORD_HASH_WAIT_SECONDS,
+# then is answered 503 with Retry-After. A users-web pod's worst case is
+#   idle + WEB_CONCURRENCY * min(WEB_THREADS, PASSWORD_HASH_CONCURRENCY) * memory
+# (README, Performance; the chart's users-web limit says the same).
+PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
+PASSWORD_HASH_WAIT_SECONDS = env.float("PASSWORD_HASH_WAIT_SECONDS", default=5.0)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
