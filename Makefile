@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHON := $(abspath $(PY))
 
-.PHONY: help venv services services-down services-status topics migrate test lint format run demo bench lock clean
+.PHONY: help venv services services-down services-status topics migrate asyncapi test lint format run demo bench lock clean
 
 help:
 	@echo "make run             run the whole system (see README)"
@@ -20,6 +20,7 @@ help:
 	@echo "make services-status say which of them answer"
 	@echo "make topics          create the Kafka topics and their dead-letter topics"
 	@echo "make migrate         apply both projects' migrations"
+	@echo "make asyncapi        regenerate docs/asyncapi.json (the event API) from common/events"
 	@echo "make venv            create .venv with the pinned requirements"
 	@echo "make lock            regenerate requirements/constraints.txt from .venv"
 	@echo "make clean           remove .venv and the tool caches"
@@ -48,6 +49,9 @@ topics: services
 migrate: services
 	$(PY) manage_users.py migrate --noinput
 	$(PY) manage_games.py migrate --noinput
+
+asyncapi: venv
+	$(PY) manage_users.py asyncapi --output docs/asyncapi.json
 
 test: services topics
 	$(VENV)/bin/lint-imports

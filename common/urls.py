@@ -1,4 +1,5 @@
-"""URL patterns both services serve: health, readiness, metrics and the OpenAPI docs.
+"""URL patterns both services serve: health, readiness, metrics, the OpenAPI docs
+and the event API's AsyncAPI document.
 
 It sits above common.api, common.metrics and common.ops (they import nothing
 from here), so the shared plumbing stays free of import cycles."""
@@ -7,6 +8,7 @@ from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.api.health import healthz, readyz
+from common.asyncapi import asyncapi_view
 from common.metrics import metrics_view
 from common.ops.views import ops_metrics_view
 
@@ -17,6 +19,7 @@ urlpatterns = [
     re_path(r"^metrics/ops/?$", ops_metrics_view, name="metrics-ops"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/asyncapi\.json$", asyncapi_view, name="asyncapi"),
 ]
 
 # Django's own error pages answer in the API's JSON error shape. Each project's

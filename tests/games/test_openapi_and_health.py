@@ -1,9 +1,12 @@
-"""The games service documents every endpoint and reports its readiness."""
+"""The games service documents every endpoint and its events, and reports its readiness."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
+
+from common.asyncapi import SUBSCRIPTIONS, render_document
+from games_project.consumers import CONSUMERS
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +28,15 @@ def test_every_endpoint_is_documented_with_its_errors(client: Client) -> None:
 def test_readyz_checks_database_kafka_and_redis(client: Client) -> None:
     body = client.get("/readyz").json()
     assert body == {"status": "ready", "checks": {"database": "ok", "kafka": "ok", "redis": "ok"}}
+
+
+def test_the_event_api_is_served_beside_the_openapi_document_to_anyone(client: Client) -> None:
+    response = client.get("/api/asyncapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content.decode() == render_document()
+
+
+def test_the_documented_consumers_of_games_are_its_consumer_registry() -> None:
+    documented = {(s.group_id, s.topics) for s in SUBSCRIPTIONS if s.service == "games"}
+    assert documented == {(spec.group_id, spec.topics) for spec in CONSUMERS.values()}

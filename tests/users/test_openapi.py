@@ -1,9 +1,13 @@
-"""The OpenAPI document describes every endpoint with its error responses."""
+"""The OpenAPI document describes every endpoint with its error responses; the
+AsyncAPI document beside it, the events."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
+
+from common.asyncapi import SUBSCRIPTIONS, render_document
+from users_project.consumers import CONSUMERS
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +36,15 @@ def test_every_endpoint_is_documented_with_its_errors(client: Client) -> None:
         assert path in normalised, f"{path} missing from {sorted(normalised)}"
         assert codes <= set(normalised[path][method]["responses"]), (path, method)
     assert "Error" in schema["components"]["schemas"]
+
+
+def test_the_event_api_is_served_beside_the_openapi_document_to_anyone(client: Client) -> None:
+    response = client.get("/api/asyncapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content.decode() == render_document()
+
+
+def test_the_documented_consumers_of_users_are_its_consumer_registry() -> None:
+    documented = {(s.group_id, s.topics) for s in SUBSCRIPTIONS if s.service == "users"}
+    assert documented == {(spec.group_id, spec.topics) for spec in CONSUMERS.values()}

@@ -1,0 +1,169 @@
+"""The event API's AsyncAPI document (common/asyncapi.py): valid for the
+AsyncAPI parser, committed as generated, and true to what the code sends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from django.core.management import call_command
+
+from common.asyncapi import build_document, render_document
+from common.events import decode
+from common.events.contracts import all_contracts
+from common.events.topics import ALL_TOPICS, dlq_topic
+from common.kafka.config import physical_topic
+from common.kafka.consumer import EventRejected
+from common.outbox.relay import OutboxRelay
+from tests.common.test_consumer_runner import make_runner, run_until
+from tests.common.test_outbox_relay import drain, enqueue_users
+from tests.support.kafka import read_all
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "docs" / "asyncapi.json"
+VALIDATOR = Path(__file__).with_name("validate_asyncapi.mjs")
+ERROR = 0  # the parser's severity of an error (1 warning, 2 information, 3 hint)
+
+
+@cache
+def parser_modules() -> str:
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "asyncapi.sh"), "parser"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def parser_diagnostics(document: str) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        ["node", str(VALIDATOR), parser_modules()],
+        input=document,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def errors(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d for d in diagnostics if d["severity"] == ERROR]
+
+
+def test_the_asyncapi_parser_finds_no_error_in_the_document() -> None:
+    assert errors(parser_diagnostics(render_document())) == []
+
+
+def test_the_parser_check_fails_on_a_broken_reference() -> None:
+    broken = render_document().replace(
+        '"#/components/schemas/Envelope"', '"#/components/schemas/Nowhere"'
+    )
+    found = errors(parser_diagnostics(broken))
+    assert found and {d["code"] for d in found} == {"invalid-ref"}
+
+
+def test_the_committed_document_is_the_generated_one() -> None:
+    assert COMMITTED.read_text(encoding="utf-8") == render_document(), (
+        "docs/asyncapi.json is not what common/events says: regenerate it with "
+        "`make asyncapi` (.venv/bin/python manage_users.py asyncapi --output docs/asyncapi.json)"
+    )
+
+
+def test_the_command_writes_the_document(tmp_path: Path) -> None:
+    target = tmp_path / "asyncapi.json"
+    call_command("asyncapi", output=target)
+    assert target.read_text(encoding="utf-8") == render_document()
+
+
+def test_every_topic_and_its_dead_letter_topic_is_a_channel() -> None:
+    addresses = {channel["address"] for channel in build_document()["channels"].values()}
+    assert addresses == set(ALL_TOPICS) | {dlq_topic(topic) for topic in ALL_TOPICS}
+
+
+def test_one_service_publishes_each_topic_and_the_other_consumes_it_in_a_group() -> None:
+    operations = build_document()["operations"].values()
+    for topic in ALL_TOPICS:
+        on_topic = [op for op in operations if op["channel"]["$ref"] == f"#/channels/{topic}"]
+        senders = {op["tags"][0]["name"] for op in on_topic if op["action"] == "send"}
+        receivers = {op["tags"][0]["name"] for op in on_topic if op["action"] == "receive"}
+        assert len(senders) == 1 and receivers and not senders & receivers, topic
+        for op in on_topic:
+            assert (op["action"] == "receive") == (
+                "groupId" in op.get("bindings", {}).get("kafka", {})
+            )
+
+
+def payload_validator(document: dict[str, Any], message: str) -> Any:
+    """The document's payload schema of ``message``, its references resolved in the document."""
+    return jsonschema_rs.Draft7Validator(
+        {**document, "$ref": f"#/components/messages/{message}/payload"}, validate_formats=True
+    )
+
+
+def test_every_contract_is_a_message_with_its_schema_and_an_example_the_code_accepts() -> None:
+    document = build_document()
+    schemas, messages = document["components"]["schemas"], document["components"]["messages"]
+    for contract in all_contracts():
+        name = f"{contract.type}.v{contract.version}"
+        assert schemas[name] == contract.data_schema
+        assert f"#/components/messages/{name}" in json.dumps(document["channels"][contract.type])
+        [example] = messages[name]["examples"]
+        event = decode(example["payload"])
+        assert (event.type, event.version) == (contract.type, contract.version)
+        validator = payload_validator(document, name)
+        assert validator.is_valid(example["payload"])
+        # The document's schema is as strict as the code: a missing field fails.
+        broken = {**example["payload"], "data": {}}
+        assert not validator.is_valid(broken)
+
+
+def test_every_example_fits_its_message_headers_and_payload() -> None:
+    # The parser does not check examples against their schemas in AsyncAPI 3.
+    document = build_document()
+    for name, message in document["components"]["messages"].items():
+        assert message["examples"], name
+        for example in message["examples"]:
+            assert jsonschema_rs.is_valid(message["headers"], example["headers"]), name
+            assert payload_validator(document, name).is_valid(example["payload"]), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_published_event_and_its_dead_letter_carry_the_documented_key_and_headers(
+    kafka_topic: str,
+) -> None:
+    document = build_document()
+    message = document["components"]["messages"]["user.created.v1"]
+    letter = document["components"]["messages"]["user.created.dlq.letter"]
+    [event_id] = enqueue_users(kafka_topic, 1, correlation_id="req-asyncapi")
+    drain(OutboxRelay())
+    [record] = read_all(physical_topic(kafka_topic), expected=1)
+
+    assert decode(record.value).id == event_id
+    assert jsonschema_rs.is_valid(message["bindings"]["kafka"]["key"], record.key.decode())
+    assert payload_validator(document, "user.created.v1").is_valid(json.loads(record.value))
+    headers = {name: value.decode() for name, value in record.headers}
+    assert set(headers) == set(message["headers"]["properties"])
+    assert jsonschema_rs.is_valid(message["headers"], headers)
+
+    def reject(_event: object) -> None:
+        raise EventRejected("not today")
+
+    runner = make_runner(kafka_topic, reject)
+    run_until(runner, lambda: runner.stats.dead_lettered == 1)
+    [dead] = read_all(physical_topic(dlq_topic(kafka_topic)), expected=1)
+    dead_headers = {name: value.decode() for name, value in dead.headers}
+    assert set(dead_headers) == set(letter["headers"]["properties"])
+    assert jsonschema_rs.is_valid(letter["headers"], dead_headers, validate_formats=True)
+    assert dead.key == record.key and dead.value == record.value
+    assert uuid.UUID(dead_headers["event_id"]) == event_id
