@@ -81,8 +81,9 @@ EVENT_HEADERS: Final[dict[str, dict[str, Any]]] = {
 DEAD_LETTER_HEADERS: Final[dict[str, dict[str, Any]]] = {
     "dlq.reason": {
         "type": "string",
-        "enum": ["decode_error", "rejected", "handler_error"],
-        "description": "decode_error: not a valid event; rejected: the handler refused it; "
+        "enum": ["decode_error", "wrong_source", "rejected", "handler_error"],
+        "description": "decode_error: not a valid event; wrong_source: its source does not "
+        "own the topic; rejected: the handler refused it; "
         "handler_error: the handler failed on every retry.",
     },
     "dlq.error": {"type": "string", "maxLength": 4000, "description": "What went wrong."},
