@@ -32,9 +32,12 @@ Misses cannot hold the workers:
   anonymous caller's miss budget there);
 - a game id outside the catalog is "not found" without an upstream call:
   FreeToGame's full list holds every id, so whenever the full list is stored
-  its ids are stored beside it (``games:ids``), and a detail miss looks there
-  first (filling the full list by the same single flight when it is absent).
-  If the list cannot be had, the detail is asked for as before.
+  its ids and titles are stored beside it (``games:index``), and a detail miss
+  looks there first (filling the full list by the same single flight when it
+  is absent). If the list cannot be had, the detail is asked for as before;
+- a recorded read takes its title from that index too (``game_title``), so a
+  burst of reads of games nobody has opened makes no per-game fill: only the
+  one full list, shared by every game.
 """
 
 from __future__ import annotations
@@ -144,11 +147,11 @@ def _entry(key: str) -> dict[str, Any] | None:
 
 def store(key: str, value: Any, policy: CachePolicy) -> None:
     """Write a fresh entry (used by fills and by the Celery refresh); the
-    full list's ids go beside it."""
+    full list's index (ids and titles) goes beside it."""
     fetched_at = time.time()
     cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
     if key == FULL_LIST_KEY:
-        _store_ids(value, fetched_at, policy)
+        _store_index(value, fetched_at, policy)
 
 
 def store_missing(key: str, policy: CachePolicy) -> None:
@@ -302,46 +305,52 @@ def list_key(*, platform: str | None, category: str | None, sort_by: str | None)
 
 
 FULL_LIST_KEY = list_key(platform=None, category=None, sort_by=None)
-IDS_KEY = "games:ids"
+# The full list's ids and titles, ``[[id, title], ...]``: what a detail miss
+# needs to know (is the id in the catalog?) and what a recorded read needs
+# (the title), in one small key beside the full list.
+INDEX_KEY = "games:index"
 
 
 def game_key(game_id: int) -> str:
     return f"games:detail:{game_id}"
 
 
-def _store_ids(games: list[dict[str, Any]], fetched_at: float, policy: CachePolicy) -> None:
-    ids = sorted({game["id"] for game in games})
-    cache.set(IDS_KEY, {"value": ids, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+def _store_index(games: list[dict[str, Any]], fetched_at: float, policy: CachePolicy) -> None:
+    index = sorted([game["id"], game["title"]] for game in games)
+    cache.set(
+        INDEX_KEY, {"value": index, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep
+    )
 
 
-# The id set of the last ids entry this process read, by its fetched_at: a
-# set of 360+ ids is built once per refresh, not once per miss.
-_ID_SET: tuple[float, frozenset[int]] = (-1.0, frozenset())
-_ID_SET_LOCK = threading.Lock()
+# The mapping of the last index entry this process read, by its fetched_at:
+# a dict of 360+ titles is built once per refresh, not once per request.
+_INDEX: tuple[float, dict[int, str]] = (-1.0, {})
+_INDEX_LOCK = threading.Lock()
 
 
-def _id_set(ids: list[int], fetched_at: float) -> frozenset[int]:
-    global _ID_SET
-    memo = _ID_SET
+def _titles(pairs: list[list[Any]], fetched_at: float) -> dict[int, str]:
+    global _INDEX
+    memo = _INDEX
     if fetched_at and memo[0] == fetched_at:
         return memo[1]
-    found = frozenset(ids)
+    titles = {int(game_id): str(title) for game_id, title in pairs}
     if fetched_at:
-        with _ID_SET_LOCK:
-            _ID_SET = (fetched_at, found)
-    return found
+        with _INDEX_LOCK:
+            _INDEX = (fetched_at, titles)
+    return titles
 
 
-def catalog_ids(
+def catalog_index(
     *, refresh_list_in_background: Callable[..., object]
-) -> tuple[frozenset[int], CacheStatus] | None:
-    """Every game id the upstream has, from the cached full list (filled
-    through the list's own single flight when absent, refreshed in the
-    background when stale), and whether it came from the cache (``HIT``) or
-    the upstream (``MISS``); ``None`` when it cannot be had right now."""
+) -> tuple[dict[int, str], CacheStatus] | None:
+    """Every game id the upstream has, with its title, from the cached full
+    list (filled through the list's own single flight when absent, refreshed
+    in the background when stale), and whether it came from the cache
+    (``HIT``) or the upstream (``MISS``); ``None`` when it cannot be had
+    right now."""
     policy = CachePolicy.from_settings()
     try:
-        entry = _entry(IDS_KEY)
+        entry = _entry(INDEX_KEY)
     except CACHE_ERRORS:
         return None
     age = time.time() - entry["fetched_at"] if entry is not None else None
@@ -349,23 +358,27 @@ def catalog_ids(
         try:
             listed = game_list(refresh_in_background=refresh_list_in_background)
         except UpstreamUnavailable as exc:
-            log.info("catalog.ids_unavailable", error=str(exc))
+            log.info("catalog.index_unavailable", error=str(exc))
             return None
         games = listed.value
         if not games:  # an empty full list is an upstream fault, not "no game"
             return None
-        if listed.status is not CacheStatus.MISS:  # the list predates its ids entry
+        if listed.status is not CacheStatus.MISS:  # the list predates its index entry
             with contextlib.suppress(*CACHE_ERRORS):
-                _store_ids(games, listed.fetched_at, policy)
-        ids = _id_set([game["id"] for game in games], listed.fetched_at)
-        return ids, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
+                _store_index(games, listed.fetched_at, policy)
+        titles = _titles([[g["id"], g["title"]] for g in games], listed.fetched_at)
+        return titles, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
     if age >= policy.fresh:
         _schedule_refresh(
             FULL_LIST_KEY,
             lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
         )
-    ids = _id_set(entry["value"], entry["fetched_at"])
-    return (ids, CacheStatus.HIT) if ids else None
+    try:
+        titles = _titles(entry["value"], entry["fetched_at"])
+    except (TypeError, ValueError):  # not an index this module wrote
+        log.warning("cache.entry_malformed", key=INDEX_KEY)
+        return None
+    return (titles, CacheStatus.HIT) if titles else None
 
 
 def game_list(
@@ -404,7 +417,7 @@ def game_detail(
     def miss() -> None:
         if on_miss is not None:
             on_miss()
-        known = catalog_ids(refresh_list_in_background=refresh_list_in_background)
+        known = catalog_index(refresh_list_in_background=refresh_list_in_background)
         if known is not None and game_id not in known[0]:
             CACHE_RESULTS.labels(result=known[1].lower()).inc()
             raise NotFoundCached(key, known[1])
@@ -430,6 +443,30 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
     if time.time() - entry["fetched_at"] >= settings.GAMES_CACHE_FRESH_SECONDS:
         return None
     return _result(entry["value"], CacheStatus.HIT, entry["fetched_at"])
+
+
+def game_title(
+    *,
+    game_id: int,
+    refresh_in_background: Callable[[int], object],
+    refresh_list_in_background: Callable[..., object],
+) -> tuple[str, CacheStatus]:
+    """The title a recorded read stores, and where it came from: the catalog
+    index when it can be had (``NotFoundCached`` for an id outside it), else
+    the game's own detail (``game_detail``, with its errors)."""
+    known = catalog_index(refresh_list_in_background=refresh_list_in_background)
+    if known is None:
+        game = game_detail(
+            game_id=game_id,
+            refresh_in_background=refresh_in_background,
+            refresh_list_in_background=refresh_list_in_background,
+        )
+        return game.value["title"], game.status
+    titles, status = known
+    CACHE_RESULTS.labels(result=status.lower()).inc()
+    if game_id not in titles:
+        raise NotFoundCached(game_key(game_id), status)
+    return titles[game_id], status
 
 
 def game_refresh(*, game_id: int) -> None:

@@ -30,6 +30,7 @@ from games_project.catalog.gateway import (
     game_detail,
     game_detail_if_fresh,
     game_list,
+    game_title,
 )
 from games_project.catalog.metrics import CACHE_RESULTS
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
@@ -154,12 +155,12 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             caller_is_staff=request.user.is_staff,
             user_id=body.validated_data.get("user_id"),
         )
-        game = game_detail(
+        title, cache_status = game_title(
             game_id=game_id,
             refresh_in_background=refresh_game.delay,
             refresh_list_in_background=refresh_game_list.delay,
         )
-        read = game_read_record(user_id=reader, game_id=game_id, title=game.value["title"])
+        read = game_read_record(user_id=reader, game_id=game_id, title=title)
         return Response(
             s.ReadAcceptedSerializer(
                 {
@@ -171,7 +172,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
                 }
             ).data,
             status=status.HTTP_202_ACCEPTED,
-            headers={"X-Cache": game.status},
+            headers={"X-Cache": cache_status},
         )
 
 

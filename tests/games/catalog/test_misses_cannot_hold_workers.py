@@ -139,18 +139,18 @@ def test_an_id_in_the_catalog_is_still_fetched(api: APIClient, stub: CatalogStub
     assert stub.calls("/game") == 1
 
 
-def test_a_stale_id_set_is_used_and_refreshes_the_full_list_in_the_background(
+def test_a_stale_index_is_used_and_refreshes_the_full_list_in_the_background(
     stub: CatalogStub, settings: Any
 ) -> None:
     policy = gateway.CachePolicy.from_settings()
     games = list(catalog(stub.url))
     gateway.store(gateway.FULL_LIST_KEY, games, policy)
-    entry = cache.get(gateway.IDS_KEY)
+    entry = cache.get(gateway.INDEX_KEY)
     entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS + 1
-    cache.set(gateway.IDS_KEY, entry)
+    cache.set(gateway.INDEX_KEY, entry)
     refreshes: list[dict[str, Any]] = []
-    found = gateway.catalog_ids(refresh_list_in_background=lambda **kw: refreshes.append(kw))
-    assert found is not None and found[0] == {g["id"] for g in games}
+    found = gateway.catalog_index(refresh_list_in_background=lambda **kw: refreshes.append(kw))
+    assert found is not None and found[0] == {g["id"]: g["title"] for g in games}
     assert refreshes == [{"platform": None, "category": None, "sort_by": None}]
     assert stub.calls() == 0
 
@@ -162,15 +162,15 @@ def test_without_the_full_list_a_detail_miss_asks_the_upstream_as_before(
     assert api.get(f"/games/{unknown_game_id}/").status_code == 503
     stub.reset()
     # The list is still unknown to the cache; the detail is asked and says 404.
-    cache.delete(gateway.IDS_KEY)
+    cache.delete(gateway.INDEX_KEY)
     response = api.get(f"/games/{unknown_game_id}/")
     assert response.status_code == 404
 
 
-def test_the_celery_list_refresh_rewrites_the_ids(stub: CatalogStub) -> None:
+def test_the_celery_list_refresh_rewrites_the_index(stub: CatalogStub) -> None:
     gateway.game_list_refresh(platform=None, category=None, sort_by=None)
-    entry = cache.get(gateway.IDS_KEY)
-    assert entry["value"] == sorted(g["id"] for g in catalog(stub.url))
+    entry = cache.get(gateway.INDEX_KEY)
+    assert entry["value"] == sorted([g["id"], g["title"]] for g in catalog(stub.url))
 
 
 # -- anonymous misses per address ------------------------------------------------

@@ -12,7 +12,10 @@ from common.events import decode
 from common.events.users import user_deleted
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
+from games_project.catalog import gateway
+from games_project.catalog.client import UpstreamBusy
 from games_project.catalog.models import GameRead
+from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
 from games_project.players.handlers import handle_user_event
 from tests.games.conftest import auth
@@ -175,3 +178,25 @@ def test_recording_reads_is_throttled_per_user(
 
 def test_the_default_read_rate_is_sixty_a_minute_per_user(settings) -> None:
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["read_record"] == "60/min"
+
+
+def test_reads_of_games_nobody_opened_take_their_titles_from_the_catalog_index(
+    api: APIClient, identity: IdentityProvider, stub: CatalogStub, settings
+) -> None:
+    # A burst of reads of many uncached games must not need one upstream fill
+    # per game (fills are capped per process, and a capped fill is a 503): the
+    # full list, fetched once, holds every game's title.
+    settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 0  # any per-game fill would be refused
+    games = catalog(stub.url)[:20]
+    token = identity.token(uuid.uuid4())
+    with pytest.raises(UpstreamBusy):  # nothing cached yet: even the list needs a fill
+        gateway.game_list(refresh_in_background=lambda **kw: None)
+    settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 1
+    gateway.game_list(refresh_in_background=lambda **kw: None)  # the one fill
+    settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 0
+    for game in games:
+        response = post_read(api, token, {"game_id": game["id"]})
+        assert (response.status_code, response["X-Cache"]) == (202, "HIT"), response.content
+        assert response.json()["title"] == game["title"]
+    assert (stub.calls("/game"), stub.calls("/games")) == (0, 1)
+    assert GameRead.objects.count() == 20
