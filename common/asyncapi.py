@@ -33,13 +33,6 @@ KAFKA_BINDING_VERSION: Final = "0.5.0"
 # The document's own version: raise it when the event API changes.
 API_VERSION: Final = "1.0.0"
 
-# Who publishes each topic (its ``source``; the topic's owner).
-PUBLISHER: Final[dict[str, str]] = {
-    topics.USER_CREATED: "users",
-    topics.USER_DELETED: "users",
-    topics.USER_READ: "games",
-}
-
 
 @dataclass(frozen=True)
 class Subscription:
@@ -269,7 +262,7 @@ def _channel(address: str, description: str, messages: list[str]) -> dict[str, A
 
 def _topic_operations(topic: str, names: list[str], letter: str) -> dict[str, Any]:
     """Who sends to ``topic``, who receives from it, and who writes its dead letters."""
-    publisher = PUBLISHER[topic]
+    publisher = topics.OWNERS[topic]  # the only service whose events that topic accepts
     summary = f"The {publisher} service publishes {topic} (outbox relay)."
     operations = {
         f"{publisher}.publish.{topic}": _operation(topic, "send", publisher, summary, names)

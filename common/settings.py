@@ -7,6 +7,7 @@ with a default that works with the services ``make services`` starts.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -181,7 +182,11 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # Reverse proxies (CIDRs) whose X-Forwarded-For is believed: the Ingress
 # controller's addresses. From any other peer the client is REMOTE_ADDR, so
 # no one can dodge a throttle with a forged header (common/api/client_address.py).
-TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
+# Parsed here, so a typo stops the process at start-up rather than a request.
+TRUSTED_PROXY_NETWORKS = [
+    str(ipaddress.ip_network(cidr, strict=False))
+    for cidr in env.list("TRUSTED_PROXY_NETWORKS", default=[])
+]
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -178,11 +178,27 @@ redis_stop() {
 # --------------------------------------------------------------------------
 # Kafka: one KRaft node (broker + controller) from Maven Central jars.
 # --------------------------------------------------------------------------
-kafka_pid() {
+# The pid in a node's kafka.pid, if that process is alive.
+pid_in() {
   local pid
-  [ -f "$KAFKA_DIR/kafka.pid" ] || return 1
-  pid="$(cat "$KAFKA_DIR/kafka.pid")"
+  [ -f "$1/kafka.pid" ] || return 1
+  pid="$(cat "$1/kafka.pid")"
   kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+kafka_pid() { pid_in "$KAFKA_DIR"; }
+
+# SIGTERM each pid, wait up to 60 s for all of them, then SIGKILL what is left.
+stop_pids() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 1 120); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 kafka_answers() {
@@ -216,11 +232,24 @@ kafka_install() {
   fi
 }
 
-KAFKA_JAVA=(java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
-  -Dkafka.logs.dir="$KAFKA_DIR/logs"
-  -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties"
-  -cp "$KAFKA_DIR/libs/*")
-kafka_java() { "${KAFKA_JAVA[@]}" "$@"; }
+# Sets JVM to Kafka's JVM command line, with its logs in $1 and at most $2 of heap.
+kafka_jvm() {
+  JVM=(java -Xms128m -Xmx"$2" -XX:+UseG1GC -Djava.awt.headless=true -Dkafka.logs.dir="$1"
+    -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties" -cp "$KAFKA_DIR/libs/*")
+}
+kafka_java() {
+  kafka_jvm "$KAFKA_DIR/logs" 768m
+  "${JVM[@]}" "$@"
+}
+
+# Start the node whose folder is $1 (server.properties, logs/) with $2 of heap.
+# setsid: it must outlive the make/pytest process that started it; $! is the
+# JVM itself (setsid and nohup exec it), so SIGTERM reaches it.
+kafka_node_start() {
+  kafka_jvm "$1/logs" "$2"
+  setsid nohup "${JVM[@]}" kafka.Kafka "$1/server.properties" >>"$1/logs/stdout.log" 2>&1 </dev/null &
+  echo $! >"$1/kafka.pid"
+}
 
 kafka_start() {
   if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
@@ -249,11 +278,7 @@ kafka_start() {
       -c "$KAFKA_DIR/server.properties" >>"$KAFKA_DIR/logs/format.log"
   fi
   log "kafka: starting broker on 127.0.0.1:$KAFKA_PORT"
-  # setsid: the broker must outlive the make/pytest process that started it.
-  # $! is the JVM itself (setsid and nohup exec it), so SIGTERM reaches it.
-  setsid nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >>"$KAFKA_DIR/logs/stdout.log" 2>&1 </dev/null &
-  echo $! >"$KAFKA_DIR/kafka.pid"
+  kafka_node_start "$KAFKA_DIR" 768m
   touch "$STATE/kafka.started"
   if ! kafka_answers "$KAFKA_READY_TIMEOUT"; then
     tail -n 30 "$KAFKA_DIR/logs/server.log" >&2 || true
@@ -266,12 +291,7 @@ kafka_stop() {
   local pid
   if pid="$(kafka_pid)"; then
     log "kafka: stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 120); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    stop_pids "$pid"
   fi
   rm -f "$KAFKA_DIR/kafka.pid" "$STATE/kafka.started"
 }
@@ -283,12 +303,7 @@ kafka_stop() {
 CLUSTER_DIR="$LOCAL/kafka-cluster"
 CLUSTER_BOOTSTRAP="127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"
 
-cluster_node_pid() {
-  local pid_file="$CLUSTER_DIR/node$1/kafka.pid" pid
-  [ -f "$pid_file" ] || return 1
-  pid="$(cat "$pid_file")"
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+cluster_node_pid() { pid_in "$CLUSTER_DIR/node$1"; }
 
 cluster_up() {
   kafka_install
@@ -307,12 +322,7 @@ cluster_up() {
         -c "$CLUSTER_DIR/node$node/server.properties" >>"$CLUSTER_DIR/node$node/logs/format.log"
     fi
     log "kafka cluster: starting node $node on 127.0.0.1:$port"
-    setsid nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-      -Dkafka.logs.dir="$CLUSTER_DIR/node$node/logs" \
-      -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties" \
-      -cp "$KAFKA_DIR/libs/*" kafka.Kafka "$CLUSTER_DIR/node$node/server.properties" \
-      >>"$CLUSTER_DIR/node$node/logs/stdout.log" 2>&1 </dev/null &
-    echo $! >"$CLUSTER_DIR/node$node/kafka.pid"
+    kafka_node_start "$CLUSTER_DIR/node$node" 512m
   done
   [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
   PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.wait --bootstrap "$CLUSTER_BOOTSTRAP" \
@@ -329,12 +339,7 @@ cluster_up() {
 SCRAM_DIR="$LOCAL/kafka-scram"
 SCRAM_PORT=19192
 
-scram_pid() {
-  local pid
-  [ -f "$SCRAM_DIR/kafka.pid" ] || return 1
-  pid="$(cat "$SCRAM_DIR/kafka.pid")"
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+scram_pid() { pid_in "$SCRAM_DIR"; }
 
 scram_up() {
   kafka_install
@@ -352,12 +357,7 @@ scram_up() {
         --add-scram "SCRAM-SHA-512=[name=admin,password=$password]" >>"$SCRAM_DIR/logs/format.log"
     fi
     log "kafka (SCRAM): starting on 127.0.0.1:$SCRAM_PORT"
-    setsid nohup java -Xms128m -Xmx384m -XX:+UseG1GC -Djava.awt.headless=true \
-      -Dkafka.logs.dir="$SCRAM_DIR/logs" \
-      -Dlog4j2.configurationFile="file:$ROOT/infra/kafka/log4j2.properties" \
-      -cp "$KAFKA_DIR/libs/*" kafka.Kafka "$SCRAM_DIR/server.properties" \
-      >>"$SCRAM_DIR/logs/stdout.log" 2>&1 </dev/null &
-    echo $! >"$SCRAM_DIR/kafka.pid"
+    kafka_node_start "$SCRAM_DIR" 384m
   fi
   [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
   (cd "$ROOT" && "$PYTHON" -m common.kafka.wait --bootstrap "127.0.0.1:$SCRAM_PORT" \
@@ -371,12 +371,7 @@ scram_down() {
   local pid
   if pid="$(scram_pid)"; then
     log "kafka (SCRAM): stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 120); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    stop_pids "$pid"
   fi
   rm -f "$SCRAM_DIR/kafka.pid"
 }
@@ -389,22 +384,12 @@ cluster_kill() {
 }
 
 cluster_down() {
-  local node pid
+  local node pids=()
   for node in 1 2 3; do
-    if pid="$(cluster_node_pid "$node")"; then
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
+    pids+=($(cluster_node_pid "$node")) || true
   done
-  for node in 1 2 3; do
-    if pid="$(cluster_node_pid "$node")"; then
-      for _ in $(seq 1 60); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.5
-      done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$CLUSTER_DIR/node$node/kafka.pid"
-  done
+  stop_pids "${pids[@]}"
+  rm -f "$CLUSTER_DIR"/node*/kafka.pid
 }
 
 # --------------------------------------------------------------------------

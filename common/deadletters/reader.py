@@ -184,6 +184,58 @@ def read_dead_letters(topics: list[str], *, timeout: float = 60) -> list[DeadLet
     return letters
 
 
+def replay_refusals(letters: list[DeadLetter], *, timeout: float = 30) -> dict[str, str]:
+    """Why each of ``letters`` that may not be replayed is refused, by id.
+
+    Beside ``replay_refusal`` (the header must name the DLQ's own topic), a
+    dead letter is replayed only if the topic itself once carried it: the
+    record at its ``dlq.original_partition``/``dlq.original_offset`` must
+    hold the same key and value. A service can write its own DLQs, so this
+    keeps a record it planted there (an event of another service's, say)
+    from reaching the topic through an operator's bulk replay. An original
+    that retention has already removed cannot vouch for the letter either:
+    it is left for a person."""
+    refusals = {letter.id: why for letter in letters if (why := letter.replay_refusal())}
+    to_check = [letter for letter in letters if letter.id not in refusals]
+    if not to_check:
+        return refusals
+    consumer = KafkaConsumer(
+        **common_client_config("dlq-verifier"), group_id=None, enable_auto_commit=False
+    )
+    try:
+        for letter in to_check:
+            if why := _original_differs(consumer, letter, timeout):
+                refusals[letter.id] = why
+    finally:
+        consumer.close()
+    return refusals
+
+
+def _original_differs(consumer: KafkaConsumer, letter: DeadLetter, timeout: float) -> str | None:
+    try:
+        partition = int(letter.header("dlq.original_partition"))
+        offset = int(letter.header("dlq.original_offset"))
+    except ValueError:
+        return "its dlq.original_partition/offset headers are not numbers"
+    tp = TopicPartition(letter.original_topic, partition)
+    if partition not in (consumer.partitions_for_topic(tp.topic) or ()):
+        return f"{tp.topic} has no partition {partition}"
+    consumer.assign([tp])
+    first, end = consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
+    if not first <= offset < end:
+        return f"{tp.topic}:{partition} holds no offset {offset} (now {first}..{end - 1})"
+    consumer.seek(tp, offset)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for record in consumer.poll(timeout_ms=500, max_records=1).get(tp, []):
+            if record.offset != offset:
+                return f"{tp.topic}:{partition} no longer holds offset {offset}"
+            if (record.key, record.value) != (letter.key, letter.value):
+                return f"it differs from the record at {tp.topic}:{partition}:{offset}"
+            return None
+    raise TimeoutError(f"reading {tp.topic}:{partition}:{offset} took over {timeout}s")
+
+
 def _attach_actions(letters: list[DeadLetter]) -> None:
     if not letters:
         return

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.deadletters.models import DeadLetterAction
-from common.deadletters.reader import DeadLetter
+from common.deadletters.reader import DeadLetter, replay_refusals
 from common.kafka.producer import get_producer
 from common.logging import get_logger
 
@@ -51,9 +51,9 @@ def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLette
 def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list[Replayed]:
     """Republish ``letters`` (oldest first, to keep each key's order) to the
     topics their DLQs belong to, wait for the broker's acknowledgements,
-    record each. Refuses (ValueError, nothing sent) if any of them has a
-    ``replay_refusal``: the caller leaves those out."""
-    refused = {letter.id: why for letter in letters if (why := letter.replay_refusal())}
+    record each. Refuses (ValueError, nothing sent) if any of them is in
+    ``replay_refusals``: the caller leaves those out."""
+    refused = replay_refusals(letters)
     if refused:
         raise ValueError(f"not replayable: {refused}")
     producer = get_producer()

@@ -3,6 +3,10 @@ peer is a trusted proxy (``TRUSTED_PROXY_NETWORKS``), walked from the right."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.test import RequestFactory, override_settings
@@ -63,3 +67,23 @@ def test_every_throttle_keys_on_this_rule_not_on_drfs_num_proxies() -> None:
         assert RedisOrLocalThrottle().get_ident(request) == "10.99.0.5"
         request.META["REMOTE_ADDR"] = "10.42.0.1"
         assert RedisOrLocalThrottle().get_ident(request) == "1.2.3.4"
+
+
+def test_a_malformed_trusted_proxy_network_stops_the_process_at_start_up(tmp_path: Path) -> None:
+    # Found on the first request instead, a typo would leave every throttle
+    # keyed on the proxy (or fail every request) until someone looked.
+    done = subprocess.run(
+        [sys.executable, "manage_users.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **os.environ,
+            "PROJECT_ENV_FILE": str(tmp_path / "none.env"),
+            "TRUSTED_PROXY_NETWORKS": "10.42.0.0/16,10.42.0.0/33",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "10.42.0.0/33" in done.stderr

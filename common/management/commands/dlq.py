@@ -14,6 +14,7 @@ from common.deadletters.reader import (
     STATES,
     DeadLetter,
     Selection,
+    replay_refusals,
     select_dead_letters,
     service_dlq_topics,
 )
@@ -212,10 +213,11 @@ class Command(BaseCommand):
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
         states = (OPEN, "replayed") if again else (OPEN,)
         letters = self._select(options, states=states)
-        # A dead letter whose header names another topic than its DLQ's is
-        # refused: never sent where the header says, nor anywhere else.
-        refused = [(letter, why) for letter in letters if (why := letter.replay_refusal())]
-        letters = [letter for letter in letters if not letter.replay_refusal()]
+        # A dead letter whose header names another topic than its DLQ's, or
+        # that its topic never carried, is refused: sent nowhere.
+        refusals = replay_refusals(letters)
+        refused = [(letter, refusals[letter.id]) for letter in letters if letter.id in refusals]
+        letters = [letter for letter in letters if letter.id not in refusals]
         if not execute:
             for letter, why in refused:
                 self.stdout.write(f"would refuse {letter.id}: {why}")

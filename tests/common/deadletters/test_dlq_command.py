@@ -195,25 +195,30 @@ def own_prefix(settings) -> Iterator[str]:
     delete_topics(*physical)
 
 
+def plant(dead_letters: str, event: Event, original_topic: str, *, offset: int) -> None:
+    """Write a dead letter by hand, as anyone who can write the DLQ could."""
+    headers = [
+        ("dlq.reason", b"handler_error"),
+        ("dlq.original_topic", physical_topic(original_topic).encode()),
+        ("dlq.original_partition", b"0"),
+        ("dlq.original_offset", str(offset).encode()),
+    ]
+    produce_raw(dead_letters, event.encode(), key=event.key.encode(), headers=headers)
+
+
 def test_replay_sends_to_the_topic_the_dlq_belongs_to_never_where_a_header_says(
     own_prefix: str,
 ) -> None:
     user_id = uuid.uuid4()
     dead_letters = physical_topic(dlq_topic(USER_READ))
 
-    def plant(event: Event, original_topic: str) -> None:
-        headers = [
-            ("dlq.reason", b"handler_error"),
-            ("dlq.original_topic", physical_topic(original_topic).encode()),
-        ]
-        produce_raw(dead_letters, event.encode(), key=event.key.encode(), headers=headers)
-
     read = user_read(
         user_id=user_id, game_id=1, title="T", read_at=datetime.now(UTC), source="games"
     )
-    plant(read, USER_READ)  # a genuine dead letter of user.read
+    publish(USER_READ, read)
+    plant(dead_letters, read, USER_READ, offset=0)  # a genuine dead letter of user.read
     # Planted by whoever can write user.read.dlq: a deletion, aimed at user.deleted.
-    plant(user_deleted(user_id=user_id, source="users"), USER_DELETED)
+    plant(dead_letters, user_deleted(user_id=user_id, source="users"), USER_DELETED, offset=0)
 
     dry = dlq("replay", "--topic", USER_READ)
     assert "dry run: 1 to replay" in dry
@@ -224,8 +229,35 @@ def test_replay_sends_to_the_topic_the_dlq_belongs_to_never_where_a_header_says(
     assert end_offsets([physical_topic(USER_DELETED)]) == {
         TopicPartition(physical_topic(USER_DELETED), 0): 0
     }
-    [replayed] = read_all(physical_topic(USER_READ), expected=1)
-    assert replayed.value == read.encode()
+    original, replayed = read_all(physical_topic(USER_READ), expected=2)
+    assert original.value == replayed.value == read.encode()
     [still_open] = listed(USER_READ)
     assert still_open["event_type"] == USER_DELETED
     assert DeadLetterAction.objects.filter(action="replayed").count() == 1
+
+
+def test_replay_refuses_a_dead_letter_its_topic_never_carried(own_prefix: str) -> None:
+    # Whoever can write user.read.dlq (its consumer, users) plants a user.read
+    # of its own making, naming the right topic and a real offset: the record
+    # there is another one, so the planted event never reaches user.read.
+    dead_letters = physical_topic(dlq_topic(USER_READ))
+    genuine = user_read(
+        user_id=uuid.uuid4(), game_id=1, title="T", read_at=datetime.now(UTC), source="games"
+    )
+    forged = user_read(
+        user_id=uuid.uuid4(), game_id=2, title="Forged", read_at=datetime.now(UTC), source="games"
+    )
+    publish(USER_READ, genuine)
+    plant(dead_letters, forged, USER_READ, offset=0)  # offset 0 holds the genuine read
+    plant(dead_letters, forged, USER_READ, offset=7)  # an offset the topic never had
+
+    dry = dlq("replay", "--topic", USER_READ)
+    assert "dry run: 0 to replay" in dry
+    assert f"would refuse {dead_letters}:0:0: it differs from the record at" in dry
+    assert f"would refuse {dead_letters}:0:1: " in dry and "holds no offset 7" in dry
+    with pytest.raises(CommandError, match="refused 2"):
+        dlq("replay", "--topic", USER_READ, "--execute", "--by", "operator")
+    assert end_offsets([physical_topic(USER_READ)]) == {
+        TopicPartition(physical_topic(USER_READ), 0): 1  # the genuine read only
+    }
+    assert not DeadLetterAction.objects.filter(action="replayed").exists()
