@@ -3,11 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection
 
-from django.db import connection, transaction
-from psycopg2.extras import execute_values
+from django.db import transaction
 
 from common.events import Event
-from common.inbox.models import ProcessedEvent
+from common.inbox.sql import inbox_insert, inbox_insert_batch
 
 EventHandler = Callable[[Event], None]
 
@@ -21,17 +20,9 @@ def inbox_process_once(*, consumer: str, event: Event, handler: EventHandler) ->
     concurrent duplicate (two consumers during a rebalance) wait for the first
     transaction and then skip, instead of failing.
     """
-    table = ProcessedEvent._meta.db_table
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (consumer, event_id, event_type, processed_at) "  # noqa: S608
-                "VALUES (%s, %s, %s, now()) ON CONFLICT (consumer, event_id) DO NOTHING "
-                "RETURNING id",
-                [consumer, event.id, event.type],
-            )
-            if cursor.fetchone() is None:
-                return False
+        if not inbox_insert(consumer=consumer, event=event):
+            return False
         handler(event)
     return True
 
@@ -48,19 +39,8 @@ def inbox_process_batch(
     back to one event at a time, which isolates the culprit."""
     if not events:
         return []
-    table = ProcessedEvent._meta.db_table
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            inserted = execute_values(
-                cursor,
-                f"INSERT INTO {table} (consumer, event_id, event_type, processed_at) "  # noqa: S608
-                "VALUES %s ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id",
-                [(consumer, event.id, event.type) for event in events],
-                template="(%s, %s, %s, now())",
-                fetch=True,
-                page_size=1000,
-            )
-        fresh = _first_copies(events, {row[0] for row in inserted})
+        fresh = _first_copies(events, inbox_insert_batch(consumer=consumer, events=events))
         if fresh:
             handler(fresh)
     return fresh

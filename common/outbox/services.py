@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from common.events import Event
 from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
-from common.outbox.models import OutboxEvent
+from common.outbox.sql import outbox_insert
 
 CORRELATION_HEADER = "correlation_id"
 
@@ -28,24 +28,11 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
     correlation_id = correlation_id or current_correlation_id()
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
-    now = timezone.now()
-    # Written out: every write of both services runs this, and the ORM's
-    # create() spent about 190 µs of CPU on it against about 70 µs for the
-    # statement (measured per insert). The insert wakes an idle relay at
-    # commit (a trigger, see wakeup.py).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {OutboxEvent._meta.db_table} "  # noqa: S608
-            "(event_id, topic, key, payload, headers, created_at, available_at, "
-            "attempts, claimed_by, last_error) "
-            "VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, '', '')",
-            [
-                event.id,
-                physical_topic(event.topic),
-                event.key,
-                json.dumps(event.to_dict()),
-                json.dumps(headers),
-                now,
-                now,
-            ],
-        )
+    outbox_insert(
+        event_id=event.id,
+        topic=physical_topic(event.topic),
+        key=event.key,
+        payload=json.dumps(event.to_dict()),
+        headers=json.dumps(headers),
+        now=timezone.now(),
+    )
