@@ -3,10 +3,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection
 
-from django.db import transaction
+from django.db import connection, transaction
+from psycopg2.extras import execute_values
 
 from common.events import Event
-from common.inbox.sql import inbox_insert, inbox_insert_batch
+from common.sql import INBOX_INSERT, INBOX_ROW
 
 EventHandler = Callable[[Event], None]
 
@@ -21,8 +22,10 @@ def inbox_process_once(*, consumer: str, event: Event, handler: EventHandler) ->
     transaction and then skip, instead of failing.
     """
     with transaction.atomic():
-        if not inbox_insert(consumer=consumer, event=event):
-            return False
+        with connection.cursor() as cursor:
+            cursor.execute(INBOX_INSERT.format(INBOX_ROW), [consumer, event.id, event.type])
+            if cursor.fetchone() is None:
+                return False
         handler(event)
     return True
 
@@ -40,7 +43,16 @@ def inbox_process_batch(
     if not events:
         return []
     with transaction.atomic():
-        fresh = _first_copies(events, inbox_insert_batch(consumer=consumer, events=events))
+        with connection.cursor() as cursor:
+            inserted = execute_values(
+                cursor,
+                INBOX_INSERT.format("%s"),
+                [(consumer, event.id, event.type) for event in events],
+                template=INBOX_ROW,
+                fetch=True,
+                page_size=1000,
+            )
+        fresh = _first_copies(events, {row[0] for row in inserted})
         if fresh:
             handler(fresh)
     return fresh

@@ -37,8 +37,8 @@ from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 from common.outbox.models import OutboxEvent
-from common.outbox.sql import outbox_claim
 from common.outbox.wakeup import OutboxWakeup
+from common.sql import OUTBOX_CLAIM
 
 log = get_logger(__name__)
 
@@ -95,16 +95,17 @@ class OutboxRelay:
         return RoundResult(sent=len(sent), failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch in one statement, its own transaction: one round
-        trip and one commit per round, not four; at a few events per round
-        that is most of the relay's work."""
+        """Lease a batch of pending rows in one statement, its own
+        transaction (``OUTBOX_CLAIM``). One round trip and one commit per
+        round, not four: at a few events per round that is most of the
+        relay's work."""
         now = timezone.now()
-        return outbox_claim(
-            now=now,
-            lease_until=now + timedelta(seconds=self.lease_seconds),
-            worker_id=self.worker_id,
-            limit=self.batch_size,
+        rows = OutboxEvent.objects.raw(
+            OUTBOX_CLAIM,
+            [now + timedelta(seconds=self.lease_seconds), self.worker_id, now, self.batch_size],
         )
+        # RETURNING has no order; publishing keeps the order rows were written in.
+        return sorted(rows, key=lambda row: row.pk)
 
     def _publish(
         self, producer: KafkaProducer, rows: list[OutboxEvent]

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import json
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from common.events import Event
 from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
-from common.outbox.sql import outbox_insert
+from common.sql import OUTBOX_INSERT
 
 CORRELATION_HEADER = "correlation_id"
 
@@ -28,11 +28,18 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
     correlation_id = correlation_id or current_correlation_id()
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
-    outbox_insert(
-        event_id=event.id,
-        topic=physical_topic(event.topic),
-        key=event.key,
-        payload=json.dumps(event.to_dict()),
-        headers=json.dumps(headers),
-        now=timezone.now(),
-    )
+    now = timezone.now()
+    # The insert wakes an idle relay at commit (a trigger, see wakeup.py).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            OUTBOX_INSERT,
+            [
+                event.id,
+                physical_topic(event.topic),
+                event.key,
+                json.dumps(event.to_dict()),
+                json.dumps(headers),
+                now,
+                now,
+            ],
+        )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from games_project.catalog.models import GameRead
-from games_project.catalog.sql import any_forgotten
+from games_project.catalog.sql import ANY_FORGOTTEN
 
 
 class NotAllowed(Exception):
@@ -31,9 +32,15 @@ def game_reader(
     reader = user_id or caller_id
     if reader != caller_id and not caller_is_staff:
         raise NotAllowed("only staff may record a read for another user")
-    if any_forgotten({reader, caller_id}):
+    if _any_forgotten({reader, caller_id}):
         raise UserDeleted(str(reader))
     return reader
+
+
+def _any_forgotten(user_ids: set[uuid.UUID]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(ANY_FORGOTTEN, [[str(user_id) for user_id in user_ids]])
+        return cursor.fetchone()[0]
 
 
 def most_read_game_ids(*, limit: int, within: timedelta = timedelta(days=7)) -> list[int]:

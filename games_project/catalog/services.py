@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from common.events.reads import user_read
 from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
 from games_project.catalog.models import ForgottenReader, GameRead
-from games_project.catalog.sql import read_insert
+from games_project.catalog.sql import READ_INSERT
 
 log = get_logger(__name__)
 SOURCE = "games"
@@ -25,15 +25,13 @@ def game_read_record(*, user_id: uuid.UUID, game_id: int, title: str) -> GameRea
     event = user_read(
         user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source=SOURCE
     )
-    with transaction.atomic():
-        read = read_insert(
-            event_id=event.id,
-            user_id=user_id,
-            game_id=game_id,
-            title=event.data["title"],
-            read_at=event.occurred_at,
-        )
+    # The model's fields in order, as READ_INSERT names them (test_sql.py).
+    row = [event.id, user_id, game_id, event.data["title"], event.occurred_at]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(READ_INSERT, row)
+        (pk,) = cursor.fetchone()
         outbox_enqueue(event=event)
+    read = GameRead(pk, *row)
     log.info("game.read_recorded", user_id=str(user_id), game_id=game_id, event_id=str(event.id))
     return read
 

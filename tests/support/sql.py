@@ -1,5 +1,6 @@
 """Ties the written SQL of an app's ``sql.py`` to its models: a model
-changed without its SQL fails these checks."""
+changed without its SQL fails these checks. (Every statement also runs in
+the tests of the code that uses it, against the migrated database.)"""
 
 from __future__ import annotations
 
@@ -9,23 +10,25 @@ from collections.abc import Collection
 from django.db import models
 
 
-def model_columns(model: type[models.Model]) -> set[str]:
-    return {field.column for field in model._meta.concrete_fields}
-
-
 def assert_insert_covers(
-    model: type[models.Model], columns: Collection[str], *, left_to_database: Collection[str] = ()
+    model: type[models.Model], sql: str, *, left_to_database: Collection[str] = ()
 ) -> None:
-    """``columns`` are every column of ``model`` once, but its automatic id
-    and ``left_to_database`` (nullable, or filled by the database)."""
+    """``sql`` inserts into ``model``'s table every column of the model, in
+    the model's order, but its automatic id and ``left_to_database``."""
+    table, columns = re.match(r"INSERT INTO (\w+) \(([^)]*)\)", sql).groups()
     pk = model._meta.pk
-    automatic = {pk.column} if pk is not None and pk.auto_created else set()
-    assert len(set(columns)) == len(columns), columns
-    assert set(columns) == model_columns(model) - automatic - set(left_to_database)
+    expected = [
+        field.column
+        for field in model._meta.concrete_fields
+        if not (field is pk and pk.auto_created) and field.column not in left_to_database
+    ]
+    assert table == model._meta.db_table
+    assert [column.strip() for column in columns.split(",")] == expected
 
 
-def assert_names_columns(model: type[models.Model], columns: Collection[str], sql: str) -> None:
-    """Each of ``columns`` is a column of ``model`` and appears in ``sql``."""
-    assert set(columns) <= model_columns(model), set(columns) - model_columns(model)
+def assert_names(model: type[models.Model], sql: str, columns: Collection[str]) -> None:
+    """``sql`` reads or writes ``model``'s table, and ``columns`` of it."""
+    assert re.search(rf"(FROM|UPDATE|INTO) {model._meta.db_table}\b", sql), sql
+    assert set(columns) <= {field.column for field in model._meta.concrete_fields}
     for column in columns:
         assert re.search(rf"\b{column}\b", sql), f"{column} not in {sql}"

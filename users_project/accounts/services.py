@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import BaseUserManager
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg2.extras import execute_values
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from common.events.users import user_created, user_deleted
@@ -19,7 +20,7 @@ from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
 from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
-from users_project.accounts.sql import EMAIL_CONSTRAINTS, read_counts_add, reads_insert
+from users_project.accounts.sql import EMAIL_CONSTRAINTS, READ_COUNTS_ADD, READS_INSERT
 
 log = get_logger(__name__)
 SOURCE = "users"
@@ -219,9 +220,23 @@ def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
     """
     if not reads:
         return set()
-    stored = reads_insert(reads)
-    reader = {r.event_id: r.user_id for r in reads}
-    counts = Counter(reader[event_id] for event_id in stored)
-    if counts:
-        read_counts_add(list(counts.items()))
+    with connection.cursor() as cursor:
+        # UUIDs go as text, which skips psycopg2's Python UUID adapter.
+        cursor.execute(
+            READS_INSERT,
+            [
+                [str(r.user_id) for r in reads],
+                [r.game_id for r in reads],
+                [r.title for r in reads],
+                [r.read_at for r in reads],
+                [str(r.event_id) for r in reads],
+            ],
+        )
+        stored = {event_id for (event_id,) in cursor.fetchall()}
+        reader = {r.event_id: r.user_id for r in reads}
+        counts = list(Counter(reader[event_id] for event_id in stored).items())
+        if counts:
+            execute_values(
+                cursor, READ_COUNTS_ADD, counts, template="(%s::uuid, %s)", page_size=len(counts)
+            )
     return stored

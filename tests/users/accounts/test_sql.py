@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from tests.support.sql import assert_insert_covers, assert_names_columns
+from tests.support.sql import assert_insert_covers, assert_names
 from users_project.accounts import sql
 from users_project.accounts.models import GameRead, User
 
 
 def test_the_reads_insert_writes_every_column() -> None:
-    assert_insert_covers(GameRead, sql.READ_COLUMNS)
+    assert_insert_covers(GameRead, sql.READS_INSERT)
 
 
 def test_the_read_count_update_names_columns_of_users() -> None:
-    assert_names_columns(User, sql.COUNT_COLUMNS, sql.ADD_READ_COUNTS)
+    assert_names(User, sql.READ_COUNTS_ADD, ["id", "read_count"])
 
 
 @pytest.mark.django_db
