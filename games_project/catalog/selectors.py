@@ -32,15 +32,11 @@ def game_reader(
     reader = user_id or caller_id
     if reader != caller_id and not caller_is_staff:
         raise NotAllowed("only staff may record a read for another user")
-    if _any_forgotten({reader, caller_id}):
-        raise UserDeleted(str(reader))
-    return reader
-
-
-def _any_forgotten(user_ids: set[uuid.UUID]) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(ANY_FORGOTTEN, [[str(user_id) for user_id in user_ids]])
-        return cursor.fetchone()[0]
+        cursor.execute(ANY_FORGOTTEN, [[str(reader), str(caller_id)]])
+        if cursor.fetchone()[0]:
+            raise UserDeleted(str(reader))
+    return reader
 
 
 def most_read_game_ids(*, limit: int, within: timedelta = timedelta(days=7)) -> list[int]:
