@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -96,7 +97,9 @@ def test_someone_allowed_to_change_another_account_changes_its_email_without_its
 
 
 @pytest.mark.parametrize("spelling", [str, str.upper])
-def test_user_create_refuses_an_email_taken_in_any_case(user: User, spelling) -> None:
+def test_user_create_refuses_an_email_taken_in_any_case(
+    user: User, spelling: Callable[[str], str]
+) -> None:
     # The serializer checks first; this is the race it can lose, caught by
     # the constraint's name.
     with pytest.raises(EmailTaken):
