@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
 from common.events import Event
-from common.inbox.models import ProcessedEvent
+from common.sql import INBOX_INSERT, INBOX_ROW
 
 EventHandler = Callable[[Event], None]
 
@@ -21,15 +21,9 @@ def inbox_process_once(*, consumer: str, event: Event, handler: EventHandler) ->
     concurrent duplicate (two consumers during a rebalance) wait for the first
     transaction and then skip, instead of failing.
     """
-    table = ProcessedEvent._meta.db_table
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (consumer, event_id, event_type, processed_at) "  # noqa: S608
-                "VALUES (%s, %s, %s, now()) ON CONFLICT (consumer, event_id) DO NOTHING "
-                "RETURNING id",
-                [consumer, event.id, event.type],
-            )
+            cursor.execute(INBOX_INSERT.format(INBOX_ROW), [consumer, event.id, event.type])
             if cursor.fetchone() is None:
                 return False
         handler(event)
@@ -48,15 +42,13 @@ def inbox_process_batch(
     back to one event at a time, which isolates the culprit."""
     if not events:
         return []
-    table = ProcessedEvent._meta.db_table
     with transaction.atomic():
         with connection.cursor() as cursor:
             inserted = execute_values(
                 cursor,
-                f"INSERT INTO {table} (consumer, event_id, event_type, processed_at) "  # noqa: S608
-                "VALUES %s ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id",
+                INBOX_INSERT.format("%s"),
                 [(consumer, event.id, event.type) for event in events],
-                template="(%s, %s, %s, now())",
+                template=INBOX_ROW,
                 fetch=True,
                 page_size=1000,
             )

@@ -38,6 +38,7 @@ from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 from common.outbox.models import OutboxEvent
 from common.outbox.wakeup import OutboxWakeup
+from common.sql import OUTBOX_CLAIM
 
 log = get_logger(__name__)
 
@@ -94,19 +95,13 @@ class OutboxRelay:
         return RoundResult(sent=len(sent), failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch of pending rows in one statement (its own
-        transaction): ``FOR UPDATE SKIP LOCKED`` passes over rows another
-        relay is claiming, and the lease (``available_at`` in the future)
-        over rows another relay is publishing. One round trip and one commit
-        per round, not four: at a few events per round that is most of the
+        """Lease a batch of pending rows in one statement, its own
+        transaction (``OUTBOX_CLAIM``). One round trip and one commit per
+        round, not four: at a few events per round that is most of the
         relay's work."""
         now = timezone.now()
-        table = OutboxEvent._meta.db_table
         rows = OutboxEvent.objects.raw(
-            f"UPDATE {table} SET available_at = %s, claimed_by = %s "  # noqa: S608
-            f"WHERE id IN (SELECT id FROM {table} "
-            "WHERE sent_at IS NULL AND available_at <= %s "
-            "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING *",
+            OUTBOX_CLAIM,
             [now + timedelta(seconds=self.lease_seconds), self.worker_id, now, self.batch_size],
         )
         # RETURNING has no order; publishing keeps the order rows were written in.

@@ -12,6 +12,7 @@ from common.events.reads import user_read
 from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
 from games_project.catalog.models import ForgottenReader, GameRead
+from games_project.catalog.sql import READ_INSERT
 
 log = get_logger(__name__)
 SOURCE = "games"
@@ -24,27 +25,13 @@ def game_read_record(*, user_id: uuid.UUID, game_id: int, title: str) -> GameRea
     event = user_read(
         user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source=SOURCE
     )
-    read = GameRead(
-        event_id=event.id,
-        user_id=user_id,
-        game_id=game_id,
-        title=event.data["title"],
-        read_at=event.occurred_at,
-    )
-    with transaction.atomic():
-        # Written out, as outbox_enqueue's insert is: this is every
-        # POST /games/, and the ORM's create() costs about three times the
-        # statement's CPU.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
-                "(event_id, user_id, game_id, title, read_at) "
-                "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-                [read.event_id, read.user_id, read.game_id, read.title, read.read_at],
-            )
-            read.pk = cursor.fetchone()[0]
-        read._state.adding = False
+    # The model's fields in order, as READ_INSERT names them (test_sql.py).
+    row = [event.id, user_id, game_id, event.data["title"], event.occurred_at]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(READ_INSERT, row)
+        (pk,) = cursor.fetchone()
         outbox_enqueue(event=event)
+    read = GameRead(pk, *row)
     log.info("game.read_recorded", user_id=str(user_id), game_id=game_id, event_id=str(event.id))
     return read
 

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from psycopg2.extras import execute_values
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -21,6 +20,7 @@ from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
 from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
+from users_project.accounts.sql import EMAIL_CONSTRAINTS, READ_COUNTS_ADD, READS_INSERT
 
 log = get_logger(__name__)
 SOURCE = "users"
@@ -72,7 +72,7 @@ def user_create(
             )
     except IntegrityError as exc:
         # The serializer checks first; this is the race two requests can win.
-        if "email" in str(exc):
+        if _email_taken(exc):
             raise EmailTaken(email) from exc
         raise
     log.info("user.created", user_id=str(user.id))
@@ -117,7 +117,9 @@ def user_update(
                 # password can no longer renew their access.
                 user_refresh_tokens_revoke(user=user)
     except IntegrityError as exc:
-        raise EmailTaken(user.email) from exc
+        if _email_taken(exc):
+            raise EmailTaken(user.email) from exc
+        raise
     log.info(
         "user.updated",
         user_id=str(user.id),
@@ -126,6 +128,13 @@ def user_update(
         email_changed=email_changes,
     )
     return user
+
+
+def _email_taken(exc: IntegrityError) -> bool:
+    """Whether ``exc`` broke an email's uniqueness: psycopg2 names the
+    constraint (the message is for people)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return diag is not None and diag.constraint_name in EMAIL_CONSTRAINTS
 
 
 def _current_password_check(
@@ -186,21 +195,10 @@ def game_read_record(
     stored already (the event was applied before): then None, and nothing
     changes. The history row's unique event id is what makes a redelivered
     ``user.read`` harmless (see users_project/consumers.py)."""
-    read = GameRead(user=user, game_id=game_id, title=title, read_at=read_at, event_id=event_id)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
-            "(user_id, game_id, title, read_at, event_id) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING id",
-            [user.pk, game_id, title, read_at, event_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    read.pk = row[0]
-    read._state.adding = False
-    User.objects.filter(pk=user.pk).update(read_count=F("read_count") + 1)
-    return read
+    read = NewRead(
+        user_id=user.pk, game_id=game_id, title=title, read_at=read_at, event_id=event_id
+    )
+    return GameRead.objects.get(event_id=event_id) if game_reads_record(reads=[read]) else None
 
 
 @dataclass(frozen=True)
@@ -217,23 +215,15 @@ def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
 
     Returns the event ids of the reads stored now: a read whose event id is
     stored already is skipped and not counted again. Two statements whatever
-    the batch's size: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-    of the batch (cheaper than ``bulk_create``, which builds a model and
-    prepares each field of every row in Python) and one ``UPDATE`` of the
-    read counts of the rows actually inserted.
+    the batch's size (``sql.py``): the insert, and the counts of the rows it
+    stored.
     """
     if not reads:
         return set()
     with connection.cursor() as cursor:
-        # One array per column, unnested by PostgreSQL: 7.5 instead of 10 ms
-        # per 500 reads against VALUES rows (which psycopg2 formats one by
-        # one and PostgreSQL parses as 500 row expressions). UUIDs go as
-        # text, which skips psycopg2's Python UUID adapter.
+        # UUIDs go as text, which skips psycopg2's Python UUID adapter.
         cursor.execute(
-            f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
-            "(user_id, game_id, title, read_at, event_id) SELECT * FROM unnest("
-            "%s::uuid[], %s::int[], %s::text[], %s::timestamptz[], %s::uuid[]) "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            READS_INSERT,
             [
                 [str(r.user_id) for r in reads],
                 [r.game_id for r in reads],
@@ -242,18 +232,11 @@ def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
                 [str(r.event_id) for r in reads],
             ],
         )
-        inserted = cursor.fetchall()
-        stored = {event_id for (event_id,) in inserted}
-        # One statement for every user of the batch, not one per user.
+        stored = {event_id for (event_id,) in cursor.fetchall()}
         reader = {r.event_id: r.user_id for r in reads}
         counts = list(Counter(reader[event_id] for event_id in stored).items())
         if counts:
             execute_values(
-                cursor,
-                f"UPDATE {User._meta.db_table} AS u SET read_count = u.read_count + v.n "  # noqa: S608
-                "FROM (VALUES %s) AS v(id, n) WHERE u.id = v.id",
-                counts,
-                template="(%s::uuid, %s)",
-                page_size=len(counts),
+                cursor, READ_COUNTS_ADD, counts, template="(%s::uuid, %s)", page_size=len(counts)
             )
     return stored

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from django.db import IntegrityError
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from tests.users.factories import PASSWORD, GameReadFactory, UserFactory
 from users_project.accounts.models import GameRead, User
 from users_project.accounts.services import (
+    EmailTaken,
     NewRead,
     PasswordChangeRejected,
     game_read_record,
     game_reads_record,
+    user_create,
     user_update,
 )
 from users_project.accounts.tokens import issue_token_pair
@@ -90,6 +94,28 @@ def test_someone_allowed_to_change_another_account_changes_its_email_without_its
     # A password change is never theirs to make without the account's password.
     with pytest.raises(PasswordChangeRejected):
         user_update(user=user, by=staff, password=NEW)
+
+
+@pytest.mark.parametrize("spelling", [str, str.upper])
+def test_user_create_refuses_an_email_taken_in_any_case(
+    user: User, spelling: Callable[[str], str]
+) -> None:
+    # The serializer checks first; this is the race it can lose, caught by
+    # the constraint's name.
+    with pytest.raises(EmailTaken):
+        user_create(email=spelling(user.email), password=NEW)
+    assert User.objects.count() == 1
+
+
+def test_user_update_refuses_another_users_email(user: User, other_user: User) -> None:
+    with pytest.raises(EmailTaken):
+        user_update(user=other_user, by=user, email=user.email.upper())
+
+
+def test_user_create_lets_another_integrity_error_through() -> None:
+    # A NOT NULL violation names no email constraint: not EmailTaken.
+    with pytest.raises(IntegrityError):
+        user_create(email="nameless@example.com", password=NEW, name=None)  # type: ignore[arg-type]
 
 
 def test_game_reads_record_stores_and_counts_each_event_id_once(user: User) -> None:
