@@ -2,7 +2,7 @@
 poll a batch, commit offsets, seek back, send a dead letter, read the lag.
 
 :class:`KafkaTransport` is the real one (kafka-python); tests hand the
-runner an in-memory one (tests/support/transport.py), so a handler's effect
+runner an in-memory one (tests/support/consumers.py), so a handler's effect
 is tested without a broker and the broker stays for the runner's guarantees.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
@@ -22,23 +23,8 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes | None]]
-
-
-class Record(Protocol):
-    """One message as polled (kafka-python's ``ConsumerRecord`` is one)."""
-
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def key(self) -> bytes | None: ...
-    @property
-    def value(self) -> bytes: ...
-    @property
-    def headers(self) -> Headers: ...
+# A polled message: kafka-python's ConsumerRecord, whoever the transport.
+Record = ConsumerRecord
 
 
 class Transport(Protocol):

@@ -13,17 +13,13 @@ from kafka import TopicPartition
 from common.events import Event
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, Handler
-from common.kafka.transport import Headers
+from common.kafka.transport import Headers, Record
 
 
-@dataclass(frozen=True)
-class Message:
-    topic: str  # the broker's name, as a polled record has it
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    headers: Headers = ()
+def message(topic: str, offset: int, key: bytes | None, value: bytes, headers: Headers) -> Record:
+    """A record as kafka-python polls it (``topic``: the broker's name)."""
+    sizes = (len(key or b""), len(value), -1)
+    return Record(topic, 0, -1, offset, 0, 0, key, value, list(headers), None, *sizes)
 
 
 @dataclass
@@ -32,10 +28,10 @@ class InMemoryTransport:
     runner wrote (dead letters) by topic; ``committed`` its offsets."""
 
     max_poll_records: int = 500
-    topics: dict[TopicPartition, list[Message]] = field(default_factory=dict)
+    topics: dict[TopicPartition, list[Record]] = field(default_factory=dict)
     position: dict[TopicPartition, int] = field(default_factory=dict)
     committed: dict[TopicPartition, int] = field(default_factory=dict)
-    sent: dict[str, list[Message]] = field(default_factory=lambda: defaultdict(list))
+    sent: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
     closed: bool = False
 
     def publish(self, topic: str, value: Event | bytes, *, correlation_id: str = "") -> None:
@@ -45,10 +41,10 @@ class InMemoryTransport:
         key = value.key.encode() if isinstance(value, Event) else None
         raw = value.encode() if isinstance(value, Event) else value
         headers = [("correlation_id", correlation_id.encode())] if correlation_id else []
-        messages.append(Message(tp.topic, 0, len(messages), key, raw, headers))
+        messages.append(message(tp.topic, len(messages), key, raw, headers))
 
-    def poll(self, timeout_ms: int) -> Mapping[TopicPartition, Sequence[Message]]:
-        batch: dict[TopicPartition, Sequence[Message]] = {}
+    def poll(self, timeout_ms: int) -> Mapping[TopicPartition, Sequence[Record]]:
+        batch: dict[TopicPartition, Sequence[Record]] = {}
         for tp, messages in self.topics.items():
             start = self.position.get(tp, self.committed.get(tp, 0))
             if records := messages[start : start + self.max_poll_records]:
@@ -63,7 +59,7 @@ class InMemoryTransport:
         self.position[partition] = offset
 
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
-        self.sent[topic].append(Message(topic, 0, len(self.sent[topic]), key, value, headers))
+        self.sent[topic].append(message(topic, len(self.sent[topic]), key, value, headers))
 
     def lag(self) -> dict[TopicPartition, int]:
         return {tp: len(m) - self.position.get(tp, 0) for tp, m in self.topics.items()}
