@@ -20,7 +20,7 @@ from psycopg2.extras import execute_values
 
 from common.events import Event
 from common.inbox.models import ProcessedEvent
-from common.kafka.consumer import Handler
+from common.kafka.handlers import Handler
 
 
 def inbox(consumer: str, handler: Handler) -> Handler:

@@ -2,24 +2,20 @@
 
 A consumer is a :class:`ConsumerSpec` in its project's registry
 (``KAFKA_CONSUMERS`` setting), started by ``run_consumer <name>``: its
-topics, its group and a :data:`Handler` per event type. A handler takes a
-batch of events of its type, each id once, inside the runner's transaction,
-and returns the ids it applied; the others it had applied before
-(duplicates). It applies each id at most once by being wrapped in
-``common.inbox.services.inbox``, or by writing rows unique by event id.
+topics, its group and a handler per event type (common.kafka.handlers).
 
 The runner
 
 - polls a batch (common.kafka.transport) and applies its events in one
   transaction, in poll order; if that fails it logs the error and applies
-  them one at a time, which isolates the culprit;
+  them one at a time, which isolates the culprit (common.kafka.apply);
 - sends what cannot be decoded, what does not come from its topic's owner
   (``common.events.topics.OWNERS``), what no handler takes, what a handler
   rejects and what keeps failing to ``<topic>.dlq`` (common.kafka.dlq) and
   goes on; or stops, exiting non-zero, once dead letters pass its
   :class:`DeadLetterPolicy` (a failing deploy, not a poison message);
 - acknowledges, logs and counts what a domain rule discards by design
-  (:class:`EventDiscarded`): no person needed;
+  (``EventDiscarded``): no person needed;
 - retries temporary failures (the database away) with backoff, without
   moving past the message, so nothing is skipped;
 - commits offsets only after the batch's database work has committed;
@@ -30,16 +26,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Callable, Collection, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import groupby
-from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils.module_loading import import_string
 from kafka import TopicPartition
 from kafka.errors import KafkaError
@@ -47,38 +38,16 @@ from kafka.errors import KafkaError
 from common.backoff import backoff_seconds
 from common.events import Event, EventDecodeError, decode
 from common.events.topics import origin_problem
+from common.kafka.apply import Applier, Run, log_context, partition_of
 from common.kafka.config import logical_topic
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
 from common.kafka.dlq import DeadLetterQueue
+from common.kafka.handlers import Handler
 from common.kafka.metrics import ConsumerStats
 from common.kafka.transport import KafkaTransport, Record, Transport
-from common.logging import bound_context, get_logger
+from common.logging import get_logger
 
 log = get_logger(__name__)
-
-# Takes events of one type, each id once; returns the ids it applied.
-Handler = Callable[[list[Event]], Collection[uuid.UUID]]
-# Errors that say "try again later" rather than "this message is bad".
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
-
-
-class EventRejected(Exception):
-    """Raised by a handler for an event it will never be able to apply (for
-    example, about a user that does not exist). The runner sends it to the
-    DLQ at once, without retries."""
-
-
-class EventDiscarded(Exception):
-    """Raised by a handler for an event a domain rule discards by design (a
-    read for a user already deleted, a creation after the deletion). Nothing
-    is applied (the inbox row rolls back with it); the runner acknowledges,
-    logs and counts it by ``reason``, and does not dead-letter it: an
-    expected race needs no person."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -98,20 +67,6 @@ def consumer_registry() -> dict[str, ConsumerSpec]:
     return import_string(settings.KAFKA_CONSUMERS)
 
 
-def _header(record: Record, name: str) -> str | None:
-    for key, value in record.headers or []:
-        if key == name and value is not None:
-            return value.decode(errors="replace")
-    return None
-
-
-def _partition(record: Record) -> TopicPartition:
-    return TopicPartition(record.topic, record.partition)
-
-
-Run = list[tuple[Record, Event]]
-
-
 class ConsumerRunner:
     def __init__(
         self,
@@ -123,7 +78,7 @@ class ConsumerRunner:
         poll_timeout_ms: int = 500,
         policy: DeadLetterPolicy | None = None,
     ) -> None:
-        self.spec, self.max_attempts, self.poll_timeout_ms = spec, max_attempts, poll_timeout_ms
+        self.spec, self.poll_timeout_ms = spec, poll_timeout_ms
         if transport is None:
             transport = KafkaTransport(name=spec.name, topics=spec.topics, group_id=spec.group_id)
         self.transport = transport
@@ -131,6 +86,15 @@ class ConsumerRunner:
         self.stats = ConsumerStats(spec.name)
         self.policy = policy or DeadLetterPolicy.from_settings()
         self.dead_letters = DeadLetterQueue(spec.name, transport, self.policy, self.stats)
+        self.applier = Applier(
+            name=spec.name,
+            handlers=spec.handlers,
+            dead_letters=self.dead_letters,
+            stats=self.stats,
+            policy=self.policy,
+            stop=self.stop,
+            max_attempts=max_attempts,
+        )
 
     def run_once(self) -> int:
         """Poll, handle and commit one batch; return the messages handled."""
@@ -162,13 +126,13 @@ class ConsumerRunner:
             if isinstance(checked, Event):
                 run.append((record, checked))
                 continue
-            if not self._apply(run, done):
+            if not self.applier.apply(run, done):
                 return
             run = []
-            with self._context(record):
+            with log_context(self.spec.name, record):
                 self.dead_letters.send(record, **checked)
-            done[_partition(record)] = record.offset + 1
-        self._apply(run, done)
+            done[partition_of(record)] = record.offset + 1
+        self.applier.apply(run, done)
 
     def _check(self, record: Record) -> Event | dict[str, Any]:
         """The record's event, or why it is a dead letter (the arguments of
@@ -190,117 +154,6 @@ class ConsumerRunner:
         if event.type not in self.spec.handlers:
             return {"reason": "rejected", "error": f"{self.spec.name} takes no {event.type}"}
         return event
-
-    def _apply(self, run: Run, done: dict[TopicPartition, int]) -> bool:
-        """Apply ``run`` in one transaction or, if that fails, one event at a
-        time; False if stopped before its end (``done`` says how far)."""
-        if len(run) > 1:
-            try:
-                applied = self._transaction([event for _, event in run])
-            except (EventDiscarded, EventRejected) as exc:
-                # A handler's answer about one event: one by one finds which.
-                log.info("consumer.batch_one_by_one", consumer=self.spec.name, why=str(exc))
-            except Exception:  # a bug or the database away: logged as such
-                log.exception("consumer.batch_failed", consumer=self.spec.name, size=len(run))
-            else:
-                self._record(run, applied)
-                done.update((_partition(record), record.offset + 1) for record, _ in run)
-                return True
-        for record, event in run:
-            if not self._apply_one(record, event):
-                return False
-            done[_partition(record)] = record.offset + 1
-        return True
-
-    def _transaction(self, events: list[Event]) -> set[uuid.UUID]:
-        """Apply ``events`` in one transaction, each run of one type by its
-        handler, in order; return the ids applied."""
-        first: dict[uuid.UUID, Event] = {}
-        for event in events:  # a redelivery can sit in the batch beside its original
-            first.setdefault(event.id, event)
-        applied: set[uuid.UUID] = set()
-        with transaction.atomic():
-            for event_type, same_type in groupby(first.values(), key=attrgetter("type")):
-                applied.update(self.spec.handlers[event_type](list(same_type)))
-        return applied
-
-    def _apply_one(self, record: Record, event: Event) -> bool:
-        """Apply one event, retrying what fails: a temporary error until it
-        passes, a bug ``max_attempts`` times before the DLQ. False if
-        stopped while waiting to retry."""
-        bugs = temporary = 0
-        with self._context(record, event):
-            while True:
-                try:
-                    applied = self._transaction([event])
-                except EventRejected as exc:
-                    self.dead_letters.send(record, reason="rejected", error=str(exc))
-                except EventDiscarded as exc:
-                    self.stats.count("discarded", reason=exc.reason)
-                    self.policy.record_handled()
-                    log.info("consumer.discarded", reason=exc.reason, detail=exc.detail)
-                except TRANSIENT_ERRORS as exc:
-                    temporary += 1
-                    log.warning(
-                        "consumer.temporary_error", error=str(exc).strip(), attempt=temporary
-                    )
-                    connections.close_all()
-                    if not self._wait_to_retry(backoff_seconds(temporary, base=0.4, cap=10.0)):
-                        return False
-                    continue
-                except Exception as exc:  # noqa: BLE001  any handler bug: retry, then DLQ
-                    bugs += 1
-                    log.warning("consumer.handler_failed", error=repr(exc), attempt=bugs)
-                    if bugs < self.max_attempts:
-                        if not self._wait_to_retry(backoff_seconds(bugs, base=0.2, cap=2.0)):
-                            return False
-                        continue
-                    self.dead_letters.send(record, reason="handler_error", error=repr(exc))
-                else:
-                    self._record([(record, event)], applied)
-                return True
-
-    def _wait_to_retry(self, seconds: float) -> bool:
-        """Count a failed attempt and wait; False if stopped meanwhile."""
-        self.stats.count("failed_attempt")
-        return not self.stop.wait(seconds)
-
-    def _record(self, run: Run, applied: set[uuid.UUID]) -> None:
-        """Count and log what one transaction did. One ``consumer.applied``
-        line per transaction, not per event (a line per event cost a large
-        share of the consumer's CPU, docs/benchmarks.md), mapping each
-        applied event id to its correlation id, so a request id still leads
-        to it; one line per duplicate, which is rare."""
-        correlation_ids: dict[str, str | None] = {}
-        for record, event in run:
-            if event.id in applied and str(event.id) not in correlation_ids:
-                correlation_ids[str(event.id)] = _header(record, "correlation_id")
-            else:
-                with self._context(record, event):
-                    log.info("consumer.duplicate_skipped")
-        self.stats.count("processed", len(correlation_ids))
-        self.stats.count("duplicate", len(run) - len(correlation_ids))
-        self.policy.record_handled(len(run))
-        if correlation_ids:
-            types = sorted({event.type for _, event in run if str(event.id) in correlation_ids})
-            log.info(
-                "consumer.applied",
-                consumer=self.spec.name,
-                count=len(correlation_ids),
-                event_types=types,
-                events=correlation_ids,
-            )
-
-    def _context(self, record: Record, event: Event | None = None) -> AbstractContextManager:
-        ids = {"event_id": str(event.id), "event_type": event.type} if event else {}
-        return bound_context(
-            consumer=self.spec.name,
-            correlation_id=_header(record, "correlation_id"),
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            **ids,
-        )
 
     def close(self) -> None:
         self.transport.close()

@@ -18,8 +18,9 @@ from common.events.users import user_created, user_deleted
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import inbox
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventDiscarded, Handler
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
+from common.kafka.handlers import EventDiscarded, Handler
 from tests.support.consumers import InMemoryTransport, drain, each
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -125,6 +126,21 @@ def test_a_discarded_event_in_a_batch_costs_only_itself() -> None:
     drain(runner)
     assert (runner.stats.processed, runner.stats.discarded, runner.stats.dead_lettered) == (2, 1, 0)
     assert not ProcessedEvent.objects.filter(event_id=late.id).exists()
+
+
+def test_the_stop_limit_commits_what_was_handled_before_it() -> None:
+    def broken(events: list[Event]) -> list[uuid.UUID]:
+        raise KeyError("a bad deploy")
+
+    runner, transport = runner_for(
+        {USER_CREATED: broken}, max_attempts=1, policy=DeadLetterPolicy(max_consecutive=2)
+    )
+    for _ in range(4):
+        transport.publish(USER_CREATED, created())
+    with pytest.raises(DeadLetterLimitReached):
+        runner.run_once()
+    # Two dead letters written and committed; the third would pass the limit.
+    assert transport.committed == {TopicPartition(physical_topic(USER_CREATED), 0): 2}
 
 
 def test_a_commit_failing_after_the_stop_limit_still_raises_the_limit(

@@ -18,8 +18,9 @@ from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import inbox
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected, Handler
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
+from common.kafka.handlers import EventRejected, Handler
 from tests.support.consumers import each
 from tests.support.kafka import produce_raw, read_all
 from tests.support.poll import eventually
