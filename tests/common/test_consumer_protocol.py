@@ -128,16 +128,22 @@ def test_a_discarded_event_in_a_batch_costs_only_itself() -> None:
     assert not ProcessedEvent.objects.filter(event_id=late.id).exists()
 
 
-def test_the_stop_limit_commits_what_was_handled_before_it() -> None:
+def a_bad_deploy(events: int) -> tuple[ConsumerRunner, InMemoryTransport]:
+    """Every event fails; the runner stops at the third dead letter in a row."""
+
     def broken(events: list[Event]) -> list[uuid.UUID]:
         raise KeyError("a bad deploy")
 
-    runner, transport = runner_for(
-        {USER_CREATED: broken}, max_attempts=1, policy=DeadLetterPolicy(max_consecutive=2)
-    )
-    for _ in range(4):
+    policy = DeadLetterPolicy(max_consecutive=2)
+    runner, transport = runner_for({USER_CREATED: broken}, max_attempts=1, policy=policy)
+    for _ in range(events):
         transport.publish(USER_CREATED, created())
-    with pytest.raises(DeadLetterLimitReached):
+    return runner, transport
+
+
+def test_the_stop_limit_commits_what_was_handled_before_it() -> None:
+    runner, transport = a_bad_deploy(4)
+    with pytest.raises(DeadLetterLimitReached, match="3 dead letters in a row"):
         runner.run_once()
     # Two dead letters written and committed; the third would pass the limit.
     assert transport.committed == {TopicPartition(physical_topic(USER_CREATED), 0): 2}
@@ -146,22 +152,15 @@ def test_the_stop_limit_commits_what_was_handled_before_it() -> None:
 def test_a_commit_failing_after_the_stop_limit_still_raises_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(events: list[Event]) -> list[uuid.UUID]:
-        raise KeyError("a bad deploy")
-
-    runner, transport = runner_for(
-        {USER_CREATED: broken}, max_attempts=1, policy=DeadLetterPolicy(max_consecutive=1)
-    )
-    for _ in range(3):
-        transport.publish(USER_CREATED, created())
+    runner, transport = a_bad_deploy(4)
 
     def commit_fails(offsets: object) -> None:
         raise KafkaError("the group coordinator is away")
 
     monkeypatch.setattr(transport, "commit", commit_fails)
-    with pytest.raises(DeadLetterLimitReached, match="2 dead letters in a row"):
+    with pytest.raises(DeadLetterLimitReached, match="3 dead letters in a row"):
         runner.run_once()
-    assert len(transport.sent[physical_topic(dlq_topic(USER_CREATED))]) == 1
+    assert len(transport.sent[physical_topic(dlq_topic(USER_CREATED))]) == 2
 
 
 def test_a_stop_during_a_temporary_error_moves_past_nothing() -> None:
