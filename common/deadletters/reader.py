@@ -78,7 +78,7 @@ class DeadLetter:
     def replay_refusal(self) -> str | None:
         """Why this dead letter is not replayed, or None. A header naming
         another topic than the one the DLQ belongs to was not written by
-        that topic's consumer (``ConsumerRunner._dead_letter``): the record
+        that topic's consumer (``DeadLetterQueue.send``): the record
         was planted or tampered with, and is left for a person."""
         target = self.replay_topic
         if target is None:

@@ -1,5 +1,12 @@
-"""Counters of the consumers and outbox relays (served on --metrics-port)."""
+"""Counters of the consumers and outbox relays (served on --metrics-port),
+and a consumer's own tally of what it handled."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kafka import TopicPartition
 from prometheus_client import Counter, Gauge
 
 CONSUMER_EVENTS = Counter(
@@ -29,3 +36,28 @@ OUTBOX_FAILED = Counter(
     "outbox_publish_failures_total", "Outbox rows whose publish failed (retried)"
 )
 OUTBOX_BACKLOG = Gauge("outbox_backlog_rows", "Outbox rows not yet published")
+
+
+@dataclass
+class ConsumerStats:
+    """What one consumer handled, by outcome: here and in the exported counters."""
+
+    consumer: str
+    processed: int = 0
+    duplicate: int = 0
+    dead_lettered: int = 0
+    discarded: int = 0
+    failed_attempt: int = 0
+
+    def count(self, outcome: str, n: int = 1, *, reason: str = "") -> None:
+        """``n`` messages with ``outcome``; a discard or a dead letter says why."""
+        setattr(self, outcome, getattr(self, outcome) + n)
+        CONSUMER_EVENTS.labels(self.consumer, outcome).inc(n)
+        if outcome == "discarded":
+            CONSUMER_DISCARDED.labels(self.consumer, reason).inc(n)
+        elif outcome == "dead_lettered":
+            CONSUMER_DEAD_LETTERS.labels(self.consumer, reason).inc(n)
+
+    def lag(self, lags: Mapping[TopicPartition, int]) -> None:
+        for tp, lag in lags.items():
+            CONSUMER_LAG.labels(self.consumer, tp.topic, str(tp.partition)).set(lag)

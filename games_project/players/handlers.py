@@ -1,12 +1,13 @@
-"""The users projection, fed by user.created and user.deleted."""
+"""The users projection's handlers (see games_project/consumers.py), each
+wrapped in the inbox there, so each event is applied once."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from common.events import Event
-from common.events.topics import USER_CREATED, USER_DELETED
-from common.kafka.consumer import EventDiscarded, EventRejected
+from common.kafka.handlers import EventDiscarded
 from games_project.catalog.services import game_reads_forget
 from games_project.players.selectors import player_is_deleted
 from games_project.players.services import player_forget, player_register
@@ -15,16 +16,20 @@ from games_project.players.services import player_forget, player_register
 DISCARD_CREATED_AFTER_DELETED = "created_after_deleted"
 
 
-def handle_user_event(event: Event) -> None:
-    user_id = uuid.UUID(event.data["user_id"])
-    if event.type == USER_CREATED:
+def handle_users_created(events: list[Event]) -> Collection[uuid.UUID]:
+    for event in events:
+        user_id = uuid.UUID(event.data["user_id"])
         if player_is_deleted(user_id=user_id):
             # The deletion arrived first (it is on another topic): a deleted
             # user never comes back. Expected, so not a dead letter.
             raise EventDiscarded(DISCARD_CREATED_AFTER_DELETED, f"user {user_id} is deleted")
         player_register(user_id=user_id, registered_at=event.occurred_at)
-    elif event.type == USER_DELETED:
+    return [event.id for event in events]
+
+
+def handle_users_deleted(events: list[Event]) -> Collection[uuid.UUID]:
+    for event in events:
+        user_id = uuid.UUID(event.data["user_id"])
         player_forget(user_id=user_id, deleted_at=event.occurred_at)
         game_reads_forget(user_id=user_id, forgotten_at=event.occurred_at)
-    else:
-        raise EventRejected(f"the users projection does not handle {event.type}")
+    return [event.id for event in events]

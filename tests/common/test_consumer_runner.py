@@ -16,10 +16,12 @@ from common.events import Event, decode
 from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
-from common.inbox.services import keyed_process_batch, keyed_process_once
+from common.inbox.services import inbox
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
+from common.kafka.handlers import EventRejected, Handler
+from tests.support.consumers import each
 from tests.support.kafka import produce_raw, read_all
 from tests.support.poll import eventually
 
@@ -39,11 +41,19 @@ def publish(topic: str, event: Event, **headers: str) -> None:
     )
 
 
-def make_runner(topic: str, handler: Callable[[Event], None], **kwargs) -> ConsumerRunner:
-    spec = ConsumerSpec(
-        name=f"test-{topic}", topics=(topic,), group_id=f"group-{topic}", handler=handler
+def spec_for(topic: str, handler: Handler) -> ConsumerSpec:
+    """A consumer of user.created on ``topic`` with ``handler``, as given."""
+    return ConsumerSpec(
+        name=f"test-{topic}",
+        topics=(topic,),
+        group_id=f"group-{topic}",
+        handlers={"user.created": handler},
     )
-    return ConsumerRunner(spec, **kwargs)
+
+
+def make_runner(topic: str, apply: Callable[[Event], None], **kwargs) -> ConsumerRunner:
+    """A consumer whose handler calls ``apply`` on each event, behind the inbox."""
+    return ConsumerRunner(spec_for(topic, inbox(f"test-{topic}", each(apply))), **kwargs)
 
 
 def run_until(runner: ConsumerRunner, done: Callable[[], bool], timeout: float = 45) -> None:
@@ -63,10 +73,10 @@ def test_a_redelivered_event_is_processed_once(kafka_topic: str) -> None:
     publish(kafka_topic, event)  # the same event id again: a redelivery
 
     runner = make_runner(kafka_topic, lambda e: seen.append(e.id))
-    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicates == 2)
+    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicate == 2)
 
     assert seen == [event.id]
-    assert (runner.stats.processed, runner.stats.duplicates) == (1, 1)
+    assert (runner.stats.processed, runner.stats.duplicate) == (1, 1)
     assert ProcessedEvent.objects.filter(event_id=event.id).count() == 1
 
 
@@ -81,7 +91,7 @@ def test_committed_offsets_are_not_consumed_again_by_the_group(kafka_topic: str)
     restarted = make_runner(kafka_topic, lambda e: seen.append(e.id))
     run_until(restarted, lambda: len(seen) == 2)
     assert seen == [first.id, second.id]
-    assert restarted.stats.duplicates == 0  # it started after the committed offset
+    assert restarted.stats.duplicate == 0  # it started after the committed offset
 
 
 def test_a_poison_message_goes_to_the_dlq_and_the_next_is_processed(kafka_topic: str) -> None:
@@ -171,30 +181,23 @@ def test_the_run_loop_stops_cleanly_when_asked(kafka_topic: str) -> None:
         thread.join(timeout=15)
     assert not thread.is_alive()
     assert seen == [event.id]
-    assert runner._consumer is None  # closed on the way out
+    assert runner.transport._consumer is None  # closed on the way out
 
 
 def make_batch_runner(
     topic: str, batches: list[list[uuid.UUID]], seen: list[uuid.UUID]
 ) -> ConsumerRunner:
-    def one(event: Event) -> None:
-        seen.append(event.id)
-
-    def many(events: list[Event]) -> None:
+    def many(events: list[Event]) -> list[uuid.UUID]:
         batches.append([e.id for e in events])
         seen.extend(e.id for e in events)
+        return [e.id for e in events]
 
-    spec = ConsumerSpec(
-        name=f"test-{topic}",
-        topics=(topic,),
-        group_id=f"group-{topic}",
-        handler=one,
-        batch_handler=many,
-    )
-    return ConsumerRunner(spec)
+    return ConsumerRunner(spec_for(topic, inbox(f"test-{topic}", many)))
 
 
-def test_a_batch_handler_applies_a_poll_in_one_go_and_skips_redeliveries(kafka_topic: str) -> None:
+def test_a_handler_applies_a_poll_in_one_go_and_the_inbox_skips_redeliveries(
+    kafka_topic: str,
+) -> None:
     events = [an_event() for _ in range(20)]
     for event in events:
         publish(kafka_topic, event)
@@ -202,9 +205,9 @@ def test_a_batch_handler_applies_a_poll_in_one_go_and_skips_redeliveries(kafka_t
     batches: list[list[uuid.UUID]] = []
     seen: list[uuid.UUID] = []
     runner = make_batch_runner(kafka_topic, batches, seen)
-    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicates == 21)
+    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicate == 21)
     assert sorted(seen) == sorted(e.id for e in events)  # each once
-    assert runner.stats.duplicates == 1
+    assert runner.stats.duplicate == 1
     assert max(len(b) for b in batches) > 1  # really batched
     assert ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).count() == 20
 
@@ -231,7 +234,7 @@ def test_a_batch_is_logged_in_one_line_mapping_each_event_to_its_correlation_id(
         assert f"'{event.id}': 'req-{n}'" in text
 
 
-def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
+def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_and_the_rest_is_applied(
     kafka_topic: str,
 ) -> None:
     good = [an_event() for _ in range(5)]
@@ -253,28 +256,16 @@ def test_a_poison_message_sends_its_batch_one_by_one_and_only_it_to_the_dlq(
 def make_keyed_runner(
     topic: str, stored: set[uuid.UUID], batches: list[list[uuid.UUID]]
 ) -> ConsumerRunner:
-    """A consumer whose handler is its own inbox (``inbox=False``): ``stored``
-    stands for a table unique by event id."""
+    """A consumer whose handler is its own inbox (no ``inbox`` wrapper):
+    ``stored`` stands for a table unique by event id."""
 
-    def one(event: Event) -> bool:
-        if event.id in stored:
-            return False
-        stored.add(event.id)
-        return True
-
-    def many(events: list[Event]) -> set[uuid.UUID]:
+    def own_inbox(events: list[Event]) -> set[uuid.UUID]:
         batches.append([e.id for e in events])
-        return {e.id for e in events if one(e)}
+        new = {e.id for e in events} - stored
+        stored.update(new)
+        return new
 
-    spec = ConsumerSpec(
-        name=f"test-{topic}",
-        topics=(topic,),
-        group_id=f"group-{topic}",
-        handler=one,
-        batch_handler=many,
-        inbox=False,
-    )
-    return ConsumerRunner(spec)
+    return ConsumerRunner(spec_for(topic, own_inbox))
 
 
 def test_a_handler_that_is_its_own_inbox_gets_each_id_once_and_its_skips_count_as_duplicates(
@@ -287,8 +278,8 @@ def test_a_handler_that_is_its_own_inbox_gets_each_id_once_and_its_skips_count_a
     stored = {events[1].id}  # applied before, by an earlier run
     batches: list[list[uuid.UUID]] = []
     runner = make_keyed_runner(kafka_topic, stored, batches)
-    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicates == 11)
-    assert (runner.stats.processed, runner.stats.duplicates) == (9, 2)
+    run_until(runner, lambda: runner.stats.processed + runner.stats.duplicate == 11)
+    assert (runner.stats.processed, runner.stats.duplicate) == (9, 2)
     assert stored == {e.id for e in events}
     for batch in batches:
         assert len(batch) == len(set(batch))  # the handler never sees an id twice in a batch
@@ -297,7 +288,7 @@ def test_a_handler_that_is_its_own_inbox_gets_each_id_once_and_its_skips_count_a
     assert not ProcessedEvent.objects.filter(event_id__in=[e.id for e in events]).exists()
 
 
-def test_a_handler_that_is_its_own_inbox_is_used_one_by_one_after_a_poison_message(
+def test_a_handler_that_is_its_own_inbox_skips_stored_events_around_a_poison_message(
     kafka_topic: str,
 ) -> None:
     events = [an_event() for _ in range(3)]
@@ -311,24 +302,11 @@ def test_a_handler_that_is_its_own_inbox_is_used_one_by_one_after_a_poison_messa
     runner = make_keyed_runner(kafka_topic, stored, batches)
     run_until(
         runner,
-        lambda: runner.stats.processed + runner.stats.duplicates + runner.stats.dead_lettered == 5,
+        lambda: runner.stats.processed + runner.stats.duplicate + runner.stats.dead_lettered == 5,
     )
-    assert (runner.stats.processed, runner.stats.duplicates) == (3, 1)
+    assert (runner.stats.processed, runner.stats.duplicate) == (3, 1)
     assert runner.stats.dead_lettered == 1
     assert stored == {e.id for e in events}
-
-
-def test_a_keyed_handler_that_does_not_say_what_it_applied_fails_and_keeps_nothing() -> None:
-    event = an_event()
-
-    def forgetful(e: Event) -> None:
-        ProcessedEvent.objects.create(consumer="forgetful", event_id=e.id, event_type=e.type)
-
-    with pytest.raises(TypeError, match="must return whether it applied"):
-        keyed_process_once(event=event, handler=forgetful)
-    with pytest.raises(TypeError, match="must return the event ids"):
-        keyed_process_batch(events=[event], handler=lambda events: forgetful(events[0]))
-    assert not ProcessedEvent.objects.filter(consumer="forgetful").exists()  # rolled back
 
 
 def dead_letter_count(consumer: str, reason: str) -> float:

@@ -36,8 +36,9 @@ from kafka.admin._users import ScramMechanism, UserScramCredentialUpsertion
 from kafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from common.events.topics import ALL_TOPICS, USER_CREATED, USER_DELETED, USER_READ, dlq_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.kafka.consumer import ConsumerSpec
 from common.kafka.producer import build_producer
+from common.kafka.transport import KafkaTransport
 from tests.deploy.test_helm_chart import CONFIGURATIONS, ROOT, of_kind, render
 
 pytestmark = pytest.mark.timeout(900)
@@ -161,22 +162,22 @@ def consumed(broker: dict[str, Any], name: str, spec: ConsumerSpec) -> int:
     """Records the service's own consumer client reads, in its own group,
     with the offsets committed (as the runner does)."""
     with as_user(broker, name):
-        runner = ConsumerRunner(spec=spec)
+        transport = KafkaTransport(name=spec.name, topics=spec.topics, group_id=spec.group_id)
         try:
             seen = 0
             for _ in range(30):
-                batch = runner.consumer.poll(timeout_ms=1000)
+                batch = transport.poll(timeout_ms=1000)
                 seen += sum(len(records) for records in batch.values())
                 if seen:
-                    runner.consumer.commit()
+                    transport.consumer.commit()
                     return seen
             return seen
         finally:
-            runner.close()
+            transport.close()
 
 
 def spec(topics: tuple[str, ...], group: str) -> ConsumerSpec:
-    return ConsumerSpec(name=group, topics=topics, group_id=group, handler=lambda event: None)
+    return ConsumerSpec(name=group, topics=topics, group_id=group, handlers={})
 
 
 def test_each_service_reads_what_it_consumes_in_its_group_and_nothing_else(

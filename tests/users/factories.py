@@ -7,7 +7,7 @@ from typing import Any
 import factory
 
 from users_project.accounts.models import GameRead, User
-from users_project.accounts.services import game_read_record, user_create
+from users_project.accounts.services import NewRead, game_reads_record, user_create
 
 PASSWORD = "purple-Walrus-58-tides"
 
@@ -43,4 +43,6 @@ class GameReadFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class: type[GameRead], **kwargs: Any) -> GameRead:
-        return game_read_record(**kwargs)
+        user = kwargs.pop("user")
+        game_reads_record(reads=[NewRead(user_id=user.pk, **kwargs)])
+        return GameRead.objects.get(event_id=kwargs["event_id"])

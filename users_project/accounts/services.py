@@ -19,7 +19,7 @@ from common.events.users import user_created, user_deleted
 from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
 from users_project.accounts.identity import email_identity
-from users_project.accounts.models import GameRead, User
+from users_project.accounts.models import User
 from users_project.accounts.sql import EMAIL_CONSTRAINTS, READ_COUNTS_ADD, READS_INSERT
 
 log = get_logger(__name__)
@@ -186,19 +186,6 @@ def user_delete(*, user: User) -> None:
         outbox_enqueue(event=user_deleted(user_id=user_id, source=SOURCE))
         user.delete()  # cascades to the read history
     log.info("user.deleted", user_id=str(user_id))
-
-
-def game_read_record(
-    *, user: User, game_id: int, title: str, read_at: datetime, event_id: uuid.UUID
-) -> GameRead | None:
-    """Store one read and count it, unless a read with this ``event_id`` is
-    stored already (the event was applied before): then None, and nothing
-    changes. The history row's unique event id is what makes a redelivered
-    ``user.read`` harmless (see users_project/consumers.py)."""
-    read = NewRead(
-        user_id=user.pk, game_id=game_id, title=title, read_at=read_at, event_id=event_id
-    )
-    return GameRead.objects.get(event_id=event_id) if game_reads_record(reads=[read]) else None
 
 
 @dataclass(frozen=True)

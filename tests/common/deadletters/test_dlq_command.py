@@ -20,9 +20,12 @@ from common.events import Event
 from common.events.reads import user_read
 from common.events.topics import USER_DELETED, USER_READ, dlq_topic
 from common.events.users import user_created, user_deleted
+from common.inbox.services import inbox
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.kafka.handlers import EventRejected
+from tests.support.consumers import each
 from tests.support.kafka import bootstrap, delete_topics, end_offsets, produce_raw, read_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +62,10 @@ def listed(topic: str, *args: str) -> list[dict]:
 def consume(
     topic: str, handler: Callable[[Event], None], *, until: Callable[[ConsumerRunner], bool]
 ) -> ConsumerRunner:
-    spec = ConsumerSpec(name=f"c-{topic}", topics=(topic,), group_id=f"g-{topic}", handler=handler)
+    handlers = {"user.created": inbox(f"c-{topic}", each(handler))}
+    spec = ConsumerSpec(
+        name=f"c-{topic}", topics=(topic,), group_id=f"g-{topic}", handlers=handlers
+    )
     runner = ConsumerRunner(spec, max_attempts=1)
     deadline = time.monotonic() + 45
     try:
@@ -107,7 +113,7 @@ def test_fail_fix_replay_applies_each_event_exactly_once(topic: str) -> None:
     # the events are published again and the inbox applies none of them.
     assert "replayed 0" in dlq("replay", "--topic", topic, "--execute")
     assert "replayed 3" in dlq("replay", "--topic", topic, "--execute", "--again")
-    again = consume(topic, handler, until=lambda r: r.stats.duplicates == 3)
+    again = consume(topic, handler, until=lambda r: r.stats.duplicate == 3)
     assert again.stats.processed == 0
     assert sorted(applied) == sorted(e.id for e in events)  # still once each
 

@@ -19,11 +19,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from common.events import Event
 from common.events.topics import dlq_topic
 from common.events.users import user_created
+from common.inbox.services import inbox
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_group, physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.kafka.handlers import EventRejected
 from common.ops.status import OpsCollector, collect_status
 from common.outbox.services import outbox_enqueue
+from tests.support.consumers import each
 from tests.support.kafka import bootstrap, delete_topics, produce_raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +48,10 @@ def spec(settings) -> Iterator[ConsumerSpec]:
     ensure_topics(bootstrap(), physical, partitions=2, replication_factor=1)
     CONSUMERS.clear()
     CONSUMERS["probe"] = ConsumerSpec(
-        name=f"c-{topic}", topics=(topic,), group_id=f"g-{topic}", handler=reject_bad
+        name=f"c-{topic}",
+        topics=(topic,),
+        group_id=f"g-{topic}",
+        handlers={"user.created": inbox(f"c-{topic}", each(reject_bad))},
     )
     settings.KAFKA_CONSUMERS = f"{__name__}.CONSUMERS"
     yield CONSUMERS["probe"]

@@ -17,7 +17,7 @@ from games_project.catalog.client import UpstreamBusy
 from games_project.catalog.models import GameRead
 from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
-from games_project.players.handlers import handle_user_event
+from games_project.players.handlers import handle_users_deleted
 from tests.games.conftest import auth
 from tests.support.identity import IdentityProvider
 
@@ -118,7 +118,7 @@ def test_a_user_id_in_the_body_must_be_the_caller_unless_staff(
 def test_a_deleted_users_still_valid_token_is_refused(
     api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
 ) -> None:
-    handle_user_event(user_deleted(user_id=user_id, source="users"))  # as the consumer does
+    handle_users_deleted([user_deleted(user_id=user_id, source="users")])  # as the consumer does
     response = post_read(api, identity.token(user_id), {"game_id": known_game["id"]})
     assert response.status_code == 403
     assert not OutboxEvent.objects.exists()
@@ -127,7 +127,7 @@ def test_a_deleted_users_still_valid_token_is_refused(
 def test_staff_cannot_record_a_read_for_a_deleted_user(
     api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
 ) -> None:
-    handle_user_event(user_deleted(user_id=user_id, source="users"))
+    handle_users_deleted([user_deleted(user_id=user_id, source="users")])
     response = post_read(
         api,
         identity.token(uuid.uuid4(), is_staff=True),

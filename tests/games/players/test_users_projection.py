@@ -53,7 +53,7 @@ def consume(
     try:
         while (
             runner.stats.processed
-            + runner.stats.duplicates
+            + runner.stats.duplicate
             + runner.stats.dead_lettered
             + runner.stats.discarded
             < handled
@@ -73,7 +73,7 @@ def test_user_created_adds_the_user_once(topics: dict[str, str]) -> None:
     runner = consume(topics, handled=2)
     player = Player.objects.get(user_id=user_id)
     assert (player.registered_at, player.deleted_at) == (created.occurred_at, None)
-    assert runner.stats.duplicates == 1
+    assert runner.stats.duplicate == 1
 
 
 def test_the_projection_holds_no_personal_data() -> None:

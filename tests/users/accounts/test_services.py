@@ -16,7 +16,6 @@ from users_project.accounts.services import (
     EmailTaken,
     NewRead,
     PasswordChangeRejected,
-    game_read_record,
     game_reads_record,
     user_create,
     user_update,
@@ -142,16 +141,6 @@ def test_game_reads_record_stores_and_counts_each_event_id_once(user: User) -> N
     assert game_reads_record(reads=reads) == set()  # all stored now: nothing counted again
     user.refresh_from_db()
     assert user.read_count == 2
-
-
-def test_game_read_record_skips_an_event_id_stored_before(user: User) -> None:
-    stored = GameReadFactory(user=user)
-    again = game_read_record(
-        user=user, game_id=9, title="Nine", read_at=stored.read_at, event_id=stored.event_id
-    )
-    assert again is None
-    user.refresh_from_db()
-    assert user.read_count == 1 == GameRead.objects.filter(user=user).count()
 
 
 def test_game_reads_record_keeps_titles_and_times_exactly(user: User) -> None:
