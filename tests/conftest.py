@@ -8,6 +8,7 @@ from common.api.health import reset_readiness_cache
 from common.events.topics import dlq_topic
 from common.kafka.config import physical_topic
 from common.kafka.producer import reset_producer
+from scripts.system import free_port
 from tests.support.kafka import LocalKafka, create_isolated_topic, delete_topics
 
 
@@ -55,8 +56,4 @@ def _fresh_producer_per_test() -> Iterator[None]:
 @pytest.fixture
 def unused_port() -> int:
     """A local port nothing listens on (a server that is down)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()

@@ -20,8 +20,8 @@ from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
+from scripts.poll import eventually
 from tests.support.kafka import produce_raw, read_all
-from tests.support.poll import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,8 +18,8 @@ from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay
 from common.outbox.services import outbox_enqueue
 from common.outbox.wakeup import OutboxWakeup
+from scripts.poll import eventually
 from tests.support.kafka import read_all
-from tests.support.poll import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

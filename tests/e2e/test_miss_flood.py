@@ -24,9 +24,9 @@ import redis
 import requests
 
 from games_project.catalog.stub.catalog import catalog
+from scripts.poll import eventually
+from scripts.system import System, free_port
 from tests.e2e.flows import register_and_login
-from tests.e2e.system import System, free_port
-from tests.support.poll import eventually
 
 CLIENTS = 24
 PER_CLIENT = 20

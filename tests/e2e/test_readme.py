@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from scripts.system import System
 from tests.e2e.flows import register_and_login
-from tests.e2e.system import System
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

@@ -23,8 +23,8 @@ import requests
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from tests.e2e.system import System, free_port
-from tests.support.poll import eventually
+from scripts.poll import eventually
+from scripts.system import System, free_port
 
 THRESHOLD = 3
 WORKERS = 4

@@ -18,7 +18,7 @@ from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
 from games_project.celery import app
 from games_project.schedules import beat_schedule
-from tests.support.poll import eventually
+from scripts.poll import eventually
 from tests.support.processes import ROOT, database_url_of_this_run
 
 

@@ -15,7 +15,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from common.events.topics import dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
 from common.kafka.config import physical_topic
-from tests.support.poll import eventually
+from scripts.poll import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 

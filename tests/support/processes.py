@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
+
+from scripts.system import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,12 +60,6 @@ def stop(proc: subprocess.Popen, *, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate(timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

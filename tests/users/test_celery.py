@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from tests.support.poll import eventually
+from scripts.poll import eventually
 from tests.support.processes import ROOT, database_url_of_this_run
 from tests.users.factories import UserFactory
 from users_project.accounts.models import User

@@ -7,19 +7,19 @@ from __future__ import annotations
 import requests
 from selenium.webdriver.common.by import By
 
+from scripts.poll import eventually
+from scripts.system import System
 from tests.e2e.browser import pages as p
-from tests.e2e.browser.conftest import (
+from tests.e2e.flows import (
+    SECRETS,
+)
+from tests.support.browser import (
     BrowserFactory,
     Person,
     new_person,
     register_over_api,
     screenshot,
 )
-from tests.e2e.flows import (
-    SECRETS,
-)
-from tests.e2e.system import System
-from tests.support.poll import eventually
 
 
 def bearer_for(system: System, person: Person) -> dict[str, str]:

@@ -18,8 +18,8 @@ from common.events.users import user_created
 from common.kafka.admin import ensure_topics
 from games_project.consumers import CONSUMERS
 from games_project.players.models import Player
+from scripts.poll import eventually
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
-from tests.support.poll import eventually
 from tests.support.processes import spawn_manage, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from tests.users.conftest import PASSWORD
-from tests.users.factories import UserFactory
+from tests.users.factories import PASSWORD, UserFactory
 from users_project.accounts.identity import email_identity
 from users_project.accounts.models import User
 

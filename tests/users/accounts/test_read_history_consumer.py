@@ -20,10 +20,10 @@ from common.inbox.services import keyed_process_batch, keyed_process_once
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
+from scripts.poll import eventually
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
-from tests.support.poll import eventually
 from tests.support.processes import spawn_manage, stop
-from tests.users.conftest import bearer
+from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
 from users_project.accounts.models import GameRead, User
 from users_project.consumers import CONSUMERS
@@ -85,7 +85,7 @@ def test_history_keeps_the_title_as_it_was_when_read(kafka_topic: str) -> None:
     publish(kafka_topic, a_read(user.id, title="Old Title", minutes=0))
     publish(kafka_topic, a_read(user.id, title="Renamed Title", minutes=5))
     consume(runner_on(kafka_topic), handled=2)
-    response = APIClient().get(f"/users/{user.id}/read/", **bearer(user)).json()
+    response = APIClient().get(f"/users/{user.id}/read/", **bearer_for(user)).json()
     assert [r["title"] for r in response["results"]] == ["Renamed Title", "Old Title"]
 
 
@@ -121,7 +121,7 @@ def test_a_burst_is_stored_in_batches_with_exact_counts(kafka_topic: str) -> Non
     for user in users:
         user.refresh_from_db()
         assert user.read_count == 20 == GameRead.objects.filter(user=user).count()
-    history = APIClient().get(f"/users/{users[0].id}/read/", **bearer(users[0])).json()
+    history = APIClient().get(f"/users/{users[0].id}/read/", **bearer_for(users[0])).json()
     assert history["count"] == 20
 
 

@@ -1,0 +1,26 @@
+"""Helpers for the users service's tests (import only under its settings)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+
+from tests.support.http import bearer
+from users_project.accounts.models import User
+from users_project.accounts.tokens import issue_token_pair
+
+
+def grant(user: User, *actions: str) -> User:
+    """``user`` with ``accounts.<action>_user`` for each action, fresh from
+    the database (Django caches permissions per user object)."""
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="accounts",
+            codename__in=[f"{action}_user" for action in actions],
+        )
+    )
+    return User.objects.get(pk=user.pk)
+
+
+def bearer_for(user: User) -> dict[str, str]:
+    """The bearer header of a fresh access token for ``user``."""
+    return bearer(issue_token_pair(user)["access"])
