@@ -30,9 +30,9 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
         headers[CORRELATION_HEADER] = correlation_id
     now = timezone.now()
     # Written out: every write of both services runs this, and the ORM's
-    # create() spent about 190 µs of CPU on it against about 70 µs for the
-    # statement (measured per insert). The insert wakes an idle relay at
-    # commit (a trigger, see wakeup.py).
+    # create() cost far more CPU than the statement (docs/benchmarks.md, the
+    # write path). The insert wakes an idle relay at commit (a trigger, see
+    # wakeup.py).
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {OutboxEvent._meta.db_table} "  # noqa: S608

@@ -37,8 +37,8 @@ def game_reader(
 
 
 def _any_forgotten(user_ids: set[uuid.UUID]) -> bool:
-    # Every POST /games/ asks this. Written out it took 40 µs of CPU against
-    # the ORM's 190 µs for ``.filter(user_id__in=...).exists()`` (measured).
+    # Every POST /games/ asks this: written out, it costs a fraction of the
+    # ORM's ``.exists()`` (docs/benchmarks.md, the write path).
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {ForgottenReader._meta.db_table} "  # noqa: S608

@@ -225,10 +225,10 @@ def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
     if not reads:
         return set()
     with connection.cursor() as cursor:
-        # One array per column, unnested by PostgreSQL: 7.5 instead of 10 ms
-        # per 500 reads against VALUES rows (which psycopg2 formats one by
-        # one and PostgreSQL parses as 500 row expressions). UUIDs go as
-        # text, which skips psycopg2's Python UUID adapter.
+        # One array per column, unnested by PostgreSQL: cheaper than VALUES
+        # rows, which psycopg2 formats one by one and PostgreSQL parses as
+        # one row expression each (docs/benchmarks.md, ingestion step 7).
+        # UUIDs go as text, which skips psycopg2's Python UUID adapter.
         cursor.execute(
             f"INSERT INTO {GameRead._meta.db_table} "  # noqa: S608
             "(user_id, game_id, title, read_at, event_id) SELECT * FROM unnest("
