@@ -34,15 +34,14 @@ def breaker(
 ) -> pybreaker.CircuitBreaker:
     """A breaker of its own (a fresh Redis namespace) on the given clock."""
     storage = RedisOrLocalStorage(
-        get_redis_connection("default"),
-        namespace=f"test-breaker-{uuid.uuid4().hex}",
-        clock=clock or FakeClock(),
+        get_redis_connection("default"), namespace=f"test-breaker-{uuid.uuid4().hex}"
     )
     return upstream_breaker(
         failure_threshold=threshold,
         reset_seconds=reset_seconds,
         storage=storage,
         not_failures=NOT_FAILURES,
+        clock=clock or FakeClock(),
     )
 
 
