@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
-from common.events import Event
+from common.events.event import Event
 from common.inbox.models import ProcessedEvent
 
 EventHandler = Callable[[Event], None]

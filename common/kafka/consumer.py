@@ -39,7 +39,9 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from common.backoff import backoff_seconds
-from common.events import Event, EventDecodeError, decode
+from common.events.envelope import decode
+from common.events.errors import EventDecodeError
+from common.events.event import Event
 from common.events.topics import dlq_topic, origin_problem
 from common.inbox.services import (
     inbox_process_batch,

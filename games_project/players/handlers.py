@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from common.events import Event
+from common.events.event import Event
 from common.events.topics import USER_CREATED, USER_DELETED
 from common.kafka.consumer import EventDiscarded, EventRejected
 from games_project.catalog.services import game_reads_forget

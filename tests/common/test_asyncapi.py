@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from common.asyncapi import build_document, render_document
-from common.events import decode
 from common.events.contracts import all_contracts
+from common.events.envelope import decode
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.config import physical_topic
 from common.kafka.consumer import EventRejected

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import REGISTRY
 
-from common.events import Event, decode
+from common.events.envelope import decode
+from common.events.event import Event
 from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.models import ProcessedEvent

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.users import user_created
 from common.kafka.config import physical_topic
 from common.kafka.producer import get_producer

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from kafka import TopicPartition
 
 from common.deadletters.models import DeadLetterAction
-from common.events import Event
+from common.events.event import Event
 from common.events.reads import user_read
 from common.events.topics import USER_DELETED, USER_READ, dlq_topic
 from common.events.users import user_created, user_deleted

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from rest_framework.test import APIClient
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.users import user_deleted
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from kafka import KafkaConsumer, TopicPartition
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.topics import USER_CREATED, USER_DELETED, dlq_topic
 from common.events.users import user_created
 from common.kafka.admin import ensure_topics

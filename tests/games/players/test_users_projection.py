@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
-from common.events import Event
+from common.events.event import Event
 from common.events.topics import dlq_topic
 from common.events.users import user_created, user_deleted
 from common.kafka.config import physical_topic

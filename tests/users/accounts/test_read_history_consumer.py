@@ -11,8 +11,8 @@ import pytest
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
-from common.events import Event
 from common.events.envelope import MAX_EVENT_BYTES
+from common.events.event import Event
 from common.events.reads import user_read
 from common.events.topics import USER_READ, dlq_topic
 from common.inbox.models import ProcessedEvent

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.topics import USER_DELETED
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
