@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -57,3 +58,16 @@ def _fresh_producer_per_test() -> Iterator[None]:
 def unused_port() -> int:
     """A local port nothing listens on (a server that is down)."""
     return free_port()
+
+
+@pytest.fixture
+def api_schema(db: Any) -> Iterator[Any]:
+    """This run's project's OpenAPI document, over its WSGI app inside the
+    test's transaction: what schemathesis fuzzes (tests/*/test_fuzz.py)."""
+    # Imported here: only the fuzz tests pay for loading schemathesis.
+    import schemathesis
+
+    from tests.support.fuzz import wsgi_app_in_test_transaction
+
+    with wsgi_app_in_test_transaction() as app:
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)

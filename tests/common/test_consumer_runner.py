@@ -22,22 +22,13 @@ from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
 from scripts.poll import eventually
-from tests.support.kafka import produce_raw, read_all
+from tests.support.kafka import produce_raw, publish, read_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def an_event() -> Event:
     return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="users")
-
-
-def publish(topic: str, event: Event, **headers: str) -> None:
-    produce_raw(
-        physical_topic(topic),
-        event.encode(),
-        key=event.key.encode(),
-        headers=[(k, v.encode()) for k, v in headers.items()],
-    )
 
 
 def make_runner(topic: str, handler: Callable[[Event], None], **kwargs) -> ConsumerRunner:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
 
 from tests.support.http import bearer
 from users_project.accounts.models import User
@@ -19,6 +22,11 @@ def grant(user: User, *actions: str) -> User:
         )
     )
     return User.objects.get(pk=user.pk)
+
+
+def login(api: APIClient, email: str, password: str, **extra: Any) -> Any:
+    """POST /auth/login/ as a JSON client; the response."""
+    return api.post("/auth/login/", {"email": email, "password": password}, format="json", **extra)
 
 
 def bearer_for(user: User) -> dict[str, str]:

@@ -23,7 +23,14 @@ from common.events.users import user_created, user_deleted
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
-from tests.support.kafka import bootstrap, delete_topics, end_offsets, produce_raw, read_all
+from tests.support.kafka import (
+    bootstrap,
+    delete_topics,
+    end_offsets,
+    produce_raw,
+    publish,
+    read_all,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,10 +47,6 @@ def topic() -> Iterator[str]:
 
 def an_event() -> Event:
     return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="users")
-
-
-def publish(topic: str, event: Event) -> None:
-    produce_raw(physical_topic(topic), event.encode(), key=event.key.encode())
 
 
 def dlq(*args: str) -> str:

@@ -189,24 +189,18 @@ def test_the_rate_limit_is_shared_and_well_under_ten_per_second(
     # A clock of their own, at the start of a second no other test uses; a
     # wait for a slot moves it instead of sleeping.
     clock = FakeClock(start=float(random.randrange(10**9, 2 * 10**9)))
-    waits: list[float] = []
-
-    def wait(seconds: float) -> None:
-        waits.append(seconds)
-        clock.advance(seconds)
-
     first = client_for(
-        stub.api_url, limiter=SharedRateLimiter(per_second=3, clock=clock, sleep=wait)
+        stub.api_url, limiter=SharedRateLimiter(per_second=3, clock=clock, sleep=clock.sleep)
     )
     second = client_for(
-        stub.api_url, limiter=SharedRateLimiter(per_second=3, clock=clock, sleep=wait)
+        stub.api_url, limiter=SharedRateLimiter(per_second=3, clock=clock, sleep=clock.sleep)
     )
     started = clock()
     for n in range(9):
         (first if n % 2 else second).get_game(known_game["id"])
     # Counted together, 9 calls need three windows (two waits into the third
     # second); counted per client they would fit in two.
-    assert len(waits) == 2
+    assert len(clock.slept) == 2
     assert int(clock()) - int(started) == 2
 
 

@@ -15,17 +15,13 @@ from rest_framework.test import APIClient
 
 from common import settings_production
 from tests.support import jwt_attacks as attack
-from tests.support.users import bearer_for
+from tests.support.users import bearer_for, login
 from tests.users.factories import PASSWORD, UserFactory
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.tokens import AccessToken, issue_token_pair
 
 pytestmark = pytest.mark.django_db
-
-
-def login(api: APIClient, email: str, password: str, **extra):
-    return api.post("/auth/login/", {"email": email, "password": password}, format="json", **extra)
 
 
 def test_login_returns_a_token_pair(api: APIClient, user: User) -> None:

@@ -21,7 +21,7 @@ from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
 from scripts.poll import eventually
-from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
+from tests.support.kafka import bootstrap, delete_topics, produce_raw, publish, read_all
 from tests.support.processes import spawn_manage, stop
 from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
@@ -60,11 +60,6 @@ def discarded_count(reason: str) -> float:
         "consumer_discarded_total", {"consumer": CONSUMERS["read_history"].name, "reason": reason}
     )
     return value or 0.0
-
-
-def publish(topic: str, event: Event) -> None:
-    """Onto the broker's copy of ``topic`` (the code's name for it)."""
-    produce_raw(physical_topic(topic), event.encode(), key=event.key.encode())
 
 
 def test_each_read_is_stored_once_even_when_redelivered(kafka_topic: str) -> None:
