@@ -23,7 +23,8 @@ from django.views.decorators.http import require_safe
 
 from common.events import topics
 from common.events.contracts import UUID_STRING, Contract, all_contracts
-from common.events.envelope import ENVELOPE_FIELDS, MAX_EVENT_BYTES, Event
+from common.events.envelope import ENVELOPE_FIELDS, MAX_EVENT_BYTES
+from common.events.event import Event
 from common.events.reads import user_read
 from common.events.users import user_created, user_deleted
 from common.outbox.services import CORRELATION_HEADER

@@ -1,4 +1,0 @@
-# Loads the Celery app with Django, so @shared_task binds to it.
-from games_project.celery import app as celery_app
-
-__all__ = ("celery_app",)

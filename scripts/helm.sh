@@ -29,12 +29,6 @@ LOG_PREFIX=helm
 . "$ROOT/scripts/lib.sh"
 
 mkdir -p "$LOCAL/bin"
-# Two test runs at once (or a test run and a person) install once.
-lock() {
-  exec 9>"$LOCAL/.$1.lock"
-  flock 9
-}
-
 helm_ok() { [ -x "$HELM_BIN" ] && "$HELM_BIN" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; }
 
 ensure_helm() {
@@ -60,18 +54,7 @@ ensure_helm() {
 }
 
 ensure_strimzi() {
-  # Every package pinned by the committed lock file; reinstalled when it changes.
-  local stamp="$STRIMZI_DIR/.installed-$(sha256sum "$STRIMZI_LOCK/package-lock.json" | cut -c1-16)"
-  lock strimzi
-  if [ ! -f "$stamp" ]; then
-    command -v npm >/dev/null || die "npm is needed for Strimzi's schemas: sudo apt-get install -y npm"
-    log "installing $STRIMZI_PACKAGE (npm ci, tests/deploy/strimzi-schemas/package-lock.json)"
-    rm -rf "$STRIMZI_DIR"
-    mkdir -p "$STRIMZI_DIR"
-    cp "$STRIMZI_LOCK/package.json" "$STRIMZI_LOCK/package-lock.json" "$STRIMZI_DIR/"
-    npm ci --silent --no-audit --no-fund --ignore-scripts --prefix "$STRIMZI_DIR" >&2
-    touch "$stamp"
-  fi
+  npm_install_pinned strimzi "$STRIMZI_LOCK" "$STRIMZI_DIR"
   echo "$STRIMZI_DIR/node_modules/$STRIMZI_PACKAGE"
 }
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -8,6 +9,7 @@ from common.api.health import reset_readiness_cache
 from common.events.topics import dlq_topic
 from common.kafka.config import physical_topic
 from common.kafka.producer import reset_producer
+from scripts.system import free_port
 from tests.support.kafka import LocalKafka, create_isolated_topic, delete_topics
 
 
@@ -55,8 +57,17 @@ def _fresh_producer_per_test() -> Iterator[None]:
 @pytest.fixture
 def unused_port() -> int:
     """A local port nothing listens on (a server that is down)."""
-    import socket
+    return free_port()
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+@pytest.fixture
+def api_schema(db: Any) -> Iterator[Any]:
+    """This run's project's OpenAPI document, over its WSGI app inside the
+    test's transaction: what schemathesis fuzzes (tests/*/test_fuzz.py)."""
+    # Imported here: only the fuzz tests pay for loading schemathesis.
+    import schemathesis
+
+    from tests.support.fuzz import wsgi_app_in_test_transaction
+
+    with wsgi_app_in_test_transaction() as app:
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)

@@ -1,10 +1,5 @@
-"""Event contracts shared by both services.
+"""Event contracts shared by both services: ``topics`` (names), ``contracts``
+(the registry), one module per event family (``users``, ``reads``), ``event``
+and its wire form ``envelope``, whose ``decode`` knows every family.
 
-Importing this package registers every contract, so ``decode`` knows them all.
-"""
-
-from common.events import reads, users  # noqa: F401  (registers the contracts)
-from common.events.envelope import Event, decode
-from common.events.errors import EventDecodeError
-
-__all__ = ["Event", "EventDecodeError", "decode"]
+Nothing is imported here, so importing a submodule runs no other."""

@@ -14,53 +14,19 @@ saying what is wrong, and ends in the topic's dead-letter queue.
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from common import boundedjson
+from common.events import reads, users  # noqa: F401  (decode knows every family's contracts)
 from common.events.contracts import contract_for, known_versions
 from common.events.errors import EventDecodeError
-from common.events.rfc3339 import format_rfc3339, parse_rfc3339
+from common.events.event import Event
+from common.events.rfc3339 import parse_rfc3339
 
 ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
 # Far above any real event (a few hundred bytes); a bigger message is poison.
 MAX_EVENT_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    type: str
-    data: dict[str, Any]
-    source: str
-    version: int = 1
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def topic(self) -> str:
-        # Topics are named after the event types they carry.
-        return self.type
-
-    @property
-    def key(self) -> str:
-        """The Kafka key: the aggregate id, so one user's events stay in order."""
-        return str(self.data[contract_for(self.type, self.version).key_field])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "type": self.type,
-            "version": self.version,
-            "occurred_at": format_rfc3339(self.occurred_at),
-            "source": self.source,
-            "data": self.data,
-        }
-
-    def encode(self) -> bytes:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def decode(raw: bytes | str | dict[str, Any] | None) -> Event:

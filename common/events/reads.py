@@ -7,7 +7,7 @@ from datetime import datetime
 
 from common.events import topics
 from common.events.contracts import DATE_TIME_STRING, UUID_STRING, Contract, register
-from common.events.envelope import Event
+from common.events.event import Event
 from common.events.rfc3339 import format_rfc3339
 
 USER_READ_V1 = register(

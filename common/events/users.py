@@ -6,7 +6,7 @@ import uuid
 
 from common.events import topics
 from common.events.contracts import UUID_STRING, Contract, register
-from common.events.envelope import Event
+from common.events.event import Event
 
 USER_CREATED_V1 = register(
     Contract(

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from django.db import connection
 from psycopg2.extras import execute_values
 
-from common.events import Event
+from common.events.event import Event
 from common.kafka.handlers import Handler
 from common.sql import INBOX_INSERT, INBOX_ROW
 

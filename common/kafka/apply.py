@@ -16,7 +16,7 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from kafka import TopicPartition
 
 from common.backoff import backoff_seconds
-from common.events import Event
+from common.events.event import Event
 from common.kafka.deadletter_policy import DeadLetterPolicy
 from common.kafka.dlq import DeadLetterQueue
 from common.kafka.handlers import EventDiscarded, EventRejected, Handler

@@ -36,7 +36,9 @@ from kafka import TopicPartition
 from kafka.errors import KafkaError
 
 from common.backoff import backoff_seconds
-from common.events import Event, EventDecodeError, decode
+from common.events.envelope import decode
+from common.events.errors import EventDecodeError
+from common.events.event import Event
 from common.events.topics import origin_problem
 from common.kafka.apply import Applier, Run, log_context, partition_of
 from common.kafka.config import logical_topic

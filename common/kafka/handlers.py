@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection
 
-from common.events import Event
+from common.events.event import Event
 
 Handler = Callable[[list[Event]], Collection[uuid.UUID]]
 

@@ -5,7 +5,7 @@ import json
 from django.db import connection, transaction
 from django.utils import timezone
 
-from common.events import Event
+from common.events.event import Event
 from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
 from common.sql import OUTBOX_INSERT

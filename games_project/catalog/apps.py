@@ -7,6 +7,10 @@ class CatalogConfig(AppConfig):
     verbose_name = "Games catalog and reads"
 
     def ready(self) -> None:
+        # The project's Celery app, loaded with Django (not by the package's
+        # __init__, which its own celery module would import back), so that
+        # @shared_task binds to it in web processes too.
+        import games_project.celery  # noqa: F401
         from common.api.errors import domain_errors_register
         from games_project.catalog.errors import ANSWERS
 

@@ -11,9 +11,9 @@ Two things stay hand-written here, each small, and say why:
   the breaker would never open during a Redis outage. This storage then falls
   back to a process-local ``CircuitMemoryStorage`` (one breaker per process,
   as before the shared one) and goes back to Redis a few seconds later.
-- the clock: pybreaker reads ``datetime.now()`` itself. The storage keeps
-  ``opened_at`` on an injected clock and hands pybreaker that instant moved
-  onto pybreaker's clock, so tests move time instead of sleeping.
+- the clock: pybreaker reads ``datetime.now()`` in two places, when it opens
+  and when the open state's timeout is checked. ``ClockedBreaker`` reads an
+  injected clock in both, so tests move time instead of sleeping.
 
 While half-open, pybreaker lets every call through, in every process; the
 shared rate limit (client.py) still bounds that burst.
@@ -66,13 +66,11 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
         client: Redis,
         *,
         namespace: str,
-        clock: Clock = time.time,
         retry_redis_after: float = 5.0,
     ) -> None:
         super().__init__("redis-or-local")
         self._client = _Raising(client)
         self._namespace = namespace
-        self._clock = clock
         self._retry_redis_after = retry_redis_after
         self._shared: pybreaker.CircuitRedisStorage | None = None
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
@@ -132,17 +130,48 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def opened_at(self) -> datetime | None:
-        opened = self._use(lambda s: s.opened_at)
-        if opened is None:
-            return None
-        # pybreaker compares this with its own now(): shift by how far the
-        # injected clock is ahead of it (zero with the default clock).
-        return opened - timedelta(seconds=self._clock() - time.time())
+        return self._use(lambda s: s.opened_at)
 
     @opened_at.setter
-    def opened_at(self, _pybreakers_now: datetime) -> None:
-        now = datetime.fromtimestamp(self._clock(), UTC)
+    def opened_at(self, now: datetime) -> None:
         self._use(lambda s: setattr(s, "opened_at", now))
+
+
+class _OpenOnClock(pybreaker.CircuitOpenState):
+    """pybreaker's open state, its timeout measured on the breaker's clock."""
+
+    def before_call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        breaker: ClockedBreaker = self._breaker  # type: ignore[assignment]
+        opened_at = breaker._state_storage.opened_at
+        if opened_at and breaker.now() < opened_at + timedelta(seconds=breaker.reset_timeout):
+            raise pybreaker.CircuitBreakerError(
+                "Timeout not elapsed yet, circuit breaker still open"
+            )
+        breaker.half_open()
+        return breaker.call(func, *args, **kwargs)
+
+
+class ClockedBreaker(pybreaker.CircuitBreaker):
+    """pybreaker's breaker on an injected clock (epoch seconds)."""
+
+    def __init__(self, *, clock: Clock, **options: Any) -> None:
+        self._clock = clock  # before pybreaker builds its first state
+        super().__init__(**options)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def open(self) -> bool:
+        # pybreaker's open(), stamped with this breaker's clock.
+        with self._lock:
+            self._state_storage.opened_at = self.now()
+            self.state = self._state_storage.state = pybreaker.STATE_OPEN
+            return self._throw_new_error_on_trip
+
+    def _create_new_state(self, new_state: str, *args: Any, **kwargs: Any) -> Any:
+        if new_state == pybreaker.STATE_OPEN:
+            return _OpenOnClock(self, *args, **kwargs)
+        return super()._create_new_state(new_state, *args, **kwargs)
 
 
 class _Gauge(pybreaker.CircuitBreakerListener):
@@ -168,8 +197,10 @@ def upstream_breaker(
     reset_seconds: float,
     storage: pybreaker.CircuitBreakerStorage,
     not_failures: tuple[type[BaseException], ...] = (),
+    clock: Clock = time.time,
 ) -> pybreaker.CircuitBreaker:
-    return pybreaker.CircuitBreaker(
+    return ClockedBreaker(
+        clock=clock,
         fail_max=failure_threshold,
         reset_timeout=reset_seconds,
         exclude=list(not_failures),

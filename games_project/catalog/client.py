@@ -361,9 +361,10 @@ def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
         failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
         reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,
         storage=RedisOrLocalStorage(
-            get_redis_connection("default"), namespace=cache.make_key("games-api"), clock=clock
+            get_redis_connection("default"), namespace=cache.make_key("games-api")
         ),
         not_failures=NOT_FAILURES,
+        clock=clock,
     )
 
 

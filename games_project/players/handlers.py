@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from common.events import Event
+from common.events.event import Event
 from common.kafka.handlers import EventDiscarded
 from games_project.catalog.services import game_reads_forget
 from games_project.players.selectors import player_is_deleted

@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from common.events.reads import user_read
 from scripts.bench.load import report
-from tests.e2e.system import System
+from scripts.system import System
 
 INGEST_EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "20000"))
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import requests
 
-from tests.support.poll import eventually
+from scripts.poll import eventually
 
 if TYPE_CHECKING:
-    from tests.e2e.system import System
+    from scripts.system import System
 
 ROOT = Path(__file__).resolve().parents[2]
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "15"))

@@ -17,14 +17,14 @@ import signal
 from collections import Counter
 
 from scripts.bench.load import report, wait_http
-from tests.e2e.memory import (
+from scripts.memory import (
     chart_web_pod,
     hash_budget_kib,
     login_burst,
     peak_resident,
     resident_kib,
 )
-from tests.e2e.system import System, free_port
+from scripts.system import System, free_port
 
 CLIENTS = int(os.environ.get("BENCH_LOGIN_CLIENTS", "32"))
 BURSTS = int(os.environ.get("BENCH_LOGIN_BURSTS", "3"))

@@ -58,7 +58,7 @@ from scripts.bench.logins import bench_logins  # noqa: E402
 from scripts.bench.scaling import bench_scaling  # noqa: E402
 from scripts.bench.servers import bench_servers  # noqa: E402
 from scripts.bench.writes import bench_writes  # noqa: E402
-from tests.e2e.system import System, free_port, system_processes  # noqa: E402
+from scripts.system import System, free_port, system_processes  # noqa: E402
 
 LATENCY_SECONDS = int(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
 

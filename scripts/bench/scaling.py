@@ -30,7 +30,7 @@ from scripts.bench.load import (
     wait_http,
     wrk,
 )
-from tests.e2e.system import System, free_port
+from scripts.system import System, free_port
 
 CONSUMERS = (1, 2, 3)
 WORKERS = (1, 2, 4)

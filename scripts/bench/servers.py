@@ -39,7 +39,7 @@ from scripts.bench.load import (
     wait_http,
     wrk,
 )
-from tests.e2e.system import System, free_port
+from scripts.system import System, free_port
 
 APPS = {"games": "games_project.wsgi:application", "users": "users_project.wsgi:application"}
 KINDS = ("gthread", "sync", "granian", "granian, default threads")

@@ -36,7 +36,7 @@ from scripts.bench.load import (
     wait_http,
     wrk,
 )
-from tests.e2e.system import System, free_port
+from scripts.system import System, free_port
 
 SECTION = "POST /games/ (write path)"
 FLOW_PAUSED = "games service, relay and consumers paused"

@@ -4,7 +4,6 @@ AsyncAPI parser, committed as generated, and true to what the code sends."""
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 from functools import cache
 from pathlib import Path
@@ -15,8 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from common.asyncapi import build_document, render_document
-from common.events import decode
 from common.events.contracts import all_contracts
+from common.events.envelope import decode
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.config import physical_topic
 from common.kafka.handlers import EventRejected
@@ -24,6 +23,7 @@ from common.outbox.relay import OutboxRelay
 from tests.common.test_consumer_runner import make_runner, run_until
 from tests.common.test_outbox_relay import drain, enqueue_users
 from tests.support.kafka import read_all
+from tests.support.tools import project_tool, run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.json"
@@ -33,28 +33,11 @@ ERROR = 0  # the parser's severity of an error (1 warning, 2 information, 3 hint
 
 @cache
 def parser_modules() -> str:
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "asyncapi.sh"), "parser"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
+    return project_tool("asyncapi.sh", "parser", timeout=600)[-1]
 
 
 def parser_diagnostics(document: str) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        ["node", str(VALIDATOR), parser_modules()],
-        input=document,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_node(VALIDATOR, parser_modules(), stdin=document)
 
 
 def errors(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:

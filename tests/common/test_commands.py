@@ -17,8 +17,8 @@ from common.events.users import user_created
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from common.outbox.services import outbox_enqueue
+from scripts.poll import eventually
 from tests.support.kafka import bootstrap, read_all
-from tests.support.poll import eventually
 from tests.support.processes import spawn_manage, stop
 
 

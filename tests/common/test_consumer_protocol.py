@@ -12,7 +12,7 @@ from django.db import OperationalError
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
-from common.events import Event
+from common.events.event import Event
 from common.events.topics import USER_CREATED, USER_DELETED, dlq_topic
 from common.events.users import user_created, user_deleted
 from common.inbox.models import ProcessedEvent

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import REGISTRY
 
-from common.events import Event, decode
+from common.events.envelope import decode
+from common.events.event import Event
 from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
@@ -21,24 +22,15 @@ from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
 from common.kafka.handlers import EventRejected, Handler
+from scripts.poll import eventually
 from tests.support.consumers import each
-from tests.support.kafka import produce_raw, read_all
-from tests.support.poll import eventually
+from tests.support.kafka import produce_raw, publish, read_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def an_event() -> Event:
     return user_created(user_id=uuid.uuid4(), email="x@example.com", name="X", source="users")
-
-
-def publish(topic: str, event: Event, **headers: str) -> None:
-    produce_raw(
-        physical_topic(topic),
-        event.encode(),
-        key=event.key.encode(),
-        headers=[(k, v.encode()) for k, v in headers.items()],
-    )
 
 
 def spec_for(topic: str, handler: Handler) -> ConsumerSpec:

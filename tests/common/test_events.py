@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from common.events import EventDecodeError, decode
 from common.events.contracts import all_contracts
+from common.events.envelope import decode
+from common.events.errors import EventDecodeError
 from common.events.reads import user_read
 from common.events.topics import ALL_TOPICS, OWNERS, dlq_topic, origin_problem, topic_of_dlq
 from common.events.users import user_created, user_deleted

@@ -7,7 +7,7 @@ import requests
 from django.test import override_settings
 
 from common.metrics import serve_metrics
-from tests.e2e.system import free_port
+from scripts.system import free_port
 
 
 def test_no_metrics_port_serves_nothing() -> None:

@@ -10,7 +10,8 @@ import pytest
 import requests
 from django.test import Client, override_settings
 
-from tests.support.processes import free_port, web_service
+from scripts.system import free_port
+from tests.support.processes import web_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.users import user_created
 from common.kafka.config import physical_topic
 from common.kafka.producer import get_producer
@@ -18,8 +18,8 @@ from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay
 from common.outbox.services import outbox_enqueue
 from common.outbox.wakeup import OutboxWakeup
+from scripts.poll import eventually
 from tests.support.kafka import read_all
-from tests.support.poll import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

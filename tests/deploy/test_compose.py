@@ -32,6 +32,8 @@ import redis
 import requests
 import yaml
 
+from scripts.poll import eventually
+from scripts.system import ROOT
 from tests.e2e.flows import (
     any_game_ids,
     applied_exactly_once,
@@ -42,8 +44,6 @@ from tests.e2e.flows import (
     record_reads,
     register_and_login,
 )
-from tests.e2e.system import ROOT
-from tests.support.poll import eventually
 
 SCRIPT = ROOT / "scripts" / "docker.sh"
 PROJECT = "games-users-deploy-test"

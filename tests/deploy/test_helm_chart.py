@@ -26,8 +26,9 @@ import pytest
 import yaml
 
 from common.events.topics import ALL_TOPICS, dlq_topic
-from tests.e2e.system import ROOT, procfile, system_processes
+from scripts.system import ROOT, procfile, system_processes
 from tests.e2e.test_deployment import compose_processes, essential, procfile_argv
+from tests.support.tools import project_tool, run_node
 
 # The first run builds helm from source (minutes on a loaded machine); the
 # checks themselves take seconds, each subprocess has its own timeout.
@@ -54,15 +55,7 @@ Resource = dict[str, Any]
 
 
 def _tool(what: str) -> str:
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "helm.sh"), what],
-        capture_output=True,
-        text=True,
-        timeout=1700,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
+    return project_tool("helm.sh", what, timeout=1700)[-1]
 
 
 @cache
@@ -122,16 +115,8 @@ def kubernetes_errors(resource: Resource) -> str | None:
 
 
 def strimzi_errors(resources: list[Resource]) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        ["node", str(Path(__file__).with_name("validate_strimzi.mjs")), _tool("strimzi")],
-        input=json.dumps(resources),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    validator = Path(__file__).with_name("validate_strimzi.mjs")
+    return run_node(validator, _tool("strimzi"), stdin=json.dumps(resources))
 
 
 def command_shape(argv: list[str]) -> tuple[tuple[str, ...], dict[str, str]]:

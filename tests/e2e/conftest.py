@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from common.events.topics import ALL_TOPICS, dlq_topic
-from tests.e2e.system import System, system_processes
+from scripts.system import System, system_processes
 from tests.support.kafka import end_offsets
 
 

@@ -10,12 +10,12 @@ from typing import Protocol
 import requests
 
 from common.outbox.relay import OutboxRelay
-from tests.support.poll import eventually
+from scripts.poll import eventually
 
 
 class Deployed(Protocol):
     """What the steps need of a running system: the processes of
-    tests/e2e/system.py, or the containers of tests/deploy/test_compose.py."""
+    scripts/system.py, or the containers of tests/deploy/test_compose.py."""
 
     users_url: str
     games_url: str

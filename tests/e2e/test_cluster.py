@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
+from scripts.system import ROOT, System, system_processes
 from tests.e2e.flows import (
     any_game_ids,
     assert_burst_delivered,
@@ -21,7 +22,6 @@ from tests.e2e.flows import (
     record_reads,
     register_many,
 )
-from tests.e2e.system import ROOT, System, system_processes
 
 SCRIPT = ROOT / "scripts" / "services.sh"
 CLUSTER = "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"

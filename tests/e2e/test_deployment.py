@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.system import ROOT, procfile
+from scripts.system import ROOT, procfile
 
 INFRASTRUCTURE = {"postgres", "redis", "kafka", "migrate"}
 SUPERVISOR_ONLY = {"ready"}  # prints the URLs under honcho; compose has health checks

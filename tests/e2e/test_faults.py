@@ -12,6 +12,8 @@ import time
 import pytest
 import requests
 
+from scripts.poll import eventually
+from scripts.system import ROOT, System
 from tests.e2e.flows import (
     any_game_ids,
     applied_exactly_once,
@@ -23,9 +25,7 @@ from tests.e2e.flows import (
     register_and_login,
     register_many,
 )
-from tests.e2e.system import ROOT, System
 from tests.support.kafka import LocalKafka
-from tests.support.poll import eventually
 from tests.support.redis import LocalRedis
 
 KINDS = {"consumer", "relay"}

@@ -12,6 +12,8 @@ import requests
 from kafka import KafkaAdminClient
 
 from common.events.topics import USER_READ
+from scripts.poll import eventually
+from scripts.system import System
 from tests.e2e.flows import (
     any_game_ids,
     history_event_ids,
@@ -19,9 +21,7 @@ from tests.e2e.flows import (
     record_reads,
     register_and_login,
 )
-from tests.e2e.system import System
 from tests.support.kafka import bootstrap, group_caught_up
-from tests.support.poll import eventually
 
 
 def read_group(system: System) -> str:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.system import ROOT, System, system_processes
+from scripts.system import ROOT, System, system_processes
 
-# The variables tests/e2e/system.py sets so bursts from one address pass.
+# The variables scripts/system.py sets so bursts from one address pass.
 RAISED_LIMITS = ("LOGIN_RATE_PER_EMAIL", "LOGIN_RATE_PER_ADDRESS", "REGISTRATION_RATE_PER_ADDRESS")
 ROUNDS = 3
 # Registrations by hand in each round, beside the demo's own: three rounds

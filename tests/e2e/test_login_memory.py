@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.memory import (
+from scripts.memory import (
     chart_web_pod,
     hash_budget_kib,
     login_burst,
     peak_resident,
     resident_kib,
 )
-from tests.e2e.system import System
-from tests.support.poll import eventually
+from scripts.poll import eventually
+from scripts.system import System
 
 CLIENTS = 32  # the burst, twice what took the workers past 1 GB
 

@@ -10,23 +10,18 @@ upstream rate (4/s), beside the session's system."""
 from __future__ import annotations
 
 import itertools
-import os
-import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import pytest
-import redis
 import requests
 
 from games_project.catalog.stub.catalog import catalog
+from scripts.system import System
 from tests.e2e.flows import register_and_login
-from tests.e2e.system import System, free_port
-from tests.support.poll import eventually
+from tests.support.isolated import IsolatedGames, games_beside
 
 CLIENTS = 24
 PER_CLIENT = 20
@@ -34,55 +29,17 @@ PER_CLIENT = 20
 BOUND_SECONDS = 1.5
 
 
-@dataclass
-class Isolated:
-    games_url: str
-    stub_url: str
-
-
 @pytest.fixture
-def isolated_games(system: System) -> Iterator[Isolated]:
-    stub_port, games_port = free_port(), free_port()
-    prefix = f"e2e-flood-{uuid.uuid4().hex[:8]}"
-    keys = (f"catalog-stub.{prefix}", f"games-web.{prefix}")
-    system.start("catalog-stub", instance=prefix, CATALOG_STUB_PORT=str(stub_port))
-    system.start(
-        "games-web",
-        instance=prefix,
-        GAMES_PORT=str(games_port),
-        GAMES_API_BASE_URL=f"http://127.0.0.1:{stub_port}/api",
-        GAMES_CACHE_KEY_PREFIX=prefix,
+def isolated_games(system: System) -> Iterator[IsolatedGames]:
+    with games_beside(
+        system,
+        "flood",
         WEB_CONCURRENCY="2",
         WEB_THREADS="4",
         GAMES_API_RATE_PER_SECOND="4",
         CATALOG_MISS_RATE_PER_ADDRESS="30/min",
-    )
-    isolated = Isolated(
-        games_url=f"http://127.0.0.1:{games_port}", stub_url=f"http://127.0.0.1:{stub_port}"
-    )
-    try:
-        eventually(
-            lambda: _answers(f"{isolated.games_url}/healthz")
-            and _answers(f"{isolated.stub_url}/_control"),
-            timeout=60,
-            every=0.2,
-            message="the isolated games-web and stand-in did not start",
-        )
+    ) as isolated:
         yield isolated
-    finally:
-        for key in keys:
-            if system.running(key):
-                system.signal(key, signal.SIGTERM)
-        store = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-        for key in store.scan_iter(f"{prefix}:*"):
-            store.delete(key)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _timed(url: str) -> tuple[int | str, float]:
@@ -95,7 +52,7 @@ def _timed(url: str) -> tuple[int | str, float]:
 
 
 def test_a_flood_of_misses_leaves_hits_and_healthz_answering_at_once(
-    system: System, isolated_games: Isolated
+    system: System, isolated_games: IsolatedGames
 ) -> None:
     games = catalog(isolated_games.stub_url)
     hit_id = games[0]["id"]

@@ -11,8 +11,8 @@ from typing import Any
 
 import requests
 
-from tests.e2e.system import System
-from tests.support.poll import eventually
+from scripts.poll import eventually
+from scripts.system import System
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from scripts.system import System
 from tests.e2e.flows import register_and_login
-from tests.e2e.system import System
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -23,6 +23,7 @@ INTERNAL_VARIABLES = {
     "DJANGO_SETTINGS_MODULE": "the entry points set it from *_DJANGO_SETTINGS_MODULE",
     "BENCH_REDIS_KEY": "make bench hands it to its baseline app",
     "BENCH_BODY_FILE": "make bench hands it to its baseline app",
+    "PATH": "the system harness (scripts/system.py) puts this venv first for its children",
 }
 PYTHON_READS = [
     r'env\.(?:str|int|bool|float|list|db|url|json|path|dict|cache)\(\s*"([A-Z][A-Z0-9_]+)"',

@@ -12,6 +12,8 @@ import requests
 from kafka import KafkaConsumer
 
 from common.events.reads import user_read
+from scripts.poll import eventually
+from scripts.system import ROOT, System
 from tests.e2e.flows import (
     SECRETS,
     any_game_ids,
@@ -19,10 +21,8 @@ from tests.e2e.flows import (
     register,
     register_and_login,
 )
-from tests.e2e.system import ROOT, System
 from tests.support import jwt_attacks as attack
 from tests.support.kafka import bootstrap, produce_raw
-from tests.support.poll import eventually
 
 DEV_KEY = ROOT / ".local" / "secrets" / "jwt-signing-key.pem"
 

@@ -7,91 +7,45 @@ its own, so the breaker it opens touches no other test."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import tempfile
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import redis
 import requests
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from tests.e2e.system import System, free_port
-from tests.support.poll import eventually
+from scripts.poll import eventually
+from scripts.system import System
+from tests.support.isolated import IsolatedGames, games_beside
 
 THRESHOLD = 3
 WORKERS = 4
 
 
-@dataclass
-class Isolated:
-    games_url: str
-    stub_url: str
-    metrics: Path
-
-
 @pytest.fixture
-def isolated_games(system: System) -> Iterator[Isolated]:
-    stub_port, games_port = free_port(), free_port()
-    prefix = f"e2e-breaker-{uuid.uuid4().hex[:8]}"
-    keys = (f"catalog-stub.{prefix}", f"games-web.{prefix}")
-    system.start("catalog-stub", instance=prefix, CATALOG_STUB_PORT=str(stub_port))
-    system.start(
-        "games-web",
-        instance=prefix,
-        GAMES_PORT=str(games_port),
-        GAMES_API_BASE_URL=f"http://127.0.0.1:{stub_port}/api",
-        GAMES_CACHE_KEY_PREFIX=prefix,
+def isolated_games(system: System) -> Iterator[IsolatedGames]:
+    with games_beside(
+        system,
+        "breaker",
         WEB_CONCURRENCY=str(WORKERS),
         WEB_THREADS="1",
         GAMES_API_MAX_ATTEMPTS="1",
         GAMES_API_BREAKER_THRESHOLD=str(THRESHOLD),
         # Longer than the test: the breaker cannot half-open during it.
         GAMES_API_BREAKER_RESET_SECONDS="600",
-    )
-    isolated = Isolated(
-        games_url=f"http://127.0.0.1:{games_port}",
-        stub_url=f"http://127.0.0.1:{stub_port}",
-        metrics=system.workdir / "metrics" / keys[1],
-    )
-    try:
-        eventually(
-            lambda: _answers(f"{isolated.games_url}/healthz")
-            and _answers(f"{isolated.stub_url}/_control"),
-            timeout=60,
-            every=0.2,
-            message="the isolated games-web and stand-in did not start",
-        )
+    ) as isolated:
         yield isolated
-    finally:
-        for key in keys:
-            if system.running(key):
-                system.signal(key, signal.SIGTERM)
-        store = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-        for key in store.scan_iter(f"{prefix}:*"):
-            store.delete(key)
 
 
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def upstream_requests(isolated: Isolated) -> int:
+def upstream_requests(isolated: IsolatedGames) -> int:
     snapshot = requests.get(f"{isolated.stub_url}/_control", timeout=10).json()
     return snapshot["requests"].get("total", 0)
 
 
-def per_worker(isolated: Isolated, outcome: str) -> dict[str, float]:
+def per_worker(isolated: IsolatedGames, outcome: str) -> dict[str, float]:
     """games_upstream_calls_total{outcome} of each gunicorn worker, by pid
     (each worker writes its own file in Prometheus' multiprocess folder)."""
     counts = {}
@@ -105,7 +59,7 @@ def per_worker(isolated: Isolated, outcome: str) -> dict[str, float]:
     return counts
 
 
-def test_a_breaker_opened_by_one_worker_is_open_for_all(isolated_games: Isolated) -> None:
+def test_a_breaker_opened_by_one_worker_is_open_for_all(isolated_games: IsolatedGames) -> None:
     requests.post(f"{isolated_games.stub_url}/_control", json={"outage": True}, timeout=10)
     ids = iter(range(1, 100_000))
 

@@ -68,7 +68,3 @@ def unknown_game_id(stub: CatalogStub) -> int:
 @pytest.fixture
 def user_id() -> uuid.UUID:
     return uuid.uuid4()
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

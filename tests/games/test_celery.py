@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +19,8 @@ from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
 from games_project.celery import app
 from games_project.schedules import beat_schedule
-from tests.support.poll import eventually
-from tests.support.processes import ROOT, database_url_of_this_run
+from scripts.poll import eventually
+from tests.support.processes import ROOT, celery_worker
 
 
 def test_the_beat_schedule_refreshes_before_entries_go_stale(settings: Any) -> None:
@@ -55,51 +56,10 @@ def test_the_app_takes_its_queue_from_games_celery_queue() -> None:
 
 
 @pytest.fixture
-def worker(stub: CatalogStub, settings: Any):
-    env = {
-        **os.environ,
-        "GAMES_DJANGO_SETTINGS_MODULE": "games_project.settings.test",
-        "GAMES_DATABASE_URL": database_url_of_this_run(),
-        "GAMES_API_BASE_URL": stub.api_url,
-        "GAMES_API_RATE_PER_SECOND": "1000",
-    }
-    queue = f"games-test-{uuid.uuid4().hex[:8]}"
-    env["GAMES_CELERY_QUEUE"] = queue  # the worker's own fan-out lands here too
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "games_project",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+def worker(stub: CatalogStub) -> Iterator[str]:
+    # The worker's own fan-out (refresh_most_read_games) lands on its queue too.
+    with celery_worker(GAMES_API_BASE_URL=stub.api_url, GAMES_API_RATE_PER_SECOND="1000") as queue:
         yield queue
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.django_db(transaction=True)

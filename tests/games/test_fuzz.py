@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 import schemathesis
 
-from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, wsgi_app_in_test_transaction
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
 from tests.support.identity import IdentityProvider
 
-
-@pytest.fixture
-def games_schema(db):
-    with wsgi_app_in_test_transaction() as app:
-        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
-
-
-schema = schemathesis.pytest.from_fixture("games_schema")
+schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()

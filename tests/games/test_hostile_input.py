@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 
 from common.outbox.models import OutboxEvent
 from games_project.catalog.models import GameRead
-from tests.games.conftest import auth
 from tests.support.fuzz import FUZZ_SETTINGS
 from tests.support.hostile import (
     DEEP_BODIES,
@@ -23,6 +22,7 @@ from tests.support.hostile import (
     token_texts,
     too_many_query_fields,
 )
+from tests.support.http import bearer
 from tests.support.identity import IdentityProvider
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_malformed_json_is_400_and_stores_nothing(
         "/games/",
         body,
         content_type="application/json",
-        **auth(identity.token(uuid.uuid4())),
+        **bearer(identity.token(uuid.uuid4())),
     )
     assert response.status_code == 400
     assert nothing_stored()
@@ -58,7 +58,7 @@ def test_a_body_over_one_mebibyte_is_413(api: APIClient, identity: IdentityProvi
         "/games/",
         body,
         content_type="application/json",
-        **auth(identity.token(uuid.uuid4())),
+        **bearer(identity.token(uuid.uuid4())),
     )
     assert response.status_code == 413
     assert nothing_stored()
@@ -121,7 +121,7 @@ def post_body(api: APIClient, identity: IdentityProvider, body: str | bytes) -> 
         "/games/",
         body,
         content_type="application/json",
-        **auth(identity.token(uuid.uuid4())),
+        **bearer(identity.token(uuid.uuid4())),
     )
 
 
@@ -164,7 +164,7 @@ def test_more_query_fields_than_django_allows_are_400(
         method,
         f"{path}?{too_many_query_fields()}",
         known_game,
-        **auth(identity.token(uuid.uuid4())),
+        **bearer(identity.token(uuid.uuid4())),
     )
     if (method, path) in NO_QUERY:
         assert response.status_code == 200

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from kafka import TopicPartition
 
-from common.events import Event
+from common.events.event import Event
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
 from common.kafka.handlers import Handler

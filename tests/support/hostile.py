@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -10,11 +9,9 @@ import jwt
 from django.conf import settings
 from hypothesis import strategies as st
 
+from tests.support.jwt_attacks import b64
+
 DEPTH = 5_000  # far past Python's recursion limit
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def deep_json(depth: int = DEPTH) -> str:

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """Base64url without padding, as JWT segments are written."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
@@ -33,13 +34,13 @@ def tampered(token: str, **changes: Any) -> str:
     """Same header and signature, altered claims."""
     head, _, sig = token.split(".")
     body = {**claims_of(token), **changes}
-    return f"{head}.{_b64(json.dumps(body).encode())}.{sig}"
+    return f"{head}.{b64(json.dumps(body).encode())}.{sig}"
 
 
 def unsigned(token: str) -> str:
     """``alg: none`` with the original claims and no signature."""
     header = {**header_of(token), "alg": "none"}
-    return f"{_b64(json.dumps(header).encode())}.{token.split('.')[1]}."
+    return f"{b64(json.dumps(header).encode())}.{token.split('.')[1]}."
 
 
 def signed_with_another_key(token: str) -> str:
@@ -55,6 +56,6 @@ def signed_with_another_key(token: str) -> str:
 def hs256_with_public_key(token: str, public_pem: str) -> str:
     """The classic algorithm confusion: HMAC keyed with the RSA public key."""
     header = {**header_of(token), "alg": "HS256"}
-    signing_input = f"{_b64(json.dumps(header).encode())}.{token.split('.')[1]}"
+    signing_input = f"{b64(json.dumps(header).encode())}.{token.split('.')[1]}"
     sig = hmac.new(public_pem.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(sig)}"
+    return f"{signing_input}.{b64(sig)}"

@@ -12,10 +12,11 @@ from django.conf import settings
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
+from common.events.event import Event
 from common.events.topics import dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
 from common.kafka.config import physical_topic
-from tests.support.poll import eventually
+from scripts.poll import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,6 +119,17 @@ def produce_raw(topic: str, value: bytes, *, key: bytes | None = None, headers=N
         producer.send(topic, key=key, value=value, headers=headers or []).get(timeout=30)
     finally:
         producer.close()
+
+
+def publish(topic: str, event: Event, **headers: str) -> None:
+    """``event`` onto the broker's copy of ``topic`` (the code's name for it),
+    keyed as the outbox relay keys it, with ``headers``."""
+    produce_raw(
+        physical_topic(topic),
+        event.encode(),
+        key=event.key.encode(),
+        headers=[(k, v.encode()) for k, v in headers.items()],
+    )
 
 
 class LocalKafka:

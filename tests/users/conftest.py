@@ -4,13 +4,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.users.factories import PASSWORD, UserFactory
+from tests.users.factories import UserFactory
 from users_project.accounts.models import User
-from users_project.accounts.tokens import issue_token_pair
 
 
 @pytest.fixture(autouse=True)
@@ -44,22 +42,3 @@ def staff(db: Any) -> User:
 @pytest.fixture
 def superuser(db: Any) -> User:
     return UserFactory(is_staff=True, is_superuser=True)
-
-
-def grant(user: User, *actions: str) -> User:
-    """``user`` with ``accounts.<action>_user`` for each action, fresh from
-    the database (Django caches permissions per user object)."""
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="accounts",
-            codename__in=[f"{action}_user" for action in actions],
-        )
-    )
-    return User.objects.get(pk=user.pk)
-
-
-def bearer(user: User) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token_pair(user)['access']}"}
-
-
-__all__ = ["PASSWORD", "bearer", "grant"]

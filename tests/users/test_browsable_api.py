@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.users.conftest import PASSWORD, bearer
-from tests.users.factories import GameReadFactory
+from tests.support.users import bearer_for
+from tests.users.factories import PASSWORD, GameReadFactory
 from users_project.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_registration_ignores_a_stale_bearer_token(api: APIClient) -> None:
 
 
 def test_a_deleted_users_token_gets_a_readable_401(api: APIClient, user: User) -> None:
-    headers = bearer(user)
+    headers = bearer_for(user)
     user.delete()
     response = api.get("/auth/auth-test/", **headers)
     assert response.status_code == 401

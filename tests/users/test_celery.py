@@ -3,9 +3,6 @@ against the real database, and a real worker process running it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,8 +12,8 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from tests.support.poll import eventually
-from tests.support.processes import ROOT, database_url_of_this_run
+from scripts.poll import eventually
+from tests.support.processes import celery_worker
 from tests.users.factories import UserFactory
 from users_project.accounts.models import User
 from users_project.accounts.tasks import flush_expired_tokens
@@ -77,47 +74,8 @@ def test_the_flush_deletes_expired_tokens_and_their_blacklist_rows_and_keeps_liv
 
 @pytest.fixture
 def worker() -> Iterator[str]:
-    queue = f"users-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "USERS_DJANGO_SETTINGS_MODULE": "users_project.settings.test",
-        "USERS_DATABASE_URL": database_url_of_this_run(),
-        "USERS_CELERY_QUEUE": queue,
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "users_project",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with celery_worker() as queue:
         yield queue
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 import schemathesis
 
-from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, wsgi_app_in_test_transaction
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
 from tests.users.factories import UserFactory
 from users_project.accounts.tokens import issue_token_pair
 
-
-@pytest.fixture
-def users_schema(db):
-    with wsgi_app_in_test_transaction() as app:
-        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
-
-
-schema = schemathesis.pytest.from_fixture("users_schema")
+schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.fixture

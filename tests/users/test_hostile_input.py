@@ -21,7 +21,7 @@ from tests.support.hostile import (
     token_texts,
     too_many_query_fields,
 )
-from tests.users.conftest import bearer
+from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
 from users_project.accounts.models import User
 from users_project.accounts.tokens import issue_token_pair, token_backend
@@ -147,9 +147,9 @@ def test_invalid_ids_in_paths_are_4xx(api: APIClient, user_id: str) -> None:
     caller = User.objects.create_user(
         email="caller@example.com", password=VALID["password"], name="C"
     )
-    response = api.get(f"/users/{user_id}/", **bearer(caller))
+    response = api.get(f"/users/{user_id}/", **bearer_for(caller))
     assert response.status_code == 404
-    assert api.delete(f"/users/{user_id}/", **bearer(caller)).status_code == 404
+    assert api.delete(f"/users/{user_id}/", **bearer_for(caller)).status_code == 404
     assert User.objects.filter(pk=caller.pk).exists()
 
 
@@ -203,7 +203,7 @@ def test_deeply_nested_json_bodies_are_400(
     api: APIClient, caller: User, method: str, path: str, body: str
 ) -> None:
     response = _call(
-        api, method, path, caller, data=body, content_type="application/json", **bearer(caller)
+        api, method, path, caller, data=body, content_type="application/json", **bearer_for(caller)
     )
     assert_error(response, 400)
     assert response.json()["error"]["code"] == "parse_error"
@@ -242,7 +242,7 @@ def test_more_query_fields_than_django_allows_are_400(
     api: APIClient, caller: User, method: str, path: str
 ) -> None:
     path_with_query = f"{path}?{too_many_query_fields()}"
-    response = _call(api, method, path_with_query, caller, **bearer(caller))
+    response = _call(api, method, path_with_query, caller, **bearer_for(caller))
     if (method, path) in NO_QUERY:
         assert response.status_code == 200
     else:
@@ -260,7 +260,7 @@ def test_ids_with_non_ascii_digits_or_other_forms_are_404(
         path.replace("{me}", odd_id),
         data="{}",
         content_type="application/json",
-        **bearer(caller),
+        **bearer_for(caller),
     )
     assert_error(response, 404)
     assert User.objects.filter(pk=caller.pk).exists()

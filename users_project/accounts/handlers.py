@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from common.events import Event
+from common.events.event import Event
 from common.events.rfc3339 import parse_rfc3339
 from common.kafka.handlers import EventDiscarded
 from users_project.accounts.models import User

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -12,26 +14,29 @@ from users_project.accounts.identity import email_identity
 
 
 class UserManager(BaseUserManager["User"]):
-    """Django's entry points (``createsuperuser``, the admin) create users
-    through ``services.user_create`` too, so every user gets its
-    ``user.created`` event."""
+    """Django's entry points (``createsuperuser``) create users through
+    ``services.user_create`` too, so every user gets its ``user.created``
+    event. The service is built on this model, so it cannot be imported
+    here: the app hands it over when it is ready (apps.py)."""
 
     use_in_migrations = True
+    create_with: ClassVar[Callable[..., User] | None] = None
 
     def get_by_natural_key(self, username: str | None) -> User:
         # One rule for which spellings name an account (identity.py).
         return self.get(email_key=email_identity(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
-        from users_project.accounts.services import user_create
-
-        return user_create(email=email, password=password, **fields)
+        return self._create(email=email, password=password, **fields)
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
-        from users_project.accounts.services import user_create
-
         fields.update(is_staff=True, is_superuser=True)
-        return user_create(email=email, password=password, **fields)
+        return self._create(email=email, password=password, **fields)
+
+    def _create(self, **fields: Any) -> User:
+        if UserManager.create_with is None:
+            raise ImproperlyConfigured("the accounts app is not ready: no user_create yet")
+        return UserManager.create_with(**fields)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from kafka import TopicPartition
 
 from common.deadletters.models import DeadLetterAction
-from common.events import Event
+from common.events.event import Event
 from common.events.reads import user_read
 from common.events.topics import USER_DELETED, USER_READ, dlq_topic
 from common.events.users import user_created, user_deleted
@@ -26,7 +26,14 @@ from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec
 from common.kafka.handlers import EventRejected
 from tests.support.consumers import each
-from tests.support.kafka import bootstrap, delete_topics, end_offsets, produce_raw, read_all
+from tests.support.kafka import (
+    bootstrap,
+    delete_topics,
+    end_offsets,
+    produce_raw,
+    publish,
+    read_all,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,10 +50,6 @@ def topic() -> Iterator[str]:
 
 def an_event() -> Event:
     return user_created(user_id=uuid.uuid4(), email="d@example.com", name="D", source="users")
-
-
-def publish(topic: str, event: Event) -> None:
-    produce_raw(physical_topic(topic), event.encode(), key=event.key.encode())
 
 
 def dlq(*args: str) -> str:

@@ -19,6 +19,7 @@ import common.kafka.metrics
 import common.metrics  # noqa: F401
 import games_project.catalog.metrics  # noqa: F401
 from common.ops.status import OpsCollector
+from tests.support.tools import project_tool
 
 ROOT = Path(__file__).resolve().parents[3]
 PROMETHEUS = ROOT / "infra" / "prometheus"
@@ -28,14 +29,7 @@ DASHBOARD = ROOT / "infra" / "grafana" / "dashboards" / "games-users.json"
 @pytest.fixture(scope="session")
 def promtool() -> str:
     """Fetched by the project's own script when the machine has none."""
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "monitoring.sh"), "promtool"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
+    return project_tool("monitoring.sh", "promtool", timeout=600)[-1]
 
 
 def check_config(promtool: str, config: Path) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from django.test import Client
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from common.events import Event
+from common.events.event import Event
 from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.services import inbox

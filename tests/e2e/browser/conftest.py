@@ -8,24 +8,21 @@ On a failure the test's browsers leave a screenshot and the page source in
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from tests.e2e.flows import SECRETS
-from tests.e2e.system import ROOT, System
+from scripts.system import ROOT, System
+from tests.support.browser import BrowserFactory, Person, new_person
+from tests.support.tools import project_tool
 
 FAILURES = ROOT / ".local" / "browser-failures"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @dataclass(frozen=True)
@@ -37,20 +34,8 @@ class Chromium:
 @pytest.fixture(scope="session")
 def chromium() -> Chromium:
     """Installs the browser when missing (as root, from Debian's packages)."""
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "browser.sh"), "ensure"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"scripts/browser.sh ensure failed:\n{done.stderr}")
-    binary, driver = done.stdout.split()
+    binary, driver = project_tool("browser.sh", "ensure", timeout=900)[-2:]
     return Chromium(binary=binary, driver=driver)
-
-
-BrowserFactory = Callable[[], webdriver.Chrome]
 
 
 @pytest.fixture
@@ -101,43 +86,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         except Exception as exc:  # noqa: BLE001  the browser may be the failure
             saved.append(f"browser {n} could not be saved: {exc!r}")
     report.sections.append(("browser state", "\n".join(saved)))
-
-
-def screenshot(driver: webdriver.Chrome, name: str) -> None:
-    """The README's screenshots, refreshed when UPDATE_SCREENSHOTS=1."""
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
-
-
-@dataclass
-class Person:
-    email: str
-    password: str
-    name: str
-
-
-def new_person(name: str = "Ada Browser") -> Person:
-    person = Person(
-        email=f"browser-{uuid.uuid4().hex[:10]}@example.com",
-        # Nothing in common with the email: Django's similarity validator
-        # refused "Browser-Secret-…" beside "browser-…@example.com" now and then.
-        password=f"Pass-{uuid.uuid4().hex}",
-        name=name,
-    )
-    SECRETS.append(person.password)
-    return person
-
-
-def register_over_api(system: System, person: Person) -> str:
-    """Register ``person`` as a JSON client would; their user id."""
-    created = requests.post(
-        f"{system.users_url}/users/",
-        json={"email": person.email, "password": person.password, "name": person.name},
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
-    return created.json()["id"]
 
 
 @pytest.fixture(scope="session")

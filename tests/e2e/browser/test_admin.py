@@ -7,22 +7,22 @@ from __future__ import annotations
 import requests
 from selenium.webdriver.common.by import By
 
+from scripts.poll import eventually
+from scripts.system import System
 from tests.e2e.browser import pages as p
-from tests.e2e.browser.conftest import (
+from tests.e2e.flows import (
+    SECRETS,
+)
+from tests.support.browser import (
     BrowserFactory,
     Person,
     new_person,
     register_over_api,
     screenshot,
 )
-from tests.e2e.flows import (
-    SECRETS,
-)
-from tests.e2e.system import System
-from tests.support.poll import eventually
 
 
-def bearer_for(system: System, person: Person) -> dict[str, str]:
+def bearer_after_login(system: System, person: Person) -> dict[str, str]:
     tokens = requests.post(
         f"{system.users_url}/auth/login/",
         json={"email": person.email, "password": person.password},
@@ -38,7 +38,7 @@ def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
 ) -> None:
     victim = new_person("Soon Deleted")
     victim_id = register_over_api(system, victim)
-    auth = bearer_for(system, victim)
+    auth = bearer_after_login(system, victim)
     game = requests.get(f"{system.games_url}/games/", timeout=30).json()["results"][0]
     read = requests.post(
         f"{system.games_url}/games/", json={"game_id": game["id"]}, headers=auth, timeout=30

@@ -10,8 +10,8 @@ from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 import requests
 
-from tests.e2e.browser.conftest import new_person, register_over_api
-from tests.e2e.system import System
+from scripts.system import System
+from tests.support.browser import new_person, register_over_api
 
 # What Chromium sends for a page.
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

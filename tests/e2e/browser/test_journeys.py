@@ -9,16 +9,16 @@ import re
 import requests
 from selenium.webdriver.common.by import By
 
+from scripts.poll import eventually
+from scripts.system import System
 from tests.e2e.browser import pages as p
-from tests.e2e.browser.conftest import (
+from tests.support.browser import (
     BrowserFactory,
     Person,
     new_person,
     register_over_api,
     screenshot,
 )
-from tests.e2e.system import System
-from tests.support.poll import eventually
 
 
 def register_in_the_browser(driver, system: System, person: Person) -> str:

@@ -27,22 +27,26 @@ def ok() -> str:
 
 
 def breaker_on(
-    storage: RedisOrLocalStorage, *, threshold: int = 2, reset_seconds: float = 30
+    storage: RedisOrLocalStorage,
+    clock: FakeClock,
+    *,
+    threshold: int = 2,
+    reset_seconds: float = 30,
 ) -> pybreaker.CircuitBreaker:
     return upstream_breaker(
-        failure_threshold=threshold, reset_seconds=reset_seconds, storage=storage
+        failure_threshold=threshold, reset_seconds=reset_seconds, storage=storage, clock=clock
     )
 
 
-def shared_storage(namespace: str, clock: FakeClock) -> RedisOrLocalStorage:
-    return RedisOrLocalStorage(get_redis_connection("default"), namespace=namespace, clock=clock)
+def shared_storage(namespace: str) -> RedisOrLocalStorage:
+    return RedisOrLocalStorage(get_redis_connection("default"), namespace=namespace)
 
 
 def test_failures_in_one_process_open_the_breaker_for_another() -> None:
     namespace, clock = f"test-breaker-{uuid.uuid4().hex}", FakeClock()
     # Two breakers over one Redis namespace: what two gunicorn workers hold.
-    first = breaker_on(shared_storage(namespace, clock), threshold=2)
-    second = breaker_on(shared_storage(namespace, clock), threshold=2)
+    first = breaker_on(shared_storage(namespace), clock, threshold=2)
+    second = breaker_on(shared_storage(namespace), clock, threshold=2)
     with pytest.raises(Down):
         first.call(fail)
     with pytest.raises(Down):
@@ -57,7 +61,7 @@ def test_failures_in_one_process_open_the_breaker_for_another() -> None:
 def test_the_open_window_ends_on_the_injected_clock_not_before() -> None:
     clock = FakeClock()
     guarded = breaker_on(
-        shared_storage(f"test-breaker-{uuid.uuid4().hex}", clock), threshold=1, reset_seconds=30
+        shared_storage(f"test-breaker-{uuid.uuid4().hex}"), clock, threshold=1, reset_seconds=30
     )
     with pytest.raises(Down):
         guarded.call(fail)
@@ -71,8 +75,8 @@ def test_the_open_window_ends_on_the_injected_clock_not_before() -> None:
 
 def test_with_redis_away_the_breaker_still_opens_in_this_process(unused_port: int) -> None:
     away = Redis(host="127.0.0.1", port=unused_port, socket_connect_timeout=0.2)
-    storage = RedisOrLocalStorage(away, namespace="unreachable", clock=FakeClock())
-    guarded = breaker_on(storage, threshold=2)
+    storage = RedisOrLocalStorage(away, namespace="unreachable")
+    guarded = breaker_on(storage, FakeClock(), threshold=2)
     for _ in range(2):
         with pytest.raises(Down):
             guarded.call(fail)

@@ -30,15 +30,9 @@ pytestmark = pytest.mark.django_db
 def _limiter(per_second: int, max_wait: float) -> tuple[SharedRateLimiter, list[float]]:
     # A second no other test uses; a wait moves the clock instead of sleeping.
     clock = FakeClock(start=float(random.randrange(10**9, 2 * 10**9)))
-    waits: list[float] = []
-
-    def wait(seconds: float) -> None:
-        waits.append(seconds)
-        clock.advance(seconds)
-
     return SharedRateLimiter(
-        per_second=per_second, max_wait=max_wait, clock=clock, sleep=wait
-    ), waits
+        per_second=per_second, max_wait=max_wait, clock=clock, sleep=clock.sleep
+    ), clock.slept
 
 
 def test_a_slot_within_the_deadline_is_waited_for() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from rest_framework.test import APIClient
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.users import user_deleted
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
@@ -18,14 +18,14 @@ from games_project.catalog.models import GameRead
 from games_project.catalog.stub.catalog import catalog
 from games_project.catalog.stub.server import CatalogStub
 from games_project.players.handlers import handle_users_deleted
-from tests.games.conftest import auth
+from tests.support.http import bearer
 from tests.support.identity import IdentityProvider
 
 pytestmark = pytest.mark.django_db
 
 
 def post_read(api: APIClient, token: str | None, body: object, **extra):
-    headers = auth(token) if token else {}
+    headers = bearer(token) if token else {}
     return api.post("/games/", body, format="json", **headers, **extra)
 
 
@@ -52,7 +52,10 @@ def test_paths_answer_without_the_trailing_slash(
     api: APIClient, identity: IdentityProvider, known_game: dict
 ) -> None:
     response = api.post(
-        "/games", {"game_id": known_game["id"]}, format="json", **auth(identity.token(uuid.uuid4()))
+        "/games",
+        {"game_id": known_game["id"]},
+        format="json",
+        **bearer(identity.token(uuid.uuid4())),
     )
     assert response.status_code == 202
 
@@ -173,7 +176,7 @@ def test_recording_reads_is_throttled_per_user(
     assert GameRead.objects.count() == 3
     assert post_read(api, other, {"game_id": known_game["id"]}).status_code == 202
     # Reading the catalog is not held back.
-    assert api.get(f"/games/{known_game['id']}/", **auth(me)).status_code == 200
+    assert api.get(f"/games/{known_game['id']}/", **bearer(me)).status_code == 200
 
 
 def test_the_default_read_rate_is_sixty_a_minute_per_user(settings) -> None:

@@ -10,15 +10,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from games_project.catalog.models import GameRead
-from tests.games.conftest import auth
 from tests.support import jwt_attacks as attack
+from tests.support.http import bearer
 from tests.support.identity import IdentityProvider, KeyPair
 
 pytestmark = pytest.mark.django_db
 
 
 def record(api: APIClient, token: str, game_id: int):
-    return api.post("/games/", {"game_id": game_id}, format="json", **auth(token))
+    return api.post("/games/", {"game_id": game_id}, format="json", **bearer(token))
 
 
 def test_a_valid_token_is_accepted(

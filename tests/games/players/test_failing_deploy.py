@@ -12,14 +12,14 @@ from django.conf import settings
 from django.db import connection
 from kafka import KafkaConsumer, TopicPartition
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.topics import USER_CREATED, USER_DELETED, dlq_topic
 from common.events.users import user_created
 from common.kafka.admin import ensure_topics
 from games_project.consumers import CONSUMERS
 from games_project.players.models import Player
+from scripts.poll import eventually
 from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
-from tests.support.poll import eventually
 from tests.support.processes import spawn_manage, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
-from common.events import Event
+from common.events.event import Event
 from common.events.topics import dlq_topic
 from common.events.users import user_created, user_deleted
 from common.kafka.config import physical_topic
@@ -19,7 +19,7 @@ from common.kafka.consumer import ConsumerRunner
 from games_project.catalog.models import GameRead
 from games_project.consumers import CONSUMERS
 from games_project.players.models import Player
-from tests.games.conftest import auth
+from tests.support.http import bearer
 from tests.support.identity import IdentityProvider
 from tests.support.kafka import create_isolated_topic, delete_topics, produce_raw, read_all
 
@@ -119,12 +119,14 @@ def test_after_user_deleted_the_users_token_cannot_record_reads(
     token = identity.token(user_id)
     api = APIClient()
     assert (
-        api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token)).status_code
+        api.post(
+            "/games/", {"game_id": known_game["id"]}, format="json", **bearer(token)
+        ).status_code
         == 202
     )
     publish(topics, user_deleted(user_id=user_id, source="users"))
     consume(topics, handled=1)
-    refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
+    refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **bearer(token))
     assert refused.status_code == 403
     assert not GameRead.objects.filter(user_id=user_id).exists()
 
@@ -145,7 +147,7 @@ def test_a_forged_user_deleted_is_dead_lettered_and_the_user_keeps_their_access(
     assert Player.objects.get(user_id=user_id).deleted_at is None
     token = identity.token(user_id)
     api = APIClient()
-    accepted = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
+    accepted = api.post("/games/", {"game_id": known_game["id"]}, format="json", **bearer(token))
     assert accepted.status_code == 202
     dead = read_all(physical_topic(dlq_topic(topics["user.deleted"])), expected=2)
     assert sorted(dict(record.headers)["dlq.reason"] for record in dead) == [b"wrong_source"] * 2
@@ -154,5 +156,5 @@ def test_a_forged_user_deleted_is_dead_lettered_and_the_user_keeps_their_access(
     publish(topics, user_deleted(user_id=user_id, source="users"))
     assert consume(topics, handled=1, group=group).stats.processed == 1
     assert Player.objects.get(user_id=user_id).deleted_at is not None
-    refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **auth(token))
+    refused = api.post("/games/", {"game_id": known_game["id"]}, format="json", **bearer(token))
     assert refused.status_code == 403

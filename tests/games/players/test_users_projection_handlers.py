@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from common.events import Event
+from common.events.event import Event
 from common.events.topics import USER_CREATED, USER_DELETED
 from common.events.users import user_created, user_deleted
 from common.kafka.consumer import ConsumerRunner

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.topics import USER_CREATED, USER_DELETED
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent

@@ -15,17 +15,13 @@ from rest_framework.test import APIClient
 
 from common import settings_production
 from tests.support import jwt_attacks as attack
-from tests.users.conftest import PASSWORD, bearer
-from tests.users.factories import UserFactory
+from tests.support.users import bearer_for, login
+from tests.users.factories import PASSWORD, UserFactory
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.tokens import AccessToken, issue_token_pair
 
 pytestmark = pytest.mark.django_db
-
-
-def login(api: APIClient, email: str, password: str, **extra):
-    return api.post("/auth/login/", {"email": email, "password": password}, format="json", **extra)
 
 
 def test_login_returns_a_token_pair(api: APIClient, user: User) -> None:
@@ -184,7 +180,7 @@ def test_a_password_change_revokes_the_users_refresh_tokens(api: APIClient, user
 
 def test_a_name_change_revokes_nothing(api: APIClient, user: User) -> None:
     pair = issue_token_pair(user)
-    api.patch(f"/users/{user.id}/", {"name": "New"}, format="json", **bearer(user))
+    api.patch(f"/users/{user.id}/", {"name": "New"}, format="json", **bearer_for(user))
     assert refresh(api, pair["refresh"]).status_code == 200
 
 
@@ -204,7 +200,7 @@ def test_refresh_for_a_deleted_user_is_401(api: APIClient, user: User) -> None:
 
 
 def test_auth_test_names_the_caller(api: APIClient, user: User) -> None:
-    response = api.get("/auth/auth-test", **bearer(user))
+    response = api.get("/auth/auth-test", **bearer_for(user))
     assert response.json() == {"id": str(user.id), "email": user.email}
     assert api.get("/auth/auth-test/").status_code == 401
 

@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.users.conftest import PASSWORD, bearer
+from tests.support.users import bearer_for
+from tests.users.factories import PASSWORD
 from users_project.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,10 @@ def test_a_cookie_authenticated_write_needs_the_csrf_token(browser: Client, user
 
 def test_a_bearer_token_needs_no_csrf_token(browser: Client, user: User) -> None:
     response = browser.patch(
-        f"/users/{user.id}/", {"name": "Bearer"}, content_type="application/json", **bearer(user)
+        f"/users/{user.id}/",
+        {"name": "Bearer"},
+        content_type="application/json",
+        **bearer_for(user),
     )
     assert response.status_code == 200
 

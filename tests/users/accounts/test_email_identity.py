@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from tests.users.conftest import PASSWORD
-from tests.users.factories import UserFactory
+from tests.support.users import login
+from tests.users.factories import PASSWORD, UserFactory
 from users_project.accounts.identity import email_identity
 from users_project.accounts.models import User
 
@@ -24,10 +24,6 @@ SPELLINGS = [
     "  Sam.Kirk@Example.com ",
     "\uff53am.kirk@example.com",  # fullwidth s
 ]
-
-
-def login(api: APIClient, email: str, password: str, **extra):
-    return api.post("/auth/login/", {"email": email, "password": password}, format="json", **extra)
 
 
 def test_every_spelling_has_one_identity() -> None:

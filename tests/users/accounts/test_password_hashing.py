@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.users.conftest import PASSWORD
+from tests.users.factories import PASSWORD
 from users_project.accounts.hashers import BudgetedArgon2PasswordHasher, hash_slot
 from users_project.accounts.models import User
 

@@ -11,18 +11,18 @@ import pytest
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
-from common.events import Event
 from common.events.envelope import MAX_EVENT_BYTES
+from common.events.event import Event
 from common.events.reads import user_read
 from common.events.topics import USER_READ, dlq_topic
 from common.inbox.models import ProcessedEvent
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
-from tests.support.kafka import bootstrap, delete_topics, produce_raw, read_all
-from tests.support.poll import eventually
+from scripts.poll import eventually
+from tests.support.kafka import bootstrap, delete_topics, produce_raw, publish, read_all
 from tests.support.processes import spawn_manage, stop
-from tests.users.conftest import bearer
+from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
 from users_project.accounts.models import GameRead, User
 from users_project.consumers import CONSUMERS
@@ -61,11 +61,6 @@ def discarded_count(reason: str) -> float:
     return value or 0.0
 
 
-def publish(topic: str, event: Event) -> None:
-    """Onto the broker's copy of ``topic`` (the code's name for it)."""
-    produce_raw(physical_topic(topic), event.encode(), key=event.key.encode())
-
-
 def test_each_read_is_stored_once_even_when_redelivered(kafka_topic: str) -> None:
     user = UserFactory()
     event = a_read(user.id)
@@ -84,7 +79,7 @@ def test_history_keeps_the_title_as_it_was_when_read(kafka_topic: str) -> None:
     publish(kafka_topic, a_read(user.id, title="Old Title", minutes=0))
     publish(kafka_topic, a_read(user.id, title="Renamed Title", minutes=5))
     consume(runner_on(kafka_topic), handled=2)
-    response = APIClient().get(f"/users/{user.id}/read/", **bearer(user)).json()
+    response = APIClient().get(f"/users/{user.id}/read/", **bearer_for(user)).json()
     assert [r["title"] for r in response["results"]] == ["Renamed Title", "Old Title"]
 
 
@@ -120,7 +115,7 @@ def test_a_burst_is_stored_in_batches_with_exact_counts(kafka_topic: str) -> Non
     for user in users:
         user.refresh_from_db()
         assert user.read_count == 20 == GameRead.objects.filter(user=user).count()
-    history = APIClient().get(f"/users/{users[0].id}/read/", **bearer(users[0])).json()
+    history = APIClient().get(f"/users/{users[0].id}/read/", **bearer_for(users[0])).json()
     assert history["count"] == 20
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from common.events import Event
+from common.events.event import Event
 from common.events.reads import user_read
 from common.events.topics import USER_READ
 from common.inbox.models import ProcessedEvent

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from common.events import decode
+from common.events.envelope import decode
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from users_project.accounts.models import User

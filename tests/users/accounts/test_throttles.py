@@ -10,7 +10,8 @@ from django.conf import settings
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from tests.users.conftest import PASSWORD, bearer
+from tests.support.users import bearer_for
+from tests.users.factories import PASSWORD
 from users_project.accounts.models import User
 from users_project.accounts.tokens import issue_token_pair
 
@@ -40,7 +41,7 @@ def change_password(api: APIClient, user: User, current: str, **extra: Any) -> A
 def test_current_password_guesses_are_throttled_per_account(
     api: APIClient, user: User, other_user: User
 ) -> None:
-    headers = bearer(user)
+    headers = bearer_for(user)
     for _ in range(rate("current_password")):
         assert change_password(api, user, "a-wrong-guess", **headers).status_code == 400
     # Even the right password is refused now: guessing has stopped paying.
@@ -50,7 +51,7 @@ def test_current_password_guesses_are_throttled_per_account(
     assert (
         api.patch(f"/users/{user.id}/", {"name": "N"}, format="json", **headers).status_code == 200
     )
-    assert change_password(api, other_user, PASSWORD, **bearer(other_user)).status_code == 200
+    assert change_password(api, other_user, PASSWORD, **bearer_for(other_user)).status_code == 200
 
 
 def test_registration_is_throttled_per_address(api: APIClient) -> None:
@@ -101,7 +102,7 @@ def test_the_admin_login_is_throttled_per_address(staff: User) -> None:
 def test_every_spelling_of_the_user_id_shares_one_current_password_budget(
     api: APIClient, user: User
 ) -> None:
-    headers = bearer(user)
+    headers = bearer_for(user)
     raw = str(user.id)
     spellings = [raw, raw.upper(), raw.replace("-", ""), "{" + raw + "}", f"urn:uuid:{raw}"]
     judged = 0
@@ -121,16 +122,16 @@ def test_another_accounts_refused_attempts_spend_nothing_of_the_owners_budget(
     api: APIClient, user: User, other_user: User
 ) -> None:
     for _ in range(rate("current_password") + 1):
-        refused = change_password(api, user, "a-wrong-guess", **bearer(other_user))
+        refused = change_password(api, user, "a-wrong-guess", **bearer_for(other_user))
         assert refused.status_code == 403
-    assert change_password(api, user, PASSWORD, **bearer(user)).status_code == 200
+    assert change_password(api, user, PASSWORD, **bearer_for(user)).status_code == 200
     assert User.objects.get(pk=user.pk).check_password("brand-New-secret-42")
 
 
 def test_email_changes_are_throttled_in_the_password_changes_bucket(
     api: APIClient, user: User
 ) -> None:
-    headers = bearer(user)
+    headers = bearer_for(user)
     for n in range(rate("current_password")):
         guess = api.patch(
             f"/users/{user.id}/",

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from common.events import decode
+from common.events.envelope import decode
 from common.events.topics import USER_DELETED
 from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
-from tests.users.conftest import PASSWORD, bearer, grant
-from tests.users.factories import GameReadFactory, UserFactory
+from tests.support.users import bearer_for, grant
+from tests.users.factories import PASSWORD, GameReadFactory, UserFactory
 from users_project.accounts.models import GameRead, User
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_user_reads_itself(api: APIClient, user: User) -> None:
     for path in (f"/users/{user.id}/", f"/users/{user.id}"):
-        response = api.get(path, **bearer(user))
+        response = api.get(path, **bearer_for(user))
         assert response.status_code == 200
         assert response.json()["email"] == user.email
         assert "password" not in response.json()
@@ -37,8 +37,8 @@ def test_without_a_token_it_is_401_with_a_bearer_challenge(api: APIClient, user:
 def test_another_users_id_is_403_whether_or_not_it_exists(
     api: APIClient, user: User, other_user: User
 ) -> None:
-    existing = api.get(f"/users/{other_user.id}/", **bearer(user))
-    missing = api.get(f"/users/{uuid.uuid4()}/", **bearer(user))
+    existing = api.get(f"/users/{other_user.id}/", **bearer_for(user))
+    missing = api.get(f"/users/{uuid.uuid4()}/", **bearer_for(user))
     assert existing.status_code == missing.status_code == 403
     assert existing.json()["error"]["message"] == missing.json()["error"]["message"]
 
@@ -47,15 +47,15 @@ def test_with_view_user_one_reads_anyone_and_gets_404_for_unknown_ids(
     api: APIClient, staff: User, user: User
 ) -> None:
     viewer = grant(staff, "view")
-    assert api.get(f"/users/{user.id}/", **bearer(viewer)).status_code == 200
-    response = api.get(f"/users/{uuid.uuid4()}/", **bearer(viewer))
+    assert api.get(f"/users/{user.id}/", **bearer_for(viewer)).status_code == 200
+    response = api.get(f"/users/{uuid.uuid4()}/", **bearer_for(viewer))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
 
 def test_a_malformed_id_is_404(api: APIClient, user: User, superuser: User) -> None:
-    assert api.get("/users/not-a-uuid/", **bearer(user)).status_code == 404
-    assert api.get("/users/12345/", **bearer(superuser)).status_code == 404
+    assert api.get("/users/not-a-uuid/", **bearer_for(user)).status_code == 404
+    assert api.get("/users/12345/", **bearer_for(superuser)).status_code == 404
 
 
 SPELLINGS = {
@@ -79,13 +79,13 @@ def test_a_user_id_has_one_spelling_in_urls_any_other_is_404(
             ("delete", f"/users/{other}/"),
         ):
             response = getattr(api, method)(
-                path, {"name": "Other"}, format="json", **bearer(caller)
+                path, {"name": "Other"}, format="json", **bearer_for(caller)
             )
             assert response.status_code == 404, (method, path)
             assert response.json()["error"]["code"] == "not_found"
     user.refresh_from_db()
     assert user.name != "Other"
-    assert api.get(f"/users/{user.id}/", **bearer(user)).status_code == 200
+    assert api.get(f"/users/{user.id}/", **bearer_for(user)).status_code == 200
 
 
 def test_patch_changes_the_name_and_ignores_server_owned_fields(api: APIClient, user: User) -> None:
@@ -98,7 +98,7 @@ def test_patch_changes_the_name_and_ignores_server_owned_fields(api: APIClient, 
             "created_at": "2000-01-01T00:00:00Z",
         },
         format="json",
-        **bearer(user),
+        **bearer_for(user),
     )
     assert response.status_code == 200, response.json()
     user.refresh_from_db()
@@ -107,14 +107,14 @@ def test_patch_changes_the_name_and_ignores_server_owned_fields(api: APIClient, 
 
 
 def test_put_needs_every_field(api: APIClient, user: User) -> None:
-    response = api.put(f"/users/{user.id}/", {"name": "Only"}, format="json", **bearer(user))
+    response = api.put(f"/users/{user.id}/", {"name": "Only"}, format="json", **bearer_for(user))
     assert response.status_code == 400
     assert "email" in response.json()["error"]["fields"]
     ok = api.put(
         f"/users/{user.id}",
         {"name": "Both", "email": user.email},
         format="json",
-        **bearer(user),
+        **bearer_for(user),
     )
     assert ok.status_code == 200
     assert ok.json()["name"] == "Both"
@@ -124,7 +124,7 @@ def test_changing_email_to_a_taken_one_in_another_case_is_refused(
     api: APIClient, user: User, other_user: User
 ) -> None:
     response = api.patch(
-        f"/users/{user.id}/", {"email": other_user.email.upper()}, format="json", **bearer(user)
+        f"/users/{user.id}/", {"email": other_user.email.upper()}, format="json", **bearer_for(user)
     )
     assert response.status_code == 400
     assert "email" in response.json()["error"]["fields"]
@@ -132,14 +132,14 @@ def test_changing_email_to_a_taken_one_in_another_case_is_refused(
 
 def test_a_password_change_needs_the_current_password(api: APIClient, user: User) -> None:
     new = "fresh-Lemon-2026-orbit"
-    missing = api.patch(f"/users/{user.id}/", {"password": new}, format="json", **bearer(user))
+    missing = api.patch(f"/users/{user.id}/", {"password": new}, format="json", **bearer_for(user))
     assert missing.status_code == 400
     assert "current_password" in missing.json()["error"]["fields"]
     wrong = api.patch(
         f"/users/{user.id}/",
         {"password": new, "current_password": "not-it"},
         format="json",
-        **bearer(user),
+        **bearer_for(user),
     )
     assert wrong.status_code == 400
     user.refresh_from_db()
@@ -149,7 +149,7 @@ def test_a_password_change_needs_the_current_password(api: APIClient, user: User
         f"/users/{user.id}/",
         {"password": new, "current_password": PASSWORD},
         format="json",
-        **bearer(user),
+        **bearer_for(user),
     )
     assert ok.status_code == 200
     user.refresh_from_db()
@@ -158,7 +158,7 @@ def test_a_password_change_needs_the_current_password(api: APIClient, user: User
 
 def test_a_user_cannot_change_someone_else(api: APIClient, user: User, other_user: User) -> None:
     response = api.patch(
-        f"/users/{other_user.id}/", {"name": "Mallory"}, format="json", **bearer(user)
+        f"/users/{other_user.id}/", {"name": "Mallory"}, format="json", **bearer_for(user)
     )
     assert response.status_code == 403
     other_user.refresh_from_db()
@@ -169,7 +169,7 @@ def test_delete_removes_the_user_and_history_and_queues_user_deleted(
     api: APIClient, user: User
 ) -> None:
     GameReadFactory.create_batch(3, user=user)
-    response = api.delete(f"/users/{user.id}/", **bearer(user))
+    response = api.delete(f"/users/{user.id}/", **bearer_for(user))
     assert response.status_code == 204
     assert not User.objects.filter(pk=user.id).exists()
     assert not GameRead.objects.filter(user_id=user.id).exists()
@@ -179,7 +179,7 @@ def test_delete_removes_the_user_and_history_and_queues_user_deleted(
 
 
 def test_a_deleted_users_token_no_longer_works(api: APIClient, user: User) -> None:
-    headers = bearer(user)
+    headers = bearer_for(user)
     assert api.delete(f"/users/{user.id}/", **headers).status_code == 204
     assert api.get(f"/users/{user.id}/", **headers).status_code == 401
 
@@ -187,40 +187,40 @@ def test_a_deleted_users_token_no_longer_works(api: APIClient, user: User) -> No
 def test_history_is_newest_first_and_paginated(api: APIClient, user: User) -> None:
     reads = GameReadFactory.create_batch(25, user=user)
     GameReadFactory.create_batch(2)  # someone else's
-    first = api.get(f"/users/{user.id}/read/", **bearer(user)).json()
+    first = api.get(f"/users/{user.id}/read/", **bearer_for(user)).json()
     assert first["count"] == 25
     assert first["previous"] is None and first["next"]
     assert [r["event_id"] for r in first["results"]] == [
         str(r.event_id) for r in sorted(reads, key=lambda r: r.read_at, reverse=True)[:20]
     ]
     assert set(first["results"][0]) == {"game_id", "title", "read_at", "event_id"}
-    second = api.get(first["next"], **bearer(user)).json()
+    second = api.get(first["next"], **bearer_for(user)).json()
     assert len(second["results"]) == 5
 
 
 def test_history_has_the_same_authorization(
     api: APIClient, user: User, other_user: User, staff: User
 ) -> None:
-    assert api.get(f"/users/{other_user.id}/read/", **bearer(user)).status_code == 403
-    assert api.get(f"/users/{other_user.id}/read/", **bearer(staff)).status_code == 403
+    assert api.get(f"/users/{other_user.id}/read/", **bearer_for(user)).status_code == 403
+    assert api.get(f"/users/{other_user.id}/read/", **bearer_for(staff)).status_code == 403
     viewer = grant(staff, "view")
-    assert api.get(f"/users/{other_user.id}/read", **bearer(viewer)).status_code == 200
+    assert api.get(f"/users/{other_user.id}/read", **bearer_for(viewer)).status_code == 200
     assert api.get(f"/users/{user.id}/read/").status_code == 401
 
 
 # -- another account: Django's model permissions ---------------------------------
 def rename(api: APIClient, caller: User, target: User) -> int:
     return api.patch(
-        f"/users/{target.id}/", {"name": "Changed by another"}, format="json", **bearer(caller)
+        f"/users/{target.id}/", {"name": "Changed by another"}, format="json", **bearer_for(caller)
     ).status_code
 
 
 def test_staff_without_model_permissions_cannot_see_change_or_delete_another_account(
     api: APIClient, staff: User, user: User
 ) -> None:
-    assert api.get(f"/users/{user.id}/", **bearer(staff)).status_code == 403
+    assert api.get(f"/users/{user.id}/", **bearer_for(staff)).status_code == 403
     assert rename(api, staff, user) == 403
-    assert api.delete(f"/users/{user.id}/", **bearer(staff)).status_code == 403
+    assert api.delete(f"/users/{user.id}/", **bearer_for(staff)).status_code == 403
     user.refresh_from_db()
     assert user.name != "Changed by another"
     # Their own account needs no permission.
@@ -231,18 +231,20 @@ def test_each_model_permission_allows_only_its_own_action(
     api: APIClient, staff: User, user: User
 ) -> None:
     viewer = grant(staff, "view")
-    assert api.get(f"/users/{user.id}/", **bearer(viewer)).status_code == 200
+    assert api.get(f"/users/{user.id}/", **bearer_for(viewer)).status_code == 200
     assert rename(api, viewer, user) == 403
-    assert api.delete(f"/users/{user.id}/", **bearer(viewer)).status_code == 403
+    assert api.delete(f"/users/{user.id}/", **bearer_for(viewer)).status_code == 403
 
     changer = grant(staff, "change")
-    assert api.get(f"/users/{user.id}/", **bearer(changer)).status_code == 200  # as in the admin
+    assert (
+        api.get(f"/users/{user.id}/", **bearer_for(changer)).status_code == 200
+    )  # as in the admin
     assert rename(api, changer, user) == 200
-    assert api.delete(f"/users/{user.id}/", **bearer(changer)).status_code == 403
+    assert api.delete(f"/users/{user.id}/", **bearer_for(changer)).status_code == 403
     assert User.objects.filter(pk=user.id).exists()
 
     deleter = grant(staff, "delete")
-    assert api.delete(f"/users/{user.id}/", **bearer(deleter)).status_code == 204
+    assert api.delete(f"/users/{user.id}/", **bearer_for(deleter)).status_code == 204
     assert not User.objects.filter(pk=user.id).exists()
 
 
@@ -250,14 +252,14 @@ def test_only_a_superuser_changes_or_deletes_a_superuser(
     api: APIClient, staff: User, superuser: User
 ) -> None:
     admin = grant(staff, "view", "change", "delete")
-    assert api.get(f"/users/{superuser.id}/", **bearer(admin)).status_code == 200
+    assert api.get(f"/users/{superuser.id}/", **bearer_for(admin)).status_code == 200
     assert rename(api, admin, superuser) == 403
-    assert api.delete(f"/users/{superuser.id}/", **bearer(admin)).status_code == 403
+    assert api.delete(f"/users/{superuser.id}/", **bearer_for(admin)).status_code == 403
     assert User.objects.filter(pk=superuser.id, is_superuser=True).exists()
 
     other_superuser = UserFactory(is_staff=True, is_superuser=True)
     assert rename(api, other_superuser, superuser) == 200
-    assert api.delete(f"/users/{superuser.id}/", **bearer(other_superuser)).status_code == 204
+    assert api.delete(f"/users/{superuser.id}/", **bearer_for(other_superuser)).status_code == 204
 
 
 def test_an_account_changed_by_someone_allowed_needs_no_password_of_its_own(
@@ -265,7 +267,10 @@ def test_an_account_changed_by_someone_allowed_needs_no_password_of_its_own(
 ) -> None:
     changer = grant(staff, "change")
     response = api.patch(
-        f"/users/{user.id}/", {"email": "admin-set@example.com"}, format="json", **bearer(changer)
+        f"/users/{user.id}/",
+        {"email": "admin-set@example.com"},
+        format="json",
+        **bearer_for(changer),
     )
     assert response.status_code == 200, response.json()
     user.refresh_from_db()
@@ -276,7 +281,7 @@ def test_an_account_changed_by_someone_allowed_needs_no_password_of_its_own(
 def test_a_bearer_token_alone_cannot_change_the_login_email(api: APIClient, user: User) -> None:
     before = user.email
     alone = api.patch(
-        f"/users/{user.id}/", {"email": "attacker@example.com"}, format="json", **bearer(user)
+        f"/users/{user.id}/", {"email": "attacker@example.com"}, format="json", **bearer_for(user)
     )
     assert alone.status_code == 400
     assert "current_password" in alone.json()["error"]["fields"]
@@ -284,7 +289,7 @@ def test_a_bearer_token_alone_cannot_change_the_login_email(api: APIClient, user
         f"/users/{user.id}/",
         {"email": "attacker@example.com", "current_password": "not-it"},
         format="json",
-        **bearer(user),
+        **bearer_for(user),
     )
     assert wrong.status_code == 400
     user.refresh_from_db()
@@ -293,7 +298,7 @@ def test_a_bearer_token_alone_cannot_change_the_login_email(api: APIClient, user
         f"/users/{user.id}/",
         {"email": "moved@example.com", "current_password": PASSWORD},
         format="json",
-        **bearer(user),
+        **bearer_for(user),
     )
     assert ok.status_code == 200, ok.json()
     assert ok.json()["email"] == "moved@example.com"

@@ -1,4 +1,5 @@
-"""The whole system as real, separate processes, for the end-to-end tests.
+"""The whole system as real, separate processes, for the end-to-end tests
+and ``make bench``.
 
 The processes are the Procfile's own lines (what ``make run`` starts), each
 run with ``bash -c`` and an environment that keeps this copy apart from a
@@ -22,9 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import requests
 
-from tests.support.poll import eventually
+from scripts.poll import eventually
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URLS = {
     "users": "postgres://users:users@127.0.0.1:5432/users",
     "games": "postgres://games:games@127.0.0.1:5432/games",
@@ -32,6 +33,7 @@ DEFAULT_URLS = {
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -216,7 +218,7 @@ class System:
         log_path = self.workdir / f"{key}.log"
         handle = log_path.open("a")
         popen = subprocess.Popen(
-            ["bash", "-c", command],
+            ["bash", "-c", command],  # noqa: S607  bash from PATH, as `make run` does
             cwd=ROOT,
             env=env,
             stdout=handle,

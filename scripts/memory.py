@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHART_VALUES = ROOT / "deploy" / "helm" / "users-games" / "values.yaml"
 UNITS = {"Ki": 1, "Mi": 1024, "Gi": 1024 * 1024}
 
