@@ -22,7 +22,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 
@@ -35,6 +37,43 @@ def enforce_csrf(request: Request) -> None:
     """403 for an unsafe method without a valid CSRF token (DRF's check for
     session authentication, which applies to any ambient credential)."""
     SessionAuthentication().enforce_csrf(request)
+
+
+class AccessCookieAuthentication:
+    """Put before a service's bearer-token class: the same token, read from
+    the cookie (the subclass says how, in ``authenticate_token``).
+
+    A stale cookie (expired, or its user gone) counts as no credential, so
+    public pages keep rendering; what needs a user then answers 401. Unsafe
+    methods need the CSRF token, since the browser sends the cookie by itself.
+    """
+
+    def authenticate_token(self, token: str) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        token = cookie_token(request)
+        if token is None:
+            return None
+        try:
+            credentials = self.authenticate_token(token)
+        except AuthenticationFailed:
+            return None
+        enforce_csrf(request)
+        return credentials
+
+
+class AccessCookieScheme(OpenApiAuthenticationExtension):
+    """The cookie in both services' OpenAPI documents, beside the bearer scheme."""
+
+    target_class = AccessCookieAuthentication
+    match_subclasses = True
+    # Over the bearer scheme, whose class the cookie classes also extend.
+    priority = 1
+    name = "accessCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}
 
 
 def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> None:
