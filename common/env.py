@@ -6,7 +6,9 @@ settings load, with django-environ's typed accessors.
 Every entry point (``manage_*.py``, the WSGI apps, Celery, the scripts behind
 ``make``) sees the same configuration: the process environment and, when it
 exists, ``.env`` at the repository root (``PROJECT_ENV_FILE`` names another
-file). A variable already in the environment wins over the file.
+file). A variable already in the environment wins over the file. The Python
+entry points choose their settings module with one rule,
+``use_project_settings``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("PROJECT_ENV_FILE", BASE_DIR / ".env"))
@@ -37,6 +40,31 @@ def load_dotenv(path: Path = ENV_FILE) -> None:
 
 
 load_dotenv()
+
+
+def use_project_settings(project: str) -> str:
+    """Set and return the settings module of ``project`` (``users_project``,
+    ``games_project``): the one rule of ``manage_*.py``, ``wsgi.py`` and
+    ``celery.py``, after ``.env`` is read.
+
+    ``DJANGO_SETTINGS_MODULE`` first (Django's own variable, as in
+    cookiecutter-django); else the project's own ``USERS_`` or
+    ``GAMES_DJANGO_SETTINGS_MODULE``, so one shell (``make run``) or one
+    ``.env`` can choose for both projects; else ``<project>.settings.local``.
+    Local is the one default because every entry point is run by hand on a
+    checkout, and what is deployed says what it runs: the image sets
+    production (Dockerfile), the chart too. A module of the other project
+    is refused: an exported ``DJANGO_SETTINGS_MODULE`` meant for one project
+    must not run the other against the wrong database.
+    """
+    own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"
+    module = os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", os.environ.get(own, f"{project}.settings.local")
+    )
+    if not module.startswith(f"{project}."):
+        raise ImproperlyConfigured(f"DJANGO_SETTINGS_MODULE={module} is not {project}'s")
+    return module
+
 
 # Git-ignored working folder: generated development keys, service data, logs.
 LOCAL_DIR = Path(os.environ.get("PROJECT_LOCAL_DIR", BASE_DIR / ".local"))

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from common.env import use_project_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that make `make services` skip starting a part locally.
 POINT_ELSEWHERE = (
@@ -15,6 +20,9 @@ POINT_ELSEWHERE = (
     "REDIS_URL",
     "KAFKA_BOOTSTRAP_SERVERS",
 )
+
+
+PRINT_SETTINGS = "from django.conf import settings; print(settings.SETTINGS_MODULE)"
 
 
 def _environment(env_file: Path, **extra: str) -> dict[str, str]:
@@ -103,3 +111,66 @@ def test_services_script_skips_a_part_that_dotenv_points_elsewhere(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert "REDIS_URL is set, not starting one" in done.stderr
+
+
+def test_django_settings_module_first_then_the_projects_own_then_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    monkeypatch.delenv("GAMES_DJANGO_SETTINGS_MODULE", raising=False)
+    assert use_project_settings("games_project") == "games_project.settings.local"
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    monkeypatch.setenv("GAMES_DJANGO_SETTINGS_MODULE", "games_project.settings.production")
+    assert use_project_settings("games_project") == "games_project.settings.production"
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "games_project.settings.test")
+    assert use_project_settings("games_project") == "games_project.settings.test"
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "games_project.settings.test"
+
+
+def test_the_other_projects_settings_module_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "users_project.settings.test")
+    with pytest.raises(ImproperlyConfigured, match="not games_project's"):
+        use_project_settings("games_project")
+
+
+ENTRY_POINTS = {
+    "manage_users.py": [sys.executable, "manage_users.py", "shell", "-c", PRINT_SETTINGS],
+    "manage_games.py": [sys.executable, "manage_games.py", "shell", "-c", PRINT_SETTINGS],
+    **{
+        module: [sys.executable, "-c", f"import {module}; {PRINT_SETTINGS}"]
+        for module in (
+            "users_project.wsgi",
+            "games_project.wsgi",
+            "users_project.celery",
+            "games_project.celery",
+        )
+    },
+}
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_every_entry_point_follows_the_one_rule(entry_point: str, tmp_path: Path) -> None:
+    """Local when nothing is set; DJANGO_SETTINGS_MODULE over the project's own."""
+    project = "users_project" if "users" in entry_point else "games_project"
+    own = f"{project.split('_')[0].upper()}_DJANGO_SETTINGS_MODULE"
+    env = {k: v for k, v in _environment(tmp_path / "none.env").items() if k != own}
+    chosen = []
+    for extra in (
+        {},
+        {
+            own: f"{project}.settings.production",
+            "DJANGO_SETTINGS_MODULE": f"{project}.settings.test",
+        },
+    ):
+        done = subprocess.run(
+            ENTRY_POINTS[entry_point],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        chosen.append(done.stdout.strip().splitlines()[-1])
+    assert chosen == [f"{project}.settings.local", f"{project}.settings.test"]
