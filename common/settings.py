@@ -32,23 +32,6 @@ SHARED_APPS = [
     "common",
 ]
 
-SHARED_MIDDLEWARE = [
-    # First, so even errors raised by later middleware carry the request id.
-    "common.api.middleware.RequestIdMiddleware",
-    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
-    "common.metrics_port.MetricsPortMiddleware",
-    "common.metrics.RequestMetricsMiddleware",
-    "common.api.middleware.BodySizeLimitMiddleware",
-    "common.api.middleware.DatabaseUnavailableMiddleware",
-    # Domain errors from views outside DRF, answered from the one mapping.
-    "common.api.middleware.DomainErrorMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
-from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
+from common.settings import SHARED_APPS, database, redis_cache
 from users_project.schedules import beat_schedule
 
 SERVICE_NAME = "users"
@@ -22,13 +22,27 @@ INSTALLED_APPS = [
     "users_project.accounts",
 ]
 
+# Written out whole, as the games service's: the order is the behaviour.
 MIDDLEWARE = [
-    *SHARED_MIDDLEWARE[:3],
+    # First, so even errors raised by later middleware carry the request id.
+    "common.api.middleware.RequestIdMiddleware",
+    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
+    "common.metrics_port.MetricsPortMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
+    # The admin: its session, CSRF checks, user and messages.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    *SHARED_MIDDLEWARE[3:],
+    "common.api.middleware.BodySizeLimitMiddleware",
+    "common.api.middleware.DatabaseUnavailableMiddleware",
+    # Domain errors from views outside DRF, answered from the one mapping.
+    "common.api.middleware.DomainErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 DATABASES = {
