@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from common.env import env
+from common.env import development_secret, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -48,6 +48,9 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
+# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
+# would only produce warnings). Production collects into it.
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 # Development serves static files from the apps (no collectstatic needed);
 # production images run collectstatic into STATIC_ROOT.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
@@ -61,6 +64,15 @@ READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=1.5)
 
 # Request bodies over 1 MiB are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+
+def secret_key(variable: str, *, generated: bool) -> str:
+    """The secret key in ``variable``. When it is unset, development and
+    tests (``generated``) use one generated into ``.local/secrets/``, so no
+    secret is ever committed; production refuses to start."""
+    if not generated:
+        return env.str(variable)
+    return env.str(variable, default="") or development_secret(variable.lower().replace("_", "-"))
 
 
 # -- PostgreSQL ----------------------------------------------------------------

@@ -43,9 +43,6 @@ DATABASES = {
     "default": database("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games")
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("GAMES_CACHE_KEY_PREFIX", default="games"))
-# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
-# would only produce warnings). Production collects into it.
-STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 # -- The external games API (FreeToGame, or the stand-in on 127.0.0.1:8009) --
 GAMES_API_BASE_URL = env.str("GAMES_API_BASE_URL", default="https://www.freetogame.com/api")

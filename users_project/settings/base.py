@@ -49,9 +49,6 @@ DATABASES = {
     "default": database("USERS_DATABASE_URL", default="postgres://users:users@127.0.0.1:5432/users")
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("USERS_CACHE_KEY_PREFIX", default="users"))
-# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
-# would only produce warnings). Production collects into it.
-STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 AUTH_USER_MODEL = "accounts.User"
 # The admin's session. Cookies on one host are shared between ports (and
