@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import environ
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,8 +56,12 @@ def use_project_settings(project: str) -> str:
     checkout, and what is deployed says what it runs: the image sets
     production (Dockerfile), the chart too. A module of the other project
     is refused: an exported ``DJANGO_SETTINGS_MODULE`` meant for one project
-    must not run the other against the wrong database.
+    must not run the other against the wrong database. Once settings are
+    loaded the choice is made: importing the other project's package (its
+    Celery app) in a process that runs one project changes nothing.
     """
+    if settings.configured:
+        return os.environ.get("DJANGO_SETTINGS_MODULE", "")
     own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"
     module = os.environ.setdefault(
         "DJANGO_SETTINGS_MODULE", os.environ.get(own, f"{project}.settings.local")

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
 from common.env import use_project_settings
 
@@ -113,24 +112,61 @@ def test_services_script_skips_a_part_that_dotenv_points_elsewhere(tmp_path: Pat
     assert "REDIS_URL is set, not starting one" in done.stderr
 
 
-def test_django_settings_module_first_then_the_projects_own_then_local(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
-    monkeypatch.delenv("GAMES_DJANGO_SETTINGS_MODULE", raising=False)
-    assert use_project_settings("games_project") == "games_project.settings.local"
-    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
-    monkeypatch.setenv("GAMES_DJANGO_SETTINGS_MODULE", "games_project.settings.production")
-    assert use_project_settings("games_project") == "games_project.settings.production"
-    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "games_project.settings.test")
-    assert use_project_settings("games_project") == "games_project.settings.test"
-    assert os.environ["DJANGO_SETTINGS_MODULE"] == "games_project.settings.test"
+def _games_settings_chosen(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """``use_project_settings("games_project")`` in a fresh process."""
+    env = {
+        k: v
+        for k, v in _environment(tmp_path / "none.env").items()
+        if k != "GAMES_DJANGO_SETTINGS_MODULE"
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from common.env import use_project_settings as use; print(use('games_project'))",
+        ],
+        cwd=ROOT,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
-def test_the_other_projects_settings_module_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "users_project.settings.test")
-    with pytest.raises(ImproperlyConfigured, match="not games_project's"):
-        use_project_settings("games_project")
+def test_django_settings_module_first_then_the_projects_own_then_local(tmp_path: Path) -> None:
+    own = "games_project.settings.production"
+    cases = [
+        ({}, "games_project.settings.local"),
+        ({"GAMES_DJANGO_SETTINGS_MODULE": own}, own),
+        (
+            {
+                "GAMES_DJANGO_SETTINGS_MODULE": own,
+                "DJANGO_SETTINGS_MODULE": "games_project.settings.test",
+            },
+            "games_project.settings.test",
+        ),
+    ]
+    for variables, chosen in cases:
+        done = _games_settings_chosen(tmp_path, **variables)
+        assert (done.returncode, done.stdout.strip()) == (0, chosen), done.stderr
+
+
+def test_the_other_projects_settings_module_is_refused(tmp_path: Path) -> None:
+    done = _games_settings_chosen(tmp_path, DJANGO_SETTINGS_MODULE="users_project.settings.test")
+    assert done.returncode != 0
+    assert (
+        "DJANGO_SETTINGS_MODULE=users_project.settings.test is not games_project's" in done.stderr
+    )
+
+
+def test_a_process_with_its_settings_loaded_may_import_the_other_project() -> None:
+    """This run's settings are one project's; the other's package (its
+    Celery app chooses settings on import) loads without changing them."""
+    chosen = os.environ["DJANGO_SETTINGS_MODULE"]
+    for project in ("users_project", "games_project"):
+        assert use_project_settings(project) == chosen
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == chosen
 
 
 ENTRY_POINTS = {
