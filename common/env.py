@@ -44,22 +44,15 @@ load_dotenv()
 
 
 def use_project_settings(project: str) -> str:
-    """Set and return the settings module of ``project`` (``users_project``,
-    ``games_project``): the one rule of ``manage_*.py``, ``wsgi.py`` and
-    ``celery.py``, after ``.env`` is read.
-
-    ``DJANGO_SETTINGS_MODULE`` first (Django's own variable, as in
-    cookiecutter-django); else the project's own ``USERS_`` or
-    ``GAMES_DJANGO_SETTINGS_MODULE``, so one shell (``make run``) or one
-    ``.env`` can choose for both projects; else ``<project>.settings.local``.
-    Local is the one default because every entry point is run by hand on a
-    checkout, and what is deployed says what it runs: the image sets
-    production (Dockerfile), the chart too. A module of the other project
-    is refused: an exported ``DJANGO_SETTINGS_MODULE`` meant for one project
-    must not run the other against the wrong database. Once settings are
-    loaded the choice is made: importing the other project's package (its
-    Celery app) in a process that runs one project changes nothing.
-    """
+    """Set ``project``'s settings module: the one rule of ``manage_*.py``,
+    ``wsgi.py`` and ``celery.py``. ``DJANGO_SETTINGS_MODULE`` first (as in
+    cookiecutter-django), else ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE`` (one
+    shell or ``.env`` choosing for both projects), else local settings: the
+    entry points are run by hand on a checkout, and what is deployed names its
+    settings (the image and the chart: production). The other project's module
+    is refused rather than run against the wrong database. Once settings are
+    loaded, the choice is made (the other project's Celery app, imported by a
+    test, changes nothing)."""
     if settings.configured:
         return os.environ.get("DJANGO_SETTINGS_MODULE", "")
     own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"

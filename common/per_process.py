@@ -1,9 +1,7 @@
-"""One object per process, built on first use and again after a fork.
-
-Clients that own sockets, threads or locks (the Kafka producer, the games
-API's HTTP session, the JWKS cache) must not be shared by the children of
-gunicorn or Celery: each child builds its own the first time it asks.
-"""
+"""One object per process, built on first use and again after a fork: the
+clients that own sockets, threads or locks (the Kafka producer, the games
+API's session, the JWKS cache) must not be shared by gunicorn's or Celery's
+children."""
 
 from __future__ import annotations
 
@@ -18,13 +16,12 @@ T = TypeVar("T")
 
 class PerProcess(Generic[T]):
     def __init__(
-        self, build: Callable[[], T], *, close: Callable[[T], object] | None = None
+        self, build: Callable[[], T], *, close: Callable[[T], object] = lambda _: None
     ) -> None:
-        self._build = build
-        self._close = close
+        self._build, self._close = build, close
         self._lock = threading.Lock()
         self._value: T | None = None
-        self._pid: int | None = None
+        self._pid = 0
 
     def get(self) -> T:
         with self._lock:
@@ -33,12 +30,11 @@ class PerProcess(Generic[T]):
             return self._value
 
     def reset(self) -> None:
-        """Drop this process's object (after a fatal error, or in tests); the
-        next ``get`` builds a new one. One inherited from the parent is only
-        forgotten: closing it would close the parent's sockets too."""
+        """Drop (and close) this process's object; the next ``get`` builds one.
+        One inherited from the parent is only dropped: closing it would close
+        the parent's sockets."""
         with self._lock:
-            if self._close is not None and self._value is not None and self._pid == os.getpid():
-                # Closing a broken client must not raise; it is being thrown away.
-                with contextlib.suppress(Exception):
+            if self._value is not None and self._pid == os.getpid():
+                with contextlib.suppress(Exception):  # it is being thrown away
                     self._close(self._value)
-            self._value, self._pid = None, None
+            self._value, self._pid = None, 0

@@ -8,9 +8,9 @@ can write from the games browsable API too: on 127.0.0.1 cookies are shared
 between ports, and behind one domain in production they are shared anyway.
 
 A cookie is sent by the browser on its own, so every unsafe method a cookie
-authenticates must carry Django's CSRF token (``enforce_csrf``); the CSRF
-cookie is shared the same way. A bearer token in ``Authorization`` is read
-first and works exactly as before.
+authenticates must carry Django's CSRF token (DRF's check for session
+authentication); the CSRF cookie is shared the same way. A bearer token in
+``Authorization`` is read first and works exactly as before.
 """
 
 from __future__ import annotations
@@ -28,38 +28,24 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 
-def cookie_token(request: Request | HttpRequest) -> str | None:
-    """The access token the browser sent in the cookie, if any."""
-    return request.COOKIES.get(settings.ACCESS_COOKIE_NAME) or None
-
-
-def enforce_csrf(request: Request) -> None:
-    """403 for an unsafe method without a valid CSRF token (DRF's check for
-    session authentication, which applies to any ambient credential)."""
-    SessionAuthentication().enforce_csrf(request)
-
-
 class AccessCookieAuthentication:
     """Put before a service's bearer-token class: the same token, read from
-    the cookie (the subclass says how, in ``authenticate_token``).
-
-    A stale cookie (expired, or its user gone) counts as no credential, so
-    public pages keep rendering; what needs a user then answers 401. Unsafe
-    methods need the CSRF token, since the browser sends the cookie by itself.
-    """
+    the cookie (the subclass says how, in ``authenticate_token``). A stale
+    cookie (expired, or its user gone) counts as no credential, so public
+    pages keep rendering; what needs a user then answers 401."""
 
     def authenticate_token(self, token: str) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        token = cookie_token(request)
-        if token is None:
+        token = request.COOKIES.get(settings.ACCESS_COOKIE_NAME)
+        if not token:
             return None
         try:
             credentials = self.authenticate_token(token)
         except AuthenticationFailed:
             return None
-        enforce_csrf(request)
+        SessionAuthentication().enforce_csrf(request)  # the browser sends cookies by itself
         return credentials
 
 
