@@ -1,8 +1,7 @@
 """State every process shares in Redis, or this process's own while Redis is
 away (the throttles, the games API's breaker and rate limit): counting per
 process for a while beats refusing or admitting everyone. Redis is asked
-again ``retry_after`` seconds later, not on every call, each of which would
-wait for a connection timeout."""
+again at the next call, or ``retry_after`` seconds later (the breaker)."""
 
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ T = TypeVar("T")
 @dataclass
 class RedisOrLocal:
     name: str
-    retry_after: float = 5.0
+    retry_after: float = 0.0
     errors: tuple[type[BaseException], ...] = (RedisError, OSError)
     _away_until: float = 0.0
 

@@ -48,12 +48,11 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
-# would only produce warnings). Production collects into it.
-STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
-# Development serves static files from the apps (no collectstatic needed);
-# production images run collectstatic into STATIC_ROOT.
+# Development serves static files from the apps (no collectstatic needed; an
+# empty STATIC_ROOT would only produce warnings); production images run
+# collectstatic into STATIC_ROOT.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 # Paths answer with and without the trailing slash: routers make the slash
 # optional, so no redirect (which would drop a POST body) is needed.

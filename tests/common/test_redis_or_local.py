@@ -1,5 +1,5 @@
-"""Redis, or this process's own state while Redis is away: Redis is not
-asked again until ``retry_after`` has passed, then used again at once."""
+"""Redis, or this process's own state while Redis is away: Redis is asked
+again at the next call, or not until ``retry_after`` has passed."""
 
 from __future__ import annotations
 
@@ -48,6 +48,16 @@ def test_redis_is_used_again_once_the_retry_period_is_over() -> None:
     time.sleep(0.06)
     assert fallback.run(redis, lambda: "local") == "shared"
     assert fallback.shared
+
+
+def test_by_default_redis_is_asked_again_at_the_next_call() -> None:
+    redis = FlakyRedis()
+    redis.up = False
+    fallback = RedisOrLocal("test")
+    assert fallback.run(redis, lambda: "local") == "local"
+    redis.up = True
+    assert fallback.run(redis, lambda: "local") == "shared"
+    assert redis.calls == 2 and fallback.shared
 
 
 def test_errors_that_are_not_redis_being_away_propagate() -> None:

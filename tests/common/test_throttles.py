@@ -14,7 +14,6 @@ from rest_framework.test import APIRequestFactory, override_settings
 
 from common.api import throttles
 from common.api.throttles import RedisOrLocalThrottle
-from common.redis_or_local import RedisOrLocal
 
 
 class PerAddress(RedisOrLocalThrottle):
@@ -87,8 +86,6 @@ def test_while_redis_is_away_each_process_counts_for_itself(
         RedisStorage("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     )
     monkeypatch.setattr(throttles, "_shared_limiter", lambda: unreachable)
-    # A fallback of its own, so the next tests do not start with Redis "away".
-    monkeypatch.setattr(throttles, "_redis", RedisOrLocal("throttle"))
     with rates("2/min"):
         assert [attempt().allowed for _ in range(2)] == [True, True]
         refused = attempt()
