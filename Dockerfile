@@ -36,7 +36,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
     PROJECT_LOCAL_DIR=/app/.local \
     STATIC_ROOT=/app/staticfiles \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    USERS_DJANGO_SETTINGS_MODULE=users_project.settings.production \
+    GAMES_DJANGO_SETTINGS_MODULE=games_project.settings.production
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
@@ -45,8 +47,7 @@ COPY . .
 # whitenoise. A throw-away key: collectstatic needs one, the image keeps none.
 RUN for project in users games; do \
       PROJECT=$(echo $project | tr a-z A-Z); \
-      env ${PROJECT}_DJANGO_SETTINGS_MODULE=${project}_project.settings.production \
-          ${PROJECT}_DJANGO_SECRET_KEY=collectstatic-only JWT_PRIVATE_KEY=unused \
+      env ${PROJECT}_DJANGO_SECRET_KEY=collectstatic-only JWT_PRIVATE_KEY=unused \
           python manage_${project}.py collectstatic --noinput -v0; \
     done \
     && mkdir -p /app/.local/secrets /app/.local/metrics \

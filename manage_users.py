@@ -1,20 +1,14 @@
 #!/usr/bin/env python
 """Django's command-line utility for the users service."""
 
-import os
 import sys
 
 
 def main() -> None:
-    # The environment, completed by .env at the repository root when present.
-    from common.env import load_dotenv
+    # The environment and .env, then the one rule for the settings module.
+    from common.env import use_project_settings
 
-    load_dotenv()
-    # Its own variable, so one shell can drive both projects; never the other
-    # project's DJANGO_SETTINGS_MODULE by accident.
-    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get(
-        "USERS_DJANGO_SETTINGS_MODULE", "users_project.settings.local"
-    )
+    use_project_settings("users_project")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -6,7 +6,9 @@ settings load, with django-environ's typed accessors.
 Every entry point (``manage_*.py``, the WSGI apps, Celery, the scripts behind
 ``make``) sees the same configuration: the process environment and, when it
 exists, ``.env`` at the repository root (``PROJECT_ENV_FILE`` names another
-file). A variable already in the environment wins over the file.
+file). A variable already in the environment wins over the file. The Python
+entry points choose their settings module with one rule,
+``use_project_settings``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sys
 from pathlib import Path
 
 import environ
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("PROJECT_ENV_FILE", BASE_DIR / ".env"))
@@ -37,6 +41,28 @@ def load_dotenv(path: Path = ENV_FILE) -> None:
 
 
 load_dotenv()
+
+
+def use_project_settings(project: str) -> str:
+    """Set ``project``'s settings module: the one rule of ``manage_*.py``,
+    ``wsgi.py`` and ``celery.py``. ``DJANGO_SETTINGS_MODULE`` first (as in
+    cookiecutter-django), else ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE`` (one
+    shell or ``.env`` choosing for both projects), else local settings: the
+    entry points are run by hand on a checkout, and what is deployed names its
+    settings (the image and the chart: production). The other project's module
+    is refused rather than run against the wrong database. Once settings are
+    loaded, the choice is made (the other project's Celery app, imported by a
+    test, changes nothing)."""
+    if settings.configured:
+        return os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"
+    module = os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", os.environ.get(own, f"{project}.settings.local")
+    )
+    if not module.startswith(f"{project}."):
+        raise ImproperlyConfigured(f"DJANGO_SETTINGS_MODULE={module} is not {project}'s")
+    return module
+
 
 # Git-ignored working folder: generated development keys, service data, logs.
 LOCAL_DIR = Path(os.environ.get("PROJECT_LOCAL_DIR", BASE_DIR / ".local"))

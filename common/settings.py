@@ -11,7 +11,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from common.env import env
+from common.env import development_secret, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -33,23 +33,6 @@ SHARED_APPS = [
     "common",
 ]
 
-SHARED_MIDDLEWARE = [
-    # First, so even errors raised by later middleware carry the request id.
-    "common.api.middleware.RequestIdMiddleware",
-    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
-    "common.metrics_port.MetricsPortMiddleware",
-    "common.metrics.RequestMetricsMiddleware",
-    "common.api.middleware.BodySizeLimitMiddleware",
-    "common.api.middleware.DatabaseUnavailableMiddleware",
-    # Domain errors from views outside DRF, answered from the one mapping.
-    "common.api.middleware.DomainErrorMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -66,9 +49,11 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-# Development serves static files from the apps (no collectstatic needed);
-# production images run collectstatic into STATIC_ROOT.
+# Development serves static files from the apps (no collectstatic needed; an
+# empty STATIC_ROOT would only produce warnings); production images run
+# collectstatic into STATIC_ROOT.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 # Paths answer with and without the trailing slash: routers make the slash
 # optional, so no redirect (which would drop a POST body) is needed.
@@ -79,6 +64,15 @@ READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=1.5)
 
 # Request bodies over 1 MiB are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+
+def secret_key(variable: str, *, generated: bool) -> str:
+    """The secret key in ``variable``. When it is unset, development and
+    tests (``generated``) use one generated into ``.local/secrets/``, so no
+    secret is ever committed; production refuses to start."""
+    if not generated:
+        return env.str(variable)
+    return env.str(variable, default="") or development_secret(variable.lower().replace("_", "-"))
 
 
 # -- PostgreSQL ----------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""Security settings both projects' ``settings/production.py`` import.
-None of these names is set by ``common.settings`` or a ``base.py``, so the
-order of the star imports does not matter.
+"""What both projects' ``settings/production.py`` change: the security
+settings below (star-imported: none of these names is set by
+``common.settings`` or a ``base.py``, so the order of the imports does not
+matter), and ``production_settings``, the names a base does set.
 
 Each is settable from the environment, because what is right depends on what
 stands in front of the service (a TLS-terminating proxy or not)."""
 
 from __future__ import annotations
 
-from common.env import env
+from typing import Any
+
+from common import settings as common_settings
+from common.env import LOCAL_DIR, env
+from common.logging import build_logging_config
 
 # Plain HTTP is redirected to HTTPS. Exempt: what is reached over plain HTTP
 # inside the cluster: the probes (kubelets), both metrics pages (Prometheus,
@@ -40,3 +45,19 @@ METRICS_ALLOWED_NETWORKS = env.list(
     "METRICS_ALLOWED_NETWORKS",
     default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
 )
+
+
+def production_settings(service: str) -> dict[str, Any]:
+    """Production's values of names ``service``'s base settings already set
+    (the secret key aside: each project names its own variable), for
+    ``globals().update`` after the base is imported."""
+    log_format = env.str("LOG_FORMAT", default="json")
+    return {
+        "DEBUG": False,
+        "LOG_FORMAT": log_format,
+        "LOGGING": build_logging_config(
+            service=service, fmt=log_format, level=common_settings.LOG_LEVEL
+        ),
+        "WHITENOISE_USE_FINDERS": env.bool("WHITENOISE_USE_FINDERS", default=False),
+        "STATIC_ROOT": env.str("STATIC_ROOT", default=str(LOCAL_DIR / "static" / service)),
+    }

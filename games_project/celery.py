@@ -2,4 +2,4 @@
 
 from common.celery import project_celery_app
 
-app = project_celery_app(project="games_project", settings_variable="GAMES_DJANGO_SETTINGS_MODULE")
+app = project_celery_app("games_project")

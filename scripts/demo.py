@@ -58,16 +58,10 @@ def expect(response: requests.Response, status: int) -> Any:
 
 
 def manage_env() -> dict[str, str]:
-    """The environment of ``make run``'s processes, for their manage scripts."""
-    return {
-        **os.environ,
-        **{
-            f"{project}_DJANGO_SETTINGS_MODULE": os.environ.get(
-                f"{project}_DJANGO_SETTINGS_MODULE", f"{project.lower()}_project.settings.local"
-            )
-            for project in ("USERS", "GAMES")
-        },
-    }
+    """The environment of ``make run``'s processes, for both projects' manage
+    scripts: each takes its own settings module (``common/env.py``), which a
+    DJANGO_SETTINGS_MODULE would override for both."""
+    return {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
 
 
 def print_status() -> None:

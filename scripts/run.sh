@@ -12,6 +12,13 @@ export PYTHONUNBUFFERED=1
 # .env at the repository root, read as the Python entry points read it
 # (common/env.py): a variable already in the environment wins.
 eval "$(python -m common.env)"
+# Both projects run from here: each takes its own settings module, since one
+# DJANGO_SETTINGS_MODULE would be the other project's (common/env.py).
+if [ -n "${DJANGO_SETTINGS_MODULE:-}" ]; then
+  echo "ERROR: DJANGO_SETTINGS_MODULE is set ($DJANGO_SETTINGS_MODULE) but would apply to both projects;" >&2
+  echo "unset it and set USERS_DJANGO_SETTINGS_MODULE / GAMES_DJANGO_SETTINGS_MODULE instead." >&2
+  exit 1
+fi
 export USERS_DJANGO_SETTINGS_MODULE="${USERS_DJANGO_SETTINGS_MODULE:-users_project.settings.local}"
 export GAMES_DJANGO_SETTINGS_MODULE="${GAMES_DJANGO_SETTINGS_MODULE:-games_project.settings.local}"
 export USERS_PORT="${USERS_PORT:-8001}" GAMES_PORT="${GAMES_PORT:-8002}"

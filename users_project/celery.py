@@ -2,4 +2,4 @@
 
 from common.celery import project_celery_app
 
-app = project_celery_app(project="users_project", settings_variable="USERS_DJANGO_SETTINGS_MODULE")
+app = project_celery_app("users_project")

@@ -8,9 +8,9 @@ can write from the games browsable API too: on 127.0.0.1 cookies are shared
 between ports, and behind one domain in production they are shared anyway.
 
 A cookie is sent by the browser on its own, so every unsafe method a cookie
-authenticates must carry Django's CSRF token (``enforce_csrf``); the CSRF
-cookie is shared the same way. A bearer token in ``Authorization`` is read
-first and works exactly as before.
+authenticates must carry Django's CSRF token (DRF's check for session
+authentication); the CSRF cookie is shared the same way. A bearer token in
+``Authorization`` is read first and works exactly as before.
 """
 
 from __future__ import annotations
@@ -22,19 +22,44 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 
-def cookie_token(request: Request | HttpRequest) -> str | None:
-    """The access token the browser sent in the cookie, if any."""
-    return request.COOKIES.get(settings.ACCESS_COOKIE_NAME) or None
+class AccessCookieAuthentication:
+    """Put before a service's bearer-token class: the same token, read from
+    the cookie (the subclass says how, in ``authenticate_token``). A stale
+    cookie (expired, or its user gone) counts as no credential, so public
+    pages keep rendering; what needs a user then answers 401."""
+
+    def authenticate_token(self, token: str) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        token = request.COOKIES.get(settings.ACCESS_COOKIE_NAME)
+        if not token:
+            return None
+        try:
+            credentials = self.authenticate_token(token)
+        except AuthenticationFailed:
+            return None
+        SessionAuthentication().enforce_csrf(request)  # the browser sends cookies by itself
+        return credentials
 
 
-def enforce_csrf(request: Request) -> None:
-    """403 for an unsafe method without a valid CSRF token (DRF's check for
-    session authentication, which applies to any ambient credential)."""
-    SessionAuthentication().enforce_csrf(request)
+class AccessCookieScheme(OpenApiAuthenticationExtension):
+    """The cookie in both services' OpenAPI documents, beside the bearer scheme."""
+
+    target_class = AccessCookieAuthentication
+    match_subclasses = True
+    # Over the bearer scheme, whose class the cookie classes also extend.
+    priority = 1
+    name = "accessCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}
 
 
 def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> None:

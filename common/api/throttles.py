@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
@@ -14,15 +15,15 @@ from django_redis import get_redis_connection
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
-from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from common.api.client_address import client_address
 from common.api.errors import error_body
-from common.logging import get_logger
+from common.redis_or_local import RedisOrLocal
 
-log = get_logger(__name__)
+T = TypeVar("T")
+_redis = RedisOrLocal("throttle")
 
 
 @cache
@@ -45,9 +46,10 @@ def _local_limiter() -> SlidingWindowCounterRateLimiter:
 
 class RedisOrLocalThrottle(SimpleRateThrottle):
     """Counts in Redis, shared by every process; while Redis is unreachable,
-    counts in this process's memory instead, so requests neither fail nor go
-    unthrottled. Rates come from ``DEFAULT_THROTTLE_RATES`` when a request
-    is checked (not when the class is imported).
+    counts in this process's memory instead (``common.redis_or_local``), so
+    requests neither fail nor go unthrottled. Rates come from
+    ``DEFAULT_THROTTLE_RATES`` when a request is checked (not when the class
+    is imported).
 
     Why not DRF's own counting: ``SimpleRateThrottle`` keeps a list of every
     request's time per client in the cache, read, unpickled, trimmed and
@@ -78,26 +80,18 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         self.item = RateLimitItemPerSecond(self.num_requests, self.duration)
-        try:
-            self.limiter = _shared_limiter()
-            return self._ask(spend=spend)
-        except (RedisError, ConnectionError) as exc:
-            log.warning("throttle.redis_unavailable_counting_locally", error=repr(exc))
-            self.limiter = _local_limiter()
-            return self._ask(spend=spend)
-
-    def _ask(self, *, spend: bool) -> bool:
         if spend:
-            return self.limiter.hit(self.item, self.key)
-        return self.limiter.test(self.item, self.key)
+            return self._on_limiter(lambda limiter: limiter.hit(self.item, self.key))
+        return self._on_limiter(lambda limiter: limiter.test(self.item, self.key))
+
+    @staticmethod
+    def _on_limiter(operation: Callable[[SlidingWindowCounterRateLimiter], T]) -> T:
+        return _redis.run(lambda: operation(_shared_limiter()), lambda: operation(_local_limiter()))
 
     def wait(self) -> float:
         """Seconds until this bucket takes a request again (Retry-After)."""
-        try:
-            reset_at = self.limiter.get_window_stats(self.item, self.key).reset_time
-        except (RedisError, ConnectionError):
-            return float(self.duration)
-        return max(1.0, reset_at - time.time())
+        stats = self._on_limiter(lambda limiter: limiter.get_window_stats(self.item, self.key))
+        return max(1.0, stats.reset_time - time.time())
 
 
 class FailureThrottle(RedisOrLocalThrottle):

@@ -2,24 +2,16 @@
 
 kafka-python clients own background threads and sockets: a producer created
 before gunicorn or Celery forks would be shared by the children and break.
-The accessor remembers which process built the producer and builds a new one
-after a fork.
+``common.per_process`` builds a new one after a fork.
 """
 
 from __future__ import annotations
-
-import contextlib
-import os
-import threading
 
 from django.conf import settings
 from kafka import KafkaProducer
 
 from common.kafka.config import common_client_config
-
-_lock = threading.Lock()
-_producer: KafkaProducer | None = None
-_owner_pid: int | None = None
+from common.per_process import PerProcess
 
 
 def build_producer() -> KafkaProducer:
@@ -39,22 +31,7 @@ def build_producer() -> KafkaProducer:
     )
 
 
-def get_producer() -> KafkaProducer:
-    global _producer, _owner_pid
-    with _lock:
-        if _producer is None or _owner_pid != os.getpid():
-            _producer = build_producer()
-            _owner_pid = os.getpid()
-        return _producer
-
-
-def reset_producer() -> None:
-    """Drop this process's producer (after fatal errors); the next call builds one."""
-    global _producer, _owner_pid
-    with _lock:
-        if _producer is not None and _owner_pid == os.getpid():
-            # Closing a broken client must not raise; it is being thrown away.
-            with contextlib.suppress(Exception):
-                _producer.close(timeout=2)
-        _producer = None
-        _owner_pid = None
+_producer = PerProcess(build_producer, close=lambda producer: producer.close(timeout=2))
+get_producer = _producer.get
+# After fatal errors: the next get_producer() builds a new one.
+reset_producer = _producer.reset

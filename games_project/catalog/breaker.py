@@ -10,7 +10,8 @@ Two things stay hand-written here, each small, and say why:
   counts nothing while Redis is away (it logs and swallows the error), so
   the breaker would never open during a Redis outage. This storage then falls
   back to a process-local ``CircuitMemoryStorage`` (one breaker per process,
-  as before the shared one) and goes back to Redis a few seconds later.
+  as before the shared one) and goes back to Redis a few seconds later
+  (``common.redis_or_local``).
 - the clock: pybreaker reads ``datetime.now()`` in two places, when it opens
   and when the open state's timeout is checked. ``ClockedBreaker`` reads an
   injected clock in both, so tests move time instead of sleeping.
@@ -31,6 +32,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from common.logging import get_logger
+from common.redis_or_local import RedisOrLocal
 from games_project.catalog.metrics import BREAKER_OPEN
 
 log = get_logger(__name__)
@@ -71,34 +73,26 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
         super().__init__("redis-or-local")
         self._client = _Raising(client)
         self._namespace = namespace
-        self._retry_redis_after = retry_redis_after
+        self._redis = RedisOrLocal("breaker", retry_after=retry_redis_after, errors=(_RedisAway,))
         self._shared: pybreaker.CircuitRedisStorage | None = None
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
-        self._redis_away_until = 0.0
 
     @property
     def shared(self) -> bool:
         """Whether the last operation reached Redis."""
-        return self._redis_away_until == 0.0
+        return self._redis.shared
 
     def _use(self, operation: Callable[[pybreaker.CircuitBreakerStorage], T]) -> T:
-        if time.monotonic() >= self._redis_away_until:
-            try:
-                if self._shared is None:  # its constructor talks to Redis
-                    self._shared = pybreaker.CircuitRedisStorage(
-                        pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
-                    )
-                result = operation(self._shared)
-            except _RedisAway as exc:
-                if self._redis_away_until == 0.0:
-                    log.warning("upstream.breaker_process_local", error=str(exc))
-                self._redis_away_until = time.monotonic() + self._retry_redis_after
-            else:
-                if self._redis_away_until:
-                    log.info("upstream.breaker_shared_again")
-                self._redis_away_until = 0.0
-                return result
-        return operation(self._local)
+        return self._redis.run(
+            lambda: operation(self._shared_storage()), lambda: operation(self._local)
+        )
+
+    def _shared_storage(self) -> pybreaker.CircuitRedisStorage:
+        if self._shared is None:  # its constructor talks to Redis
+            self._shared = pybreaker.CircuitRedisStorage(
+                pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
+            )
+        return self._shared
 
     @property
     def state(self) -> str:

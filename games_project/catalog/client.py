@@ -18,12 +18,12 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import pybreaker
@@ -39,6 +39,8 @@ from urllib3.util.retry import Retry
 
 from common.events.contracts import compile_schema, describe_errors
 from common.logging import get_logger
+from common.per_process import PerProcess
+from common.redis_or_local import RedisOrLocal
 from games_project.catalog.breaker import Clock, RedisOrLocalStorage, upstream_breaker
 from games_project.catalog.metrics import UPSTREAM_CALLS
 
@@ -154,17 +156,18 @@ class SharedRateLimiter:
     _local_window: int = 0
     _local_count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # ValueError: the second's key expired between add and incr.
+    _redis: RedisOrLocal = field(
+        default_factory=lambda: RedisOrLocal(
+            "upstream_rate", errors=(RedisError, OSError, ValueError)
+        )
+    )
 
     def acquire(self) -> None:
         deadline = self.clock() + self.max_wait
         while True:
             second = int(self.clock())
-            try:
-                key = f"upstream-rate:{second}"
-                cache.add(key, 0, timeout=5)
-                count = cache.incr(key)
-            except (RedisError, ConnectionError, ValueError):
-                count = self._local(second)
+            count = self._redis.run(partial(self._shared, second), partial(self._local, second))
             if count <= self.per_second:
                 return
             pause = max(0.0, second + 1 - self.clock()) + random.uniform(0, 0.05)
@@ -172,6 +175,12 @@ class SharedRateLimiter:
                 UPSTREAM_CALLS.labels(outcome="no_slot").inc()
                 raise UpstreamBusy(f"no upstream slot within {self.max_wait:g} s")
             self.sleep(pause)
+
+    @staticmethod
+    def _shared(second: int) -> int:
+        key = f"upstream-rate:{second}"
+        cache.add(key, 0, timeout=5)
+        return cache.incr(key)
 
     def _local(self, second: int) -> int:
         with self._lock:
@@ -328,30 +337,25 @@ def _validate(validator: Any, payload: Any, what: str) -> None:
         raise UpstreamMalformed(f"{what} is malformed: {problems}")
 
 
-_client: GamesApiClient | None = None
-_client_pid: int | None = None
-_client_lock = threading.Lock()
+def build_client() -> GamesApiClient:
+    return GamesApiClient(
+        base_url=settings.GAMES_API_BASE_URL,
+        connect_timeout=settings.GAMES_API_CONNECT_TIMEOUT,
+        read_timeout=settings.GAMES_API_READ_TIMEOUT,
+        max_attempts=settings.GAMES_API_MAX_ATTEMPTS,
+        breaker=shared_breaker(),
+        limiter=SharedRateLimiter(
+            per_second=settings.GAMES_API_RATE_PER_SECOND,
+            max_wait=settings.GAMES_API_SLOT_WAIT_SECONDS,
+        ),
+        user_agent=settings.GAMES_API_USER_AGENT,
+    )
 
 
-def get_client() -> GamesApiClient:
-    """The process's client (a new one after fork: sessions hold sockets)."""
-    global _client, _client_pid
-    with _client_lock:
-        if _client is None or _client_pid != os.getpid():
-            _client = GamesApiClient(
-                base_url=settings.GAMES_API_BASE_URL,
-                connect_timeout=settings.GAMES_API_CONNECT_TIMEOUT,
-                read_timeout=settings.GAMES_API_READ_TIMEOUT,
-                max_attempts=settings.GAMES_API_MAX_ATTEMPTS,
-                breaker=shared_breaker(),
-                limiter=SharedRateLimiter(
-                    per_second=settings.GAMES_API_RATE_PER_SECOND,
-                    max_wait=settings.GAMES_API_SLOT_WAIT_SECONDS,
-                ),
-                user_agent=settings.GAMES_API_USER_AGENT,
-            )
-            _client_pid = os.getpid()
-        return _client
+# The process's client: a new one after fork, since sessions hold sockets.
+_client = PerProcess(build_client)
+get_client = _client.get
+reset_client = _client.reset
 
 
 def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
@@ -366,9 +370,3 @@ def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
         not_failures=NOT_FAILURES,
         clock=clock,
     )
-
-
-def reset_client() -> None:
-    global _client, _client_pid
-    with _client_lock:
-        _client, _client_pid = None, None

@@ -20,7 +20,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from common.api.browser import cookie_token, enforce_csrf
+from common.api.browser import AccessCookieAuthentication
 from common.api.tokens import check_token_shape
 from games_project.identity.jwks import JwksUnavailable, jwks
 
@@ -102,21 +102,12 @@ class JWKSAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class JWKSCookieAuthentication(JWKSAuthentication):
+class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
     """The same token, from the cookie the users service's login page sets
-    (``common/api/browser.py``). A stale cookie counts as no credential;
-    unsafe methods need the CSRF token."""
+    (``common/api/browser.py``)."""
 
-    def authenticate(self, request: Request) -> tuple[Caller, str] | None:
-        token = cookie_token(request)
-        if token is None:
-            return None
-        try:
-            caller = Caller(**self._verify(token))
-        except exceptions.AuthenticationFailed:
-            return None
-        enforce_csrf(request)
-        return caller, token
+    def authenticate_token(self, token: str) -> tuple[Caller, str]:
+        return Caller(**self._verify(token)), token
 
 
 class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -129,11 +120,3 @@ class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         return build_bearer_security_scheme_object("Authorization", "Bearer", "JWT")
-
-
-class JWKSCookieAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = JWKSCookieAuthentication
-    name = "accessCookie"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}

@@ -25,6 +25,7 @@ import jwt
 from django.conf import settings
 
 from common.logging import get_logger
+from common.per_process import PerProcess
 
 log = get_logger(__name__)
 FETCH_TIMEOUT = 3.0  # seconds, per fetch of the JWKS document
@@ -91,23 +92,15 @@ class JwksCache:
         return keys
 
 
-_cache: JwksCache | None = None
-_cache_lock = threading.Lock()
+def build_jwks() -> JwksCache:
+    return JwksCache(
+        settings.USERS_JWKS_URL,
+        max_age=settings.JWKS_CACHE_SECONDS,
+        min_refetch=settings.JWKS_MIN_REFETCH_SECONDS,
+    )
 
 
-def jwks() -> JwksCache:
-    global _cache
-    with _cache_lock:
-        if _cache is None or _cache.url != settings.USERS_JWKS_URL:
-            _cache = JwksCache(
-                settings.USERS_JWKS_URL,
-                max_age=settings.JWKS_CACHE_SECONDS,
-                min_refetch=settings.JWKS_MIN_REFETCH_SECONDS,
-            )
-        return _cache
-
-
-def reset_jwks() -> None:
-    global _cache
-    with _cache_lock:
-        _cache = None
+# One per process: its lock and last good keys are this process's own.
+_jwks = PerProcess(build_jwks)
+jwks = _jwks.get
+reset_jwks = _jwks.reset

@@ -3,7 +3,7 @@
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
-from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
+from common.settings import SHARED_APPS, database, redis_cache
 from games_project.schedules import beat_schedule
 
 SERVICE_NAME = "games"
@@ -15,26 +15,34 @@ INSTALLED_APPS = [
     "games_project.catalog",
     "games_project.players",
 ]
+# Written out whole, as the users service's: the order is the behaviour.
 MIDDLEWARE = [
-    *SHARED_MIDDLEWARE,
+    # First, so even errors raised by later middleware carry the request id.
+    "common.api.middleware.RequestIdMiddleware",
+    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
+    "common.metrics_port.MetricsPortMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
+    # A fresh cached game detail in JSON, answered right after the request id,
+    # metrics and log line, before the rest of the middleware, URLs and DRF.
+    "games_project.catalog.views.CachedGameDetailMiddleware",
+    "common.api.middleware.BodySizeLimitMiddleware",
+    "common.api.middleware.DatabaseUnavailableMiddleware",
+    # Domain errors from views outside DRF, answered from the one mapping.
+    "common.api.middleware.DomainErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Static files (browsable API, Swagger UI) straight from gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The CSRF cookie and checks for the browser's forms (logout, and the
     # browsable API's writes authenticated by the access cookie).
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
-# A fresh cached game detail in JSON, answered right after the request id,
-# metrics and log line, before the rest of the middleware, URLs and DRF.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("common.metrics.RequestMetricsMiddleware") + 1,
-    "games_project.catalog.views.CachedGameDetailMiddleware",
-)
 
 DATABASES = {
     "default": database("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games")
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("GAMES_CACHE_KEY_PREFIX", default="games"))
-# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
-# would only produce warnings). Production collects into it.
-STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 # -- The external games API (FreeToGame, or the stand-in on 127.0.0.1:8009) --
 GAMES_API_BASE_URL = env.str("GAMES_API_BASE_URL", default="https://www.freetogame.com/api")

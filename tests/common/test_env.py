@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from common.env import use_project_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that make `make services` skip starting a part locally.
 POINT_ELSEWHERE = (
@@ -15,6 +19,9 @@ POINT_ELSEWHERE = (
     "REDIS_URL",
     "KAFKA_BOOTSTRAP_SERVERS",
 )
+
+
+PRINT_SETTINGS = "from django.conf import settings; print(settings.SETTINGS_MODULE)"
 
 
 def _environment(env_file: Path, **extra: str) -> dict[str, str]:
@@ -103,3 +110,103 @@ def test_services_script_skips_a_part_that_dotenv_points_elsewhere(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert "REDIS_URL is set, not starting one" in done.stderr
+
+
+def _games_settings_chosen(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """``use_project_settings("games_project")`` in a fresh process."""
+    env = {
+        k: v
+        for k, v in _environment(tmp_path / "none.env").items()
+        if k != "GAMES_DJANGO_SETTINGS_MODULE"
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from common.env import use_project_settings as use; print(use('games_project'))",
+        ],
+        cwd=ROOT,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_django_settings_module_first_then_the_projects_own_then_local(tmp_path: Path) -> None:
+    own = "games_project.settings.production"
+    cases = [
+        ({}, "games_project.settings.local"),
+        ({"GAMES_DJANGO_SETTINGS_MODULE": own}, own),
+        (
+            {
+                "GAMES_DJANGO_SETTINGS_MODULE": own,
+                "DJANGO_SETTINGS_MODULE": "games_project.settings.test",
+            },
+            "games_project.settings.test",
+        ),
+    ]
+    for variables, chosen in cases:
+        done = _games_settings_chosen(tmp_path, **variables)
+        assert (done.returncode, done.stdout.strip()) == (0, chosen), done.stderr
+
+
+def test_the_other_projects_settings_module_is_refused(tmp_path: Path) -> None:
+    done = _games_settings_chosen(tmp_path, DJANGO_SETTINGS_MODULE="users_project.settings.test")
+    assert done.returncode != 0
+    assert (
+        "DJANGO_SETTINGS_MODULE=users_project.settings.test is not games_project's" in done.stderr
+    )
+
+
+def test_a_process_with_its_settings_loaded_may_import_the_other_project() -> None:
+    """This run's settings are one project's; the other's package (its
+    Celery app chooses settings on import) loads without changing them."""
+    chosen = os.environ["DJANGO_SETTINGS_MODULE"]
+    for project in ("users_project", "games_project"):
+        assert use_project_settings(project) == chosen
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == chosen
+
+
+ENTRY_POINTS = {
+    "manage_users.py": [sys.executable, "manage_users.py", "shell", "-c", PRINT_SETTINGS],
+    "manage_games.py": [sys.executable, "manage_games.py", "shell", "-c", PRINT_SETTINGS],
+    **{
+        module: [sys.executable, "-c", f"import {module}; {PRINT_SETTINGS}"]
+        for module in (
+            "users_project.wsgi",
+            "games_project.wsgi",
+            "users_project.celery",
+            "games_project.celery",
+        )
+    },
+}
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_every_entry_point_follows_the_one_rule(entry_point: str, tmp_path: Path) -> None:
+    """Local when nothing is set; DJANGO_SETTINGS_MODULE over the project's own."""
+    project = "users_project" if "users" in entry_point else "games_project"
+    own = f"{project.split('_')[0].upper()}_DJANGO_SETTINGS_MODULE"
+    env = {k: v for k, v in _environment(tmp_path / "none.env").items() if k != own}
+    chosen = []
+    for extra in (
+        {},
+        {
+            own: f"{project}.settings.production",
+            "DJANGO_SETTINGS_MODULE": f"{project}.settings.test",
+        },
+    ):
+        done = subprocess.run(
+            ENTRY_POINTS[entry_point],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        chosen.append(done.stdout.strip().splitlines()[-1])
+    assert chosen == [f"{project}.settings.local", f"{project}.settings.test"]

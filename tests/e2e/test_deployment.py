@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from scripts.system import ROOT, procfile
+from tests.support.processes import without_this_runs_settings_module
 
 INFRASTRUCTURE = {"postgres", "redis", "kafka", "migrate"}
 SUPERVISOR_ONLY = {"ready"}  # prints the URLs under honcho; compose has health checks
@@ -83,6 +84,7 @@ def test_every_management_command_in_compose_exists(name: str) -> None:
     script, command = commands[1], commands[2]
     done = subprocess.run(
         [sys.executable, str(ROOT / script), "help", command],
+        env=without_this_runs_settings_module(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -105,3 +107,14 @@ def test_the_image_runs_as_a_non_root_user_in_two_stages() -> None:
     assert dockerfile.count("\nFROM ") + dockerfile.startswith("FROM ") >= 2
     assert "\nUSER app" in dockerfile
     assert Path(ROOT / ".dockerignore").read_text().count(".venv")
+
+
+def test_the_image_runs_the_production_settings_and_compose_the_local_ones() -> None:
+    """A checkout's entry points default to local settings (common/env.py);
+    the image says production for both services, compose says local."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    compose = (ROOT / "docker-compose.yml").read_text()
+    for project in ("users", "games"):
+        variable = f"{project.upper()}_DJANGO_SETTINGS_MODULE"
+        assert f"{variable}={project}_project.settings.production" in dockerfile
+        assert f"{variable}: {project}_project.settings.local" in compose

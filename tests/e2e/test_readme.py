@@ -13,6 +13,7 @@ import requests
 
 from scripts.system import System
 from tests.e2e.flows import register_and_login
+from tests.support.processes import without_this_runs_settings_module
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -20,7 +21,6 @@ README = (ROOT / "README.md").read_text()
 # Read by the code but set by the project's own entry points for their
 # children, never by a person: not configuration, so not in the table.
 INTERNAL_VARIABLES = {
-    "DJANGO_SETTINGS_MODULE": "the entry points set it from *_DJANGO_SETTINGS_MODULE",
     "BENCH_REDIS_KEY": "make bench hands it to its baseline app",
     "BENCH_BODY_FILE": "make bench hands it to its baseline app",
     "PATH": "the system harness (scripts/system.py) puts this venv first for its children",
@@ -32,6 +32,7 @@ PYTHON_READS = [
     r'os\.environ\[\s*["\']([A-Z][A-Z0-9_]+)["\']\s*\]',
     r'os\.getenv\(\s*["\']([A-Z][A-Z0-9_]+)',
     r'\bdatabase\(\s*"([A-Z][A-Z0-9_]+)"',
+    r'\bsecret_key\(\s*"([A-Z][A-Z0-9_]+)"',
     r'environ\.setdefault\(\s*"([A-Z][A-Z0-9_]+)"',
 ]
 # A shell or Procfile line reads a variable with a default: ${NAME:-...}.
@@ -117,6 +118,7 @@ def test_every_management_command_the_readme_names_exists(project: str, command:
     done = subprocess.run(
         [sys.executable, f"manage_{project}.py", "help", command],
         cwd=ROOT,
+        env=without_this_runs_settings_module(),
         capture_output=True,
         text=True,
         timeout=120,

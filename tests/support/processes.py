@@ -19,6 +19,13 @@ from scripts.system import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def without_this_runs_settings_module() -> dict[str, str]:
+    """This environment without pytest's DJANGO_SETTINGS_MODULE, for a child
+    that may be the other project: its entry point would refuse that module
+    (``common.env.use_project_settings``) and must choose its own."""
+    return {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+
+
 def project_of_current_settings() -> str:
     return "users" if settings.ROOT_URLCONF.startswith("users_project") else "games"
 

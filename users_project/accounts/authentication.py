@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.tokens import Token
 
-from common.api.browser import cookie_token, enforce_csrf
+from common.api.browser import AccessCookieAuthentication
 from users_project.accounts.models import User
 
 
@@ -37,32 +34,9 @@ class JWTAuthenticationScheme(SimpleJWTScheme):
     target_class = JWTAuthentication
 
 
-class JWTCookieAuthentication(JWTAuthentication):
-    """The same token as ``Authorization: Bearer``, read from the cookie.
+class JWTCookieAuthentication(AccessCookieAuthentication, JWTAuthentication):
+    """The same token as ``Authorization: Bearer``, read from the cookie."""
 
-    A stale cookie (expired, or its user deleted) counts as no credential, so
-    public pages keep rendering; what needs a user then answers 401. Unsafe
-    methods need the CSRF token, since the browser sends the cookie by itself.
-    """
-
-    def authenticate(self, request: Request) -> tuple[User, Token] | None:
-        raw = cookie_token(request)
-        if raw is None:
-            return None
-        try:
-            validated = self.get_validated_token(raw.encode())
-            user = self.get_user(validated)
-        except (InvalidToken, AuthenticationFailed):
-            return None
-        enforce_csrf(request)
-        return user, validated
-
-
-class JWTCookieAuthenticationScheme(OpenApiAuthenticationExtension):
-    """The cookie in the OpenAPI document, beside the bearer scheme."""
-
-    target_class = JWTCookieAuthentication
-    name = "accessCookie"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}
+    def authenticate_token(self, token: str) -> tuple[User, Token]:
+        validated = self.get_validated_token(token.encode())
+        return self.get_user(validated), validated

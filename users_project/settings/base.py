@@ -5,7 +5,7 @@ from datetime import timedelta
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
-from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
+from common.settings import SHARED_APPS, database, redis_cache
 from users_project.schedules import beat_schedule
 
 SERVICE_NAME = "users"
@@ -22,22 +22,33 @@ INSTALLED_APPS = [
     "users_project.accounts",
 ]
 
+# Written out whole, as the games service's: the order is the behaviour.
 MIDDLEWARE = [
-    *SHARED_MIDDLEWARE[:3],
+    # First, so even errors raised by later middleware carry the request id.
+    "common.api.middleware.RequestIdMiddleware",
+    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
+    "common.metrics_port.MetricsPortMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
+    # The admin: its session, CSRF checks, user and messages.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    *SHARED_MIDDLEWARE[3:],
+    "common.api.middleware.BodySizeLimitMiddleware",
+    "common.api.middleware.DatabaseUnavailableMiddleware",
+    # Domain errors from views outside DRF, answered from the one mapping.
+    "common.api.middleware.DomainErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 DATABASES = {
     "default": database("USERS_DATABASE_URL", default="postgres://users:users@127.0.0.1:5432/users")
 }
 CACHES = redis_cache(REDIS_URL, key_prefix=env.str("USERS_CACHE_KEY_PREFIX", default="users"))
-# Unset in development: whitenoise serves from the apps (an empty STATIC_ROOT
-# would only produce warnings). Production collects into it.
-STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
 AUTH_USER_MODEL = "accounts.User"
 # The admin's session. Cookies on one host are shared between ports (and

@@ -1,13 +1,12 @@
 """Development: debug on, readable logs, a generated secret key."""
 
-from common.env import development_secret, env
+from common.env import env
+from common.settings import secret_key
 
 from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("USERS_DJANGO_SECRET_KEY", default="") or development_secret(
-    "users-django-secret-key"
-)
+SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY", generated=True)
 JWT_GENERATE_DEVELOPMENT_KEY = True
 
 # `make run`, `make demo`, the quickstart and the browser forms are one person

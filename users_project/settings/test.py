@@ -1,12 +1,11 @@
 """pytest: the same real services as development, with test-only tweaks."""
 
-from common.env import development_secret, env
+from common.env import env
+from common.settings import secret_key
 
 from .base import *  # noqa: F403
 
-SECRET_KEY = env.str("USERS_DJANGO_SECRET_KEY", default="") or development_secret(
-    "users-django-secret-key"
-)
+SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY", generated=True)
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Test runs and a running system share one Redis: keep their keys apart.
 # (prefixed by the everyday one, so side-by-side copies can set theirs)

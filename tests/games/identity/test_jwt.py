@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from games_project.catalog.models import GameRead
+from games_project.identity.jwks import reset_jwks
 from tests.support import jwt_attacks as attack
 from tests.support.http import bearer
 from tests.support.identity import IdentityProvider, KeyPair
@@ -103,6 +104,7 @@ def test_an_unreachable_jwks_is_503_not_a_500(
     api: APIClient, identity: IdentityProvider, known_game: dict, settings: Any, unused_port: int
 ) -> None:
     settings.USERS_JWKS_URL = f"http://127.0.0.1:{unused_port}/.well-known/jwks.json"
+    reset_jwks()  # settings are read when the process's cache is built
     response = record(api, identity.token(uuid.uuid4()), known_game["id"])
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "identity_unavailable"
