@@ -3,7 +3,7 @@
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
-from common.settings import SHARED_APPS, SHARED_MIDDLEWARE, database, redis_cache
+from common.settings import SHARED_APPS, database, redis_cache
 from games_project.schedules import beat_schedule
 
 SERVICE_NAME = "games"
@@ -16,17 +16,27 @@ INSTALLED_APPS = [
     "games_project.players",
 ]
 MIDDLEWARE = [
-    *SHARED_MIDDLEWARE,
+    # First, so even errors raised by later middleware carry the request id.
+    "common.api.middleware.RequestIdMiddleware",
+    # Before the host and HTTPS checks: Prometheus scrapes by pod address.
+    "common.metrics_port.MetricsPortMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
+    # The edge (catalog/edge.py): a fresh cached game detail in JSON, counted
+    # and logged by the three above, answered before the rest, URLs and DRF.
+    "games_project.catalog.edge.CachedGameDetailMiddleware",
+    "common.api.middleware.BodySizeLimitMiddleware",
+    "common.api.middleware.DatabaseUnavailableMiddleware",
+    # Domain errors from views outside DRF, answered from the one mapping.
+    "common.api.middleware.DomainErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The CSRF cookie and checks for the browser's forms (logout, and the
     # browsable API's writes authenticated by the access cookie).
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
-# A fresh cached game detail in JSON, answered right after the request id,
-# metrics and log line, before the rest of the middleware, URLs and DRF.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("common.metrics.RequestMetricsMiddleware") + 1,
-    "games_project.catalog.views.CachedGameDetailMiddleware",
-)
 
 DATABASES = {
     "default": database("GAMES_DATABASE_URL", default="postgres://games:games@127.0.0.1:5432/games")
