@@ -28,8 +28,6 @@ _JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
 _PER_ANSWER = frozenset({"ETag", "X-Cache", "Content-Length"})
 _LOCAL_MAX = 4096
 
-Found = tuple[bytes, str, ResolverMatch]
-
 
 def _game_id(request: HttpRequest) -> int | None:
     """The game id when DRF's answer would be the cached JSON whatever the
@@ -98,7 +96,7 @@ class CachedGameDetailMiddleware:
             }
         return response
 
-    def _found(self, path: str, game_id: int) -> Found | None:
+    def _found(self, path: str, game_id: int) -> tuple[bytes, str, ResolverMatch] | None:
         """The answer's body, ETag and route: this process's copy, else Redis's
         entry while it is fresh (``None`` otherwise)."""
         now = self.clock()
