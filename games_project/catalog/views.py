@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import time
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.security import SecurityMiddleware
-from django.urls import ResolverMatch
+from django.utils.cache import get_conditional_response
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -28,11 +22,9 @@ from games_project.catalog.filters import CatalogFilterForm
 from games_project.catalog.gateway import (
     Cached,
     game_detail,
-    game_detail_if_fresh,
     game_list,
     game_title,
 )
-from games_project.catalog.metrics import CACHE_RESULTS
 from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import game_reader
 from games_project.catalog.services import game_read_record
@@ -62,19 +54,33 @@ def _render(data: dict[str, Any], memo_key: tuple[str, float] | None) -> tuple[b
     return rendered
 
 
+def detail_json(game_id: int, cached: Cached) -> tuple[bytes, str]:
+    """A game's detail as answered in JSON, and its ETag: ``retrieve`` and
+    the edge (``catalog.edge``) both answer these bytes."""
+    memo = (f"detail:{game_id}", cached.fetched_at) if cached.fetched_at else None
+    return _render({**cached.value, "attribution": ATTRIBUTION}, memo)
+
+
+def not_modified(request: HttpRequest | Request, etag: str) -> bool:
+    """Whether ``If-None-Match`` holds ``etag``, by Django's conditional-GET
+    rules (weak comparison, ``*``)."""
+    answer = get_conditional_response(request, etag=etag)
+    return answer is not None and answer.status_code == status.HTTP_304_NOT_MODIFIED
+
+
 def _conditional(
     request: Request,
     data: dict[str, Any],
     cache_status: str,
-    memo_key: tuple[str, float] | None = None,
+    rendered: tuple[bytes, str] | None = None,
 ) -> HttpResponseBase:
     """200 with an ETag, or 304 when the client already has this representation.
 
     JSON clients get the pre-rendered bytes; the browsable API (HTML) still
     goes through DRF's renderers."""
-    body, etag = _render(data, memo_key)
+    body, etag = rendered or _render(data, None)
     headers = {"ETag": etag, "X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
-    if _matches(request.headers.get("If-None-Match", ""), etag):
+    if not_modified(request, etag):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
     if request.accepted_renderer.format == "json":
         return HttpResponse(body, content_type="application/json", headers=headers)
@@ -128,9 +134,11 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             refresh_list_in_background=refresh_game_list.delay,
             on_miss=lambda: self._spend_a_miss(request),
         )
-        memo = (f"detail:{pk}", cached.fetched_at) if cached.fetched_at else None
         return _conditional(
-            request, {**cached.value, "attribution": ATTRIBUTION}, cached.status, memo
+            request,
+            {**cached.value, "attribution": ATTRIBUTION},
+            cached.status,
+            detail_json(int(pk), cached),
         )
 
     def _spend_a_miss(self, request: Request) -> None:
@@ -174,112 +182,3 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             status=status.HTTP_202_ACCEPTED,
             headers={"X-Cache": cache_status},
         )
-
-
-# -- The cached detail's fast path --------------------------------------------
-_monotonic = time.monotonic  # the local copy's clock (a test moves it)
-_DETAIL_PATH = re.compile(r"/games/([0-9]{1,10})/?")
-# What DRF would negotiate to JSON for; anything else (a browser) goes to DRF.
-_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
-# The headers DRF's view adds to the same answer.
-_DRF_HEADERS = {"Vary": "Accept", "Allow": "GET, HEAD, OPTIONS"}
-
-
-def _fast_path_id(request: HttpRequest) -> int | None:
-    """The game id when DRF's answer would be the cached JSON whatever the
-    request carries: a plain ``GET`` of ``/games/<id>/`` with no query, no
-    credential (a bad one is a 401) and an ``Accept`` that DRF answers with JSON."""
-    meta = request.META
-    if (
-        request.method != "GET"
-        or meta.get("QUERY_STRING")
-        or meta.get("HTTP_AUTHORIZATION")
-        or meta.get("HTTP_COOKIE")
-        or meta.get("HTTP_ACCEPT", "") not in _JSON_ACCEPTS
-    ):
-        return None
-    match = _DETAIL_PATH.fullmatch(request.path_info)
-    if match is None or not 0 < int(match[1]) < 2**31:
-        return None
-    return int(match[1])
-
-
-class CachedGameDetailMiddleware:
-    """Answer a fresh cached ``GET /games/{id}/`` in JSON without URL
-    resolution, the rest of the middleware and DRF's dispatch, with the same
-    bytes and headers (ETag, X-Cache, Link, 304 on a matching If-None-Match,
-    and the headers the skipped middleware and DRF add). Everything else
-    (miss, stale, unknown id, HTML, credentials, Redis down) goes on to the
-    view. It sits right after the request-id and metrics middleware, which
-    still count, time and log the request under the view's name.
-
-    Each process keeps the rendered answer for up to
-    ``GAMES_CACHE_LOCAL_SECONDS`` (never past the entry's fresh window), so
-    most hits skip Redis too; a refresh reaches every process within that."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-        self.view = GameViewSet.as_view({"get": "retrieve"})
-        self.local: dict[int, tuple[float, bytes, str]] = {}
-        self.static_headers: dict[bool, dict[str, str]] = {}
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        game_id = _fast_path_id(request)
-        found = self._rendered(game_id) if game_id else None
-        if found is None:
-            return self.get_response(request)
-        body, etag = found
-        request.resolver_match = ResolverMatch(
-            self.view, (), {"pk": str(game_id)}, url_name="game-detail"
-        )
-        headers = {"ETag": etag, "X-Cache": "HIT", "Link": ATTRIBUTION_LINK}
-        wanted = request.META.get("HTTP_IF_NONE_MATCH")
-        if wanted and _matches(wanted, etag):
-            headers["Content-Length"] = "0"
-            response = HttpResponse(status=304, headers={**headers, **self._static(request)})
-            del response["Content-Type"]
-            return response
-        headers["Content-Length"] = str(len(body))
-        return HttpResponse(
-            body, content_type="application/json", headers={**headers, **self._static(request)}
-        )
-
-    def _rendered(self, game_id: int) -> tuple[bytes, str] | None:
-        now = _monotonic()
-        local = self.local.get(game_id)
-        if local is not None and local[0] > now:
-            CACHE_RESULTS.labels(result="hit").inc()
-            return local[1], local[2]
-        cached = game_detail_if_fresh(game_id=game_id)
-        if cached is None:
-            return None
-        body, etag = _render(
-            {**cached.value, "attribution": ATTRIBUTION},
-            (f"detail:{game_id}", cached.fetched_at),
-        )
-        fresh_for = cached.fetched_at + settings.GAMES_CACHE_FRESH_SECONDS - time.time()
-        keep = min(settings.GAMES_CACHE_LOCAL_SECONDS, fresh_for)
-        if keep > 0:
-            if len(self.local) >= _RENDERED_MAX:
-                self.local.clear()
-            self.local[game_id] = (now + keep, body, etag)
-        return body, etag
-
-    def _static(self, request: HttpRequest) -> dict[str, str]:
-        """What DRF and the middleware after this one add to every answer
-        (security headers, X-Frame-Options, Vary, Allow), taken once from
-        those middleware themselves."""
-        secure = request.is_secure()
-        if secure not in self.static_headers:
-            response = HttpResponse(headers=_DRF_HEADERS)
-            for middleware in (SecurityMiddleware, XFrameOptionsMiddleware):
-                response = middleware(self.get_response).process_response(request, response)
-            self.static_headers[secure] = {
-                k: v for k, v in response.items() if k not in ("Content-Type", "Content-Length")
-            }
-        return self.static_headers[secure]
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    wanted = [tag.strip() for tag in if_none_match.split(",")]
-    return etag in wanted or f"W/{etag}" in wanted or "*" in wanted

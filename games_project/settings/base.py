@@ -22,9 +22,9 @@ MIDDLEWARE = [
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
     "common.metrics_port.MetricsPortMiddleware",
     "common.metrics.RequestMetricsMiddleware",
-    # A fresh cached game detail in JSON, answered right after the request id,
-    # metrics and log line, before the rest of the middleware, URLs and DRF.
-    "games_project.catalog.views.CachedGameDetailMiddleware",
+    # The edge (catalog/edge.py): a fresh cached game detail in JSON, counted
+    # and logged by the three above, answered before the rest, URLs and DRF.
+    "games_project.catalog.edge.CachedGameDetailMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
     "common.api.middleware.DatabaseUnavailableMiddleware",
     # Domain errors from views outside DRF, answered from the one mapping.

@@ -1,0 +1,118 @@
+"""The edge: a fresh cached ``GET /games/{id}/`` in JSON, answered before
+URL routing and DRF, because DRF's ``retrieve`` cannot keep up with a
+minimal Django view even from a stored body (docs/benchmarks.md, "The
+cached detail: one path, or an edge"). It shares the bytes, ETag and
+``If-None-Match`` rule with ``retrieve`` and replays the headers of DRF's
+last answer of each kind (200, 304); tests/games/catalog/test_edge.py
+compares the two."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.urls import ResolverMatch, resolve
+
+from games_project.catalog.gateway import game_detail_if_fresh
+from games_project.catalog.metrics import CACHE_RESULTS
+from games_project.catalog.views import detail_json, not_modified
+
+_DETAIL_PATH = re.compile(r"/games/([0-9]{1,10})/?")
+# What DRF would negotiate to JSON for; anything else (a browser) goes to DRF.
+_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+# The headers that differ from one answer to the next; the edge sets them.
+_PER_ANSWER = frozenset({"ETag", "X-Cache", "Content-Length"})
+_LOCAL_MAX = 4096
+
+
+def _game_id(request: HttpRequest) -> int | None:
+    """The game id when DRF's answer would be the cached JSON whatever the
+    request carries: a plain ``GET`` of ``/games/<id>/`` with no query, no
+    credential (a bad one is a 401) and an ``Accept`` that DRF answers with JSON."""
+    meta = request.META
+    if (
+        request.method != "GET"
+        or meta.get("QUERY_STRING")
+        or meta.get("HTTP_AUTHORIZATION")
+        or meta.get("HTTP_COOKIE")
+        or meta.get("HTTP_ACCEPT", "") not in _JSON_ACCEPTS
+    ):
+        return None
+    match = _DETAIL_PATH.fullmatch(request.path_info)
+    if match is None or not 0 < int(match[1]) < 2**31:
+        return None
+    return int(match[1])
+
+
+class CachedGameDetailMiddleware:
+    """Answer a fresh cached game detail in JSON as DRF would; everything else
+    (miss, stale, unknown id, HTML, credentials, Redis down, and any kind of
+    answer DRF has not given yet) goes on to DRF.
+
+    Each process keeps the rendered answer for up to
+    ``GAMES_CACHE_LOCAL_SECONDS`` (never past the entry's fresh window), so
+    most hits skip Redis too; a refresh reaches every process within that."""
+
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], HttpResponseBase],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.get_response = get_response
+        self.clock = clock
+        self.local: dict[int, tuple[float, bytes, str, ResolverMatch]] = {}
+        # is_secure() -> status -> the headers DRF's answer of that status carried
+        self.learned: dict[bool, dict[int, dict[str, str]]] = {}
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        game_id = _game_id(request)
+        headers = self.learned.get(request.is_secure(), {}) if game_id else {}
+        conditional = "HTTP_IF_NONE_MATCH" in request.META
+        known = 200 in headers and (304 in headers or not conditional)
+        found = self._found(request.path_info, game_id) if known and game_id else None
+        if found is None:
+            return self._learn(request, game_id, self.get_response(request))
+        body, etag, request.resolver_match = found
+        status = 304 if conditional and not_modified(request, etag) else 200
+        body = body if status == 200 else b""
+        answer = {**headers[status], "ETag": etag, "X-Cache": "HIT"}
+        response = HttpResponse(body, status=status, headers=answer)
+        response["Content-Length"] = str(len(body))
+        if "Content-Type" not in answer:  # DRF's 304 has none
+            del response["Content-Type"]
+        return response
+
+    def _learn(
+        self, request: HttpRequest, game_id: int | None, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """Keep the headers DRF and the middleware below gave this kind of answer."""
+        if game_id and response.status_code in (200, 304) and not response.cookies:
+            self.learned.setdefault(request.is_secure(), {})[response.status_code] = {
+                k: v for k, v in response.items() if k not in _PER_ANSWER
+            }
+        return response
+
+    def _found(self, path: str, game_id: int) -> tuple[bytes, str, ResolverMatch] | None:
+        """The answer's body, ETag and route: this process's copy, else Redis's
+        entry while it is fresh (``None`` otherwise)."""
+        now = self.clock()
+        local = self.local.get(game_id)
+        if local is not None and local[0] > now:
+            CACHE_RESULTS.labels(result="hit").inc()
+            return local[1:]
+        route = resolve(path)
+        cached = game_detail_if_fresh(game_id=game_id) if route.url_name == "game-detail" else None
+        if cached is None:
+            return None
+        body, etag = detail_json(game_id, cached)
+        fresh_for = cached.fetched_at + settings.GAMES_CACHE_FRESH_SECONDS - time.time()
+        keep = min(settings.GAMES_CACHE_LOCAL_SECONDS, fresh_for)
+        if keep > 0:
+            if len(self.local) >= _LOCAL_MAX:
+                self.local.clear()
+            self.local[game_id] = (now + keep, body, etag, route)
+        return body, etag, route
