@@ -142,7 +142,7 @@ def register_over_api(system: System, person: Person) -> str:
 
 @pytest.fixture(scope="session")
 def staff(system: System) -> Person:
-    """A superuser made the way the README says: createsuperuser."""
+    """A superuser made the way the docs say: createsuperuser."""
     person = new_person("Staff Member")
     done = subprocess.run(
         [
