@@ -57,7 +57,7 @@ for port in "${ports[@]}"; do
 done
 
 mkdir -p .local/metrics
-echo "Development run: DEBUG settings ($USERS_DJANGO_SETTINGS_MODULE, $GAMES_DJANGO_SETTINGS_MODULE), plain HTTP, development keys; not for production (see README, Security)."
+echo "Development run: DEBUG settings ($USERS_DJANGO_SETTINGS_MODULE, $GAMES_DJANGO_SETTINGS_MODULE), plain HTTP, development keys; not for production (see docs/security.md)."
 # --env /dev/null: .env is already in the environment above; honcho's own
 # reading would let the file override variables set in the shell.
 exec honcho --procfile Procfile --env /dev/null start "${processes[@]}"

@@ -45,7 +45,7 @@ KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-180}"
 mkdir -p "$STATE"
 
 LOG_PREFIX=services
-APT_HINT="(or point the service elsewhere, see README)"
+APT_HINT="(or point the service elsewhere, see docs/configuration.md)"
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

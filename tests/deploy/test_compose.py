@@ -59,7 +59,7 @@ def default_services() -> dict[str, Any]:
 SERVICES = set(default_services())
 ONE_SHOT = {"migrate"}
 # The first run on a fresh machine installs Docker, makes the base image and
-# builds every image (minutes; README "Docker"); later runs reuse them.
+# builds every image (minutes; docs/docker.md); later runs reuse them.
 pytestmark = pytest.mark.timeout(2400)
 IMAGES = ["debian:bookworm-slim", "games-users:dev"] + [
     f"games-users-{name}:dev" for name in ("postgres", "redis", "kafka")

@@ -1,5 +1,6 @@
-"""The README says only what the code keeps: its make targets, management
-commands, environment variables and HTTP paths exist and answer."""
+"""The README and the docs pages say only what the code keeps: the make
+targets, management commands, environment variables and HTTP paths they
+name exist and answer."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from tests.e2e.flows import register_and_login
 from tests.support.processes import without_this_runs_settings_module
 
 ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
+# The front page and every page of the docs site (mkdocs.yml builds docs/).
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+TEXT = "\n".join(page.read_text() for page in PAGES)
+# The pages that hold the settings table and the endpoint tables.
+CONFIGURATION = DOCS / "configuration.md"
+HTTP_APIS = DOCS / "http-api.md"
 
 # Read by the code but set by the project's own entry points for their
 # children, never by a person: not configuration, so not in the table.
@@ -37,10 +44,6 @@ PYTHON_READS = [
 ]
 # A shell or Procfile line reads a variable with a default: ${NAME:-...}.
 SHELL_READS = [r"\$\{([A-Z][A-Z0-9_]+):[-=?]"]
-
-
-def section(title: str) -> str:
-    return README.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
 
 
 def variables_read_by_the_code() -> dict[str, set[str]]:
@@ -66,25 +69,25 @@ def variables_read_by_the_code() -> dict[str, set[str]]:
 
 def variables_in_the_table() -> set[str]:
     names: set[str] = set()
-    for line in section("Configuration").splitlines():
+    for line in CONFIGURATION.read_text().splitlines():
         if line.startswith("| `"):
             names |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1]))
     return names
 
 
-def test_every_variable_the_code_reads_is_in_the_readme_table() -> None:
+def test_every_variable_the_code_reads_is_in_the_configuration_table() -> None:
     read = variables_read_by_the_code()
     missing = {
         name: sorted(where)
         for name, where in read.items()
         if name not in variables_in_the_table() and name not in INTERNAL_VARIABLES
     }
-    assert not missing, f"read by the code, absent from the README's table: {missing}"
+    assert not missing, f"read by the code, absent from {CONFIGURATION.name}'s table: {missing}"
 
 
-def test_every_variable_in_the_readme_table_is_read_by_the_code() -> None:
+def test_every_variable_in_the_configuration_table_is_read_by_the_code() -> None:
     unread = variables_in_the_table() - set(variables_read_by_the_code())
-    assert not unread, f"in the README's table, read by no code: {sorted(unread)}"
+    assert not unread, f"in {CONFIGURATION.name}'s table, read by no code: {sorted(unread)}"
 
 
 def make_targets() -> set[str]:
@@ -92,11 +95,11 @@ def make_targets() -> set[str]:
     return set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
 
 
-def test_every_make_target_the_readme_names_exists_and_make_help_lists_every_target() -> None:
-    named = set(re.findall(r"`make ([a-z][a-z-]*)", README)) | set(
-        re.findall(r"^make ([a-z][a-z-]*)", README, re.M)
+def test_every_make_target_the_docs_name_exists_and_make_help_lists_every_target() -> None:
+    named = set(re.findall(r"`make ([a-z][a-z-]*)", TEXT)) | set(
+        re.findall(r"^make ([a-z][a-z-]*)", TEXT, re.M)
     )
-    assert named, "the README names no make target"
+    assert {"run", "test"} <= named, "the docs do not name make run and make test"
     assert named <= make_targets(), f"no such target: {sorted(named - make_targets())}"
     shown = subprocess.run(
         ["make", "--no-print-directory", "help"],
@@ -112,9 +115,9 @@ def test_every_make_target_the_readme_names_exists_and_make_help_lists_every_tar
 
 @pytest.mark.parametrize(
     ("project", "command"),
-    sorted(set(re.findall(r"manage_(users|games)\.py ([a-z][a-z_]*)", README))),
+    sorted(set(re.findall(r"manage_(users|games)\.py ([a-z][a-z_]*)", TEXT))),
 )
-def test_every_management_command_the_readme_names_exists(project: str, command: str) -> None:
+def test_every_management_command_the_docs_name_exists(project: str, command: str) -> None:
     done = subprocess.run(
         [sys.executable, f"manage_{project}.py", "help", command],
         cwd=ROOT,
@@ -133,9 +136,9 @@ ENDPOINT = re.compile(
 
 
 def documented_endpoints() -> list[tuple[str, str, str]]:
-    """(service, method, path) for each endpoint in the HTTP APIs section."""
+    """(service, method, path) for each endpoint of the HTTP APIs page."""
     endpoints, service = [], ""
-    for line in section("The HTTP APIs").splitlines():
+    for line in HTTP_APIS.read_text().splitlines():
         heading = re.match(r"\*\*(users|games)\*\*", line)
         if heading:
             service = heading.group(1)
@@ -148,17 +151,17 @@ def documented_endpoints() -> list[tuple[str, str, str]]:
     return endpoints
 
 
-def test_the_readme_documents_endpoints_of_both_services() -> None:
+def test_the_docs_document_endpoints_of_both_services() -> None:
     services = {service for service, _, _ in documented_endpoints()}
     assert services == {"users", "games"}
 
 
-def test_every_endpoint_in_the_readme_answers_with_and_without_the_slash(system: System) -> None:
+def test_every_documented_endpoint_answers_with_and_without_the_slash(system: System) -> None:
     account = register_and_login(system)
     base = {"users": system.users_url, "games": system.games_url}
     wrong = []
     for service, method, path in documented_endpoints():
-        # A file name (jwks.json) is served as written, as the README says.
+        # A file name (jwks.json) is served as written, as the page says.
         variants = (
             [path] if re.search(r"\.\w+$", path) else [path.rstrip("/"), path.rstrip("/") + "/"]
         )

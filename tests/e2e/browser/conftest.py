@@ -90,7 +90,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 @pytest.fixture(scope="session")
 def staff(system: System) -> Person:
-    """A superuser made the way the README says: createsuperuser."""
+    """A superuser made the way the docs say: createsuperuser."""
     person = new_person("Staff Member")
     done = subprocess.run(
         [

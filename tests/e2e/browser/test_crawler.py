@@ -82,7 +82,7 @@ def crawl(session: requests.Session, roots: list[str], seeds: list[str]) -> dict
 
 
 def seeds(system: System, game_id: int) -> list[str]:
-    """Pages the README names that no API page links to."""
+    """Pages the docs name that no API page links to."""
     return [
         f"{system.games_url}/games/{game_id}/",
         *(f"{url}/api/docs/" for url in (system.users_url, system.games_url)),
