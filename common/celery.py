@@ -6,6 +6,8 @@ discovered."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 
 from common.env import use_project_settings
@@ -18,3 +20,10 @@ def project_celery_app(project: str) -> Celery:
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.autodiscover_tasks()
     return app
+
+
+def every(seconds: float, task: str, **kwargs: Any) -> dict[str, Any]:
+    """A beat schedule entry (schedules live in code, not in the database).
+    ``expires``: a run that waited longer than one period is dropped, since
+    the next one is already due."""
+    return {"task": task, "schedule": seconds, "kwargs": kwargs, "options": {"expires": seconds}}

@@ -1,10 +1,10 @@
 """The games service: catalog from the external API, reads, users projection."""
 
+from common.celery import every
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, database, redis_cache
-from games_project.schedules import beat_schedule
 
 SERVICE_NAME = "games"
 ROOT_URLCONF = "games_project.urls"
@@ -103,7 +103,17 @@ REST_FRAMEWORK = {
 # A queue of its own, so workers of another project sharing this Redis never
 # take these tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games")
-CELERY_BEAT_SCHEDULE = beat_schedule(refresh_every=GAMES_CACHE_FRESH_SECONDS * 0.8)
+# Refresh what is read most before it goes stale.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-full-catalog": every(
+        GAMES_CACHE_FRESH_SECONDS * 0.8, "games_project.catalog.tasks.refresh_game_list"
+    ),
+    "refresh-most-read-games": every(
+        GAMES_CACHE_FRESH_SECONDS * 0.8,
+        "games_project.catalog.tasks.refresh_most_read_games",
+        limit=50,
+    ),
+}
 
 KAFKA_CONSUMERS = "games_project.consumers.CONSUMERS"
 READINESS_CHECKS = {

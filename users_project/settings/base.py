@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
+from common.celery import every
 from common.env import env
 from common.logging import build_logging_config
 from common.settings import *  # noqa: F403
 from common.settings import SHARED_APPS, database, redis_cache
-from users_project.schedules import beat_schedule
 
 SERVICE_NAME = "users"
 ROOT_URLCONF = "users_project.urls"
@@ -139,9 +139,12 @@ REST_FRAMEWORK = {
 # -- Celery (the shared CELERY_* settings: common/settings.py) ---------------
 # A queue of its own: the games service's workers share this Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("USERS_CELERY_QUEUE", default="users")
-CELERY_BEAT_SCHEDULE = beat_schedule(
-    flush_tokens_every=env.int("TOKEN_FLUSH_INTERVAL_SECONDS", default=3600)
-)
+CELERY_BEAT_SCHEDULE = {
+    "flush-expired-tokens": every(
+        env.int("TOKEN_FLUSH_INTERVAL_SECONDS", default=3600),
+        "users_project.accounts.tasks.flush_expired_tokens",
+    ),
+}
 
 KAFKA_CONSUMERS = "users_project.consumers.CONSUMERS"
 READINESS_CHECKS = {
