@@ -3,7 +3,6 @@ peer is a trusted proxy (``TRUSTED_PROXY_NETWORKS``), walked from the right."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from django.test import RequestFactory, override_settings
 
 from common.api.client_address import client_address
 from common.api.throttles import RedisOrLocalThrottle
+from tests.support.processes import without_this_runs_settings_module
 
 INGRESS = ["10.42.0.0/16", "fd00:42::/64"]
 
@@ -76,7 +76,8 @@ def test_a_malformed_trusted_proxy_network_stops_the_process_at_start_up(tmp_pat
         [sys.executable, "manage_users.py", "check"],
         cwd=Path(__file__).resolve().parents[2],
         env={
-            **os.environ,
+            **without_this_runs_settings_module(),
+            "USERS_DJANGO_SETTINGS_MODULE": "users_project.settings.test",
             "PROJECT_ENV_FILE": str(tmp_path / "none.env"),
             "TRUSTED_PROXY_NETWORKS": "10.42.0.0/16,10.42.0.0/33",
         },
