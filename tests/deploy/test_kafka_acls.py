@@ -40,6 +40,7 @@ from common.kafka.consumer import ConsumerSpec
 from common.kafka.producer import build_producer
 from common.kafka.transport import KafkaTransport
 from tests.deploy.test_helm_chart import CONFIGURATIONS, ROOT, of_kind, render
+from tests.support.processes import without_this_runs_settings_module
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -221,6 +222,7 @@ def consumer_registries() -> dict[str, list[dict[str, Any]]]:
             timeout=120,
             check=False,
             cwd=ROOT,
+            env=without_this_runs_settings_module(),
         )
         assert done.returncode == 0, done.stderr
         registries[project] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -40,7 +40,7 @@ def child_env(project: str, **extra: str) -> dict[str, str]:
     """This environment, with ``project``'s test settings and this run's test
     database, then ``extra``: what a child process of the project needs."""
     return {
-        **os.environ,
+        **without_this_runs_settings_module(),
         f"{project.upper()}_DJANGO_SETTINGS_MODULE": f"{project}_project.settings.test",
         f"{project.upper()}_DATABASE_URL": database_url_of_this_run(),
         **extra,
