@@ -25,7 +25,10 @@ from django.views import View
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.request import Request
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request, is_form_media_type
+from rest_framework.settings import api_settings
 
 
 class AccessCookieAuthentication:
@@ -60,6 +63,26 @@ class AccessCookieScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "cookie", "name": settings.ACCESS_COOKIE_NAME}
+
+
+class HtmlFormsMixin:
+    """For the writes a person makes in the browsable API: DRF draws an HTML
+    form (a field per serializer field, beside the raw form) only for views
+    that parse form bodies. A form body comes from a browser, so it must carry
+    Django's CSRF token whatever authenticates it, registration included.
+    The OpenAPI documents keep these endpoints JSON-only (``json_only``)."""
+
+    parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, FormParser, MultiPartParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method not in SAFE_METHODS and is_form_media_type(request.content_type or ""):
+            SessionAuthentication().enforce_csrf(request)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def json_only(serializer: Any) -> dict[str, Any]:
+    """An ``extend_schema(request=...)`` that documents only the JSON body."""
+    return {"application/json": serializer}
 
 
 def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> None:

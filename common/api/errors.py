@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -169,6 +170,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields=fields,
         request=request,
     )
+    serializer = getattr(getattr(exc, "detail", None), "serializer", None)
+    if serializer is not None:
+        # The browsable API draws the HTML form again with the serializer's
+        # errors beside its fields; the JSON body is unchanged.
+        response.data = ReturnDict(response.data, serializer=serializer)
     if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         # Every 503 says when to come back, so clients back off instead of hammering.
         response.headers.setdefault("Retry-After", UNAVAILABLE_RETRY_AFTER)

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.http import QueryDict
 from rest_framework import serializers
+
+# What DRF's HTML forms post beside the fields: Django's CSRF token.
+FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 
 
 class StrictFieldsMixin(serializers.Serializer):
@@ -18,6 +22,8 @@ class StrictFieldsMixin(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             known = set(self.fields) | self.ignored_fields
+            if isinstance(data, QueryDict):
+                known |= FORM_EXTRAS
             unknown = sorted(str(key) for key in data if key not in known)
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})

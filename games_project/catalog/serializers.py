@@ -49,9 +49,16 @@ class CatalogQuerySerializer(serializers.Serializer):
         )
 
 
-class ReadRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+class OwnReadRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A read of the caller's own: the browsable API's forms for non-staff."""
+
     game_id = serializers.IntegerField(min_value=1, max_value=2_147_483_647)
-    user_id = serializers.UUIDField(required=False)
+
+
+class ReadRequestSerializer(OwnReadRequestSerializer):
+    """A read to record: the caller's own, or (staff only) ``user_id``'s."""
+
+    user_id = serializers.UUIDField(required=False)  # staff only: another user's read
 
 
 class ReadAcceptedSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api.browser import HtmlFormsMixin, json_only
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
 from games_project.catalog import serializers as s
@@ -87,7 +88,7 @@ def _conditional(
     return Response(data, headers=headers)
 
 
-class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
+class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """The catalog (public), and recording that the caller read a game."""
 
     lookup_value_regex = "[^/]+"
@@ -99,6 +100,9 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         return [IsAuthenticated()] if self.action == "create" else [AllowAny()]
 
     def get_serializer_class(self) -> type:
+        if self.action == "create" and not self.request.user.is_staff:
+            # What the browsable API's forms show: only staff may name a user_id.
+            return s.OwnReadRequestSerializer
         return {
             "create": s.ReadRequestSerializer,
             "retrieve": s.GameDetailSerializer,
@@ -148,7 +152,7 @@ class GameViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
             self.throttled(request, throttle.wait())
 
     @extend_schema(
-        request=s.ReadRequestSerializer,
+        request=json_only(s.ReadRequestSerializer),
         responses={
             202: s.ReadAcceptedSerializer,
             **error_responses(400, 401, 403, 404, 429, 503),

@@ -3,13 +3,19 @@ never authenticate."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
+from games_project.catalog.models import GameRead
 from games_project.catalog.stub.server import CatalogStub
+from tests.support.http import bearer
+from tests.support.identity import IdentityProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +61,46 @@ def test_swagger_ui_can_authorize_with_a_bearer_token_for_recording_a_read() -> 
         "bearerFormat": "JWT",
     }
     assert {"jwtAuth": []} in schema["paths"]["/games/"]["post"]["security"]
+
+
+def read_form(page: str) -> str | None:
+    """The HTML form (not the raw one) that records a read, if the page has one."""
+    found = re.search(
+        r'<form action="/games/" method="POST" enctype="multipart/form-data".*?</form>', page, re.S
+    )
+    return found.group(0) if found else None
+
+
+def test_the_read_form_offers_user_id_to_staff_only(
+    identity: IdentityProvider, stub: CatalogStub
+) -> None:
+    anonymous = Client().get("/games/", **HTML).content.decode()
+    assert read_form(anonymous) is None  # recording a read needs a login
+    reader = Client().get("/games/", **HTML, **bearer(identity.token(uuid.uuid4()))).content
+    staff = (
+        Client()
+        .get("/games/", **HTML, **bearer(identity.token(uuid.uuid4(), is_staff=True)))
+        .content
+    )
+    for page, names in ((reader.decode(), {"game_id"}), (staff.decode(), {"game_id", "user_id"})):
+        form = read_form(page)
+        assert form is not None
+        assert set(re.findall(r'<input name="([a-z_]+)" class="form-control"', form)) == names
+        assert ("&quot;user_id&quot;" in page) == ("user_id" in names)  # the raw form's too
+
+
+def test_recording_a_read_with_the_html_form_needs_the_csrf_token(
+    identity: IdentityProvider, known_game: dict[str, Any]
+) -> None:
+    reader = uuid.uuid4()
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies[settings.ACCESS_COOKIE_NAME] = identity.token(reader)
+    browser.get("/games/", **HTML)
+    token = browser.cookies["csrftoken"].value
+    fields = {"game_id": str(known_game["id"])}
+    forged = browser.post("/games/", fields)  # multipart, as the form sends it
+    assert forged.status_code == 403
+    assert not GameRead.objects.filter(user_id=reader).exists()
+    sent = browser.post("/games/", {**fields, "csrfmiddlewaretoken": token}, **HTML)
+    assert sent.status_code == 202, sent.content[:300]
+    assert GameRead.objects.get(user_id=reader).game_id == known_game["id"]

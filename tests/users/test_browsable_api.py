@@ -3,8 +3,12 @@ never authenticate."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
 from tests.support.users import bearer_for
@@ -92,3 +96,118 @@ def test_the_registration_page_offers_its_form() -> None:
     assert page.status_code == 405  # /users/ only takes POST; the form is below
     body = page.content.decode()
     assert 'id="post-generic-content-form"' in body and 'name="_content"' in body
+
+
+def html_form(body: str, action: str, method: str = "POST") -> str:
+    """The HTML form (not the raw one) for ``method`` on ``action``."""
+    opening = (
+        f'<form action="{action}" method="POST" enctype="multipart/form-data"'
+        if method == "POST"
+        else f'<form action="{action}" data-method="{method}"'
+    )
+    found = re.search(re.escape(opening) + ".*?</form>", body, re.S)
+    assert found, f"no HTML form for {method} {action} on the page"
+    return found.group(0)
+
+
+def input_types(form: str) -> dict[str, str]:
+    return dict(re.findall(r'<input name="([a-z_]+)" class="form-control" type="([a-z]+)"', form))
+
+
+def csrf_client(path: str) -> tuple[Client, str]:
+    """A client that, like a browser, must send the CSRF token it got on ``path``."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(path, **HTML)
+    return browser, browser.cookies["csrftoken"].value
+
+
+def test_the_registration_page_offers_an_html_form_beside_the_raw_one() -> None:
+    body = Client().get("/users/", **HTML).content.decode()
+    form = html_form(body, "/users/")
+    assert input_types(form) == {"email": "email", "password": "password", "name": "text"}
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert 'name="_content"' in body  # the raw form stays
+
+
+def test_registering_with_the_html_form_creates_the_user() -> None:
+    browser, token = csrf_client("/users/")
+    fields = {"email": "form@example.com", "password": PASSWORD, "name": "Form Filler"}
+    response = browser.post("/users/", {**fields, "csrfmiddlewaretoken": token}, **HTML)
+    assert response.status_code == 201, response.content[:500]
+    assert User.objects.get(email="form@example.com").name == "Form Filler"
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_a_form_body_without_the_csrf_token_is_403_and_creates_nothing(encoding: str) -> None:
+    browser, _ = csrf_client("/users/")
+    fields = {"email": "forged@example.com", "password": PASSWORD, "name": "Forged"}
+    if encoding == "multipart":
+        response = browser.post("/users/", fields)
+    else:
+        body = "&".join(f"{k}={v}" for k, v in fields.items())
+        response = browser.post("/users/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
+    assert not User.objects.filter(email="forged@example.com").exists()
+
+
+def test_a_bad_html_form_is_400_with_the_fields_errors_and_creates_nothing() -> None:
+    browser, token = csrf_client("/users/")
+    fields = {"email": "not-an-email", "password": "", "name": "", "csrfmiddlewaretoken": token}
+    response = browser.post("/users/", fields, **HTML)
+    assert response.status_code == 400
+    assert not User.objects.exists()
+    form = html_form(response.content.decode(), "/users/")
+    assert "Enter a valid email address." in form  # the errors shown in the form
+
+
+def logged_in_browser(user: User) -> tuple[Client, str]:
+    """A browser holding the access cookie the login page sets, and its CSRF token."""
+    browser, token = csrf_client("/api-auth/login/")
+    response = browser.post(
+        "/api-auth/login/",
+        {"email": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert browser.cookies[settings.ACCESS_COOKIE_NAME].value
+    return browser, browser.cookies["csrftoken"].value
+
+
+def test_the_own_account_page_offers_an_update_form_filled_in(user: User) -> None:
+    browser, _ = logged_in_browser(user)
+    body = browser.get(f"/users/{user.id}/", **HTML).content.decode()
+    form = html_form(body, f"/users/{user.id}/", "PUT")
+    assert input_types(form) == {
+        "email": "email",
+        "name": "text",
+        "password": "password",
+        "current_password": "password",
+    }
+    assert f'value="{user.email}"' in form
+
+
+def test_the_update_form_as_the_browser_sends_it_changes_the_name_and_not_the_password(
+    user: User,
+) -> None:
+    # DRF's page sends its PUT form as multipart with X-CSRFToken (ajax-form.js);
+    # the empty password boxes change nothing and need no current password.
+    browser, token = logged_in_browser(user)
+    fields = {"email": user.email, "name": "Renamed", "password": "", "current_password": ""}
+    put = browser.put(
+        f"/users/{user.id}/",
+        encode_multipart(BOUNDARY, fields),
+        content_type=MULTIPART_CONTENT,
+        HTTP_X_CSRFTOKEN=token,
+        **HTML,
+    )
+    assert put.status_code == 200, put.content[:500]
+    user.refresh_from_db()
+    assert user.name == "Renamed" and user.check_password(PASSWORD)
+    forged = browser.put(
+        f"/users/{user.id}/",
+        encode_multipart(BOUNDARY, {**fields, "name": "Forged"}),
+        content_type=MULTIPART_CONTENT,
+    )
+    assert forged.status_code == 403
+    user.refresh_from_db()
+    assert user.name == "Renamed"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from hypothesis import given
 from rest_framework.test import APIClient
 
@@ -106,11 +107,19 @@ def test_a_body_just_under_the_limit_is_judged_on_its_content(api: APIClient) ->
     assert "name" in response.json()["error"]["fields"]
 
 
-def test_other_content_types_are_415(api: APIClient) -> None:
-    response = raw_post(
-        api, "/users/", "email=a@example.com", content_type="application/x-www-form-urlencoded"
-    )
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "text/csv"])
+def test_other_content_types_are_415(api: APIClient, content_type: str) -> None:
+    response = raw_post(api, "/users/", "email=a@example.com", content_type=content_type)
     assert response.status_code == 415
+    assert nothing_stored()
+
+
+def test_a_form_body_without_a_csrf_token_is_403() -> None:
+    # Form bodies are the browsable API's HTML forms: a browser's, so CSRF-checked.
+    response = Client(enforce_csrf_checks=True).post(
+        "/users/", "email=a@example.com", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 403
     assert nothing_stored()
 
 

@@ -11,6 +11,8 @@ from users_project.accounts.models import GameRead, User
 from users_project.accounts.selectors import email_is_taken
 from users_project.accounts.services import EMAIL_TAKEN
 
+# A password box in the browsable API's HTML forms.
+SECRET = {"input_type": "password"}
 SERVER_OWNED = frozenset(
     {"id", "is_staff", "is_superuser", "is_active", "created_at", "updated_at"}
 )
@@ -36,7 +38,9 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
     ignored_fields = SERVER_OWNED
 
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    password = serializers.CharField(
+        write_only=True, max_length=128, trim_whitespace=False, style=SECRET
+    )
     name = serializers.CharField(max_length=150)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -57,11 +61,12 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=150)
+    # Left empty in the browsable API's form: no change, no check.
     password = serializers.CharField(
-        write_only=True, required=False, max_length=128, trim_whitespace=False
+        write_only=True, required=False, max_length=128, trim_whitespace=False, style=SECRET
     )
     current_password = serializers.CharField(
-        write_only=True, required=False, max_length=128, trim_whitespace=False
+        write_only=True, required=False, max_length=128, trim_whitespace=False, style=SECRET
     )
 
     @property

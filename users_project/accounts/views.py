@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.browser import HtmlFormsMixin, json_only
 from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
@@ -43,7 +44,7 @@ from users_project.accounts.tokens import InvalidCredentials, token_pair_login, 
 # (see accounts/errors.py), not here.
 
 
-class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
+class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as Django's model
     permissions allow: ``permissions.accessible_user``)."""
 
@@ -88,7 +89,7 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         }.get(self.action, s.UserSerializer)
 
     @extend_schema(
-        request=s.UserRegistrationSerializer,
+        request=json_only(s.UserRegistrationSerializer),
         responses={201: s.UserSerializer, **error_responses(400, 429)},
         auth=[],  # registration never authenticates
     )
@@ -103,14 +104,14 @@ class UserViewSet(SelectorViewSetMixin, viewsets.GenericViewSet):
         return Response(s.UserSerializer(self.get_object()).data)
 
     @extend_schema(
-        request=s.UserUpdateSerializer,
+        request=json_only(s.UserUpdateSerializer),
         responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=False)
 
     @extend_schema(
-        request=s.UserUpdateSerializer,
+        request=json_only(s.UserUpdateSerializer),
         responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
