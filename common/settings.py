@@ -184,7 +184,7 @@ TRUSTED_PROXY_NETWORKS = [
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "common.api.browser.FormsBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["common.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.StandardPagination",

@@ -18,17 +18,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.request import Request, is_form_media_type
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.request import Request, is_form_media_type, override_method
 from rest_framework.settings import api_settings
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 
 class AccessCookieAuthentication:
@@ -78,6 +80,38 @@ class HtmlFormsMixin:
         if request.method not in SAFE_METHODS and is_form_media_type(request.content_type or ""):
             SessionAuthentication().enforce_csrf(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
+    """DRF's browsable API, for views that answer with a read-only serializer
+    and write with another. DRF draws the form on a write's answer from the
+    answer's serializer (a form without a field), or empty when a service
+    refused the write; here the view's write serializer draws it, filled in
+    from the stored object for PUT/PATCH. A serializer's 400 keeps DRF's form,
+    with the errors and what was sent."""
+
+    def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Any) -> Any:
+        answered = getattr(data, "serializer", None)
+        writable = answered is not None and not all(
+            field.read_only for field in answered.fields.values()
+        )
+        if (
+            writable
+            or (answered is None and request.method != method)
+            or method not in view.allowed_methods
+        ):
+            return super().get_rendered_html_form(data, view, method, request)
+        with override_method(view, request, method):
+            instance = _stored_object(view) if method in ("PUT", "PATCH") else None
+            data = ReturnDict(data, serializer=view.get_serializer(instance=instance))
+        return super().get_rendered_html_form(data, view, method, request)
+
+
+def _stored_object(view: Any) -> Any:
+    try:
+        return view.get_object()
+    except (APIException, Http404):
+        return None  # not the caller's to change: DRF then draws no form
 
 
 def json_only(serializer: Any) -> dict[str, Any]:

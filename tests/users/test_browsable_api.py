@@ -135,6 +135,10 @@ def test_registering_with_the_html_form_creates_the_user() -> None:
     response = browser.post("/users/", {**fields, "csrfmiddlewaretoken": token}, **HTML)
     assert response.status_code == 201, response.content[:500]
     assert User.objects.get(email="form@example.com").name == "Form Filler"
+    # The answer's page offers the form again, empty, for the next person.
+    again = html_form(response.content.decode(), "/users/")
+    assert set(input_types(again)) == {"email", "password", "name"}
+    assert "form@example.com" not in again
 
 
 @pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
@@ -203,6 +207,22 @@ def test_the_update_form_as_the_browser_sends_it_changes_the_name_and_not_the_pa
     assert put.status_code == 200, put.content[:500]
     user.refresh_from_db()
     assert user.name == "Renamed" and user.check_password(PASSWORD)
+    # The answer's page has the form again, filled in with what is stored now.
+    again = html_form(put.content.decode(), f"/users/{user.id}/", "PUT")
+    assert set(input_types(again)) == {"email", "name", "password", "current_password"}
+    assert 'value="Renamed"' in again
+    # A change the service refuses (a new email without the current password)
+    # answers 400 with the form filled in from what is stored.
+    refused = browser.put(
+        f"/users/{user.id}/",
+        encode_multipart(BOUNDARY, {**fields, "email": "moved@example.com"}),
+        content_type=MULTIPART_CONTENT,
+        HTTP_X_CSRFTOKEN=token,
+        **HTML,
+    )
+    assert refused.status_code == 400
+    form = html_form(refused.content.decode(), f"/users/{user.id}/", "PUT")
+    assert 'value="Renamed"' in form and f'value="{user.email}"' in form
     forged = browser.put(
         f"/users/{user.id}/",
         encode_multipart(BOUNDARY, {**fields, "name": "Forged"}),

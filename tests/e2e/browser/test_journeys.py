@@ -24,13 +24,14 @@ from tests.support.browser import (
 def register_in_the_browser(driver, system: System, person: Person) -> str:
     driver.get(f"{system.users_url}/users/")
     assert p.response_status(driver) == 405  # /users/ only takes POST: the form is below
-    p.submit_raw_form(
+    p.submit_html_form(
         driver,
-        "post-generic-content-form",
+        "post-object-form",
         {"email": person.email, "password": person.password, "name": person.name},
         "POST",
     )
     assert p.response_status(driver) == 201
+    screenshot(driver, "registered-with-the-html-form")
     return p.response_body(driver)["id"]
 
 
@@ -47,23 +48,25 @@ def test_register_log_in_browse_record_a_read_and_see_it_in_the_history(
     assert driver.current_url.rstrip("/") == f"{system.users_url}/users/{user_id}"
     assert p.response_status(driver) == 200
     assert p.response_body(driver)["name"] == person.name
-    # Update oneself with the form of the own page (cookie + CSRF token).
-    p.submit_raw_form(driver, "put-generic-content-form", {"name": "Ada Renamed"}, "PATCH")
+    # Update oneself with the HTML form of the own page (cookie + CSRF token):
+    # it comes filled in, and the empty password boxes change nothing.
+    p.submit_html_form(driver, "put-object-form", {"name": "Ada Renamed"}, "PUT")
     assert p.response_status(driver) == 200
     assert p.response_body(driver)["name"] == "Ada Renamed"
     # A new login email needs the current password, from the browser too.
     moved = f"moved-{person.email}"
-    p.submit_raw_form(driver, "put-generic-content-form", {"email": moved}, "PATCH")
+    p.submit_html_form(driver, "put-object-form", {"email": moved}, "PUT")
     assert p.response_status(driver) == 400
     assert "current_password" in p.response_body(driver)["error"]["fields"]
-    p.submit_raw_form(
-        driver,
-        "put-generic-content-form",
-        {"email": moved, "current_password": person.password},
-        "PATCH",
+    p.submit_html_form(
+        driver, "put-object-form", {"email": moved, "current_password": person.password}, "PUT"
     )
-    assert p.response_status(driver) == 200
+    assert p.response_status(driver) == 200, p.response_body(driver)
     assert p.response_body(driver)["email"] == moved
+    # The raw form stays for what the HTML form cannot say: a PATCH.
+    p.submit_raw_form(driver, "put-generic-content-form", {"name": "Ada Patched"}, "PATCH")
+    assert p.response_status(driver) == 200
+    assert p.response_body(driver)["name"] == "Ada Patched"
 
     # The catalog on the other service knows who is logged in (the cookie).
     driver.get(f"{system.games_url}/games/")
@@ -87,9 +90,9 @@ def test_register_log_in_browse_record_a_read_and_see_it_in_the_history(
     assert p.response_status(driver) == 200
     assert p.response_body(driver)["title"] == game["title"]
 
-    # Record the read with the form under the catalog.
+    # Record the read with the HTML form under the catalog.
     driver.get(f"{system.games_url}/games/")
-    p.submit_raw_form(driver, "post-generic-content-form", {"game_id": game["id"]}, "POST")
+    p.submit_html_form(driver, "post-object-form", {"game_id": game["id"]}, "POST")
     assert p.response_status(driver) == 202, p.page_text(driver)
     accepted = p.response_body(driver)
     assert accepted["user_id"] == user_id and accepted["title"] == game["title"]
