@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from selenium import webdriver
@@ -20,10 +21,13 @@ BrowserFactory = Callable[[], webdriver.Chrome]
 
 
 def screenshot(driver: webdriver.Chrome, name: str) -> None:
-    """The README's screenshots, refreshed when UPDATE_SCREENSHOTS=1."""
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    """The README's screenshots, refreshed when UPDATE_SCREENSHOTS=1; saved
+    to SCREENSHOT_DIR instead when that is set (to look at, not commit)."""
+    elsewhere = os.environ.get("SCREENSHOT_DIR")
+    if elsewhere or os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = Path(elsewhere) if elsewhere else SCREENSHOTS
+        folder.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(folder / f"{name}.png"))
 
 
 @dataclass
