@@ -19,7 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from common.api.client_address import client_address
-from common.api.errors import error_body
+from common.api.errors import error_response
 from common.redis_or_local import RedisOrLocal
 
 T = TypeVar("T")
@@ -117,14 +117,5 @@ def retry_after_seconds(wait: float | None) -> int:
 def throttled_response(request: HttpRequest, *, wait: float | None) -> JsonResponse:
     """429 in the one error shape, for views outside DRF (the admin login)."""
     seconds = retry_after_seconds(wait)
-    response = JsonResponse(
-        error_body(
-            status_code=429,
-            code="throttled",
-            message=f"Request was throttled. Expected available in {seconds} seconds.",
-            request=request,
-        ),
-        status=429,
-    )
-    response["Retry-After"] = str(seconds)
-    return response
+    message = f"Request was throttled. Expected available in {seconds} seconds."
+    return error_response(request, 429, "throttled", message, headers={"Retry-After": str(seconds)})
