@@ -39,6 +39,17 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
+# Lines from libraries (Django, kafka-python, Celery) get the same shape as ours.
+_LIBRARY_PROCESSORS = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _redact,
+    structlog.processors.format_exc_info,
+]
+
+
 def build_logging_config(
     *, service: str, fmt: str = "console", level: str = "INFO"
 ) -> dict[str, Any]:
@@ -80,15 +91,7 @@ def build_logging_config(
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     renderer,
                 ],
-                # Lines from libraries (Django, kafka-python, Celery) get the same shape.
-                "foreign_pre_chain": [
-                    structlog.contextvars.merge_contextvars,
-                    structlog.stdlib.add_log_level,
-                    structlog.stdlib.add_logger_name,
-                    structlog.processors.TimeStamper(fmt="iso", utc=True),
-                    _redact,
-                    structlog.processors.format_exc_info,
-                ],
+                "foreign_pre_chain": _LIBRARY_PROCESSORS,
             }
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
