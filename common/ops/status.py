@@ -12,9 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -78,9 +77,6 @@ class ServiceStatus:
     members: list[GroupMembers] = field(default_factory=list)
     dead_letters: list[DeadLetterCount] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _health() -> list[Health]:
