@@ -1,12 +1,6 @@
-"""The event API as an AsyncAPI 3.0 document, generated from ``common.events``.
-
-Every topic, its dead-letter topic, the Kafka key, the headers, the envelope
-and each registered contract's versioned ``data`` schema come from the code
-that produces and checks them, so the document cannot drift from it:
-``manage_users.py asyncapi`` writes it (``docs/asyncapi.json`` is a committed
-copy, compared in the tests) and both services serve it at
-``/api/asyncapi.json``.
-"""
+"""The event API as an AsyncAPI 3.0 document, generated from ``common.events``
+so it cannot drift from the code (docs/events.md: where it is written,
+served and checked)."""
 
 from __future__ import annotations
 

@@ -39,14 +39,15 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
-def _shared_processors() -> list[Any]:
-    return [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _redact,
-    ]
+# Lines from libraries (Django, kafka-python, Celery) get the same shape as ours.
+_LIBRARY_PROCESSORS = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _redact,
+    structlog.processors.format_exc_info,
+]
 
 
 def build_logging_config(
@@ -75,7 +76,7 @@ def build_logging_config(
             structlog.processors.format_exc_info,
             renderer,
         ],
-        logger_factory=_StderrLoggerFactory(),
+        logger_factory=lambda *args: _StderrLogger(),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
@@ -90,8 +91,7 @@ def build_logging_config(
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     renderer,
                 ],
-                # Lines from libraries (Django, kafka-python, Celery) get the same shape.
-                "foreign_pre_chain": [*_shared_processors(), structlog.processors.format_exc_info],
+                "foreign_pre_chain": _LIBRARY_PROCESSORS,
             }
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
@@ -121,11 +121,6 @@ class _StderrLogger:
     debug = info = warning = warn = error = critical = exception = fatal = log = msg
 
 
-class _StderrLoggerFactory:
-    def __call__(self, *args: Any) -> _StderrLogger:
-        return _StderrLogger()
-
-
 def get_logger(name: str) -> Any:
     return structlog.get_logger().bind(logger=name)
 
@@ -142,7 +137,3 @@ def bound_context(**values: Any) -> Iterator[None]:
 
 def current_correlation_id() -> str | None:
     return structlog.contextvars.get_contextvars().get("correlation_id")
-
-
-def silence(logger_name: str) -> None:
-    logging.getLogger(logger_name).setLevel(logging.ERROR)

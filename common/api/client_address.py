@@ -1,13 +1,8 @@
 """The client address of a request: the one rule every throttle keys on.
 
-``REMOTE_ADDR`` is the peer that opened the connection. Behind a reverse
-proxy that peer is the proxy, and the client is in ``X-Forwarded-For``,
-which each proxy appends to. Only a proxy in ``TRUSTED_PROXY_NETWORKS`` is
-believed: the header is walked from the right (the entry the nearest proxy
-added), skipping the hops that are trusted proxies themselves, and the first
-address that is not a trusted proxy is the client. Entries to its left were
-written by the client and are ignored, so a forged ``X-Forwarded-For`` opens
-no new bucket; from an untrusted peer the header is not read at all.
+``REMOTE_ADDR``, unless that peer is in ``TRUSTED_PROXY_NETWORKS``: then
+``X-Forwarded-For`` is walked from the right past the trusted hops (why, and
+what a forged header gets: docs/security.md, "Throttles").
 """
 
 from __future__ import annotations

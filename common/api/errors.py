@@ -181,38 +181,28 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(
-        error_body(status_code=404, code="not_found", message="No such resource.", request=request),
-        status=status.HTTP_404_NOT_FOUND,
-    )
-
-
-def json_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body(
-            status_code=500,
-            code="server_error",
-            message="Internal error; it has been logged.",
-            request=request,
-        ),
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
-
-
-def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(
-        error_body(status_code=400, code="bad_request", message="Bad request.", request=request),
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
-def json_permission_denied(
-    request: HttpRequest, exception: Exception | None = None
+def error_response(
+    request: HttpRequest | None,
+    status_code: int,
+    code: str,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
-    return JsonResponse(
-        error_body(
-            status_code=403, code="permission_denied", message="Forbidden.", request=request
-        ),
-        status=status.HTTP_403_FORBIDDEN,
-    )
+    """An error in the one shape, for what answers outside DRF's views."""
+    body = error_body(status_code=status_code, code=code, message=message, request=request)
+    return JsonResponse(body, status=status_code, headers=headers)
+
+
+def _error_page(status_code: int, code: str, message: str) -> Callable[..., JsonResponse]:
+    def page(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+        return error_response(request, status_code, code, message)
+
+    return page
+
+
+# Django's own error pages (``handler400`` ... in common/urls.py).
+json_bad_request = _error_page(400, "bad_request", "Bad request.")
+json_permission_denied = _error_page(403, "permission_denied", "Forbidden.")
+json_not_found = _error_page(404, "not_found", "No such resource.")
+json_server_error = _error_page(500, "server_error", "Internal error; it has been logged.")

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 
-from common.api.errors import domain_error_json, error_body
+from common.api.errors import domain_error_json, error_response
 from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
@@ -39,70 +40,41 @@ class RequestIdMiddleware:
         return response
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimitMiddleware(MiddlewareMixin):
     """Refuse bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with 413 before
     reading them. DRF's parsers read the request stream directly, so Django's
     own limit (which guards ``request.body``) does not protect the API."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         if limit is not None and length > limit:
-            return JsonResponse(
-                error_body(
-                    status_code=413,
-                    code="payload_too_large",
-                    message=f"Request bodies are limited to {limit} bytes.",
-                    request=request,
-                ),
-                status=413,
-            )
-        return self.get_response(request)
+            message = f"Request bodies are limited to {limit} bytes."
+            return error_response(request, 413, "payload_too_large", message)
+        return None
 
 
-class DatabaseUnavailableMiddleware:
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
     """Answer 503 (not 500) while the database cannot be reached, e.g. during
     a restart; the connection is re-established on a later request."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         log.warning("database.unavailable", error=str(exception).strip()[:300])
-        response = JsonResponse(
-            error_body(
-                status_code=503,
-                code="database_unavailable",
-                message="The database is unavailable; try again shortly.",
-                request=request,
-            ),
-            status=503,
+        message = "The database is unavailable; try again shortly."
+        return error_response(
+            request, 503, "database_unavailable", message, headers={"Retry-After": "5"}
         )
-        response["Retry-After"] = "5"
-        return response
 
 
-class DomainErrorMiddleware:
+class DomainErrorMiddleware(MiddlewareMixin):
     """Answer a domain error raised in a view outside DRF (the admin's login
     and forms) as DRF's views answer it: from ``DOMAIN_ERRORS``, in the one
     error shape, instead of a 500."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return domain_error_json(exception, request)

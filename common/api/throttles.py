@@ -19,7 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from common.api.client_address import client_address
-from common.api.errors import error_body
+from common.api.errors import error_response
 from common.redis_or_local import RedisOrLocal
 
 T = TypeVar("T")
@@ -45,18 +45,12 @@ def _local_limiter() -> SlidingWindowCounterRateLimiter:
 
 
 class RedisOrLocalThrottle(SimpleRateThrottle):
-    """Counts in Redis, shared by every process; while Redis is unreachable,
-    counts in this process's memory instead (``common.redis_or_local``), so
-    requests neither fail nor go unthrottled. Rates come from
-    ``DEFAULT_THROTTLE_RATES`` when a request is checked (not when the class
-    is imported).
-
-    Why not DRF's own counting: ``SimpleRateThrottle`` keeps a list of every
-    request's time per client in the cache, read, unpickled, trimmed and
-    written back on each request, so its cost grows with the rate. A
-    sliding-window counter (``limits``) is one atomic Redis call (a Lua
-    script) of constant size; refused requests are not counted, as in DRF.
-    Subclasses still only say whose bucket a request is (``get_cache_key``).
+    """Counts in Redis, shared by every process, with the ``limits`` library's
+    sliding-window counter (one atomic call, not DRF's list of request times:
+    docs/security.md, "Throttles"); while Redis is unreachable, in this
+    process's memory (``common.redis_or_local``). Rates are read from
+    ``DEFAULT_THROTTLE_RATES`` per request; subclasses only say whose bucket a
+    request is (``get_cache_key``).
     """
 
     def get_ident(self, request: Any) -> str:
@@ -117,14 +111,5 @@ def retry_after_seconds(wait: float | None) -> int:
 def throttled_response(request: HttpRequest, *, wait: float | None) -> JsonResponse:
     """429 in the one error shape, for views outside DRF (the admin login)."""
     seconds = retry_after_seconds(wait)
-    response = JsonResponse(
-        error_body(
-            status_code=429,
-            code="throttled",
-            message=f"Request was throttled. Expected available in {seconds} seconds.",
-            request=request,
-        ),
-        status=429,
-    )
-    response["Retry-After"] = str(seconds)
-    return response
+    message = f"Request was throttled. Expected available in {seconds} seconds."
+    return error_response(request, 429, "throttled", message, headers={"Retry-After": str(seconds)})

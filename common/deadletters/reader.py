@@ -15,6 +15,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
+from common.kafka.admin import partitions_of
 from common.kafka.config import common_client_config, physical_topic
 from common.kafka.consumer import consumer_registry
 
@@ -133,9 +134,11 @@ class Selection:
         )
 
 
-def read_dead_letters(topics: list[str], *, timeout: float = 60) -> list[DeadLetter]:
-    """Every record kept in the DLQ ``topics`` (broker-side names), oldest
-    first, with its state. Topics that do not exist hold nothing."""
+def select_dead_letters(
+    selection: Selection, *, topics: list[str], timeout: float = 60
+) -> list[DeadLetter]:
+    """The records kept in the DLQ ``topics`` (broker-side names) that match
+    ``selection``, with their state, newest first. Missing topics hold nothing."""
     consumer = KafkaConsumer(
         **common_client_config("dlq-reader"),
         group_id=None,
@@ -144,11 +147,7 @@ def read_dead_letters(topics: list[str], *, timeout: float = 60) -> list[DeadLet
     )
     letters: list[DeadLetter] = []
     try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = partitions_of(consumer, topics)
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -180,8 +179,8 @@ def read_dead_letters(topics: list[str], *, timeout: float = 60) -> list[DeadLet
     finally:
         consumer.close()
     _attach_actions(letters)
-    letters.sort(key=lambda letter: (letter.dead_at, letter.id))
-    return letters
+    letters = [letter for letter in letters if selection.matches(letter)]
+    return sorted(letters, key=lambda letter: (letter.dead_at, letter.id), reverse=True)
 
 
 def replay_refusals(letters: list[DeadLetter], *, timeout: float = 30) -> dict[str, str]:
@@ -252,9 +251,3 @@ def _attach_actions(letters: list[DeadLetter]) -> None:
             letter.state = PURGED
         elif letter.state != PURGED:
             letter.state = REPLAYED
-
-
-def select_dead_letters(selection: Selection, *, topics: list[str]) -> list[DeadLetter]:
-    """The dead letters of ``topics`` matching ``selection``, newest first."""
-    letters = [letter for letter in read_dead_letters(topics) if selection.matches(letter)]
-    return list(reversed(letters))

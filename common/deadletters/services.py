@@ -63,8 +63,7 @@ def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list
         topic = letter.replay_topic
         if topic is None:  # replay_refusal said so above; for the type checker
             raise ValueError(f"{letter.id} is not in a <topic>.dlq")
-        headers = [(name, value) for name, value in letter.headers if not name.startswith("dlq.")]
-        headers = [(name, value) for name, value in headers if not name.startswith("replay.")]
+        headers = [h for h in letter.headers if not h[0].startswith(("dlq.", "replay."))]
         headers += [
             ("replay.from", letter.id.encode()),
             ("replay.by", performed_by.encode()),

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 
@@ -67,3 +67,12 @@ def ensure_topics(
         return missing
     finally:
         admin.close()
+
+
+def partitions_of(client: KafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (broker-side names); none of a missing topic."""
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(client.partitions_for_topic(topic) or ())
+    ]

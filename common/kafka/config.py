@@ -76,5 +76,4 @@ def logical_topic(physical: str) -> str:
     return physical.removeprefix(settings.KAFKA_TOPIC_PREFIX)
 
 
-def physical_group(group_id: str) -> str:
-    return f"{settings.KAFKA_TOPIC_PREFIX}{group_id}"
+physical_group = physical_topic

@@ -1,25 +1,13 @@
 """The consumer runner every Kafka consumer of both services runs in.
 
 A consumer is a :class:`ConsumerSpec` in its project's registry
-(``KAFKA_CONSUMERS`` setting), started by ``run_consumer <name>``: its
-topics, its group and a handler per event type (common.kafka.handlers).
-
-The runner
-
-- polls a batch (common.kafka.transport) and applies its events in one
-  transaction, in poll order; if that fails it logs the error and applies
-  them one at a time, which isolates the culprit (common.kafka.apply);
-- sends what cannot be decoded, what does not come from its topic's owner
-  (``common.events.topics.OWNERS``), what no handler takes, what a handler
-  rejects and what keeps failing to ``<topic>.dlq`` (common.kafka.dlq) and
-  goes on; or stops, exiting non-zero, once dead letters pass its
-  :class:`DeadLetterPolicy` (a failing deploy, not a poison message);
-- acknowledges, logs and counts what a domain rule discards by design
-  (``EventDiscarded``): no person needed;
-- retries temporary failures (the database away) with backoff, without
-  moving past the message, so nothing is skipped;
-- commits offsets only after the batch's database work has committed;
-- stops cleanly, after the current message, when ``stop`` is set (SIGTERM).
+(``KAFKA_CONSUMERS`` setting), started by ``run_consumer <name>``. The runner
+polls a batch (common.kafka.transport), applies its events in one
+transaction or else one at a time (common.kafka.apply), sends what it cannot
+handle to ``<topic>.dlq`` (common.kafka.dlq) unless its
+:class:`DeadLetterPolicy` says stop, and commits offsets only after the
+batch's database work has committed. What it guarantees, and why:
+docs/architecture.md and docs/operations.md (dead letters, stopping).
 """
 
 from __future__ import annotations

@@ -1,21 +1,6 @@
-"""When a consumer stops rather than dead-letter: its dead-letter policy.
-
-A poison message now and then is what the DLQ is for: it goes there and the
-consumer goes on. A consumer whose every event fails (a bad deploy, a
-migration the code does not match) would dead-letter the whole topic that
-way, and each event would then need a replay. So, as Sentry's consumers do
-(arroyo's ``DlqPolicy`` with ``max_consecutive_count`` and
-``max_invalid_ratio``), the consumer stops once dead letters pass a limit:
-
-- more than ``max_consecutive`` in a row (``CONSUMER_DLQ_MAX_CONSECUTIVE``), or
-- more than ``max_ratio`` of the last ``window`` events handled
-  (``CONSUMER_DLQ_MAX_RATIO`` of ``CONSUMER_DLQ_RATIO_WINDOW``), judged once
-  that many were handled since the start.
-
-The dead letter that would pass a limit is not written: the runner stops
-before it, commits only what it handled, and exits non-zero, so that event
-and every one after it stay on the topic for the fixed deploy. The lag
-grows and alerts meanwhile.
+"""When a consumer stops rather than dead-letter: its dead-letter policy
+(limits, and why the consumer stops instead of draining a topic into its DLQ:
+docs/operations.md, "When a consumer stops instead").
 
 This object only counts and decides; it knows nothing of Kafka, so it is
 tested without a broker. The runner tells it each outcome.

@@ -12,19 +12,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from common.api.health import check_database, check_kafka, check_redis
 from common.deadletters.models import DeadLetterAction
 from common.deadletters.reader import service_dlq_topics
+from common.kafka.admin import partitions_of
 from common.kafka.config import common_client_config, physical_group, physical_topic
 from common.kafka.consumer import consumer_registry
 from common.outbox.models import OutboxEvent
@@ -78,9 +78,6 @@ class ServiceStatus:
     dead_letters: list[DeadLetterCount] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 def _health() -> list[Health]:
     results = []
@@ -121,11 +118,7 @@ def consumer_lag() -> list[PartitionLag]:
         group = physical_group(spec.group_id)
         client = _offsets_client(group)
         try:
-            partitions = [
-                TopicPartition(physical_topic(topic), partition)
-                for topic in spec.topics
-                for partition in sorted(client.partitions_for_topic(physical_topic(topic)) or ())
-            ]
+            partitions = partitions_of(client, map(physical_topic, spec.topics))
             if not partitions:
                 continue
             ends = client.end_offsets(partitions)
@@ -171,9 +164,7 @@ def dead_letter_counts() -> list[DeadLetterCount]:
     client = _offsets_client()
     try:
         for topic in service_dlq_topics():
-            partitions = [
-                TopicPartition(topic, p) for p in sorted(client.partitions_for_topic(topic) or ())
-            ]
+            partitions = partitions_of(client, [topic])
             if not partitions:
                 counts.append(DeadLetterCount(topic, 0, 0))
                 continue

@@ -1,18 +1,11 @@
 """The outbox relay: publishes pending outbox rows to Kafka.
 
-Each round is three short steps, and no row lock is held while talking to
-the broker:
-
-1. claim: in one short transaction, lock a batch of pending rows with
-   ``SELECT ... FOR UPDATE SKIP LOCKED`` and push their ``available_at`` into
-   the future (a lease); other relays skip locked and leased rows;
-2. publish: send them with the idempotent, ``acks=all`` producer and wait for
-   the broker's acknowledgements;
-3. settle: mark the acknowledged rows sent; give the others a backoff.
-
-A relay that dies between 1 and 3 leaves leased rows that another relay picks
-up when the lease runs out: delivery is at least once, and consumers dedupe
-on the event id (common.inbox).
+Each round claims a batch (one statement: ``FOR UPDATE SKIP LOCKED`` and a
+lease on ``available_at``), publishes it with the idempotent ``acks=all``
+producer holding no row lock, then marks the acknowledged rows sent and
+backs the others off. A relay that dies mid-round leaves leased rows that
+another picks up when the lease runs out: delivery is at least once, and
+consumers dedupe on the event id (docs/architecture.md).
 """
 
 from __future__ import annotations

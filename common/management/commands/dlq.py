@@ -85,17 +85,14 @@ class Command(BaseCommand):
         getattr(self, f"handle_{action}")(**options)
 
     # -- selection -------------------------------------------------------------
-    def _selection(self, options: dict[str, Any], *, states: tuple[str, ...]) -> Selection:
-        return Selection(
+    def _select(self, options: dict[str, Any], *, states: tuple[str, ...]) -> list[DeadLetter]:
+        selection = Selection(
             ids=tuple(options.get("ids") or ()),
             reasons=tuple(options["reason"]),
             since=options["since"],
             until=options["until"],
             states=states,
         )
-
-    def _select(self, options: dict[str, Any], *, states: tuple[str, ...]) -> list[DeadLetter]:
-        selection = self._selection(options, states=states)
         letters = select_dead_letters(selection, topics=service_dlq_topics(options["topic"]))
         missing = set(selection.ids) - {letter.id for letter in letters}
         if missing:
@@ -104,10 +101,6 @@ class Command(BaseCommand):
                 "(see dlq list --state all)"
             )
         return letters
-
-    @staticmethod
-    def _who(by: str | None) -> str:
-        return by or getpass.getuser()
 
     # -- list ----------------------------------------------------------------
     def handle_list(self, *, state: str, limit: int, json: bool, **options: Any) -> None:
@@ -228,7 +221,7 @@ class Command(BaseCommand):
                 )
             self.stdout.write(f"dry run: {len(letters)} to replay; add --execute to do it")
             return
-        who = self._who(by)
+        who = by or getpass.getuser()
         for done in dead_letters_replay(letters=letters, performed_by=who):
             self.stdout.write(f"replayed {done.letter.id} -> {done.target}")
         self.stdout.write(f"replayed {len(letters)} by {who}")
@@ -251,7 +244,7 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 self.stdout.write("purged 0: not confirmed")
                 return
-        count = dead_letters_purge(letters=letters, performed_by=self._who(by), note=note)
+        count = dead_letters_purge(letters=letters, performed_by=by or getpass.getuser(), note=note)
         self.stdout.write(f"purged {count}")
 
 

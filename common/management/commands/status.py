@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -73,7 +74,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, json: bool, **options: Any) -> None:
         status = collect_status()
         if json:
-            self.stdout.write(_dumps(status.as_dict()))
+            self.stdout.write(_dumps(asdict(status)))
         else:
             self.stdout.write(render_status(status))
 
