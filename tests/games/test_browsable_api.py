@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from games_project.catalog.stub.server import CatalogStub
+from scripts.catalog_stub.server import CatalogStub
 
 pytestmark = pytest.mark.django_db
 
