@@ -178,8 +178,7 @@ def read(
             on_miss()
         if error is None:
             return _fill_once(key, fetch, policy)
-        with FILLS.held():
-            return _without_cache(key, fetch, error)
+        return _without_cache(key, fetch, error)
     age = time.time() - entry["fetched_at"]
     if age < policy.fresh or (entry.get("missing") and age < policy.negative):
         return _unwrap(key, entry, CacheStatus.HIT)
@@ -213,8 +212,7 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
                         lock.release()  # only if still ours (it may have expired)
             entry = _entry(key)
         except CACHE_ERRORS as exc:
-            with FILLS.held():
-                return _without_cache(key, fetch, exc)
+            return _without_cache(key, fetch, exc)
         if entry is not None:
             # Another caller's fetch: we made no upstream call.
             return _unwrap(key, entry, CacheStatus.HIT)
@@ -235,11 +233,13 @@ def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
 
 
 def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
-    log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
-    try:
-        return _result(fetch(), CacheStatus.MISS)
-    except GameNotFound:
-        raise NotFoundCached(key, CacheStatus.MISS) from None
+    """Redis is away: a fill (within the cap) whose answer is not stored."""
+    with FILLS.held():
+        log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
+        try:
+            return _result(fetch(), CacheStatus.MISS)
+        except GameNotFound:
+            raise NotFoundCached(key, CacheStatus.MISS) from None
 
 
 def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
