@@ -62,6 +62,17 @@ class _Raising:
         return call
 
 
+def _forwarded(name: str) -> property:
+    return property(
+        lambda self: self._use(lambda s: getattr(s, name)),
+        lambda self, value: self._use(lambda s: setattr(s, name, value)),
+    )
+
+
+def _forwarded_call(name: str) -> Callable[[Any], None]:
+    return lambda self: self._use(lambda s: getattr(s, name)())
+
+
 class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
     def __init__(
         self,
@@ -94,41 +105,15 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
             )
         return self._shared
 
-    @property
-    def state(self) -> str:
-        return self._use(lambda s: s.state)
-
-    @state.setter
-    def state(self, state: str) -> None:
-        self._use(lambda s: setattr(s, "state", state))
-
-    def increment_counter(self) -> None:
-        self._use(lambda s: s.increment_counter())
-
-    def reset_counter(self) -> None:
-        self._use(lambda s: s.reset_counter())
-
-    def increment_success_counter(self) -> None:
-        self._use(lambda s: s.increment_success_counter())
-
-    def reset_success_counter(self) -> None:
-        self._use(lambda s: s.reset_success_counter())
-
-    @property
-    def counter(self) -> int:
-        return self._use(lambda s: s.counter)
-
-    @property
-    def success_counter(self) -> int:
-        return self._use(lambda s: s.success_counter)
-
-    @property
-    def opened_at(self) -> datetime | None:
-        return self._use(lambda s: s.opened_at)
-
-    @opened_at.setter
-    def opened_at(self, now: datetime) -> None:
-        self._use(lambda s: setattr(s, "opened_at", now))
+    # pybreaker's storage interface, each member forwarded to the storage in use.
+    state = _forwarded("state")
+    counter = _forwarded("counter")
+    success_counter = _forwarded("success_counter")
+    opened_at = _forwarded("opened_at")
+    increment_counter = _forwarded_call("increment_counter")
+    reset_counter = _forwarded_call("reset_counter")
+    increment_success_counter = _forwarded_call("increment_success_counter")
+    reset_success_counter = _forwarded_call("reset_success_counter")
 
 
 class _OpenOnClock(pybreaker.CircuitOpenState):

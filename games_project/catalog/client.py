@@ -1,20 +1,8 @@
-"""HTTP client of the external games API (FreeToGame's shape).
-
-- connect and read timeouts on every request;
-- bounded retries with jittered exponential backoff on network errors, 5xx
-  and 429 (honouring ``Retry-After``), never on 404: urllib3's ``Retry`` on
-  the session's adapter;
-- a circuit breaker shared by every process (breaker.py: pybreaker, its state
-  in Redis): after repeated failed calls it opens and calls fail fast, then
-  after a pause trial calls are let through (half-open);
-- every response validated against the documented shape: a malformed payload
-  is an upstream error, so it is never cached;
-- a rate limit shared by every process through Redis, well under the
-  10 requests/s FreeToGame asks for; a caller waits for a slot at most
-  ``GAMES_API_SLOT_WAIT_SECONDS``, then gets ``UpstreamBusy`` (a 503 with
-  ``Retry-After``), so a flood of misses cannot park every worker thread here;
-- a User-Agent naming the project.
-"""
+"""HTTP client of the external games API (FreeToGame's shape): timeouts,
+bounded retries (urllib3's ``Retry``, never on 404), the circuit breaker
+every process shares (breaker.py), a rate limit shared through Redis, and
+every response validated, so a malformed payload is never cached
+(docs/architecture.md, "The catalog survives its upstream")."""
 
 from __future__ import annotations
 

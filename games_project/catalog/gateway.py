@@ -1,44 +1,7 @@
 """The catalog's gateway to the games API: the only module that knows the
-cache keys, and what is cached, for how long, and when it is refetched.
-
-Cache-aside with stale-while-revalidate over django-redis.
-
-An entry is ``{"value": ..., "fetched_at": epoch seconds}`` (or
-``{"missing": true, ...}`` for an id the upstream does not know). By age:
-
-- younger than *fresh*: served as ``HIT``;
-- within the *stale* window after that: served at once as ``STALE`` while
-  one background refresh runs (deduplicated across processes);
-- older, but still kept: refetched; if the upstream fails, still served as
-  ``STALE`` (stale-if-error);
-- absent: fetched by exactly one caller (django-redis' ``cache.lock``, which
-  releases atomically, only if still its own); the others wait for its result
-  instead of calling the upstream themselves.
-
-A stale entry is refreshed in the background by the callback the caller
-passes (the edge enqueues a Celery task): the gateway imports no task.
-
-When Redis itself is unreachable, every call goes to the upstream and the
-answer is a ``MISS``: degraded and logged, never an error.
-
-Misses cannot hold the workers:
-
-- each process runs at most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills (upstream
-  fetches) at once; one more is ``UpstreamBusy`` at once (503 with
-  ``Retry-After``), never a queue, so threads stay free for hits and probes.
-  Callers waiting for another caller's fetch of the same key make no call
-  and take no part of the cap;
-- the caller may pass ``on_miss``, run before a fill (the edge spends an
-  anonymous caller's miss budget there);
-- a game id outside the catalog is "not found" without an upstream call:
-  FreeToGame's full list holds every id, so whenever the full list is stored
-  its ids and titles are stored beside it (``games:index``), and a detail miss
-  looks there first (filling the full list by the same single flight when it
-  is absent). If the list cannot be had, the detail is asked for as before;
-- a recorded read takes its title from that index too (``game_title``), so a
-  burst of reads of games nobody has opened makes no per-game fill: only the
-  one full list, shared by every game.
-"""
+cache keys, what is cached, for how long, and when it is refetched
+(cache-aside with stale-while-revalidate over django-redis; the rules, by an
+entry's age, in docs/architecture.md, "The catalog cache")."""
 
 from __future__ import annotations
 
@@ -116,10 +79,15 @@ def _result(value: Any, status: CacheStatus, fetched_at: float = 0.0) -> Cached:
     return Cached(value, status, fetched_at)
 
 
+def _not_found(key: str, status: CacheStatus) -> NotFoundCached:
+    """The error to raise, counted as a lookup of that status."""
+    CACHE_RESULTS.labels(result=status.lower()).inc()
+    return NotFoundCached(key, status)
+
+
 def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
     if entry.get("missing"):
-        CACHE_RESULTS.labels(result=status.lower()).inc()
-        raise NotFoundCached(key, status)
+        raise _not_found(key, status)
     return _result(entry["value"], status, entry["fetched_at"])
 
 
@@ -154,16 +122,12 @@ def store(key: str, value: Any, policy: CachePolicy) -> None:
         _store_index(value, fetched_at, policy)
 
 
-def store_missing(key: str, policy: CachePolicy) -> None:
-    cache.set(key, {"missing": True, "fetched_at": time.time()}, timeout=policy.negative)
-
-
 def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Any:
     """Call the upstream and cache what it says, including "not found"."""
     try:
         value = fetch()
     except GameNotFound:
-        store_missing(key, policy)
+        cache.set(key, {"missing": True, "fetched_at": time.time()}, timeout=policy.negative)
         raise
     store(key, value, policy)
     return value
@@ -206,17 +170,15 @@ def read(
     raise to refuse the miss)."""
     policy = policy or CachePolicy.from_settings()
     try:
-        entry = _entry(key)
+        entry, error = _entry(key), None
     except CACHE_ERRORS as exc:
-        if on_miss is not None:
-            on_miss()
-        with FILLS.held():
-            return _without_cache(key, fetch, exc)
-
+        entry, error = None, exc
     if entry is None:
         if on_miss is not None:
             on_miss()
-        return _fill_once(key, fetch, policy)
+        if error is None:
+            return _fill_once(key, fetch, policy)
+        return _without_cache(key, fetch, error)
     age = time.time() - entry["fetched_at"]
     if age < policy.fresh or (entry.get("missing") and age < policy.negative):
         return _unwrap(key, entry, CacheStatus.HIT)
@@ -250,8 +212,7 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
                         lock.release()  # only if still ours (it may have expired)
             entry = _entry(key)
         except CACHE_ERRORS as exc:
-            with FILLS.held():
-                return _without_cache(key, fetch, exc)
+            return _without_cache(key, fetch, exc)
         if entry is not None:
             # Another caller's fetch: we made no upstream call.
             return _unwrap(key, entry, CacheStatus.HIT)
@@ -268,16 +229,17 @@ def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
     try:
         return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
     except GameNotFound:
-        CACHE_RESULTS.labels(result="miss").inc()
-        raise NotFoundCached(key, CacheStatus.MISS) from None
+        raise _not_found(key, CacheStatus.MISS) from None
 
 
 def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
-    log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
-    try:
-        return _result(fetch(), CacheStatus.MISS)
-    except GameNotFound:
-        raise NotFoundCached(key, CacheStatus.MISS) from None
+    """Redis is away: a fill (within the cap) whose answer is not stored."""
+    with FILLS.held():
+        log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
+        try:
+            return _result(fetch(), CacheStatus.MISS)
+        except GameNotFound:
+            raise NotFoundCached(key, CacheStatus.MISS) from None
 
 
 def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
@@ -287,12 +249,6 @@ def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
             refresh()
     except Exception as exc:  # noqa: BLE001  a refresh that cannot start must not fail the read
         log.warning("cache.refresh_not_scheduled", key=key, error=repr(exc))
-
-
-def refresh_done(key: str) -> None:
-    # Without Redis the marker is gone anyway.
-    with contextlib.suppress(*CACHE_ERRORS):
-        cache.delete(f"refreshing:{key}")
 
 
 # -- the catalog's keys and reads ---------------------------------------------
@@ -391,12 +347,11 @@ def game_list(
 ) -> Cached:
     """``refresh_in_background(platform=, category=, sort_by=)`` is called,
     once per key, when the entry is stale."""
+    filters = {"platform": platform, "category": category, "sort_by": sort_by}
     return read(
-        list_key(platform=platform, category=category, sort_by=sort_by),
-        lambda: get_client().list_games(platform=platform, category=category, sort_by=sort_by),
-        refresh_in_background=lambda: refresh_in_background(
-            platform=platform, category=category, sort_by=sort_by
-        ),
+        list_key(**filters),
+        lambda: get_client().list_games(**filters),
+        refresh_in_background=lambda: refresh_in_background(**filters),
         on_miss=on_miss,
     )
 
@@ -419,8 +374,7 @@ def game_detail(
             on_miss()
         known = catalog_index(refresh_list_in_background=refresh_list_in_background)
         if known is not None and game_id not in known[0]:
-            CACHE_RESULTS.labels(result=known[1].lower()).inc()
-            raise NotFoundCached(key, known[1])
+            raise _not_found(key, known[1])
 
     return read(
         key,
@@ -463,31 +417,29 @@ def game_title(
         )
         return game.value["title"], game.status
     titles, status = known
-    CACHE_RESULTS.labels(result=status.lower()).inc()
     if game_id not in titles:
-        raise NotFoundCached(game_key(game_id), status)
+        raise _not_found(game_key(game_id), status)
+    CACHE_RESULTS.labels(result=status.lower()).inc()
     return titles[game_id], status
 
 
-def game_refresh(*, game_id: int) -> None:
-    """Refetch one game into the cache (a Celery task's body)."""
-    key = game_key(game_id)
+def _refresh(key: str, fetch: Callable[[], Any]) -> Any:
+    """Refetch into the cache (the body of a Celery refresh task)."""
     try:
-        fetch_and_store(key, lambda: get_client().get_game(game_id), CachePolicy.from_settings())
+        return fetch_and_store(key, fetch, CachePolicy.from_settings())
+    finally:
+        # Without Redis the marker is gone anyway.
+        with contextlib.suppress(*CACHE_ERRORS):
+            cache.delete(f"refreshing:{key}")
+
+
+def game_refresh(*, game_id: int) -> None:
+    try:
+        _refresh(game_key(game_id), lambda: get_client().get_game(game_id))
     except GameNotFound:
         log.info("catalog.refresh_found_no_game", game_id=game_id)
-    finally:
-        refresh_done(key)
 
 
 def game_list_refresh(*, platform: str | None, category: str | None, sort_by: str | None) -> int:
-    key = list_key(platform=platform, category=category, sort_by=sort_by)
-    try:
-        games = fetch_and_store(
-            key,
-            lambda: get_client().list_games(platform=platform, category=category, sort_by=sort_by),
-            CachePolicy.from_settings(),
-        )
-    finally:
-        refresh_done(key)
-    return len(games)
+    filters = {"platform": platform, "category": category, "sort_by": sort_by}
+    return len(_refresh(list_key(**filters), lambda: get_client().list_games(**filters)))

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from games_project.catalog.stub.catalog import catalog
+from scripts.catalog_stub.catalog import catalog
 from scripts.system import System
 from tests.e2e.flows import register_and_login
 from tests.support.isolated import IsolatedGames, games_beside

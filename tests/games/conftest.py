@@ -10,9 +10,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from games_project.catalog.client import reset_client
-from games_project.catalog.stub.catalog import catalog
-from games_project.catalog.stub.server import CatalogStub
 from games_project.identity.jwks import reset_jwks
+from scripts.catalog_stub.catalog import catalog
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.identity import IdentityProvider
 
 

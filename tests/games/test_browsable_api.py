@@ -13,7 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from games_project.catalog.models import GameRead
-from games_project.catalog.stub.server import CatalogStub
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.http import bearer
 from tests.support.identity import IdentityProvider
 

@@ -15,9 +15,9 @@ from django.core.cache import cache
 
 from games_project.catalog.gateway import game_key, list_key
 from games_project.catalog.models import GameRead
-from games_project.catalog.stub.catalog import catalog
-from games_project.catalog.stub.server import CatalogStub
 from games_project.celery import app
+from scripts.catalog_stub.catalog import catalog
+from scripts.catalog_stub.server import CatalogStub
 from scripts.poll import eventually
 from tests.support.processes import ROOT, celery_worker
 

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from games_project.catalog.client import get_client, shared_breaker
 from games_project.catalog.gateway import game_key, list_key
 from games_project.catalog.serializers import CATEGORIES, PLATFORMS, SORT_ORDERS
-from games_project.catalog.stub.catalog import catalog, select
-from games_project.catalog.stub.server import CatalogStub
+from scripts.catalog_stub.catalog import catalog, select
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.clock import FakeClock
 from tests.support.redis import LocalRedis
 

@@ -23,7 +23,7 @@ from games_project.catalog.client import (
     UpstreamMalformed,
     UpstreamUnavailable,
 )
-from games_project.catalog.stub.server import CatalogStub
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.django_db

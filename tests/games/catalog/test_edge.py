@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY
 
 from games_project.catalog.edge import CachedGameDetailMiddleware
 from games_project.catalog.gateway import game_key
-from games_project.catalog.stub.catalog import catalog
-from games_project.catalog.stub.server import CatalogStub
 from games_project.catalog.views import GameViewSet
+from scripts.catalog_stub.catalog import catalog
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.django_db

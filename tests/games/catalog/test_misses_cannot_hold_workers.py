@@ -19,8 +19,8 @@ from games_project.catalog.client import (
     UpstreamBusy,
     get_client,
 )
-from games_project.catalog.stub.catalog import catalog
-from games_project.catalog.stub.server import CatalogStub
+from scripts.catalog_stub.catalog import catalog
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.django_db

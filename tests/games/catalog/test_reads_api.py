@@ -15,9 +15,9 @@ from common.outbox.models import OutboxEvent
 from games_project.catalog import gateway
 from games_project.catalog.client import UpstreamBusy
 from games_project.catalog.models import GameRead
-from games_project.catalog.stub.catalog import catalog
-from games_project.catalog.stub.server import CatalogStub
 from games_project.players.handlers import handle_users_deleted
+from scripts.catalog_stub.catalog import catalog
+from scripts.catalog_stub.server import CatalogStub
 from tests.support.http import bearer
 from tests.support.identity import IdentityProvider
 

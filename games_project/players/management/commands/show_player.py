@@ -27,25 +27,14 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         while True:
             player = Player.objects.filter(user_id=user_id).first()
-            done = {
-                None: True,
-                "known": player is not None,
-                "deleted": player is not None and player.deleted_at is not None,
-            }[wait_for]
-            if done:
+            known = player is not None
+            deleted = known and player.deleted_at is not None
+            if wait_for is None or {"known": known, "deleted": deleted}[wait_for]:
                 break
             if time.monotonic() > deadline:
                 raise CommandError(f"user {user_id} is not {wait_for} here after {timeout}s")
             time.sleep(0.05)
-        self.stdout.write(
-            json.dumps(
-                {
-                    "user_id": str(user_id),
-                    "known": player is not None,
-                    "deleted": bool(player and player.deleted_at),
-                    "registered_at": player.registered_at.isoformat()
-                    if player and player.registered_at
-                    else None,
-                }
-            )
-        )
+        registered_at = player.registered_at if player else None
+        shown = {"user_id": str(user_id), "known": known, "deleted": deleted}
+        shown["registered_at"] = registered_at.isoformat() if registered_at else None
+        self.stdout.write(json.dumps(shown))

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from games_project.catalog.stub import catalog as data
+from scripts.catalog_stub import catalog as data
 
 
 @dataclass

@@ -4,5 +4,6 @@ It speaks the same shape (``GET /games``, ``GET /game?id=N``) over real HTTP,
 serves a deterministic generated catalog, and has knobs for latency, errors,
 outage, malformed payloads and 429s, plus request counters, so tests can
 assert how often the upstream was called. Run it with
-``manage_games.py run_catalog_stub``.
+``python -m scripts.catalog_stub``. A test double, not part of the games
+service: it lives beside the other tools, outside ``games_project``.
 """
