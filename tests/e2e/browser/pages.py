@@ -104,25 +104,20 @@ def response_body(driver: WebDriver) -> Any:
 def submit_raw_form(driver: WebDriver, form_id: str, body: dict[str, Any], button: str) -> None:
     """Send ``body`` with the browsable API's raw-data form (JSON) and wait
     for the page to show the answer."""
-    before = driver.find_element(By.TAG_NAME, "html")
-    click(driver, f"a[href='#{form_id}']")  # its tab: the HTML form's is in view first
-    fill(driver, f"#{form_id} textarea[name=_content]", json.dumps(body))
-    WebDriverWait(driver, TIMEOUT).until(
-        ec.element_to_be_clickable(
-            (By.XPATH, f"//*[@id='{form_id}']//button[normalize-space()='{button}']")
-        )
-    ).click()
-    wait_page_replaced(driver, before)
-    wait_for(driver, ".response-info")
+    _submit(driver, form_id, {"textarea[name=_content]": json.dumps(body)}, button)
 
 
 def submit_html_form(driver: WebDriver, form_id: str, fields: dict[str, Any], button: str) -> None:
     """Type ``fields`` into the browsable API's HTML form (a box per field;
     the others keep what the page filled in) and wait for the answer."""
+    _submit(driver, form_id, {f"[name='{k}']": str(v) for k, v in fields.items()}, button)
+
+
+def _submit(driver: WebDriver, form_id: str, boxes: dict[str, str], button: str) -> None:
     before = driver.find_element(By.TAG_NAME, "html")
-    click(driver, f"a[href='#{form_id}']")  # its tab, if the raw one was in view
-    for name, value in fields.items():
-        fill(driver, f"#{form_id} [name='{name}']", str(value))
+    click(driver, f"a[href='#{form_id}']")  # its tab: the HTML form's is in view first
+    for css, text in boxes.items():
+        fill(driver, f"#{form_id} {css}", text)
     WebDriverWait(driver, TIMEOUT).until(
         ec.element_to_be_clickable(
             (By.XPATH, f"//*[@id='{form_id}']//button[normalize-space()='{button}']")
