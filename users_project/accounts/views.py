@@ -167,7 +167,7 @@ class LoginView(APIView):
         try:
             _, pair = token_pair_login(request=request, **serializer.validated_data)
         except InvalidCredentials:
-            login_failure_record(request, buckets=LOGIN_FAILURES)
+            login_failure_record(request)
             raise
         return Response(pair)
 
