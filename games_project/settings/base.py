@@ -91,17 +91,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
+    # Who spends each bucket: catalog/throttles.py.
     "DEFAULT_THROTTLE_RATES": {
-        # Reads recorded (POST /games/) per user.
         "read_record": env.str("READ_RECORD_RATE_PER_USER", default="60/min"),
-        # Cache misses (GET /games/…) of anonymous callers, per address.
         "catalog_miss": env.str("CATALOG_MISS_RATE_PER_ADDRESS", default="60/min"),
     },
 }
 
 # -- Celery (the shared CELERY_* settings: common/settings.py) ---------------
-# A queue of its own, so workers of another project sharing this Redis never
-# take these tasks.
+# A queue of its own: the users service's workers share this Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games")
 # Refresh what is read most before it goes stale.
 CELERY_BEAT_SCHEDULE = {

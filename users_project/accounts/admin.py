@@ -35,11 +35,8 @@ class UserAddForm(forms.ModelForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Users, searchable by email, each with their recent read history.
-
-    Adding and deleting go through the services, so the admin emits the same
-    ``user.created`` / ``user.deleted`` events as the API.
-    """
+    """Adding and deleting go through the services, so the admin emits the
+    same ``user.created`` / ``user.deleted`` events as the API."""
 
     add_form = UserAddForm
     ordering = ["-created_at"]
@@ -97,9 +94,8 @@ class UserAdmin(DjangoUserAdmin):
             user_delete(user=user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
-        """Deleting a user takes their reads with them (``user_delete``), though
-        no one may delete reads one by one (``GameReadAdmin``): the admin would
-        otherwise refuse the deletion for want of that permission."""
+        """A user's reads go with them, though nobody may delete reads one by
+        one: without this the admin refuses for want of that permission."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(GameRead._meta.verbose_name)
         return deleted, counts, perms_needed, protected

@@ -24,8 +24,6 @@ from users_project.accounts.sql import EMAIL_CONSTRAINTS, READ_COUNTS_ADD, READS
 
 log = get_logger(__name__)
 SOURCE = "users"
-
-
 EMAIL_TAKEN = "A user with this email already exists."
 
 
@@ -34,8 +32,7 @@ class EmailTaken(Exception):
 
 
 class PasswordChangeRejected(Exception):
-    """A change of the password or the login email without the right current
-    password; ``field`` names the input at fault."""
+    """A password or login email change without the right current password."""
 
     def __init__(self, *, field: str, message: str) -> None:
         super().__init__(message)
@@ -88,13 +85,10 @@ def user_update(
     password: str | None = None,
     current_password: str | None = None,
 ) -> User:
-    """Change what is given, on behalf of ``by`` (already allowed to change
-    ``user``). A new ``password`` needs ``user``'s ``current_password``, and
-    so does a new login email when users change their own account: a stolen
-    access token alone cannot take the account over. (Someone allowed to
-    change other accounts changes their email without knowing their
-    password; a password change always needs it.) Checked here, so no caller
-    can skip it. A new password revokes every refresh token."""
+    """Change what is given, on behalf of ``by`` (already allowed to). A new
+    password, and a new email of one's own account, need the current
+    password, so a stolen access token cannot take the account over; checked
+    here, so no caller skips it. A new password revokes every refresh token."""
     email_changes = email is not None and email_identity(email) != user.email_key
     _current_password_check(
         user=user,
@@ -113,8 +107,6 @@ def user_update(
         with transaction.atomic():
             user.save()
             if password is not None:
-                # Whoever holds a refresh token obtained with the old
-                # password can no longer renew their access.
                 user_refresh_tokens_revoke(user=user)
     except IntegrityError as exc:
         if _email_taken(exc):
@@ -131,8 +123,7 @@ def user_update(
 
 
 def _email_taken(exc: IntegrityError) -> bool:
-    """Whether ``exc`` broke an email's uniqueness: psycopg2 names the
-    constraint (the message is for people)."""
+    """Whether ``exc`` broke an email's uniqueness, by the constraint's name."""
     diag = getattr(exc.__cause__, "diag", None)
     return diag is not None and diag.constraint_name in EMAIL_CONSTRAINTS
 
@@ -159,8 +150,7 @@ def _current_password_check(
 
 
 def user_refresh_tokens_revoke(*, user: User) -> int:
-    """Revoke every refresh token ``user`` holds (logout, password change).
-    Access tokens already issued stay valid until they expire."""
+    """Revoke ``user``'s refresh tokens (access tokens run until they expire)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     revoked = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
@@ -169,10 +159,8 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
 
 
 def refresh_tokens_flush_expired() -> int:
-    """Delete the recorded refresh tokens past their expiry, with their
-    blacklist rows (simplejwt's ``flushexpiredtokens``, counted): an expired
-    token is refused by its signature's ``exp`` already, so its rows only
-    take space. Returns how many tokens were deleted."""
+    """Delete the expired refresh tokens' rows (simplejwt's
+    ``flushexpiredtokens``, counted): their ``exp`` refuses them already."""
     _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     flushed = deleted.get(OutstandingToken._meta.label, 0)
     log.info("tokens.flushed_expired", count=flushed)
@@ -198,13 +186,9 @@ class NewRead:
 
 
 def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
-    """Many reads at once (a consumer batch), for users known to exist.
-
-    Returns the event ids of the reads stored now: a read whose event id is
-    stored already is skipped and not counted again. Two statements whatever
-    the batch's size (``sql.py``): the insert, and the counts of the rows it
-    stored.
-    """
+    """A consumer batch of reads, for users known to exist, in two statements
+    (``sql.py``). Returns the event ids stored now: a read stored before is
+    skipped and not counted again."""
     if not reads:
         return set()
     with connection.cursor() as cursor:
