@@ -116,7 +116,7 @@ def store(key: str, value: Any, policy: CachePolicy) -> None:
     fetched_at = time.time()
     cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
     if key == FULL_LIST_KEY:
-        _store_index(value, fetched_at, policy)
+        _store_index(_index(value), fetched_at, policy)
 
 
 def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Any:
@@ -254,8 +254,8 @@ def list_key(*, platform: str | None, category: str | None, sort_by: str | None)
 
 
 FULL_LIST_KEY = list_key(platform=None, category=None, sort_by=None)
-# The full list's ``[[id, title], ...]``: whether a missed id exists, and a
-# recorded read's title, in one small key.
+# The full list's ``{id: title}``: whether a missed id exists, and a recorded
+# read's title, in one small key.
 INDEX_KEY = "games:index"
 
 
@@ -263,67 +263,50 @@ def game_key(game_id: int) -> str:
     return f"games:detail:{game_id}"
 
 
-def _store_index(games: list[dict[str, Any]], fetched_at: float, policy: CachePolicy) -> None:
-    index = sorted([game["id"], game["title"]] for game in games)
+def _index(games: list[dict[str, Any]]) -> dict[str, str]:
+    return {str(game["id"]): game["title"] for game in games}
+
+
+def _store_index(index: dict[str, str], fetched_at: float, policy: CachePolicy) -> None:
     cache.set(
         INDEX_KEY, {"value": index, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep
     )
 
 
-# The last index this process read, as a dict, built once per refresh.
-_INDEX: tuple[float, dict[int, str]] = (-1.0, {})
-_INDEX_LOCK = threading.Lock()
-
-
-def _titles(pairs: list[list[Any]], fetched_at: float) -> dict[int, str]:
-    global _INDEX
-    memo = _INDEX
-    if fetched_at and memo[0] == fetched_at:
-        return memo[1]
-    titles = {int(game_id): str(title) for game_id, title in pairs}
-    if fetched_at:
-        with _INDEX_LOCK:
-            _INDEX = (fetched_at, titles)
-    return titles
-
-
 def catalog_index(
     *, refresh_list_in_background: Callable[..., object]
-) -> tuple[dict[int, str], CacheStatus] | None:
-    """Every game's title by id, from the cached full list (filled or
-    refreshed as the list is), and whether it came from the cache (``HIT``)
-    or the upstream (``MISS``); ``None`` when it cannot be had now."""
+) -> tuple[dict[str, str], CacheStatus] | None:
+    """Every game's title by id (as a string), from the cached full list
+    (filled or refreshed as the list is), and whether it came from the cache
+    (``HIT``) or the upstream (``MISS``); ``None`` when it cannot be had now."""
     policy = CachePolicy.from_settings()
     try:
         entry = _entry(INDEX_KEY)
     except CACHE_ERRORS:
         return None
-    age = time.time() - entry["fetched_at"] if entry is not None else None
-    if entry is None or age is None or age >= policy.fresh + policy.stale:
+    if entry is not None and not isinstance(entry["value"], dict):
+        log.warning("cache.entry_malformed", key=INDEX_KEY)
+        entry = None  # rebuilt from the full list below
+    age = time.time() - entry["fetched_at"] if entry is not None else float("inf")
+    if age >= policy.fresh + policy.stale:
         try:
             listed = game_list(refresh_in_background=refresh_list_in_background)
         except UpstreamUnavailable as exc:
             log.info("catalog.index_unavailable", error=str(exc))
             return None
-        games = listed.value
-        if not games:  # an empty full list is an upstream fault, not "no game"
+        if not listed.value:  # an empty full list is an upstream fault, not "no game"
             return None
+        index = _index(listed.value)
         if listed.status is not CacheStatus.MISS:  # the list predates its index entry
             with contextlib.suppress(*CACHE_ERRORS):
-                _store_index(games, listed.fetched_at, policy)
-        titles = _titles([[g["id"], g["title"]] for g in games], listed.fetched_at)
-        return titles, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
+                _store_index(index, listed.fetched_at, policy)
+        return index, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
     if age >= policy.fresh:
         _schedule_refresh(
             FULL_LIST_KEY,
             lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
         )
-    try:
-        titles = _titles(entry["value"], entry["fetched_at"])
-    except (TypeError, ValueError):  # not an index this module wrote
-        log.warning("cache.entry_malformed", key=INDEX_KEY)
-        return None
-    return (titles, CacheStatus.HIT) if titles else None
+    return (entry["value"], CacheStatus.HIT) if entry["value"] else None
 
 
 def game_list(
@@ -358,7 +341,7 @@ def game_detail(
         if on_miss is not None:
             on_miss()
         known = catalog_index(refresh_list_in_background=refresh_list_in_background)
-        if known is not None and game_id not in known[0]:
+        if known is not None and str(game_id) not in known[0]:
             raise _not_found(key, known[1])
 
     return read(
@@ -400,10 +383,10 @@ def game_title(
         )
         return game.value["title"], game.status
     titles, status = known
-    if game_id not in titles:
+    if str(game_id) not in titles:
         raise _not_found(game_key(game_id), status)
     CACHE_RESULTS.labels(result=status.lower()).inc()
-    return titles[game_id], status
+    return str(titles[str(game_id)]), status
 
 
 def _refresh(key: str, fetch: Callable[[], Any]) -> Any:
