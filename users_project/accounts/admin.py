@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,19 +18,12 @@ from users_project.accounts.services import user_create, user_delete
 RECENT_READS_SHOWN = 20
 
 
-class UserAddForm(forms.ModelForm):
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+class UserAddForm(BaseUserCreationForm):
+    """Django's: the two passwords must match and pass the validators."""
 
     class Meta:
         model = User
         fields = ("email", "name", "is_staff")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("password1") != cleaned.get("password2"):
-            raise forms.ValidationError("The two passwords differ.")
-        return cleaned
 
 
 @admin.register(User)

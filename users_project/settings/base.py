@@ -79,10 +79,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # -- JWT (RS256; the games service verifies with /.well-known/jwks.json) -----
-# PEM text of the RSA signing key, or a file holding it; without either,
-# local and test settings generate one in .local/secrets/, production refuses.
+# PEM text of the RSA signing key; without it, local and test settings
+# generate one in .local/secrets/, production refuses to start.
 JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="", multiline=True)
-JWT_PRIVATE_KEY_FILE = env.str("JWT_PRIVATE_KEY_FILE", default="")
 JWT_GENERATE_DEVELOPMENT_KEY = False
 JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
 JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
