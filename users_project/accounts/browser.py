@@ -1,9 +1,5 @@
-"""``/api-auth/login/``: the browsable API's login page (email + password).
-
-It sets the access-token cookie both services accept (``common/api/browser.py``),
-with the same throttles as ``POST /auth/login/``; Django's CSRF middleware
-protects the form.
-"""
+"""``/api-auth/login/``: the browsable API's login page. It sets the access
+cookie both services accept, with the throttles of ``POST /auth/login/``."""
 
 from __future__ import annotations
 
@@ -22,8 +18,7 @@ from users_project.accounts.throttles import login_failure_record, login_throttl
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login
 
 INVALID = "Invalid email or password."
-# Pages a person logs in from that look the same for everyone (the API root,
-# registration): logging in from them leads to the person's own page.
+# Pages that look the same for everyone: logging in from them leads to one's own page.
 ANYONES_PAGES = frozenset({"", "/", "/users", "/users/"})
 
 
