@@ -1,7 +1,6 @@
 """The catalog's gateway to the games API: the only module that knows the
 cache keys, what is cached, for how long, and when it is refetched
-(cache-aside with stale-while-revalidate over django-redis; the rules, by an
-entry's age, in docs/architecture.md, "The catalog cache")."""
+(docs/architecture.md, "The catalog cache")."""
 
 from __future__ import annotations
 
@@ -80,7 +79,6 @@ def _result(value: Any, status: CacheStatus, fetched_at: float = 0.0) -> Cached:
 
 
 def _not_found(key: str, status: CacheStatus) -> NotFoundCached:
-    """The error to raise, counted as a lookup of that status."""
     CACHE_RESULTS.labels(result=status.lower()).inc()
     return NotFoundCached(key, status)
 
@@ -111,12 +109,16 @@ def _entry(key: str) -> dict[str, Any] | None:
     return entry
 
 
+def _put(key: str, value: Any, fetched_at: float, policy: CachePolicy) -> None:
+    cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+
+
 def store(key: str, value: Any, policy: CachePolicy) -> None:
     """Write a fresh entry; the full list's index goes beside it."""
     fetched_at = time.time()
-    cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+    _put(key, value, fetched_at, policy)
     if key == FULL_LIST_KEY:
-        _store_index(_index(value), fetched_at, policy)
+        _put(INDEX_KEY, _index(value), fetched_at, policy)
 
 
 def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Any:
@@ -267,12 +269,6 @@ def _index(games: list[dict[str, Any]]) -> dict[str, str]:
     return {str(game["id"]): game["title"] for game in games}
 
 
-def _store_index(index: dict[str, str], fetched_at: float, policy: CachePolicy) -> None:
-    cache.set(
-        INDEX_KEY, {"value": index, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep
-    )
-
-
 def catalog_index(
     *, refresh_list_in_background: Callable[..., object]
 ) -> tuple[dict[str, str], CacheStatus] | None:
@@ -299,7 +295,7 @@ def catalog_index(
         index = _index(listed.value)
         if listed.status is not CacheStatus.MISS:  # the list predates its index entry
             with contextlib.suppress(*CACHE_ERRORS):
-                _store_index(index, listed.fetched_at, policy)
+                _put(INDEX_KEY, index, listed.fetched_at, policy)
         return index, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
     if age >= policy.fresh:
         _schedule_refresh(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,17 +63,11 @@ def user_create(
         is_superuser=is_superuser,
     )
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save(force_insert=True)
-            outbox_enqueue(
-                event=user_created(user_id=user.id, email=user.email, name=user.name, source=SOURCE)
-            )
-    except IntegrityError as exc:
-        # The serializer checks first; this is the race two requests can win.
-        if _email_taken(exc):
-            raise EmailTaken(email) from exc
-        raise
+    with _email_unique(user.email), transaction.atomic():
+        user.save(force_insert=True)
+        outbox_enqueue(
+            event=user_created(user_id=user.id, email=user.email, name=user.name, source=SOURCE)
+        )
     log.info("user.created", user_id=str(user.id))
     return user
 
@@ -103,15 +99,10 @@ def user_update(
         user.name = name
     if password is not None:
         user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-            if password is not None:
-                user_refresh_tokens_revoke(user=user)
-    except IntegrityError as exc:
-        if _email_taken(exc):
-            raise EmailTaken(user.email) from exc
-        raise
+    with _email_unique(user.email), transaction.atomic():
+        user.save()
+        if password is not None:
+            user_refresh_tokens_revoke(user=user)
     log.info(
         "user.updated",
         user_id=str(user.id),
@@ -122,10 +113,17 @@ def user_update(
     return user
 
 
-def _email_taken(exc: IntegrityError) -> bool:
-    """Whether ``exc`` broke an email's uniqueness, by the constraint's name."""
-    diag = getattr(exc.__cause__, "diag", None)
-    return diag is not None and diag.constraint_name in EMAIL_CONSTRAINTS
+@contextmanager
+def _email_unique(email: str) -> Iterator[None]:
+    """``EmailTaken`` for the race the serializer's check cannot see, known by
+    the constraint psycopg2 names."""
+    try:
+        yield
+    except IntegrityError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        if diag is not None and diag.constraint_name in EMAIL_CONSTRAINTS:
+            raise EmailTaken(email) from exc
+        raise
 
 
 def _current_password_check(
