@@ -103,7 +103,9 @@ def token_pair_login(
 
 
 def token_pair_refresh(*, raw: str) -> dict[str, Any]:
-    """Spend ``raw`` for a new pair with the account's current role."""
+    """Spend ``raw`` for a new pair with the account's current role. Of two
+    requests racing with one token, only the one that creates its (unique)
+    blacklist row gets a pair."""
     try:
         refresh = RefreshToken(raw)
     except TokenError as exc:
@@ -114,12 +116,6 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         user = None
     if user is None or not user.is_active:
         raise RefreshTokenRejected("This account no longer exists.")
-    return refresh_rotate(refresh=refresh, user=user)
-
-
-def refresh_rotate(*, refresh: RefreshToken, user: User) -> dict[str, Any]:
-    """Of two requests racing with one token, only the one that creates its
-    (unique) blacklist row gets a pair."""
     with transaction.atomic():
         outstanding, _ = OutstandingToken.objects.get_or_create(
             jti=refresh["jti"],

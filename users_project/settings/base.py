@@ -96,7 +96,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("users_project.accounts.tokens.AccessToken",),
     "UPDATE_LAST_LOGIN": True,
-    # A refresh spends its token (accounts.tokens.refresh_rotate).
+    # A refresh spends its token (accounts.tokens.token_pair_refresh).
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
 }
