@@ -10,8 +10,6 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         topics=(USER_READ,),
         group_id="users.read_history",
         # No inbox wrapper: a stored read's unique event_id is the inbox.
-        # Processed-event rows left by earlier versions stay harmless: each
-        # event that has one has its history row too, so it is still skipped.
         handlers={USER_READ: handle_user_reads},
         description="stores each user.read event in the user's read history, once",
     ),

@@ -1,23 +1,13 @@
-"""The circuit breaker to the games API: pybreaker, its state in Redis.
+"""The circuit breaker to the games API: pybreaker, its state in Redis
+(``CircuitRedisStorage``), so every process of the service sees one breaker.
 
-Every gunicorn worker, Celery worker and process of the games service sees
-one breaker: failures counted by one count for all, and once one process
-opens it every process fails fast (pybreaker's ``CircuitRedisStorage``).
-
-Two things stay hand-written here, each small, and say why:
-
-- ``RedisOrLocalStorage``: pybreaker's Redis storage answers "closed" and
-  counts nothing while Redis is away (it logs and swallows the error), so
-  the breaker would never open during a Redis outage. This storage then falls
-  back to a process-local ``CircuitMemoryStorage`` (one breaker per process,
-  as before the shared one) and goes back to Redis a few seconds later
-  (``common.redis_or_local``).
-- the clock: pybreaker reads ``datetime.now()`` in two places, when it opens
-  and when the open state's timeout is checked. ``ClockedBreaker`` reads an
-  injected clock in both, so tests move time instead of sleeping.
-
-While half-open, pybreaker lets every call through, in every process; the
-shared rate limit (client.py) still bounds that burst.
+Hand-written around it: ``RedisOrLocalStorage``, because pybreaker's Redis
+storage swallows Redis errors and answers "closed", so the breaker could not
+open during a Redis outage (this one falls back to a per-process storage,
+``common.redis_or_local``); and ``ClockedBreaker``, which reads an injected
+clock where pybreaker reads ``datetime.now()``, so tests move time instead of
+sleeping. While half-open every call goes through; the shared rate limit
+(client.py) bounds that burst.
 """
 
 from __future__ import annotations
@@ -74,17 +64,11 @@ def _forwarded_call(name: str) -> Callable[[Any], None]:
 
 
 class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
-    def __init__(
-        self,
-        client: Redis,
-        *,
-        namespace: str,
-        retry_redis_after: float = 5.0,
-    ) -> None:
+    def __init__(self, client: Redis, *, namespace: str) -> None:
         super().__init__("redis-or-local")
         self._client = _Raising(client)
         self._namespace = namespace
-        self._redis = RedisOrLocal("breaker", retry_after=retry_redis_after, errors=(_RedisAway,))
+        self._redis = RedisOrLocal("breaker", retry_after=5.0, errors=(_RedisAway,))
         self._shared: pybreaker.CircuitRedisStorage | None = None
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
 

@@ -53,9 +53,7 @@ class UpstreamThrottled(UpstreamUnavailable):
 
 
 class UpstreamBusy(UpstreamUnavailable):
-    """This service is not calling the upstream right now: no rate-limit slot
-    within the wait allowed, or this process already has as many upstream
-    fills running as it allows. Nothing is wrong upstream; try again soon."""
+    """No rate-limit slot in time, or this process runs all the fills it may."""
 
 
 class GameNotFound(Exception):
@@ -67,74 +65,52 @@ NOT_FAILURES = (GameNotFound, UpstreamThrottled)
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-_NULLABLE_STRING = {"type": ["string", "null"]}
-_LIST_ITEM = {
-    "type": "object",
-    "required": [
-        "id",
-        "title",
-        "thumbnail",
-        "short_description",
-        "game_url",
-        "genre",
-        "platform",
-        "publisher",
-        "developer",
-        "release_date",
-        "freetogame_profile_url",
-    ],
-    "properties": {
-        "id": {"type": "integer", "minimum": 1},
-        "title": {"type": "string", "minLength": 1},
-        "thumbnail": {"type": "string"},
-        "short_description": {"type": "string"},
-        "game_url": {"type": "string"},
-        "genre": {"type": "string"},
-        "platform": {"type": "string"},
-        "publisher": {"type": "string"},
-        "developer": {"type": "string"},
-        "release_date": {"type": "string"},
-        "freetogame_profile_url": {"type": "string"},
+def _object(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    return {"type": "object", "required": list(required), "properties": {**required, **optional}}
+
+
+_STRING = {"type": "string"}
+_LIST_FIELDS = {
+    "id": {"type": "integer", "minimum": 1},
+    "title": {"type": "string", "minLength": 1},
+    **{
+        name: _STRING
+        for name in (
+            *("thumbnail", "short_description", "game_url", "genre", "platform"),
+            *("publisher", "developer", "release_date", "freetogame_profile_url"),
+        )
     },
 }
-LIST_VALIDATOR = compile_schema({"type": "array", "items": _LIST_ITEM})
+LIST_VALIDATOR = compile_schema({"type": "array", "items": _object(_LIST_FIELDS)})
 DETAIL_VALIDATOR = compile_schema(
-    {
-        **_LIST_ITEM,
-        "required": [*_LIST_ITEM["required"], "status", "description", "screenshots"],
-        "properties": {
-            **_LIST_ITEM["properties"],
-            "status": {"type": "string"},
-            "description": {"type": "string"},
+    _object(
+        {
+            **_LIST_FIELDS,
+            "status": _STRING,
+            "description": _STRING,
             "screenshots": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["id", "image"],
-                    "properties": {"id": {"type": "integer"}, "image": {"type": "string"}},
-                },
-            },
-            "minimum_system_requirements": {
-                "type": "object",
-                "properties": {
-                    name: _NULLABLE_STRING
-                    for name in ("os", "processor", "memory", "graphics", "storage")
-                },
+                "items": _object({"id": {"type": "integer"}, "image": _STRING}),
             },
         },
-    }
+        # Optional (browser games have none), each value possibly null.
+        minimum_system_requirements={
+            "type": "object",
+            "properties": {
+                name: {"type": ["string", "null"]}
+                for name in ("os", "processor", "memory", "graphics", "storage")
+            },
+        },
+    )
 )
 
 
 @dataclass
 class SharedRateLimiter:
-    """At most ``per_second`` calls in each wall-clock second, across every
-    process sharing the Redis; a per-process limit when Redis is away.
-
-    Hand-written on purpose: a fixed window per second is one ``INCR`` on a
-    key that expires, and it must *wait* for a slot rather than refuse, which
-    the rate-limit libraries for Django (limits on requests) do not do.
-    The wait is bounded by ``max_wait`` seconds: past it, ``UpstreamBusy``."""
+    """At most ``per_second`` calls per wall-clock second across the processes
+    sharing Redis (per process when Redis is away). Hand-written because it
+    must wait for a slot, up to ``max_wait`` (then ``UpstreamBusy``), where
+    Django's rate-limit libraries refuse."""
 
     per_second: int
     max_wait: float = float("inf")
@@ -179,9 +155,7 @@ class SharedRateLimiter:
 
 
 class _Attempts(Retry):
-    """urllib3's Retry (backoff with jitter, ``Retry-After`` honoured and
-    capped), plus what this client needs at every attempt: a slot of the
-    shared rate limit before each retry, as before the first try, and the
+    """urllib3's Retry, plus a rate-limit slot before each retry and the
     ``games_upstream_calls_total`` outcome of each failed attempt."""
 
     pace: Callable[[], None] = staticmethod(lambda: None)
@@ -240,7 +214,6 @@ class GamesApiClient:
         self.session.mount(self.base_url, HTTPAdapter(max_retries=retries))
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
 
-    # -- the two upstream calls ---------------------------------------------
     def list_games(
         self,
         *,
@@ -254,7 +227,6 @@ class GamesApiClient:
     def get_game(self, game_id: int) -> dict[str, Any]:
         return self._call(self._game, game_id)
 
-    # -- what the breaker guards: the request, its retries, the payload ------
     def _list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         response = self._get("/games", params)
         if response.status_code == 404:
@@ -274,13 +246,10 @@ class GamesApiClient:
         return game
 
     def _call(self, function: Callable[[Any], T], argument: Any) -> T:
-        # The first slot is taken before the breaker: waiting for one is this
-        # service's own congestion, neither a failure nor a success upstream.
-        # (Slots before retries are taken inside, as urllib3 retries.)
+        # Outside the breaker: waiting for a slot is our own congestion.
         self.limiter.acquire()
         try:
-            # calling() keeps pybreaker's lock only around the state check, so
-            # a slow upstream call does not queue this process's other threads.
+            # calling() holds pybreaker's lock only for the state check.
             with self.breaker.calling():
                 return function(argument)
         except pybreaker.CircuitBreakerError:
@@ -347,8 +316,7 @@ reset_client = _client.reset
 
 
 def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
-    """The breaker every process of this service shares (its state in Redis,
-    under this service's cache key prefix)."""
+    """The breaker every process shares, under this service's key prefix."""
     return upstream_breaker(
         failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
         reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,

@@ -1,10 +1,8 @@
 """The edge: a fresh cached ``GET /games/{id}/`` in JSON, answered before
-URL routing and DRF, because DRF's ``retrieve`` cannot keep up with a
-minimal Django view even from a stored body (docs/benchmarks.md, "The
-cached detail: one path, or an edge"). It shares the bytes, ETag and
-``If-None-Match`` rule with ``retrieve`` and replays the headers of DRF's
-last answer of each kind (200, 304); tests/games/catalog/test_edge.py
-compares the two."""
+URL routing and DRF, which cannot keep up with a minimal Django view
+(docs/benchmarks.md, "The cached detail: one path, or an edge"). Same bytes,
+ETag and ``If-None-Match`` rule as ``retrieve``, with the headers of DRF's
+last answer of each kind (tests/games/catalog/test_edge.py compares them)."""
 
 from __future__ import annotations
 
@@ -30,9 +28,9 @@ _LOCAL_MAX = 4096
 
 
 def _game_id(request: HttpRequest) -> int | None:
-    """The game id when DRF's answer would be the cached JSON whatever the
-    request carries: a plain ``GET`` of ``/games/<id>/`` with no query, no
-    credential (a bad one is a 401) and an ``Accept`` that DRF answers with JSON."""
+    """The game id when DRF would answer the cached JSON: a plain ``GET`` of
+    ``/games/<id>/`` with no query, no credential (a bad one is a 401) and an
+    ``Accept`` that DRF answers with JSON."""
     meta = request.META
     if (
         request.method != "GET"
@@ -49,13 +47,10 @@ def _game_id(request: HttpRequest) -> int | None:
 
 
 class CachedGameDetailMiddleware:
-    """Answer a fresh cached game detail in JSON as DRF would; everything else
-    (miss, stale, unknown id, HTML, credentials, Redis down, and any kind of
-    answer DRF has not given yet) goes on to DRF.
-
-    Each process keeps the rendered answer for up to
-    ``GAMES_CACHE_LOCAL_SECONDS`` (never past the entry's fresh window), so
-    most hits skip Redis too; a refresh reaches every process within that."""
+    """Answer a fresh cached game detail in JSON as DRF would; anything else
+    (including a kind of answer DRF has not given yet) goes on to DRF. Each
+    process keeps the answer up to ``GAMES_CACHE_LOCAL_SECONDS`` (within the
+    entry's fresh window), so most hits skip Redis too."""
 
     def __init__(
         self,
@@ -97,8 +92,7 @@ class CachedGameDetailMiddleware:
         return response
 
     def _found(self, path: str, game_id: int) -> tuple[bytes, str, ResolverMatch] | None:
-        """The answer's body, ETag and route: this process's copy, else Redis's
-        entry while it is fresh (``None`` otherwise)."""
+        """Body, ETag and route: this process's copy, else Redis's fresh entry."""
         now = self.clock()
         local = self.local.get(game_id)
         if local is not None and local[0] > now:

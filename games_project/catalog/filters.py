@@ -1,9 +1,5 @@
-"""The catalog's filters as a form in the browsable API.
-
-The catalog is not a queryset (it comes from the upstream through the
-cache), so this backend filters nothing itself: the list view passes the
-query parameters upstream. It only gives DRF's "Filters" button its form.
-"""
+"""The form behind the browsable API's "Filters" button. It filters nothing:
+the catalog is no queryset, the list view passes the filters upstream."""
 
 from __future__ import annotations
 

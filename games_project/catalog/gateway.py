@@ -1,7 +1,6 @@
 """The catalog's gateway to the games API: the only module that knows the
 cache keys, what is cached, for how long, and when it is refetched
-(cache-aside with stale-while-revalidate over django-redis; the rules, by an
-entry's age, in docs/architecture.md, "The catalog cache")."""
+(docs/architecture.md, "The catalog cache")."""
 
 from __future__ import annotations
 
@@ -80,7 +79,6 @@ def _result(value: Any, status: CacheStatus, fetched_at: float = 0.0) -> Cached:
 
 
 def _not_found(key: str, status: CacheStatus) -> NotFoundCached:
-    """The error to raise, counted as a lookup of that status."""
     CACHE_RESULTS.labels(result=status.lower()).inc()
     return NotFoundCached(key, status)
 
@@ -92,10 +90,8 @@ def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
 
 
 def _entry(key: str) -> dict[str, Any] | None:
-    """The cached entry under ``key``, or ``None`` when there is none or what
-    is there is not an entry this module wrote (undecodable, or JSON of
-    another shape, e.g. planted by whoever can write to Redis): treated as a
-    miss, so the next fill overwrites it. Redis errors propagate."""
+    """The entry under ``key``; ``None`` (a miss, overwritten by the next
+    fill) when absent or not an entry this module wrote. Redis errors propagate."""
     try:
         entry = cache.get(key)
     except ValueError:  # not JSON (the cache's serializer), e.g. a pickle
@@ -113,17 +109,19 @@ def _entry(key: str) -> dict[str, Any] | None:
     return entry
 
 
-def store(key: str, value: Any, policy: CachePolicy) -> None:
-    """Write a fresh entry (used by fills and by the Celery refresh); the
-    full list's index (ids and titles) goes beside it."""
-    fetched_at = time.time()
+def _put(key: str, value: Any, fetched_at: float, policy: CachePolicy) -> None:
     cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+
+
+def store(key: str, value: Any, policy: CachePolicy) -> None:
+    """Write a fresh entry; the full list's index goes beside it."""
+    fetched_at = time.time()
+    _put(key, value, fetched_at, policy)
     if key == FULL_LIST_KEY:
-        _store_index(value, fetched_at, policy)
+        _put(INDEX_KEY, _index(value), fetched_at, policy)
 
 
 def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Any:
-    """Call the upstream and cache what it says, including "not found"."""
     try:
         value = fetch()
     except GameNotFound:
@@ -134,8 +132,8 @@ def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> 
 
 
 class _FillCap:
-    """At most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills at once in this
-    process; beyond that ``UpstreamBusy`` at once (never a queue)."""
+    """At most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills at once per process;
+    beyond that ``UpstreamBusy`` at once (never a queue)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -166,8 +164,7 @@ def read(
     policy: CachePolicy | None = None,
     on_miss: Callable[[], object] | None = None,
 ) -> Cached:
-    """``on_miss`` runs when nothing usable is cached, before any fill (it may
-    raise to refuse the miss)."""
+    """``on_miss`` runs before any fill, and may raise to refuse the miss."""
     policy = policy or CachePolicy.from_settings()
     try:
         entry, error = _entry(key), None
@@ -187,10 +184,7 @@ def read(
         return _unwrap(key, entry, CacheStatus.STALE)
     # Past the stale window: refetch now, but an old answer beats an error.
     try:
-        with FILLS.held():
-            return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
-    except GameNotFound:
-        raise NotFoundCached(key, CacheStatus.MISS) from None
+        return _fetched(key, fetch, policy)
     except UpstreamUnavailable as exc:
         log.warning("cache.stale_if_error", key=key, error=str(exc))
         return _unwrap(key, entry, CacheStatus.STALE)
@@ -205,8 +199,7 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
             lock = cache.lock(f"fill-lock:{key}", timeout=policy.lock_seconds)
             if lock.acquire(blocking=False):
                 try:
-                    with FILLS.held():
-                        return _fill(key, fetch, policy)
+                    return _fill(key, fetch, policy)
                 finally:
                     with contextlib.suppress(LockError, *CACHE_ERRORS):
                         lock.release()  # only if still ours (it may have expired)
@@ -226,24 +219,27 @@ def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
     entry = _entry(key)  # filled while we were taking the lock?
     if entry is not None:
         return _unwrap(key, entry, CacheStatus.HIT)
-    try:
-        return _result(fetch_and_store(key, fetch, policy), CacheStatus.MISS)
-    except GameNotFound:
-        raise _not_found(key, CacheStatus.MISS) from None
+    return _fetched(key, fetch, policy)
 
 
 def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
-    """Redis is away: a fill (within the cap) whose answer is not stored."""
+    """Redis is away: a fill whose answer is not stored."""
+    log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
+    return _fetched(key, fetch, None)
+
+
+def _fetched(key: str, fetch: Callable[[], Any], policy: CachePolicy | None) -> Cached:
+    """A fill within this process's cap, stored unless there is no ``policy``."""
     with FILLS.held():
-        log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
         try:
-            return _result(fetch(), CacheStatus.MISS)
+            value = fetch() if policy is None else fetch_and_store(key, fetch, policy)
         except GameNotFound:
-            raise NotFoundCached(key, CacheStatus.MISS) from None
+            raise _not_found(key, CacheStatus.MISS) from None
+    return _result(value, CacheStatus.MISS)
 
 
 def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
-    """Start one background refresh per key, however many requests see it stale."""
+    """One background refresh per key, however many requests see it stale."""
     try:
         if cache.add(f"refreshing:{key}", 1, timeout=60):
             refresh()
@@ -253,17 +249,15 @@ def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
 
 # -- the catalog's keys and reads ---------------------------------------------
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
-    """One key per filter combination, and no two combinations share one: an
-    absent filter is left out (not spelled as a value), and values are
-    URL-encoded, so no value can imitate a separator."""
+    """One key per filter combination: absent filters are left out and values
+    URL-encoded, so no value can imitate another combination."""
     given = {"platform": platform, "category": category, "sort-by": sort_by}
     return "games:list:" + urlencode({name: v for name, v in given.items() if v is not None})
 
 
 FULL_LIST_KEY = list_key(platform=None, category=None, sort_by=None)
-# The full list's ids and titles, ``[[id, title], ...]``: what a detail miss
-# needs to know (is the id in the catalog?) and what a recorded read needs
-# (the title), in one small key beside the full list.
+# The full list's ``{id: title}``: whether a missed id exists, and a recorded
+# read's title, in one small key.
 INDEX_KEY = "games:index"
 
 
@@ -271,70 +265,44 @@ def game_key(game_id: int) -> str:
     return f"games:detail:{game_id}"
 
 
-def _store_index(games: list[dict[str, Any]], fetched_at: float, policy: CachePolicy) -> None:
-    index = sorted([game["id"], game["title"]] for game in games)
-    cache.set(
-        INDEX_KEY, {"value": index, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep
-    )
-
-
-# The mapping of the last index entry this process read, by its fetched_at:
-# a dict of 360+ titles is built once per refresh, not once per request.
-_INDEX: tuple[float, dict[int, str]] = (-1.0, {})
-_INDEX_LOCK = threading.Lock()
-
-
-def _titles(pairs: list[list[Any]], fetched_at: float) -> dict[int, str]:
-    global _INDEX
-    memo = _INDEX
-    if fetched_at and memo[0] == fetched_at:
-        return memo[1]
-    titles = {int(game_id): str(title) for game_id, title in pairs}
-    if fetched_at:
-        with _INDEX_LOCK:
-            _INDEX = (fetched_at, titles)
-    return titles
+def _index(games: list[dict[str, Any]]) -> dict[str, str]:
+    return {str(game["id"]): game["title"] for game in games}
 
 
 def catalog_index(
     *, refresh_list_in_background: Callable[..., object]
-) -> tuple[dict[int, str], CacheStatus] | None:
-    """Every game id the upstream has, with its title, from the cached full
-    list (filled through the list's own single flight when absent, refreshed
-    in the background when stale), and whether it came from the cache
-    (``HIT``) or the upstream (``MISS``); ``None`` when it cannot be had
-    right now."""
+) -> tuple[dict[str, str], CacheStatus] | None:
+    """Every game's title by id (as a string), from the cached full list
+    (filled or refreshed as the list is), and whether it came from the cache
+    (``HIT``) or the upstream (``MISS``); ``None`` when it cannot be had now."""
     policy = CachePolicy.from_settings()
     try:
         entry = _entry(INDEX_KEY)
     except CACHE_ERRORS:
         return None
-    age = time.time() - entry["fetched_at"] if entry is not None else None
-    if entry is None or age is None or age >= policy.fresh + policy.stale:
+    if entry is not None and not isinstance(entry["value"], dict):
+        log.warning("cache.entry_malformed", key=INDEX_KEY)
+        entry = None  # rebuilt from the full list below
+    age = time.time() - entry["fetched_at"] if entry is not None else float("inf")
+    if age >= policy.fresh + policy.stale:
         try:
             listed = game_list(refresh_in_background=refresh_list_in_background)
         except UpstreamUnavailable as exc:
             log.info("catalog.index_unavailable", error=str(exc))
             return None
-        games = listed.value
-        if not games:  # an empty full list is an upstream fault, not "no game"
+        if not listed.value:  # an empty full list is an upstream fault, not "no game"
             return None
+        index = _index(listed.value)
         if listed.status is not CacheStatus.MISS:  # the list predates its index entry
             with contextlib.suppress(*CACHE_ERRORS):
-                _store_index(games, listed.fetched_at, policy)
-        titles = _titles([[g["id"], g["title"]] for g in games], listed.fetched_at)
-        return titles, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
+                _put(INDEX_KEY, index, listed.fetched_at, policy)
+        return index, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
     if age >= policy.fresh:
         _schedule_refresh(
             FULL_LIST_KEY,
             lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
         )
-    try:
-        titles = _titles(entry["value"], entry["fetched_at"])
-    except (TypeError, ValueError):  # not an index this module wrote
-        log.warning("cache.entry_malformed", key=INDEX_KEY)
-        return None
-    return (titles, CacheStatus.HIT) if titles else None
+    return (entry["value"], CacheStatus.HIT) if entry["value"] else None
 
 
 def game_list(
@@ -345,8 +313,6 @@ def game_list(
     refresh_in_background: Callable[..., object],
     on_miss: Callable[[], object] | None = None,
 ) -> Cached:
-    """``refresh_in_background(platform=, category=, sort_by=)`` is called,
-    once per key, when the entry is stale."""
     filters = {"platform": platform, "category": category, "sort_by": sort_by}
     return read(
         list_key(**filters),
@@ -363,17 +329,15 @@ def game_detail(
     refresh_list_in_background: Callable[..., object],
     on_miss: Callable[[], object] | None = None,
 ) -> Cached:
-    """Raises ``NotFoundCached`` for an unknown id (without an upstream call
-    when the cached full list does not hold it), ``UpstreamUnavailable`` when
-    the upstream fails and nothing usable is cached, ``UpstreamBusy`` when
-    this process runs as many fills as it may."""
+    """``NotFoundCached`` for an id outside the cached full list comes
+    without an upstream call."""
     key = game_key(game_id)
 
     def miss() -> None:
         if on_miss is not None:
             on_miss()
         known = catalog_index(refresh_list_in_background=refresh_list_in_background)
-        if known is not None and game_id not in known[0]:
+        if known is not None and str(game_id) not in known[0]:
             raise _not_found(key, known[1])
 
     return read(
@@ -385,9 +349,8 @@ def game_detail(
 
 
 def game_detail_if_fresh(*, game_id: int) -> Cached | None:
-    """The cached game while it is fresh (a ``HIT``), else ``None``: the
-    caller then takes the full path (``game_detail``), which handles misses,
-    stale entries, unknown ids and Redis errors, and counts them."""
+    """The cached game while fresh (a ``HIT``), else ``None``: then the caller
+    takes ``game_detail``, which handles and counts everything else."""
     try:
         entry = _entry(game_key(game_id))
     except CACHE_ERRORS:
@@ -405,9 +368,8 @@ def game_title(
     refresh_in_background: Callable[[int], object],
     refresh_list_in_background: Callable[..., object],
 ) -> tuple[str, CacheStatus]:
-    """The title a recorded read stores, and where it came from: the catalog
-    index when it can be had (``NotFoundCached`` for an id outside it), else
-    the game's own detail (``game_detail``, with its errors)."""
+    """A recorded read's title and its source: the catalog index when it can
+    be had, else the game's detail."""
     known = catalog_index(refresh_list_in_background=refresh_list_in_background)
     if known is None:
         game = game_detail(
@@ -417,18 +379,16 @@ def game_title(
         )
         return game.value["title"], game.status
     titles, status = known
-    if game_id not in titles:
+    if str(game_id) not in titles:
         raise _not_found(game_key(game_id), status)
     CACHE_RESULTS.labels(result=status.lower()).inc()
-    return titles[game_id], status
+    return str(titles[str(game_id)]), status
 
 
 def _refresh(key: str, fetch: Callable[[], Any]) -> Any:
-    """Refetch into the cache (the body of a Celery refresh task)."""
     try:
         return fetch_and_store(key, fetch, CachePolicy.from_settings())
     finally:
-        # Without Redis the marker is gone anyway.
         with contextlib.suppress(*CACHE_ERRORS):
             cache.delete(f"refreshing:{key}")
 

@@ -4,11 +4,8 @@ from django.db import models
 
 
 class GameRead(models.Model):
-    """A read recorded here, and published as ``user.read`` through the outbox.
-
-    The games service keeps its own log of reads: it ranks the most-read games
-    for the cache refresh, and the event id ties each row to its event.
-    """
+    """A read recorded here and published as ``user.read``; it also ranks the
+    most-read games for the cache refresh."""
 
     event_id = models.UUIDField(unique=True)
     user_id = models.UUIDField(db_index=True)
@@ -24,9 +21,8 @@ class GameRead(models.Model):
 
 
 class ForgottenReader(models.Model):
-    """A user whose deletion reached the catalog (``game_reads_forget``):
-    their reads here are gone and no new one is recorded. The catalog keeps
-    this itself, so it asks no other app whether a user still exists."""
+    """A deleted user (``game_reads_forget``): their reads here are gone and
+    no new one is recorded; kept here, so the catalog asks no other app."""
 
     user_id = models.UUIDField(primary_key=True)
     forgotten_at = models.DateTimeField()

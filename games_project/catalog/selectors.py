@@ -25,10 +25,7 @@ class UserDeleted(Exception):
 def game_reader(
     *, caller_id: uuid.UUID, caller_is_staff: bool, user_id: uuid.UUID | None = None
 ) -> uuid.UUID:
-    """Whose read the caller records: ``user_id`` (default: the caller).
-
-    Raises NotAllowed (another user, and not staff) or UserDeleted (either
-    of them deleted)."""
+    """Whose read the caller records: ``user_id`` (default: the caller)."""
     reader = user_id or caller_id
     if reader != caller_id and not caller_is_staff:
         raise NotAllowed("only staff may record a read for another user")

@@ -4,10 +4,9 @@ from rest_framework import serializers
 
 from common.api.serializers import StrictFieldsMixin
 
-# FreeToGame's documented filter values (https://www.freetogame.com/api-doc).
-# Anything else is refused with 400 before the upstream or the cache sees it:
-# an unknown value would spend the upstream's small request budget and mint a
-# cache key per spelling.
+# FreeToGame's documented filter values (https://www.freetogame.com/api-doc);
+# anything else is 400, so it can neither spend the upstream's budget nor
+# mint a cache key per spelling.
 PLATFORMS = ("pc", "browser", "all")
 CATEGORIES = (
     "mmorpg", "shooter", "strategy", "moba", "racing", "sports", "social", "sandbox",
@@ -21,7 +20,6 @@ SORT_ORDERS = ("release-date", "popularity", "alphabetical", "relevance")
 
 
 def _known(name: str, choices: tuple[str, ...]) -> serializers.ChoiceField:
-    """One rule for every filter: the value must be one of FreeToGame's, exactly."""
     extra = {"source": name.replace("-", "_")} if "-" in name else {}
     return serializers.ChoiceField(
         choices=choices,
@@ -32,8 +30,7 @@ def _known(name: str, choices: tuple[str, ...]) -> serializers.ChoiceField:
 
 
 class CatalogQuerySerializer(serializers.Serializer):
-    """The catalog's filters, named as the client sends them (``sort-by``,
-    which Python cannot spell as an attribute), so errors name them so too."""
+    """The filters as the client names them (``sort-by``), so errors do too."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {

@@ -19,9 +19,7 @@ SOURCE = "games"
 
 
 def game_read_record(*, user_id: uuid.UUID, game_id: int, title: str) -> GameRead:
-    """Record that ``user_id`` read ``game_id`` (titled ``title``), and queue
-    ``user.read`` in the same transaction. Who may record it for whom is
-    ``selectors.game_reader``; the title comes from the gateway."""
+    """Record the read and queue ``user.read`` in the same transaction."""
     event = user_read(
         user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source=SOURCE
     )
@@ -37,8 +35,7 @@ def game_read_record(*, user_id: uuid.UUID, game_id: int, title: str) -> GameRea
 
 
 def game_reads_forget(*, user_id: uuid.UUID, forgotten_at: datetime) -> int:
-    """A deleted user: drop their reads held here and refuse new ones.
-    Called by the users projection's handler, in its transaction."""
+    """A deleted user: drop their reads here and refuse new ones."""
     ForgottenReader.objects.get_or_create(user_id=user_id, defaults={"forgotten_at": forgotten_at})
     removed, _ = GameRead.objects.filter(user_id=user_id).delete()
     log.info("catalog.reads_forgotten", user_id=str(user_id), reads_removed=removed)

@@ -24,9 +24,8 @@ class ReadRecordThrottle(RedisOrLocalThrottle):
 
 
 class CatalogMissThrottle(RedisOrLocalThrottle):
-    """Cache misses of anonymous callers, per client address: a miss may
-    cost an upstream call, a hit costs nothing and never spends. Checked by
-    the view when the gateway is about to fill (``on_miss``), not up front."""
+    """Anonymous callers' cache misses per address, spent by the view only
+    when the gateway is about to fill (``on_miss``): hits never spend."""
 
     scope = "catalog_miss"
 

@@ -33,12 +33,9 @@ from games_project.catalog.tasks import refresh_game, refresh_game_list
 from games_project.catalog.throttles import CatalogMissThrottle, ReadRecordThrottle
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
-# NotFoundCached, UpstreamUnavailable, NotAllowed and UserDeleted are answered
-# by the one mapping in common.api.errors (see catalog/errors.py), not here.
+# Domain errors are answered by the one mapping (catalog/errors.py), not here.
 
-
-# Rendered JSON and ETag per (cache key, fetch time): a cached game is
-# rendered once per process per refresh, not on every request.
+# Rendered JSON and ETag per (cache key, fetch time): once per process per refresh.
 _RENDERED: dict[tuple[str, float], tuple[bytes, str]] = {}
 _RENDERED_MAX = 4096
 
@@ -56,15 +53,13 @@ def _render(data: dict[str, Any], memo_key: tuple[str, float] | None) -> tuple[b
 
 
 def detail_json(game_id: int, cached: Cached) -> tuple[bytes, str]:
-    """A game's detail as answered in JSON, and its ETag: ``retrieve`` and
-    the edge (``catalog.edge``) both answer these bytes."""
+    """A game's detail in JSON and its ETag, as ``retrieve`` and the edge answer them."""
     memo = (f"detail:{game_id}", cached.fetched_at) if cached.fetched_at else None
     return _render({**cached.value, "attribution": ATTRIBUTION}, memo)
 
 
 def not_modified(request: HttpRequest | Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` holds ``etag``, by Django's conditional-GET
-    rules (weak comparison, ``*``)."""
+    """Whether ``If-None-Match`` holds ``etag``, by Django's rules."""
     answer = get_conditional_response(request, etag=etag)
     return answer is not None and answer.status_code == status.HTTP_304_NOT_MODIFIED
 
@@ -75,9 +70,7 @@ def _conditional(
     cache_status: str,
     rendered: tuple[bytes, str] | None = None,
 ) -> HttpResponseBase:
-    """200 with an ETag, or 304 when the client already has this representation.
-
-    JSON clients get the pre-rendered bytes; the browsable API (HTML) still
+    """200 with an ETag, or 304; JSON clients get the pre-rendered bytes, HTML
     goes through DRF's renderers."""
     body, etag = rendered or _render(data, None)
     headers = {"ETag": etag, "X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
@@ -174,15 +167,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         )
         read = game_read_record(user_id=reader, game_id=game_id, title=title)
         return Response(
-            s.ReadAcceptedSerializer(
-                {
-                    "event_id": read.event_id,
-                    "user_id": read.user_id,
-                    "game_id": read.game_id,
-                    "title": read.title,
-                    "read_at": read.read_at,
-                }
-            ).data,
+            s.ReadAcceptedSerializer(read).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"X-Cache": cache_status},
         )

@@ -1,10 +1,6 @@
-"""DRF authentication with the users service's access tokens.
-
-The games service never holds the signing key: it verifies RS256 signatures
-with the public keys of the users service's JWKS, and checks issuer,
-audience, expiry and the token type. Only RS256 is accepted, so ``alg: none``
-and HS256-with-the-public-key forgeries fail.
-"""
+"""DRF authentication with the users service's access tokens, verified with
+the public keys of its JWKS (issuer, audience, expiry, token type). Only
+RS256 is accepted, so ``alg: none`` and HS256-with-the-public-key fail."""
 
 from __future__ import annotations
 
@@ -103,17 +99,14 @@ class JWKSAuthentication(BaseAuthentication):
 
 
 class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
-    """The same token, from the cookie the users service's login page sets
-    (``common/api/browser.py``)."""
+    """The same token, from the cookie the users service's login page sets."""
 
     def authenticate_token(self, token: str) -> tuple[Caller, str]:
         return Caller(**self._verify(token)), token
 
 
 class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
-    """Describes the bearer token in the OpenAPI document, so clients (and
-    the fuzz tests' auth checks) know which operations need it; Swagger UI's
-    Authorize uses it. Named as the users service names the same token."""
+    """The bearer token in the OpenAPI document, named as the users service names it."""
 
     target_class = "games_project.identity.authentication.JWKSAuthentication"
     name = "jwtAuth"

@@ -1,18 +1,13 @@
 """The users service's public keys, from its JWKS document.
 
-``jwt.PyJWKClient`` fetches, parses and caches the document for
-``JWKS_CACHE_SECONDS``. Kept by hand around it, because PyJWKClient does
-neither: a token with an unknown ``kid`` (after a key rotation) refetches at
-most once per ``JWKS_MIN_REFETCH_SECONDS`` (PyJWKClient refetches for every
-such token, so forged kids would make this service flood the users service),
-and when a refetch fails the last good keys are still served (PyJWKClient
-drops its cache on a failed fetch).
+``jwt.PyJWKClient`` fetches, parses and caches the document. Added by hand,
+as PyJWKClient does neither: an unknown ``kid`` refetches at most once per
+``JWKS_MIN_REFETCH_SECONDS`` (forged kids cannot make this service flood the
+users service), and a failed refetch keeps serving the last good keys.
 
-The fetch runs outside the lock: one thread refetches while every other
-caller goes on with the last good keys, so a slow users service delays one
-request, not every authenticated request of the process. Only before the
-first keys arrive do callers wait for the fetch in progress, and for no
-longer than the fetch's own timeout.
+One thread fetches, outside the lock, while the others go on with the last
+good keys; only before the first keys do callers wait, bounded by the
+fetch's timeout.
 """
 
 from __future__ import annotations
@@ -80,8 +75,7 @@ class JwksCache:
         return time.monotonic() - self._attempted_at >= self.min_refetch or not self._keys
 
     def _fetch(self) -> dict[str, Any] | None:
-        """The document's RSA keys by kid, or ``None`` when the fetch fails
-        (the caller keeps serving the keys it has)."""
+        """The document's RSA keys by kid, or ``None`` when the fetch fails."""
         try:
             jwk_set = self._client.get_jwk_set(refresh=True)
         except (jwt.PyJWTError, ValueError) as exc:

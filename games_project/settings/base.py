@@ -70,8 +70,7 @@ GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=3
 # Fills (upstream calls for a miss) running at once in one web process;
 # beyond it a miss is 503 at once, so threads stay free for hits and probes.
 GAMES_CACHE_MAX_CONCURRENT_FILLS = env.int("GAMES_CACHE_MAX_CONCURRENT_FILLS", default=2)
-# How long each web process reuses a fresh game detail without asking Redis
-# (0: always ask); a refresh reaches every process within this.
+# How long each web process reuses a fresh game detail without asking Redis.
 GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 
 # -- Tokens from the users service --------------------------------------------
@@ -91,17 +90,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
+    # Who spends each bucket: catalog/throttles.py.
     "DEFAULT_THROTTLE_RATES": {
-        # Reads recorded (POST /games/) per user.
         "read_record": env.str("READ_RECORD_RATE_PER_USER", default="60/min"),
-        # Cache misses (GET /games/…) of anonymous callers, per address.
         "catalog_miss": env.str("CATALOG_MISS_RATE_PER_ADDRESS", default="60/min"),
     },
 }
 
 # -- Celery (the shared CELERY_* settings: common/settings.py) ---------------
-# A queue of its own, so workers of another project sharing this Redis never
-# take these tasks.
+# A queue of its own: the users service's workers share this Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games")
 # Refresh what is read most before it goes stale.
 CELERY_BEAT_SCHEDULE = {

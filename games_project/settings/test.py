@@ -12,6 +12,5 @@ ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 CACHES["default"]["KEY_PREFIX"] = f"test-{CACHES['default']['KEY_PREFIX']}"
 # Tasks enqueued by tests go to a queue no development worker reads.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games-test")
-# Tests change Redis between requests and expect the next answer to follow;
-# the per-process copy has tests of its own that turn it on.
+# Tests change Redis between requests; the per-process copy's own tests turn it on.
 GAMES_CACHE_LOCAL_SECONDS = 0.0

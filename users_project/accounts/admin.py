@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,28 +18,18 @@ from users_project.accounts.services import user_create, user_delete
 RECENT_READS_SHOWN = 20
 
 
-class UserAddForm(forms.ModelForm):
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+class UserAddForm(BaseUserCreationForm):
+    """Django's: the two passwords must match and pass the validators."""
 
     class Meta:
         model = User
         fields = ("email", "name", "is_staff")
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("password1") != cleaned.get("password2"):
-            raise forms.ValidationError("The two passwords differ.")
-        return cleaned
-
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Users, searchable by email, each with their recent read history.
-
-    Adding and deleting go through the services, so the admin emits the same
-    ``user.created`` / ``user.deleted`` events as the API.
-    """
+    """Adding and deleting go through the services, so the admin emits the
+    same ``user.created`` / ``user.deleted`` events as the API."""
 
     add_form = UserAddForm
     ordering = ["-created_at"]
@@ -97,9 +87,8 @@ class UserAdmin(DjangoUserAdmin):
             user_delete(user=user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
-        """Deleting a user takes their reads with them (``user_delete``), though
-        no one may delete reads one by one (``GameReadAdmin``): the admin would
-        otherwise refuse the deletion for want of that permission."""
+        """A user's reads go with them, though nobody may delete reads one by
+        one: without this the admin refuses for want of that permission."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(GameRead._meta.verbose_name)
         return deleted, counts, perms_needed, protected

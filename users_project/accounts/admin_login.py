@@ -10,22 +10,18 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from common.api.throttles import throttled_response
-from users_project.accounts.throttles import (
-    ADMIN_LOGIN_FAILURES,
-    LoginAddressThrottle,
-    login_failure_record,
-)
+from users_project.accounts.throttles import login_failure_record, login_throttled
 
 
 def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     if request.method != "POST":
         return admin.site.login(request, **kwargs)
-    for throttle in (LoginAddressThrottle(), *(bucket() for bucket in ADMIN_LOGIN_FAILURES)):
-        if not throttle.allow_request(request, None):
-            return throttled_response(request, wait=throttle.wait())
+    wait = login_throttled(request)
+    if wait is not None:
+        return throttled_response(request, wait=wait)
     response = admin.site.login(request, **kwargs)
     if response.status_code == 200:
         # The form again, with an error: this attempt was refused (a login
         # redirects). Only failures spend the per-account buckets.
-        login_failure_record(request, buckets=ADMIN_LOGIN_FAILURES)
+        login_failure_record(request)
     return response

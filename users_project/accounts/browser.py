@@ -1,9 +1,5 @@
-"""``/api-auth/login/``: the browsable API's login page (email + password).
-
-It sets the access-token cookie both services accept (``common/api/browser.py``),
-with the same throttles as ``POST /auth/login/``; Django's CSRF middleware
-protects the form.
-"""
+"""``/api-auth/login/``: the browsable API's login page. It sets the access
+cookie both services accept, with the throttles of ``POST /auth/login/``."""
 
 from __future__ import annotations
 
@@ -18,37 +14,17 @@ from rest_framework.request import Request
 from common.api.browser import safe_next, set_access_cookie
 from common.api.throttles import retry_after_seconds
 from users_project.accounts.hashers import HashingBusy
-from users_project.accounts.throttles import (
-    LOGIN_FAILURES,
-    LoginAddressThrottle,
-    login_failure_record,
-)
+from users_project.accounts.throttles import login_failure_record, login_throttled
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login
 
 INVALID = "Invalid email or password."
-# Pages a person logs in from that look the same for everyone (the API root,
-# registration): logging in from them leads to the person's own page.
+# Pages that look the same for everyone: logging in from them leads to one's own page.
 ANYONES_PAGES = frozenset({"", "/", "/users", "/users/"})
 
 
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254)
     password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput)
-
-
-def _throttled_for(as_drf: Request) -> float | None:
-    """Seconds to wait when this attempt is over a login throttle, else None."""
-    for throttle in (LoginAddressThrottle(), *(bucket() for bucket in LOGIN_FAILURES)):
-        if not throttle.allow_request(as_drf, None):  # type: ignore[arg-type]
-            return throttle.wait() or 60.0
-    return None
-
-
-def _as_drf(request: HttpRequest) -> Request:
-    """The form as DRF's throttles read it (``request.data``, from the form
-    Django parsed already): made once per request, since the body can be
-    read only once."""
-    return Request(request, parsers=[FormParser()])
 
 
 class LoginView(View):
@@ -59,8 +35,10 @@ class LoginView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = LoginForm(request.POST)
-        as_drf = _as_drf(request)
-        wait = _throttled_for(as_drf)
+        # The form as the throttles read it (request.data), made once: the
+        # body can be read only once.
+        as_drf = Request(request, parsers=[FormParser()])
+        wait = login_throttled(as_drf)
         if wait is not None:
             form.is_valid()
             seconds = retry_after_seconds(wait)
@@ -73,7 +51,7 @@ class LoginView(View):
         try:
             user, tokens = token_pair_login(request=request, **form.cleaned_data)
         except InvalidCredentials:
-            login_failure_record(as_drf, buckets=LOGIN_FAILURES)
+            login_failure_record(as_drf)
             form.add_error(None, INVALID)
             return self._page(request, form, status=401)
         except HashingBusy as busy:

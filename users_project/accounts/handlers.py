@@ -1,10 +1,6 @@
-"""Kafka event handlers of the users service (see users_project/consumers.py).
-
-A handler is an interface like a view: it loads what the events name and
-calls a service, inside the runner's transaction. The read history is its
-own inbox: a stored read carries its event's unique id, so a read stored
-before is skipped and not counted as applied.
-"""
+"""Kafka event handlers of the users service (users_project/consumers.py).
+The read history is its own inbox: a stored read carries its event's unique
+id, so a read stored before is skipped and not counted as applied."""
 
 from __future__ import annotations
 
@@ -22,8 +18,7 @@ DISCARD_USER_GONE = "user_gone"
 
 
 def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
-    """Store the reads (one query for the users, one insert for the reads);
-    return the ids of the events stored now."""
+    """Store the reads; return the ids of the events stored now."""
     reads = [
         NewRead(
             user_id=uuid.UUID(event.data["user_id"]),
@@ -36,10 +31,8 @@ def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
     ]
     user_ids = {read.user_id for read in reads}
     if gone := user_ids - set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True)):
-        # Games records a read only for a valid token, and users only signs
-        # tokens for users that exist: a missing user was deleted after games
-        # accepted the read (an expected race). Nothing to attach it to, and
-        # no person needed. In a batch, the runner then goes one by one, so
-        # only those reads are discarded.
+        # Deleted after games accepted the read (tokens are signed only for
+        # users that exist): an expected race, no person needed. In a batch
+        # the runner then goes one by one, so only those reads are discarded.
         raise EventDiscarded(DISCARD_USER_GONE, f"users {', '.join(map(str, sorted(gone)))}")
     return game_reads_record(reads=reads)

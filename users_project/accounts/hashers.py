@@ -1,21 +1,13 @@
-"""Argon2 with a memory budget: explicit parameters and a per-process cap on
-concurrent hashes, so a burst of logins cannot push a web pod past its limit.
-
-Each Argon2 hash holds ``PASSWORD_HASH_MEMORY_KIB`` for its whole run.
-Every login hashes (Django's backend hashes a dummy password for an unknown
-email too), so without a cap a gunicorn worker holds up to ``threads`` hashes
-at once. Here at most ``PASSWORD_HASH_CONCURRENCY`` hashes run per process;
-another waits for a slot up to ``PASSWORD_HASH_WAIT_SECONDS`` and is then
-refused with ``HashingBusy`` (503 with ``Retry-After``, ``accounts/errors.py``).
-The worst case of a users-web pod is therefore::
+"""Argon2 with a memory budget, so a burst of logins (every login hashes,
+an unknown email too) cannot push a web pod past its limit: each hash holds
+``PASSWORD_HASH_MEMORY_KIB``, and at most ``PASSWORD_HASH_CONCURRENCY`` run
+per process; another waits up to ``PASSWORD_HASH_WAIT_SECONDS``, then gets
+``HashingBusy`` (503 with ``Retry-After``). A users-web pod's worst case::
 
     idle + WEB_CONCURRENCY * min(WEB_THREADS, PASSWORD_HASH_CONCURRENCY) * memory
 
-(the arithmetic beside the chart's ``users-web`` limit and in the README).
-
-The algorithm keeps Django's name, ``argon2``: hashes written with Django's
-defaults (102400 KiB, t=2, p=8) keep verifying, under the same cap, and
-``must_update`` rewrites them with these parameters at the next good login.
+The name stays Django's ``argon2``: hashes with Django's defaults keep
+verifying (under the same cap) and are rewritten at the next good login.
 """
 
 from __future__ import annotations
@@ -34,8 +26,7 @@ log = get_logger(__name__)
 
 
 class HashingBusy(Exception):
-    """Every password-hashing slot of this process stayed taken past the
-    deadline: the caller should come back in ``retry_after`` seconds."""
+    """Every hashing slot stayed taken: come back in ``retry_after`` seconds."""
 
     retry_after = 1
 
@@ -64,8 +55,7 @@ def hash_slot() -> Iterator[None]:
 
 
 class BudgetedArgon2PasswordHasher(Argon2PasswordHasher):
-    """Django's Argon2 hasher with the parameters from settings, hashing and
-    verifying only inside a slot of ``hash_slot``."""
+    """Django's Argon2 with the settings' parameters, inside a ``hash_slot``."""
 
     @property
     def memory_cost(self) -> int:  # type: ignore[override]

@@ -53,12 +53,9 @@ def _generate_development_key() -> str:
 def _configured_private_pem() -> str:
     if settings.JWT_PRIVATE_KEY:
         return settings.JWT_PRIVATE_KEY
-    if settings.JWT_PRIVATE_KEY_FILE:
-        with open(settings.JWT_PRIVATE_KEY_FILE) as handle:
-            return handle.read()
     if settings.JWT_GENERATE_DEVELOPMENT_KEY:
         return _generate_development_key()
-    raise ImproperlyConfigured("set JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE (an RSA key in PEM)")
+    raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
 
 
 def thumbprint(jwk: dict[str, Any]) -> str:

@@ -14,10 +14,9 @@ from users_project.accounts.identity import email_identity
 
 
 class UserManager(BaseUserManager["User"]):
-    """Django's entry points (``createsuperuser``) create users through
-    ``services.user_create`` too, so every user gets its ``user.created``
-    event. The service is built on this model, so it cannot be imported
-    here: the app hands it over when it is ready (apps.py)."""
+    """``createsuperuser`` and the like create users through ``user_create``
+    too (handed over by apps.py: it imports this model), so every user gets
+    its ``user.created`` event."""
 
     use_in_migrations = True
     create_with: ClassVar[Callable[..., User] | None] = None
@@ -52,8 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # How many games the user read, kept with every stored read so the history
-    # page needs no COUNT(*) over what can be 100,000 rows.
+    # Kept with every stored read: the history page needs no COUNT(*).
     read_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
@@ -75,12 +73,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class GameRead(models.Model):
-    """One game a user read, from a ``user.read`` event. The title is the one
-    the user saw then, not the catalog's current one."""
+    """One game a user read, from a ``user.read`` event, with the title then."""
 
-    # No index of its own: gameread_user_recent_idx starts with user_id and
-    # serves every lookup by user (the history page, the cascade when a user
-    # is deleted). A second index would only cost each stored read a write.
+    # No index of its own: gameread_user_recent_idx starts with user_id.
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="game_reads", db_index=False
     )

@@ -1,13 +1,8 @@
-"""Who may act on which account through the API.
-
-A user acts on their own account without any model permission. Another
-account follows Django's model permissions, as the admin does:
-``accounts.view_user`` (or ``accounts.change_user``, which implies it, as in
-the admin) to see it, ``accounts.change_user`` to change it,
-``accounts.delete_user`` to delete it; and only a superuser may change or
-delete a superuser. ``is_staff`` alone grants nothing here (it only opens
-the admin's door).
-"""
+"""Who may act on which account through the API: anyone on their own;
+another account as Django's model permissions allow, as in the admin
+(``view_user``, or ``change_user`` which implies it; ``change_user``;
+``delete_user``), and only a superuser on a superuser. ``is_staff`` alone
+grants nothing here."""
 
 from __future__ import annotations
 
@@ -20,9 +15,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from users_project.accounts.models import User
 from users_project.accounts.selectors import user_get
 
-# The one spelling of a user id in a URL: lower case, hyphenated (what
-# str(uuid) gives). Upper case, no hyphens, braces or a urn:uuid: prefix
-# would reach the same account under another name (and another throttle key).
+# The one spelling of a user id in a URL (str(uuid)'s): any other would reach
+# the same account under another name (and another throttle key).
 USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _CANONICAL_USER_ID = re.compile(USER_ID_PATTERN)
 
@@ -45,12 +39,9 @@ def _may(caller: User, action: UserAction) -> bool:
 
 
 def accessible_user(*, caller: User, raw_id: str, action: UserAction) -> User:
-    """The user ``caller`` may ``action`` at ``raw_id`` (see the module).
-
-    A caller without the model permission gets 403 for any other well-formed
-    id, whether or not it exists, so the answer never reveals which ids are
-    taken; a non-canonical id is 404 for everyone.
-    """
+    """The user ``caller`` may ``action`` at ``raw_id``. Without the model
+    permission any other well-formed id is 403, taken or not, so the answer
+    reveals no ids; a non-canonical id is 404 for everyone."""
     user_id = canonical_user_id(raw_id)
     if user_id is None:
         raise NotFound()

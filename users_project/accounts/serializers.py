@@ -53,9 +53,8 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """PUT needs ``email`` and ``name``; PATCH any subset. A new ``password``,
-    and a new ``email`` of one's own account, need the ``current_password``
-    (checked by ``user_update``, so no caller skips it)."""
+    """PUT needs ``email`` and ``name``; PATCH any subset. Whether the
+    ``current_password`` is needed is ``user_update``'s rule."""
 
     ignored_fields = SERVER_OWNED
 
@@ -71,8 +70,7 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     @property
     def user(self) -> User:
-        # Given by the view; read lazily so schema generation can build the
-        # serializer without one.
+        # Lazily: schema generation builds the serializer without one.
         return self.context["user"]
 
     def validate_email(self, value: str) -> str:
@@ -81,8 +79,6 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Only the new password's strength here: whether it or the email may
-        # change at all (the current password) is user_update's rule.
         if "password" in attrs:
             _check_password(
                 attrs["password"],

@@ -6,6 +6,8 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +26,6 @@ from users_project.accounts.sql import EMAIL_CONSTRAINTS, READ_COUNTS_ADD, READS
 
 log = get_logger(__name__)
 SOURCE = "users"
-
-
 EMAIL_TAKEN = "A user with this email already exists."
 
 
@@ -34,8 +34,7 @@ class EmailTaken(Exception):
 
 
 class PasswordChangeRejected(Exception):
-    """A change of the password or the login email without the right current
-    password; ``field`` names the input at fault."""
+    """A password or login email change without the right current password."""
 
     def __init__(self, *, field: str, message: str) -> None:
         super().__init__(message)
@@ -64,17 +63,11 @@ def user_create(
         is_superuser=is_superuser,
     )
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save(force_insert=True)
-            outbox_enqueue(
-                event=user_created(user_id=user.id, email=user.email, name=user.name, source=SOURCE)
-            )
-    except IntegrityError as exc:
-        # The serializer checks first; this is the race two requests can win.
-        if _email_taken(exc):
-            raise EmailTaken(email) from exc
-        raise
+    with _email_unique(user.email), transaction.atomic():
+        user.save(force_insert=True)
+        outbox_enqueue(
+            event=user_created(user_id=user.id, email=user.email, name=user.name, source=SOURCE)
+        )
     log.info("user.created", user_id=str(user.id))
     return user
 
@@ -88,13 +81,10 @@ def user_update(
     password: str | None = None,
     current_password: str | None = None,
 ) -> User:
-    """Change what is given, on behalf of ``by`` (already allowed to change
-    ``user``). A new ``password`` needs ``user``'s ``current_password``, and
-    so does a new login email when users change their own account: a stolen
-    access token alone cannot take the account over. (Someone allowed to
-    change other accounts changes their email without knowing their
-    password; a password change always needs it.) Checked here, so no caller
-    can skip it. A new password revokes every refresh token."""
+    """Change what is given, on behalf of ``by`` (already allowed to). A new
+    password, and a new email of one's own account, need the current
+    password, so a stolen access token cannot take the account over; checked
+    here, so no caller skips it. A new password revokes every refresh token."""
     email_changes = email is not None and email_identity(email) != user.email_key
     _current_password_check(
         user=user,
@@ -109,17 +99,10 @@ def user_update(
         user.name = name
     if password is not None:
         user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-            if password is not None:
-                # Whoever holds a refresh token obtained with the old
-                # password can no longer renew their access.
-                user_refresh_tokens_revoke(user=user)
-    except IntegrityError as exc:
-        if _email_taken(exc):
-            raise EmailTaken(user.email) from exc
-        raise
+    with _email_unique(user.email), transaction.atomic():
+        user.save()
+        if password is not None:
+            user_refresh_tokens_revoke(user=user)
     log.info(
         "user.updated",
         user_id=str(user.id),
@@ -130,11 +113,17 @@ def user_update(
     return user
 
 
-def _email_taken(exc: IntegrityError) -> bool:
-    """Whether ``exc`` broke an email's uniqueness: psycopg2 names the
-    constraint (the message is for people)."""
-    diag = getattr(exc.__cause__, "diag", None)
-    return diag is not None and diag.constraint_name in EMAIL_CONSTRAINTS
+@contextmanager
+def _email_unique(email: str) -> Iterator[None]:
+    """``EmailTaken`` for the race the serializer's check cannot see, known by
+    the constraint psycopg2 names."""
+    try:
+        yield
+    except IntegrityError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        if diag is not None and diag.constraint_name in EMAIL_CONSTRAINTS:
+            raise EmailTaken(email) from exc
+        raise
 
 
 def _current_password_check(
@@ -159,8 +148,7 @@ def _current_password_check(
 
 
 def user_refresh_tokens_revoke(*, user: User) -> int:
-    """Revoke every refresh token ``user`` holds (logout, password change).
-    Access tokens already issued stay valid until they expire."""
+    """Revoke ``user``'s refresh tokens (access tokens run until they expire)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     revoked = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
@@ -169,10 +157,8 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
 
 
 def refresh_tokens_flush_expired() -> int:
-    """Delete the recorded refresh tokens past their expiry, with their
-    blacklist rows (simplejwt's ``flushexpiredtokens``, counted): an expired
-    token is refused by its signature's ``exp`` already, so its rows only
-    take space. Returns how many tokens were deleted."""
+    """Delete the expired refresh tokens' rows (simplejwt's
+    ``flushexpiredtokens``, counted): their ``exp`` refuses them already."""
     _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     flushed = deleted.get(OutstandingToken._meta.label, 0)
     log.info("tokens.flushed_expired", count=flushed)
@@ -198,13 +184,9 @@ class NewRead:
 
 
 def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
-    """Many reads at once (a consumer batch), for users known to exist.
-
-    Returns the event ids of the reads stored now: a read whose event id is
-    stored already is skipped and not counted again. Two statements whatever
-    the batch's size (``sql.py``): the insert, and the counts of the rows it
-    stored.
-    """
+    """A consumer batch of reads, for users known to exist, in two statements
+    (``sql.py``). Returns the event ids stored now: a read stored before is
+    skipped and not counted again."""
     if not reads:
         return set()
     with connection.cursor() as cursor:

@@ -7,90 +7,115 @@ import hashlib
 import uuid
 from typing import Any
 
-from rest_framework.request import Request
-from rest_framework.views import APIView
+from django.http import HttpRequest
 
 from common.api.throttles import FailureThrottle, RedisOrLocalThrottle
 from users_project.accounts.identity import email_identity
 
 
-class LoginAddressThrottle(RedisOrLocalThrottle):
-    """Login attempts per client address (REMOTE_ADDR unless proxies are trusted)."""
+class _Bucketed:
+    """A throttle whose subclasses only say whose bucket a request spends
+    (``None``: no bucket, not throttled)."""
+
+    scope: str
+    cache_format: str
+
+    def bucket(self, request: Any, view: Any) -> str | None:
+        raise NotImplementedError
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        bucket = self.bucket(request, view)
+        return (
+            None if bucket is None else self.cache_format % {"scope": self.scope, "ident": bucket}
+        )
+
+
+class _PerAddress(_Bucketed, RedisOrLocalThrottle):
+    """Per client address (REMOTE_ADDR unless proxies are trusted)."""
+
+    def bucket(self, request: Any, view: Any) -> str | None:
+        return self.get_ident(request)
+
+
+class LoginAddressThrottle(_PerAddress):
+    """Every login attempt, per client address."""
 
     scope = "login_address"
 
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+class RefreshAddressThrottle(_PerAddress):
+    """Each refresh is a signature check and a few writes."""
+
+    scope = "refresh_address"
 
 
-def _account_ident(email: Any) -> str | None:
-    """The account an attempt names, hashed (the cache holds no email
-    addresses), in the email's identity form, so no spelling of one address
-    gets a bucket of its own."""
+class RegistrationAddressThrottle(_PerAddress):
+    """Each registration costs an Argon2 hash and an event."""
+
+    scope = "register_address"
+
+    def bucket(self, request: Any, view: Any) -> str | None:
+        return super().bucket(request, view) if getattr(view, "action", None) == "create" else None
+
+
+def _account(request: Any) -> str | None:
+    """The account an attempt names, hashed (the cache holds no addresses), in
+    the email's identity form, so no spelling of one address gets a bucket of
+    its own. The admin's form (a Django request) names it ``username``."""
+    if isinstance(request, HttpRequest):
+        email = request.POST.get("username")
+    else:
+        email = request.data.get("email") if isinstance(request.data, dict) else None
     if not isinstance(email, str) or not email.strip():
         return None
     return hashlib.sha256(email_identity(email).encode()).hexdigest()
 
 
-class LoginFailuresFromAddressThrottle(FailureThrottle):
-    """Failed logins per account from one client address: the strict limit.
-    Only failures count, and only this address's: a guesser locks itself out
-    of the account, not the owner logging in from elsewhere."""
+class LoginFailuresFromAddressThrottle(_Bucketed, FailureThrottle):
+    """Failed logins per account from one client address: the strict limit. A
+    guesser locks itself out of the account, not the owner elsewhere."""
 
     scope = "login_email"
 
-    def submitted_email(self, request: Any) -> Any:
-        return request.data.get("email") if isinstance(request.data, dict) else None
-
-    def ident(self, request: Any) -> str | None:
-        account = _account_ident(self.submitted_email(request))
+    def bucket(self, request: Any, view: Any) -> str | None:
+        account = _account(request)
         return None if account is None else f"{account}:{self.get_ident(request)}"
 
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        ident = self.ident(request)
-        return None if ident is None else self.cache_format % {"scope": self.scope, "ident": ident}
 
-
-class LoginFailuresThrottle(LoginFailuresFromAddressThrottle):
-    """Failed logins per account from every address together: a higher limit
-    that bounds guessing spread over many addresses. Reaching it locks the
-    account for everyone until the window passes (the price of a bound)."""
+class LoginFailuresThrottle(_Bucketed, FailureThrottle):
+    """Failed logins per account from every address: a higher limit that
+    bounds guessing spread over many addresses (reaching it locks the account
+    for everyone until the window passes: the price of a bound)."""
 
     scope = "login_account_failures"
 
-    def ident(self, request: Any) -> str | None:
-        return _account_ident(self.submitted_email(request))
+    def bucket(self, request: Any, view: Any) -> str | None:
+        return _account(request)
 
 
-class AdminLoginFailuresFromAddressThrottle(LoginFailuresFromAddressThrottle):
-    """The admin's login form: the same buckets as the API's login."""
-
-    def submitted_email(self, request: Any) -> Any:
-        return request.POST.get("username")
-
-
-class AdminLoginFailuresThrottle(LoginFailuresThrottle):
-    def submitted_email(self, request: Any) -> Any:
-        return request.POST.get("username")
-
-
-# The per-account buckets of each login form (all three share them).
+# The per-account buckets, shared by the API's, the browser's and the admin's login.
 LOGIN_FAILURES = (LoginFailuresFromAddressThrottle, LoginFailuresThrottle)
-ADMIN_LOGIN_FAILURES = (AdminLoginFailuresFromAddressThrottle, AdminLoginFailuresThrottle)
 
 
-def login_failure_record(request: Any, *, buckets: tuple[type[FailureThrottle], ...]) -> None:
+def login_throttled(request: Any) -> float | None:
+    """Seconds to wait when a login form's attempt is over a login throttle."""
+    for throttle in (LoginAddressThrottle(), *(bucket() for bucket in LOGIN_FAILURES)):
+        if not throttle.allow_request(request, None):
+            return throttle.wait()
+    return None
+
+
+def login_failure_record(request: Any) -> None:
     """Spend one of each per-account bucket: this attempt's password was wrong."""
-    for bucket in buckets:
+    for bucket in LOGIN_FAILURES:
         bucket().record_failure(request, None)
 
 
-class CurrentPasswordThrottle(RedisOrLocalThrottle):
+class CurrentPasswordThrottle(_Bucketed, RedisOrLocalThrottle):
     """Guesses of ``current_password`` per account, so a stolen access token
-    cannot be used to find the password. Keyed on the account's parsed id and
-    checked only once the caller may act on it (``UserViewSet``), never from
-    the URL: another spelling of the id, or another account's refused
-    attempts, spend nothing of the owner's."""
+    cannot find the password. Keyed on the account's parsed id once the caller
+    may act on it (``UserViewSet``): another spelling of the id, or another
+    account's refused attempts, spend nothing of the owner's."""
 
     scope = "current_password"
 
@@ -98,28 +123,7 @@ class CurrentPasswordThrottle(RedisOrLocalThrottle):
         super().__init__()
         self.user_id = user_id
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def bucket(self, request: Any, view: Any) -> str | None:
         if not isinstance(request.data, dict) or "current_password" not in request.data:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": str(self.user_id)}
-
-
-class RefreshAddressThrottle(RedisOrLocalThrottle):
-    """``POST /auth/refresh/`` per client address: each is a signature check
-    and a few writes."""
-
-    scope = "refresh_address"
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class RegistrationAddressThrottle(RedisOrLocalThrottle):
-    """Registrations per client address: each costs an Argon2 hash and an event."""
-
-    scope = "register_address"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if getattr(view, "action", None) != "create":
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return str(self.user_id)

@@ -1,9 +1,5 @@
-"""simplejwt's tokens, signed with our RSA key and carrying its ``kid``.
-
-simplejwt's TokenBackend does not put a ``kid`` in the header, which the
-games service needs to pick the key from the JWKS; this backend does. The
-token classes use it for both signing and verification.
-"""
+"""simplejwt's tokens, signed with our RSA key, with the ``kid`` (which
+simplejwt's TokenBackend leaves out) that games needs to pick the JWKS key."""
 
 from __future__ import annotations
 
@@ -39,8 +35,7 @@ class KeyIdTokenBackend(TokenBackend):
         )
 
     def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
-        # Malformed tokens (deeply nested headers included) are invalid
-        # tokens, never a RecursionError.
+        # Malformed (deeply nested headers too): invalid, never a RecursionError.
         try:
             check_token_shape(token if isinstance(token, str) else token.decode("ascii"))
         except (jwt.InvalidTokenError, UnicodeError):
@@ -90,7 +85,7 @@ class RefreshTokenRejected(Exception):
 
 
 class RefreshTokenSpent(RefreshTokenRejected):
-    """This refresh token was used already (or revoked): it rotates on use."""
+    """Used already (or revoked): a refresh token rotates on use."""
 
     def __init__(self, jti: str) -> None:
         super().__init__("This refresh token was used already.")
@@ -100,9 +95,7 @@ class RefreshTokenSpent(RefreshTokenRejected):
 def token_pair_login(
     *, request: HttpRequest | None, email: str, password: str
 ) -> tuple[User, dict[str, Any]]:
-    """The account and a new token pair, for the API's and the browser's login."""
-    # Django's backend hashes even for an unknown email, so timing does not
-    # tell whether the account exists either.
+    # Django's backend hashes for an unknown email too: timing tells nothing.
     user = authenticate(request, email=email.strip(), password=password)
     if user is None:
         raise InvalidCredentials()
@@ -110,8 +103,9 @@ def token_pair_login(
 
 
 def token_pair_refresh(*, raw: str) -> dict[str, Any]:
-    """Spend the refresh token ``raw`` for a new pair carrying the account's
-    current role (not the one at login)."""
+    """Spend ``raw`` for a new pair with the account's current role. Of two
+    requests racing with one token, only the one that creates its (unique)
+    blacklist row gets a pair."""
     try:
         refresh = RefreshToken(raw)
     except TokenError as exc:
@@ -122,13 +116,6 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         user = None
     if user is None or not user.is_active:
         raise RefreshTokenRejected("This account no longer exists.")
-    return refresh_rotate(refresh=refresh, user=user)
-
-
-def refresh_rotate(*, refresh: RefreshToken, user: User) -> dict[str, Any]:
-    """Spend ``refresh`` and issue a new pair. Blacklisting is the decision:
-    of two requests racing with one token, only the one whose blacklist row
-    is created gets a pair (the row is unique per token)."""
     with transaction.atomic():
         outstanding, _ = OutstandingToken.objects.get_or_create(
             jti=refresh["jti"],

@@ -1,5 +1,5 @@
-"""HTTP interface of the users service: thin viewsets that validate with a
-serializer, call a service or selector, and serialize the result."""
+"""HTTP interface of the users service. Domain errors are answered by the one
+mapping (accounts/errors.py), not here."""
 
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ from users_project.accounts.throttles import (
 )
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login, token_pair_refresh
 
-# Domain errors (EmailTaken, PasswordChangeRejected, InvalidCredentials,
-# RefreshTokenRejected) are answered by the one mapping in common.api.errors
-# (see accounts/errors.py), not here.
+_UPDATE_SCHEMA = extend_schema(
+    request=json_only(s.UserUpdateSerializer),
+    responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
+)
 
 
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
-    """Registration, and a user's own account (others' as Django's model
-    permissions allow: ``permissions.accessible_user``)."""
+    """Registration, and a user's own account (others' as ``accessible_user`` allows)."""
 
     serializer_class = s.UserSerializer
     # CurrentPasswordThrottle is checked in _update, once the account is known.
@@ -60,8 +60,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     }
 
     def get_permissions(self) -> list[Any]:
-        # None: a method /users/ does not serve (GET): the 405 page is where
-        # a browser finds the registration form.
+        # None: GET /users/, whose 405 page holds the registration form.
         if self.action in ("create", None):
             return [AllowAny()]
         return [IsAuthenticated()]
@@ -69,14 +68,12 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         drf_request = super().initialize_request(request, *args, **kwargs)
         if self.action == "create":
-            # Registration is for anyone: a stale token or cookie the client
-            # still sends must not turn it into a 401.
+            # A stale token or cookie must not turn a registration into a 401.
             drf_request.authenticators = ()
         return drf_request
 
     def get_object(self) -> User:
-        """The account at this URL, if the caller may act on it (also used by
-        DRF's OPTIONS metadata)."""
+        """The account at this URL, if the caller may act on it."""
         action = self.object_actions.get(self.action, "view")
         return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"], action=action)
 
@@ -103,24 +100,17 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(s.UserSerializer(self.get_object()).data)
 
-    @extend_schema(
-        request=json_only(s.UserUpdateSerializer),
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
-    )
+    @_UPDATE_SCHEMA
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=False)
 
-    @extend_schema(
-        request=json_only(s.UserUpdateSerializer),
-        responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
-    )
+    @_UPDATE_SCHEMA
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=True)
 
     def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
         user = self.get_object()
-        # Only now, with the caller allowed and the account's own id: refused
-        # attempts and other spellings of the URL spend nothing of the owner's.
+        # Only now: refused callers and other spellings spend nothing of the owner's.
         throttle = CurrentPasswordThrottle(user_id=user.id)
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
@@ -150,9 +140,12 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return paginator.get_paginated_response(s.GameReadSerializer(page, many=True).data)
 
 
-class LoginView(APIView):
+class _Public(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+
+
+class LoginView(_Public):
     # Every attempt per address; per account, only failures (spent below).
     throttle_classes = [LoginAddressThrottle, *LOGIN_FAILURES]
 
@@ -167,14 +160,12 @@ class LoginView(APIView):
         try:
             _, pair = token_pair_login(request=request, **serializer.validated_data)
         except InvalidCredentials:
-            login_failure_record(request, buckets=LOGIN_FAILURES)
+            login_failure_record(request)
             raise
         return Response(pair)
 
 
-class RefreshView(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+class RefreshView(_Public):
     throttle_classes = [RefreshAddressThrottle]
 
     @extend_schema(
@@ -192,8 +183,7 @@ class RefreshView(APIView):
 
 
 class LogoutView(APIView):
-    """Ends every session of the caller: all their refresh tokens are revoked.
-    Access tokens already issued expire on their own (``expires_in``)."""
+    """Revokes all the caller's refresh tokens; access tokens run out (``expires_in``)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -211,10 +201,7 @@ class AuthTestView(APIView):
         return Response({"id": str(request.user.id), "email": request.user.email})
 
 
-class JWKSView(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-
+class JWKSView(_Public):
     @extend_schema(responses={200: dict}, tags=["auth"])
     def get(self, request: Request) -> Response:
         response = Response(jwks_document())

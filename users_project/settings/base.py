@@ -55,21 +55,17 @@ AUTH_USER_MODEL = "accounts.User"
 # between services behind one domain): a name of its own.
 SESSION_COOKIE_NAME = "users_sessionid"
 PASSWORD_HASHERS = [
-    # Argon2 with the parameters below and a per-process cap (accounts/hashers.py).
     "users_project.accounts.hashers.BudgetedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # Argon2id as OWASP's first choice: 46 MiB, one pass, one lane. Over glibc's
 # 32 MiB mmap ceiling, so each hash's memory goes back to the system when it
-# ends (smaller blocks stay in the thread's malloc arena: then count every
-# thread, not the cap, in the arithmetic below).
+# ends (a smaller one stays in the thread's arena: count threads, not the cap).
 PASSWORD_HASH_MEMORY_KIB = env.int("PASSWORD_HASH_MEMORY_KIB", default=46 * 1024)
 PASSWORD_HASH_TIME_COST = env.int("PASSWORD_HASH_TIME_COST", default=1)
 PASSWORD_HASH_PARALLELISM = env.int("PASSWORD_HASH_PARALLELISM", default=1)
-# Hashes at once per process; one more waits up to PASSWORD_HASH_WAIT_SECONDS,
-# then is answered 503 with Retry-After. A users-web pod's worst case is
-#   idle + WEB_CONCURRENCY * min(WEB_THREADS, PASSWORD_HASH_CONCURRENCY) * memory
-# (README, Performance; the chart's users-web limit says the same).
+# Hashes at once per process, and how long one more waits before a 503
+# (the pod's memory arithmetic: accounts/hashers.py).
 PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
 PASSWORD_HASH_WAIT_SECONDS = env.float("PASSWORD_HASH_WAIT_SECONDS", default=5.0)
 AUTH_PASSWORD_VALIDATORS = [
@@ -83,11 +79,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # -- JWT (RS256; the games service verifies with /.well-known/jwks.json) -----
-# PEM text of the RSA signing key, or a file holding it. When neither is set,
-# local and test settings generate a development key into .local/secrets/;
-# production refuses to start.
+# PEM text of the RSA signing key; without it, local and test settings
+# generate one in .local/secrets/, production refuses to start.
 JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="", multiline=True)
-JWT_PRIVATE_KEY_FILE = env.str("JWT_PRIVATE_KEY_FILE", default="")
 JWT_GENERATE_DEVELOPMENT_KEY = False
 JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
 JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
@@ -102,8 +96,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("users_project.accounts.tokens.AccessToken",),
     "UPDATE_LAST_LOGIN": True,
-    # Each refresh spends the refresh token and returns a new one; a spent
-    # token is refused (users_project.accounts.tokens.refresh_rotate).
+    # A refresh spends its token (accounts.tokens.token_pair_refresh).
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
 }
@@ -118,20 +111,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Who spends each bucket: accounts/throttles.py.
     "DEFAULT_THROTTLE_RATES": {
-        # Failed logins per account from one client address (a correct
-        # password inside it logs in and spends nothing), and every login
-        # attempt per client address.
         "login_email": env.str("LOGIN_RATE_PER_EMAIL", default="5/min"),
         "login_address": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
-        # Failed logins per account from all addresses together: the bound on
-        # guessing spread over many addresses.
         "login_account_failures": env.str("LOGIN_FAILURE_RATE_PER_ACCOUNT", default="50/hour"),
-        # Token refreshes per client address.
         "refresh_address": env.str("REFRESH_RATE_PER_ADDRESS", default="60/min"),
-        # Guesses of current_password per account (a password or email change).
         "current_password": env.str("CURRENT_PASSWORD_RATE", default="5/hour"),
-        # Registrations per client address: each costs an Argon2 hash and an event.
         "register_address": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/hour"),
     },
 }
@@ -156,8 +142,7 @@ SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "TITLE": "Users service",
     "DESCRIPTION": "User accounts, JWT login and each user's history of games read.",
-    # API clients authenticate with bearer tokens; the session login serves
-    # only the browsable API and the admin.
+    # The session login serves only the browsable API and the admin.
     "AUTHENTICATION_WHITELIST": ["users_project.accounts.authentication.JWTAuthentication"],
 }
 

@@ -9,12 +9,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY", generated=True)
 JWT_GENERATE_DEVELOPMENT_KEY = True
 
-# `make run`, `make demo`, the quickstart and the browser forms are one person
-# trying things all afternoon from one address, not a brute-forcer: generous
-# per-address login and registration limits (tests/e2e/test_local_runs.py runs
-# the demo again and again). The per-account login bucket stays strict: it
-# guards each account, and trying things uses a new account each time. The
-# variables still win; tests and production keep base's strict defaults.
+# One person trying things from one address all afternoon (the demo, the
+# quickstart): generous per-address limits. The per-account bucket stays
+# strict; tests and production keep base's defaults.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {

@@ -144,8 +144,21 @@ def test_a_stale_index_is_used_and_refreshes_the_full_list_in_the_background(
     cache.set(gateway.INDEX_KEY, entry)
     refreshes: list[dict[str, Any]] = []
     found = gateway.catalog_index(refresh_list_in_background=lambda **kw: refreshes.append(kw))
-    assert found is not None and found[0] == {g["id"]: g["title"] for g in games}
+    assert found is not None and found[0] == {str(g["id"]): g["title"] for g in games}
     assert refreshes == [{"platform": None, "category": None, "sort_by": None}]
+    assert stub.calls() == 0
+
+
+def test_an_index_of_another_shape_is_rebuilt_from_the_cached_full_list(
+    stub: CatalogStub,
+) -> None:
+    games = list(catalog(stub.url))
+    gateway.store(gateway.FULL_LIST_KEY, games, gateway.CachePolicy.from_settings())
+    entry = cache.get(gateway.INDEX_KEY)
+    cache.set(gateway.INDEX_KEY, {**entry, "value": [[g["id"], g["title"]] for g in games]})
+    found = gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
+    assert found is not None and found[0] == {str(g["id"]): g["title"] for g in games}
+    assert cache.get(gateway.INDEX_KEY)["value"] == found[0]
     assert stub.calls() == 0
 
 
@@ -164,7 +177,7 @@ def test_without_the_full_list_a_detail_miss_asks_the_upstream_as_before(
 def test_the_celery_list_refresh_rewrites_the_index(stub: CatalogStub) -> None:
     gateway.game_list_refresh(platform=None, category=None, sort_by=None)
     entry = cache.get(gateway.INDEX_KEY)
-    assert entry["value"] == sorted([g["id"], g["title"]] for g in catalog(stub.url))
+    assert entry["value"] == {str(g["id"]): g["title"] for g in catalog(stub.url)}
 
 
 # -- anonymous misses per address ------------------------------------------------
