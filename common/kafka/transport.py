@@ -63,6 +63,11 @@ class KafkaTransport:
                 # A new group starts from the beginning, not only new messages.
                 auto_offset_reset="earliest",
                 max_poll_records=500,
+                # Under load the broker answers a fetch once 64 KB wait, or
+                # after 10 ms: batches fill with what arrives meanwhile, and at
+                # rest a lone event waits at most those 10 ms.
+                fetch_min_bytes=64 * 1024,
+                fetch_max_wait_ms=10,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
             )
