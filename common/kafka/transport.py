@@ -43,6 +43,10 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+# The largest batch a poll returns (the runner lingers after smaller ones).
+MAX_POLL_RECORDS = 500
+
+
 class KafkaTransport:
     """A kafka-python consumer in its group, created on first use (so after a
     fork) and again after :meth:`close`; dead letters go through the
@@ -62,12 +66,7 @@ class KafkaTransport:
                 enable_auto_commit=False,
                 # A new group starts from the beginning, not only new messages.
                 auto_offset_reset="earliest",
-                max_poll_records=500,
-                # Under load the broker answers a fetch once 64 KB wait, or
-                # after 10 ms: batches fill with what arrives meanwhile, and at
-                # rest a lone event waits at most those 10 ms.
-                fetch_min_bytes=64 * 1024,
-                fetch_max_wait_ms=10,
+                max_poll_records=MAX_POLL_RECORDS,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
             )
