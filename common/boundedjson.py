@@ -1,13 +1,8 @@
-"""JSON with limits, for whatever comes from outside: request bodies, token
-headers, events.
-
-``json.loads`` recurses once per nesting level, so a document a few thousand
-levels deep raises ``RecursionError`` (and a deeper one could exhaust the C
-stack before Python notices). Everything the services accept is shallow, so
-:func:`loads` refuses deep documents and oversized text with a
-:class:`JSONLimitExceeded` (a ``ValueError``) that callers turn into a 400, a
-401 or a dead letter; it never lets ``RecursionError`` or ``MemoryError``
-escape.
+"""JSON with limits, for whatever comes from outside (request bodies, token
+headers, events). ``json.loads`` recurses once per nesting level; everything
+the services accept is shallow, so :func:`loads` refuses deep or oversized
+documents with :class:`JSONLimitExceeded` (a ``ValueError``), never letting
+``RecursionError`` or ``MemoryError`` escape.
 """
 
 from __future__ import annotations
@@ -29,11 +24,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _prescan_depth(text: str, max_depth: int) -> None:
-    """Refuse before parsing when brackets nest deeper than ``max_depth``.
-
-    Brackets inside strings count too, so this may overestimate; the exact
-    check runs after parsing. It exists so that the parser never recurses
-    thousands of levels deep."""
+    """Refuse before parsing when brackets nest deeper than ``max_depth``, so
+    the parser never recurses thousands of levels deep."""
     if text.count("[") + text.count("{") <= max_depth:
         return
     depth = 0

@@ -1,10 +1,6 @@
-"""Structured logging with structlog, for the web processes and the workers.
-
-Readable console lines in development, one JSON object per line in
-production (``LOG_FORMAT=json``). Request and correlation ids are bound with
-structlog's contextvars, so every line logged while handling a request or an
-event carries them.
-"""
+"""Structured logging with structlog: console lines in development, JSON in
+production (``LOG_FORMAT=json``); request and correlation ids ride in
+contextvars, so every line of a request or an event carries them."""
 
 from __future__ import annotations
 
@@ -53,10 +49,8 @@ _LIBRARY_PROCESSORS = [
 def build_logging_config(
     *, service: str, fmt: str = "console", level: str = "INFO"
 ) -> dict[str, Any]:
-    """Return Django's ``LOGGING`` dict and configure structlog to match.
-
-    Called from settings, so it runs once per process when settings load.
-    """
+    """Django's ``LOGGING`` dict; structlog configured to match (once per
+    process, from settings)."""
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"

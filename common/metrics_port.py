@@ -1,13 +1,8 @@
-"""The web processes' metrics on a port of their own (``WEB_METRICS_PORT``).
-
-gunicorn listens on the web port and, when ``WEB_METRICS_PORT`` is set, on
-that port too (``infra/gunicorn.conf.py``). A request's ``SERVER_PORT`` is
-the port of the socket it arrived on (gunicorn takes it from the listener,
-not from the Host header), so this middleware can tell them apart: the
-metrics port answers ``/metrics`` and ``/metrics/ops`` and nothing else, and
-the web port no longer answers them. Metrics requests are answered here,
-before the Host and HTTPS checks, since Prometheus scrapes a pod by its
-address over plain HTTP; ``METRICS_ALLOWED_NETWORKS`` still applies.
+"""The web processes' metrics on a port of their own (``WEB_METRICS_PORT``,
+bound by ``infra/gunicorn.conf.py``). ``SERVER_PORT`` is the listener's port,
+so this middleware answers ``/metrics`` and ``/metrics/ops`` there and only
+there, before the Host and HTTPS checks (Prometheus scrapes a pod by address,
+over plain HTTP); ``METRICS_ALLOWED_NETWORKS`` still applies.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
 """What both projects' ``settings/production.py`` change: the security
-settings below (star-imported: none of these names is set by
-``common.settings`` or a ``base.py``, so the order of the imports does not
-matter), and ``production_settings``, the names a base does set.
-
-Each is settable from the environment, because what is right depends on what
-stands in front of the service (a TLS-terminating proxy or not)."""
+settings below (names no base sets, star-imported), and
+``production_settings``, for names a base does set."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""What an operator does with dead letters: replay them, purge them.
-
-Replay republishes a dead letter to the topic its DLQ is named after with
-the same key and value, so the same event id: the consumer's inbox applies
-it at most once, however many times it is replayed. Each action is a
-``DeadLetterAction`` row (who, when, what), and a replayed record carries
-``replay.*`` headers.
-"""
+"""Replay and purge dead letters (docs/operations.md). A replay sends the
+same key and value, so the same event id, which the inbox applies at most
+once; each action is a ``DeadLetterAction`` row."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""When a consumer stops rather than dead-letter: its dead-letter policy
-(limits, and why the consumer stops instead of draining a topic into its DLQ:
-docs/operations.md, "When a consumer stops instead").
-
-This object only counts and decides; it knows nothing of Kafka, so it is
-tested without a broker. The runner tells it each outcome.
-"""
+"""When a consumer stops rather than dead-letter (docs/operations.md, "When
+a consumer stops instead"). It only counts the outcomes the runner reports
+and decides; it knows nothing of Kafka."""
 
 from __future__ import annotations
 

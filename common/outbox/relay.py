@@ -1,11 +1,7 @@
-"""The outbox relay: publishes pending outbox rows to Kafka.
-
-Each round claims a batch (one statement: ``FOR UPDATE SKIP LOCKED`` and a
-lease on ``available_at``), publishes it with the idempotent ``acks=all``
-producer holding no row lock, then marks the acknowledged rows sent and
-backs the others off. A relay that dies mid-round leaves leased rows that
-another picks up when the lease runs out: delivery is at least once, and
-consumers dedupe on the event id (docs/architecture.md).
+"""The outbox relay: each round leases a batch of pending rows, publishes it
+holding no row lock, marks the acknowledged rows sent and backs the others
+off. A dead relay's leases run out and another takes the rows: at least
+once, and consumers dedupe on the event id (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -88,10 +84,8 @@ class OutboxRelay:
         return RoundResult(sent=len(sent), failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch of pending rows in one statement, its own
-        transaction (``OUTBOX_CLAIM``). One round trip and one commit per
-        round, not four: at a few events per round that is most of the
-        relay's work."""
+        """Lease a batch of pending rows in one statement and one commit
+        (``OUTBOX_CLAIM``)."""
         now = timezone.now()
         rows = OutboxEvent.objects.raw(
             OUTBOX_CLAIM,
