@@ -7,7 +7,6 @@ over plain HTTP); ``METRICS_ALLOWED_NETWORKS`` still applies.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -17,17 +16,11 @@ from common.api.errors import json_not_found
 from common.metrics import metrics_view
 from common.ops.views import ops_metrics_view
 
-METRICS_PATHS: dict[re.Pattern[str], Callable[[HttpRequest], HttpResponse]] = {
-    re.compile(r"/metrics/?"): metrics_view,
-    re.compile(r"/metrics/ops/?"): ops_metrics_view,
+# By path, the trailing slash optional as in common/urls.py.
+METRICS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/metrics": metrics_view,
+    "/metrics/ops": ops_metrics_view,
 }
-
-
-def metrics_handler(path: str) -> Callable[[HttpRequest], HttpResponse] | None:
-    for pattern, view in METRICS_PATHS.items():
-        if pattern.fullmatch(path):
-            return view
-    return None
 
 
 class MetricsPortMiddleware:
@@ -38,7 +31,7 @@ class MetricsPortMiddleware:
         port = settings.WEB_METRICS_PORT
         if not port:
             return self.get_response(request)
-        handler = metrics_handler(request.path_info)
+        handler = METRICS_VIEWS.get(request.path_info.removesuffix("/"))
         if request.META.get("SERVER_PORT") == str(port):
             if handler is None or request.method not in {"GET", "HEAD"}:
                 return json_not_found(request)
