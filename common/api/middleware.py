@@ -20,12 +20,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Give every request an id, bound to every log line it causes.
-
-    The id becomes the correlation id of the events the request writes to the
-    outbox, so it follows the work into the other service's consumer logs.
-    A caller (or a proxy) may pass its own ``X-Request-ID``.
-    """
+    """Give every request an id (a caller's own ``X-Request-ID`` if safe),
+    bound to its log lines and, as correlation id, to the events it writes."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
