@@ -32,13 +32,6 @@ from common.sql import OUTBOX_CLAIM
 log = get_logger(__name__)
 
 
-@dataclass
-class RelayStats:
-    published: int = 0
-    failed: int = 0
-    purged: int = 0
-
-
 @dataclass(frozen=True)
 class RoundResult:
     sent: int
@@ -52,7 +45,7 @@ class OutboxRelay:
     retention: timedelta = timedelta(days=1)
     purge_every: float = 60.0
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    stats: RelayStats = field(default_factory=RelayStats)
+    published: int = 0  # rows this relay published
     _last_purge: float = 0.0
     _backlog_due: float = 0.0
 
@@ -70,8 +63,7 @@ class OutboxRelay:
             reset_producer()
             sent, failures = [], {row.pk: repr(exc) for row in rows}
         self._settle(rows, sent, failures)
-        self.stats.published += len(sent)
-        self.stats.failed += len(failures)
+        self.published += len(sent)
         OUTBOX_PUBLISHED.inc(len(sent))
         OUTBOX_FAILED.inc(len(failures))
         if failures:
@@ -148,7 +140,6 @@ class OutboxRelay:
             if not ids:
                 break
             total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
-        self.stats.purged += total
         return total
 
     def backlog(self) -> int:
@@ -185,7 +176,7 @@ class OutboxRelay:
                     stop.wait(backoff_seconds(errors, cap=5))
         finally:
             wakeup.close()
-        log.info("outbox.relay_stopped", published=self.stats.published)
+        log.info("outbox.relay_stopped", published=self.published)
 
     def _housekeeping(self) -> None:
         if time.monotonic() - self._last_purge > self.purge_every:
