@@ -17,7 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
 from common.kafka.admin import partitions_of
-from common.kafka.config import common_client_config, physical_topic
+from common.kafka.config import offsets_reader, physical_topic
 from common.kafka.consumer import consumer_registry
 
 OPEN, REPLAYED, PURGED = "open", "replayed", "purged"
@@ -125,12 +125,7 @@ def select_dead_letters(
 
 
 def _read(topics: list[str], timeout: float) -> list[DeadLetter]:
-    consumer = KafkaConsumer(
-        **common_client_config("dlq-reader"),
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = offsets_reader("dlq-reader")
     letters: list[DeadLetter] = []
     try:
         partitions = partitions_of(consumer, topics)
@@ -178,9 +173,7 @@ def replay_refusals(letters: list[DeadLetter], *, timeout: float = 30) -> dict[s
     to_check = [letter for letter in letters if letter.id not in refusals]
     if not to_check:
         return refusals
-    consumer = KafkaConsumer(
-        **common_client_config("dlq-verifier"), group_id=None, enable_auto_commit=False
-    )
+    consumer = offsets_reader("dlq-verifier")
     try:
         for letter in to_check:
             if why := _original_differs(consumer, letter, timeout):

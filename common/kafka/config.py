@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from kafka import KafkaConsumer
 
 PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
 SASL_MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
@@ -64,6 +65,18 @@ def common_client_config(role: str) -> dict[str, Any]:
         "reconnect_backoff_max_ms": 2000,
         **security_config(),
     }
+
+
+def offsets_reader(role: str, group: str | None = None) -> KafkaConsumer:
+    """A consumer for the operator's tools: it reads or looks up offsets, from
+    the earliest kept, and never commits."""
+    return KafkaConsumer(
+        **common_client_config(role),
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=10_000,
+    )
 
 
 def physical_topic(name: str) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Min, Q
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -23,7 +23,12 @@ from common.api.health import check_database, check_kafka, check_redis
 from common.deadletters.models import DeadLetterAction
 from common.deadletters.reader import service_dlq_topics
 from common.kafka.admin import partitions_of
-from common.kafka.config import common_client_config, physical_group, physical_topic
+from common.kafka.config import (
+    common_client_config,
+    offsets_reader,
+    physical_group,
+    physical_topic,
+)
 from common.kafka.consumer import consumer_registry
 from common.outbox.models import OutboxEvent
 
@@ -89,13 +94,6 @@ def outbox_backlog() -> tuple[int, float | None]:
     return pending.count(), age
 
 
-def _offsets_client(group: str | None = None) -> KafkaConsumer:
-    config = common_client_config("status")
-    return KafkaConsumer(
-        **config, group_id=group, enable_auto_commit=False, request_timeout_ms=10_000
-    )
-
-
 def consumer_lag() -> list[PartitionLag]:
     """Per consumer group of this service and partition: end offset minus
     the group's committed offset (or minus the first kept offset when the
@@ -103,7 +101,7 @@ def consumer_lag() -> list[PartitionLag]:
     rows: list[PartitionLag] = []
     for spec in consumer_registry().values():
         group = physical_group(spec.group_id)
-        client = _offsets_client(group)
+        client = offsets_reader("status", group)
         try:
             partitions = partitions_of(client, map(physical_topic, spec.topics))
             ends = client.end_offsets(partitions) if partitions else {}
@@ -136,7 +134,7 @@ def dead_letter_counts() -> list[DeadLetterCount]:
     """Per DLQ topic: the records kept (end minus first kept offset) and how
     many of them no one has replayed or purged yet."""
     counts = []
-    client = _offsets_client()
+    client = offsets_reader("status")
     try:
         for topic in service_dlq_topics():
             partitions = partitions_of(client, [topic])
