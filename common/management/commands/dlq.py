@@ -105,27 +105,19 @@ class Command(BaseCommand):
             return
         counts = Counter((d.dlq_topic, d.reason, age_bucket(d.age_seconds(now))) for d in letters)
         buckets = [name for name, _ in AGE_BUCKETS]
-        summary = [
-            [topic, reason, *(counts[(topic, reason, name)] for name in buckets)]
-            for topic, reason in sorted({(topic, reason) for topic, reason, _ in counts})
-        ]
-        summary = [[topic, reason, sum(by_age), *by_age] for topic, reason, *by_age in summary]
+        summary = []
+        for topic, reason in sorted({(topic, reason) for topic, reason, _ in counts}):
+            by_age = [counts[(topic, reason, name)] for name in buckets]
+            summary.append([topic, reason, sum(by_age), *by_age])
         self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
         columns = ["ID", "DEAD AT (UTC)", "AGE", "REASON", "STATE", "TYPE", "EVENT ID", "KEY"]
-        rows = [
-            [
-                entry["id"],
-                f"{letter.dead_at:%Y-%m-%d %H:%M:%S}",
-                entry["age"],
-                entry["reason"],
-                entry["state"],
-                entry["event_type"] or "-",
-                entry["event_id"] or "-",
-                entry["key"] or "-",
-            ]
-            for letter in letters[:limit]
-            for entry in [_as_dict(letter, now)]
-        ]
+        rows = []
+        for letter in letters[:limit]:
+            entry = _as_dict(letter, now)
+            dead_at = f"{letter.dead_at:%Y-%m-%d %H:%M:%S}"
+            shown = [entry[name] or "-" for name in ("age", "reason", "state", "event_type")]
+            ids = [entry["event_id"] or "-", entry["key"] or "-"]
+            rows.append([letter.id, dead_at, *shown, *ids])
         self.stdout.write(render_table(columns, rows))
         if len(letters) > limit:
             self.stdout.write(f"... {len(letters) - limit} older not shown (--limit)")
