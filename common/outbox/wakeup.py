@@ -31,15 +31,14 @@ _STOP_CHECK_SECONDS = 0.25
 class OutboxWakeup:
     """A ``LISTEN`` connection to the outbox's database, owned by one relay."""
 
-    def __init__(self, *, alias: str = "default") -> None:
-        self.alias = alias
+    def __init__(self) -> None:
         self._connection: Any = None
 
     def listen(self) -> Any:
         """Start listening (if not yet). Call it before the first claim, so
         no row committed in between goes unannounced."""
         if self._connection is None:
-            params = connections[self.alias].get_connection_params()
+            params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)
             connection = psycopg2.connect(**params)
             connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
