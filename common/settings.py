@@ -82,8 +82,6 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
     return {
-        # Per-process fallback for what must keep working while Redis is away.
-        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": location,
@@ -188,7 +186,6 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # The documents are public: they never look at an Authorization header.
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
