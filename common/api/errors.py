@@ -49,7 +49,7 @@ def domain_errors_register(answers: Mapping[type[Exception], ErrorAnswer]) -> No
     DOMAIN_ERRORS.update(answers)
 
 
-def domain_error_json(
+def domain_error_answer(
     exc: Exception, request: HttpRequest | None, response_class: type = JsonResponse
 ) -> Any:
     """The answer ``DOMAIN_ERRORS`` gives ``exc`` (or its nearest base), or
@@ -118,7 +118,7 @@ def _sentence(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
-    domain = domain_error_json(exc, request, Response)
+    domain = domain_error_answer(exc, request, Response)
     if domain is not None:
         set_rollback()  # as DRF does for its own exceptions
         return domain

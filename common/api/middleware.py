@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from common.api.errors import domain_error_json, error_response
+from common.api.errors import domain_error_answer, error_response
 from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
@@ -73,4 +73,4 @@ class DomainErrorMiddleware(MiddlewareMixin):
     error shape, instead of a 500."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        return domain_error_json(exception, request)
+        return domain_error_answer(exception, request)
