@@ -104,26 +104,25 @@ def json_only(serializer: Any) -> dict[str, Any]:
     return {"application/json": serializer}
 
 
+def _cookie_scope() -> dict[str, Any]:
+    # Lax: not sent with another site's POST.
+    return {"path": "/", "domain": settings.ACCESS_COOKIE_DOMAIN, "samesite": "Lax"}
+
+
 def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> None:
+    # HttpOnly: no script reads it, so an XSS cannot steal the token.
     response.set_cookie(
         settings.ACCESS_COOKIE_NAME,
         token,
         max_age=max_age,
-        path="/",
-        domain=settings.ACCESS_COOKIE_DOMAIN,
         secure=settings.CSRF_COOKIE_SECURE,
-        httponly=True,  # no script reads it, so an XSS cannot steal the token
-        samesite="Lax",  # not sent with another site's POST
+        httponly=True,
+        **_cookie_scope(),
     )
 
 
 def delete_access_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(
-        settings.ACCESS_COOKIE_NAME,
-        path="/",
-        domain=settings.ACCESS_COOKIE_DOMAIN,
-        samesite="Lax",
-    )
+    response.delete_cookie(settings.ACCESS_COOKIE_NAME, **_cookie_scope())
 
 
 def safe_next(request: HttpRequest, candidate: str | None, *, default: str = "/") -> str:

@@ -24,10 +24,9 @@ def client_id(role: str) -> str:
 
 
 def security_config() -> dict[str, Any]:
-    """How every client (producer, consumer, admin) authenticates to the
-    brokers, from the ``KAFKA_SECURITY_PROTOCOL`` and ``KAFKA_SASL_*``
-    settings, as kafka-python's keyword arguments. A SASL protocol without a
-    user name and password is refused here, not at the broker's handshake."""
+    """How every client authenticates to the brokers (``KAFKA_SECURITY_PROTOCOL``,
+    ``KAFKA_SASL_*``), as kafka-python's keyword arguments; a mistake is
+    refused here, not at the broker's handshake."""
     protocol = settings.KAFKA_SECURITY_PROTOCOL.upper()
     if protocol not in PROTOCOLS:
         raise ImproperlyConfigured(
