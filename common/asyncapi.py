@@ -23,10 +23,7 @@ from common.events.reads import user_read
 from common.events.users import user_created, user_deleted
 from common.outbox.services import CORRELATION_HEADER
 
-ASYNCAPI_VERSION: Final = "3.0.0"
-KAFKA_BINDING_VERSION: Final = "0.5.0"
-# The document's own version: raise it when the event API changes.
-API_VERSION: Final = "1.0.0"
+KAFKA: Final = "0.5.0"  # the Kafka bindings' version
 
 
 @dataclass(frozen=True)
@@ -80,52 +77,6 @@ DEAD_LETTER_HEADERS: Final[dict[str, dict[str, Any]]] = {
     "dlq.original_partition": {"type": "string", "pattern": "^[0-9]+$"},
     "dlq.original_offset": {"type": "string", "pattern": "^[0-9]+$"},
 }
-
-_EXAMPLE_USER: Final = uuid.UUID("0b9e6f7a-3c2d-4e1f-8a7b-6c5d4e3f2a10")
-_EXAMPLE_AT: Final = datetime(2026, 11, 29, 18, 0, 0, 123456, tzinfo=UTC)
-
-
-def _examples() -> dict[tuple[str, int], Event]:
-    """One event per contract, made by the same functions the services call."""
-    events = [
-        user_created(
-            user_id=_EXAMPLE_USER, email="ada@example.com", name="Ada Lovelace", source="users"
-        ),
-        user_deleted(user_id=_EXAMPLE_USER, source="users"),
-        user_read(
-            user_id=_EXAMPLE_USER,
-            game_id=3498,
-            title="Grand Theft Auto V",
-            read_at=_EXAMPLE_AT,
-            source="games",
-        ),
-    ]
-    return {
-        (event.type, event.version): dataclasses.replace(
-            event,
-            id=uuid.uuid5(_EXAMPLE_USER, f"{event.type}.v{event.version}"),
-            occurred_at=_EXAMPLE_AT,
-        )
-        for event in events
-    }
-
-
-def _ref(*path: str) -> dict[str, str]:
-    return {"$ref": "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)}
-
-
-def _message_name(contract: Contract) -> str:
-    return f"{contract.type}.v{contract.version}"
-
-
-def _headers_schema(headers: dict[str, dict[str, Any]], required: list[str]) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": headers}
-
-
-KEY_SCHEMA: Final = {
-    **UUID_STRING,
-    "description": "The user's id: one user's events stay in order.",
-}
 ENVELOPE_SCHEMA: Final = {
     "type": "object",
     "description": "The JSON envelope every event travels in (UTF-8, at most "
@@ -151,29 +102,63 @@ ENVELOPE_SCHEMA: Final = {
     },
 }
 
+_EXAMPLE_USER: Final = uuid.UUID("0b9e6f7a-3c2d-4e1f-8a7b-6c5d4e3f2a10")
+_EXAMPLE_AT: Final = datetime(2026, 11, 29, 18, 0, 0, 123456, tzinfo=UTC)
+
+
+def _examples() -> dict[tuple[str, int], Event]:
+    """One event per contract, made by the same functions the services call."""
+    user, at = _EXAMPLE_USER, _EXAMPLE_AT
+    events = [
+        user_created(user_id=user, email="ada@example.com", name="Ada Lovelace", source="users"),
+        user_deleted(user_id=user, source="users"),
+        user_read(
+            user_id=user, game_id=3498, title="Grand Theft Auto V", read_at=at, source="games"
+        ),
+    ]
+    return {
+        (e.type, e.version): dataclasses.replace(
+            e, id=uuid.uuid5(user, f"{e.type}.v{e.version}"), occurred_at=at
+        )
+        for e in events
+    }
+
+
+def _ref(*path: str) -> dict[str, str]:
+    return {"$ref": "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)}
+
 
 def _message(contract: Contract, example: Event) -> dict[str, Any]:
-    name = _message_name(contract)
+    name = f"{contract.type}.v{contract.version}"
+    narrowed = {"type": {"const": contract.type}, "version": {"const": contract.version}}
     return {
         "name": name,
         "title": f"{contract.type} version {contract.version}",
         "summary": contract.description,
         "contentType": "application/json",
-        "headers": _headers_schema(EVENT_HEADERS, ["event_type", "event_id"]),
+        "headers": {
+            "type": "object",
+            "required": ["event_type", "event_id"],
+            "properties": EVENT_HEADERS,
+        },
         "payload": {
             "allOf": [
                 _ref("components", "schemas", "Envelope"),
                 {
                     "type": "object",
-                    "properties": {
-                        "type": {"const": contract.type},
-                        "version": {"const": contract.version},
-                        "data": _ref("components", "schemas", name),
-                    },
+                    "properties": {**narrowed, "data": _ref("components", "schemas", name)},
                 },
             ]
         },
-        "bindings": {"kafka": {"key": KEY_SCHEMA, "bindingVersion": KAFKA_BINDING_VERSION}},
+        "bindings": {
+            "kafka": {
+                "key": {
+                    **UUID_STRING,
+                    "description": "The user's id: one user's events stay in order.",
+                },
+                "bindingVersion": KAFKA,
+            }
+        },
         "examples": [
             {
                 "name": name,
@@ -184,27 +169,22 @@ def _message(contract: Contract, example: Event) -> dict[str, Any]:
     }
 
 
-def _dead_letter_message(topic: str, example: Event) -> dict[str, Any]:
+def _dead_letter_message(topic: str, consumer: str, example: Event) -> dict[str, Any]:
     dlq = topics.dlq_topic(topic)
-    example_headers = {
-        "event_type": example.type,
-        "event_id": str(example.id),
-        "dlq.reason": "rejected",
-        "dlq.error": "unknown user",
-        "dlq.consumer": next(s.group_id for s in SUBSCRIPTIONS if topic in s.topics),
-        "dlq.original_topic": topic,
-        "dlq.original_partition": "0",
-        "dlq.original_offset": "42",
-    }
+    headers = {"event_type": example.type, "event_id": str(example.id), "dlq.reason": "rejected"}
+    headers |= {"dlq.error": "unknown user", "dlq.consumer": consumer, "dlq.original_topic": topic}
+    headers |= {"dlq.original_partition": "0", "dlq.original_offset": "42"}
     return {
         "name": f"{dlq}.letter",
         "title": f"A dead letter of {topic}",
         "summary": f"A message of {topic} its consumer could not handle, as it was read, "
         "with the reason in headers. A person lists, shows, replays or purges it "
         "(manage_users.py / manage_games.py dlq).",
-        "headers": _headers_schema(
-            {**EVENT_HEADERS, **DEAD_LETTER_HEADERS}, list(DEAD_LETTER_HEADERS)
-        ),
+        "headers": {
+            "type": "object",
+            "required": list(DEAD_LETTER_HEADERS),
+            "properties": {**EVENT_HEADERS, **DEAD_LETTER_HEADERS},
+        },
         "payload": {
             "description": f"The original value, byte for byte: usually a {topic} "
             "event, but possibly anything (a message that is not an event)."
@@ -212,38 +192,23 @@ def _dead_letter_message(topic: str, example: Event) -> dict[str, Any]:
         "bindings": {
             "kafka": {
                 "key": {"type": "string", "description": "The original key, unchanged."},
-                "bindingVersion": KAFKA_BINDING_VERSION,
+                "bindingVersion": KAFKA,
             }
         },
-        "examples": [
-            {"name": f"{dlq}.rejected", "headers": example_headers, "payload": example.to_dict()}
-        ],
+        "examples": [{"name": f"{dlq}.rejected", "headers": headers, "payload": example.to_dict()}],
     }
 
 
 def _operation(
-    channel: str,
-    action: str,
-    service: str,
-    summary: str,
-    messages: list[str],
-    group_id: str | None = None,
+    channel: str, action: str, service: str, summary: str, messages: list[str]
 ) -> dict[str, Any]:
-    operation: dict[str, Any] = {
+    return {
         "action": action,
         "channel": _ref("channels", channel),
         "summary": summary,
         "tags": [{"name": service}],
         "messages": [_ref("channels", channel, "messages", name) for name in messages],
     }
-    if group_id is not None:
-        operation["bindings"] = {
-            "kafka": {
-                "groupId": {"type": "string", "enum": [group_id]},
-                "bindingVersion": KAFKA_BINDING_VERSION,
-            }
-        }
-    return operation
 
 
 def _channel(address: str, description: str, messages: list[str]) -> dict[str, Any]:
@@ -255,66 +220,71 @@ def _channel(address: str, description: str, messages: list[str]) -> dict[str, A
     }
 
 
-def _topic_operations(topic: str, names: list[str], letter: str) -> dict[str, Any]:
-    """Who sends to ``topic``, who receives from it, and who writes its dead letters."""
+def _topic(topic: str, doc: dict[str, Any], examples: dict[tuple[str, int], Event]) -> None:
+    """Add ``topic``, its dead-letter topic, their messages and who sends and
+    receives them to ``doc``."""
+    versions = [c for c in all_contracts() if c.type == topic]
+    names = [f"{topic}.v{c.version}" for c in versions]
+    for contract, name in zip(versions, names, strict=True):
+        if (topic, contract.version) not in examples:
+            raise LookupError(f"{name} has no example: add one to common.asyncapi._examples")
+        doc["components"]["schemas"][name] = contract.data_schema
+        doc["components"]["messages"][name] = _message(
+            contract, examples[(topic, contract.version)]
+        )
+    description = f"{versions[-1].description} Keyed by the user's id. "
+    doc["channels"][topic] = _channel(
+        topic, description + "Consumers accept every version listed.", names
+    )
+    dlq, letter = topics.dlq_topic(topic), f"{topics.dlq_topic(topic)}.letter"
+    doc["channels"][dlq] = _channel(dlq, f"Dead letters of {topic}.", [letter])
     publisher = topics.OWNERS[topic]  # the only service whose events that topic accepts
     summary = f"The {publisher} service publishes {topic} (outbox relay)."
-    operations = {
-        f"{publisher}.publish.{topic}": _operation(topic, "send", publisher, summary, names)
-    }
-    for sub in SUBSCRIPTIONS:
-        if topic in sub.topics:
-            operations[f"{sub.service}.consume.{topic}"] = _operation(
-                topic, "receive", sub.service, sub.description, names, group_id=sub.group_id
-            )
-            operations[f"{sub.service}.dead_letter.{topic}"] = _operation(
-                topics.dlq_topic(topic),
-                "send",
-                sub.service,
-                f"The {sub.group_id} consumer writes what it cannot handle here.",
-                [letter],
-            )
-    return operations
+    operations = doc["operations"]
+    operations[f"{publisher}.publish.{topic}"] = _operation(
+        topic, "send", publisher, summary, names
+    )
+    for sub in (sub for sub in SUBSCRIPTIONS if topic in sub.topics):
+        receive = _operation(topic, "receive", sub.service, sub.description, names)
+        receive["bindings"] = {
+            "kafka": {
+                "groupId": {"type": "string", "enum": [sub.group_id]},
+                "bindingVersion": KAFKA,
+            }
+        }
+        operations[f"{sub.service}.consume.{topic}"] = receive
+        operations[f"{sub.service}.dead_letter.{topic}"] = _operation(
+            dlq,
+            "send",
+            sub.service,
+            f"The {sub.group_id} consumer writes what it cannot handle here.",
+            [letter],
+        )
+    consumer = next(sub.group_id for sub in SUBSCRIPTIONS if topic in sub.topics)
+    example = examples[(topic, versions[-1].version)]
+    doc["components"]["messages"][letter] = _dead_letter_message(topic, consumer, example)
 
 
 def build_document() -> dict[str, Any]:
     """The AsyncAPI 3.0 document of every topic, as a JSON-ready dict."""
-    examples = _examples()
-    channels: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    messages: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Envelope": ENVELOPE_SCHEMA}
-    for topic in topics.ALL_TOPICS:
-        versions = [c for c in all_contracts() if c.type == topic]
-        names = [_message_name(c) for c in versions]
-        for contract, name in zip(versions, names, strict=True):
-            if (topic, contract.version) not in examples:
-                raise LookupError(f"{name} has no example: add one to common.asyncapi._examples")
-            schemas[name] = contract.data_schema
-            messages[name] = _message(contract, examples[(topic, contract.version)])
-        description = f"{versions[-1].description} Keyed by the user's id. "
-        channels[topic] = _channel(
-            topic, description + "Consumers accept every version listed.", names
-        )
-        dlq = topics.dlq_topic(topic)
-        letter = f"{dlq}.letter"
-        messages[letter] = _dead_letter_message(topic, examples[(topic, versions[-1].version)])
-        channels[dlq] = _channel(dlq, f"Dead letters of {topic}.", [letter])
-        operations |= _topic_operations(topic, names, letter)
-    return {
-        "asyncapi": ASYNCAPI_VERSION,
+    doc: dict[str, Any] = {
+        "asyncapi": "3.0.0",
         "info": {
             "title": "users and games: the event API",
-            "version": API_VERSION,
+            "version": "1.0.0",  # the document's own: raise it when the event API changes
             "description": "The Kafka topics the users and games services exchange. Every "
             "topic and consumer group name is prefixed with KAFKA_TOPIC_PREFIX (empty by "
             "default). Generated from common/events by `manage_users.py asyncapi`.",
         },
         "defaultContentType": "application/json",
-        "channels": channels,
-        "operations": operations,
-        "components": {"schemas": schemas, "messages": messages},
+        "channels": {},
+        "operations": {},
+        "components": {"schemas": {"Envelope": ENVELOPE_SCHEMA}, "messages": {}},
     }
+    examples = _examples()
+    for topic in topics.ALL_TOPICS:
+        _topic(topic, doc, examples)
+    return doc
 
 
 def render_document() -> str:

@@ -1,12 +1,7 @@
-"""The one backoff formula of the project, for every loop that waits and retries.
-
-Exponential with full jitter (AWS' "full jitter"): attempt 1 waits up to
-``base``, each next attempt up to twice as long, never more than ``cap``.
-The random part spreads processes that failed together, so they do not all
-come back at the same instant.
-
-(The HTTP client to the games API retries through urllib3's ``Retry``, and
-Celery tasks through Celery's ``retry_backoff``: each library keeps its own.)
+"""The one backoff formula for every loop that waits and retries:
+exponential with full jitter (attempt 1 waits up to ``base``, each next up
+to twice as long, at most ``cap``), so processes that failed together do
+not come back together. (urllib3 and Celery retry with their own.)
 """
 
 from __future__ import annotations

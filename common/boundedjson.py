@@ -1,13 +1,7 @@
-"""JSON with limits, for whatever comes from outside: request bodies, token
-headers, events.
-
-``json.loads`` recurses once per nesting level, so a document a few thousand
-levels deep raises ``RecursionError`` (and a deeper one could exhaust the C
-stack before Python notices). Everything the services accept is shallow, so
-:func:`loads` refuses deep documents and oversized text with a
-:class:`JSONLimitExceeded` (a ``ValueError``) that callers turn into a 400, a
-401 or a dead letter; it never lets ``RecursionError`` or ``MemoryError``
-escape.
+"""JSON with limits, for whatever comes from outside (request bodies, token
+headers, events). Everything the services accept is shallow, so :func:`loads`
+refuses deep or oversized documents with :class:`JSONLimitExceeded` (a
+``ValueError``), never letting ``RecursionError`` or ``MemoryError`` escape.
 """
 
 from __future__ import annotations
@@ -26,35 +20,6 @@ class JSONLimitExceeded(ValueError):
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
-
-
-def _prescan_depth(text: str, max_depth: int) -> None:
-    """Refuse before parsing when brackets nest deeper than ``max_depth``.
-
-    Brackets inside strings count too, so this may overestimate; the exact
-    check runs after parsing. It exists so that the parser never recurses
-    thousands of levels deep."""
-    if text.count("[") + text.count("{") <= max_depth:
-        return
-    depth = 0
-    in_string = False
-    escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels")
-        elif char in "]}":
-            depth -= 1
 
 
 # One decoder for every call: json.loads builds a new one per call when
@@ -93,14 +58,15 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | Non
     may_hold_surrogates = not isinstance(text, bytes)
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    _prescan_depth(text, max_depth)
     try:
         value = _DECODER.decode(text)
-    except (RecursionError, MemoryError):
-        raise JSONLimitExceeded("JSON too large or too deep to read") from None
-    if may_hold_surrogates or "\\u" in text:
-        # Otherwise only a "\\u" escape could make a lone surrogate, and the
-        # prescan already bounded the depth: the walk (a tenth of a
-        # consumer's CPU per event) is needed only then.
+    except RecursionError:  # the C scanner's guard, far deeper than max_depth
+        raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels") from None
+    except MemoryError:
+        raise JSONLimitExceeded("JSON too large to read") from None
+    # Only a str or a "\\u" escape can hold a lone surrogate, and only more
+    # brackets than max_depth can nest too deep: the walk (a cost on every
+    # event, docs/benchmarks.md) runs only then.
+    if may_hold_surrogates or "\\u" in text or text.count("[") + text.count("{") > max_depth:
         check_value(value, max_depth=max_depth)
     return value

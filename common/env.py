@@ -1,15 +1,7 @@
-"""The one place that reads the process environment.
-
-Settings modules import ``env`` from here, so every variable is read once, at
-settings load, with django-environ's typed accessors.
-
-Every entry point (``manage_*.py``, the WSGI apps, Celery, the scripts behind
-``make``) sees the same configuration: the process environment and, when it
-exists, ``.env`` at the repository root (``PROJECT_ENV_FILE`` names another
-file). A variable already in the environment wins over the file. The Python
-entry points choose their settings module with one rule,
-``use_project_settings``.
-"""
+"""The one place that reads the process environment (django-environ's
+``env``, read once at settings load). Every entry point sees the process
+environment plus ``.env`` at the repository root (``PROJECT_ENV_FILE`` names
+another); a variable already set wins over the file."""
 
 from __future__ import annotations
 
@@ -32,10 +24,7 @@ _ENVIRONMENT_BEFORE_DOTENV = frozenset(os.environ)
 
 
 def load_dotenv(path: Path = ENV_FILE) -> None:
-    """Add the variables of ``path`` (if it exists) that are not already set.
-
-    Idempotent, so every entry point may call it before it reads a variable.
-    """
+    """Add the variables of ``path`` (if it exists) that are not already set."""
     if path.is_file():
         environ.Env.read_env(path, overwrite=False)
 
@@ -44,15 +33,12 @@ load_dotenv()
 
 
 def use_project_settings(project: str) -> str:
-    """Set ``project``'s settings module: the one rule of ``manage_*.py``,
-    ``wsgi.py`` and ``celery.py``. ``DJANGO_SETTINGS_MODULE`` first (as in
-    cookiecutter-django), else ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE`` (one
-    shell or ``.env`` choosing for both projects), else local settings: the
-    entry points are run by hand on a checkout, and what is deployed names its
-    settings (the image and the chart: production). The other project's module
-    is refused rather than run against the wrong database. Once settings are
-    loaded, the choice is made (the other project's Celery app, imported by a
-    test, changes nothing)."""
+    """Set ``project``'s settings module, the one rule of ``manage_*.py``,
+    ``wsgi.py`` and ``celery.py``: ``DJANGO_SETTINGS_MODULE`` first, else
+    ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE`` (one ``.env`` for both
+    projects), else local settings (what is deployed names its own). The
+    other project's module is refused; once settings are loaded, the choice
+    is made."""
     if settings.configured:
         return os.environ.get("DJANGO_SETTINGS_MODULE", "")
     own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"
@@ -71,11 +57,8 @@ env = environ.Env()
 
 
 def development_secret(name: str, *, nbytes: int = 50) -> str:
-    """Return a random secret kept in ``.local/secrets/<name>``, made on first use.
-
-    Development and test settings use this when no secret is configured, so no
-    secret is ever committed and every checkout gets its own.
-    """
+    """A random secret kept in ``.local/secrets/<name>``, made on first use:
+    no secret is committed, and every checkout has its own."""
     path = LOCAL_DIR / "secrets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,12 +76,9 @@ def development_secret(name: str, *, nbytes: int = 50) -> str:
 
 
 def dotenv_exports() -> str:
-    """Shell ``export`` lines for what ``.env`` adds to this environment.
-
-    The shell scripts behind ``make`` run ``eval "$(python -m common.env)"``,
-    so they read the file the same way (django-environ's parser) and with the
-    same rule (the environment wins) as the Python entry points.
-    """
+    """Shell ``export`` lines for what ``.env`` adds to this environment: the
+    scripts behind ``make`` ``eval "$(python -m common.env)"``, so they read
+    it as the Python entry points do."""
     added = sorted(set(os.environ) - _ENVIRONMENT_BEFORE_DOTENV)
     return "".join(f"export {name}={shlex.quote(os.environ[name])}\n" for name in added)
 

@@ -1,10 +1,6 @@
-"""Structured logging with structlog, for the web processes and the workers.
-
-Readable console lines in development, one JSON object per line in
-production (``LOG_FORMAT=json``). Request and correlation ids are bound with
-structlog's contextvars, so every line logged while handling a request or an
-event carries them.
-"""
+"""Structured logging with structlog: console lines in development, JSON in
+production (``LOG_FORMAT=json``); request and correlation ids ride in
+contextvars, so every line of a request or an event carries them."""
 
 from __future__ import annotations
 
@@ -39,39 +35,30 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
-# Lines from libraries (Django, kafka-python, Celery) get the same shape as ours.
-_LIBRARY_PROCESSORS = [
+# What every line carries, ours and the libraries' (Django, kafka-python, Celery).
+_SHARED_PROCESSORS = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     _redact,
-    structlog.processors.format_exc_info,
 ]
 
 
 def build_logging_config(
     *, service: str, fmt: str = "console", level: str = "INFO"
 ) -> dict[str, Any]:
-    """Return Django's ``LOGGING`` dict and configure structlog to match.
-
-    Called from settings, so it runs once per process when settings load.
-    """
+    """Django's ``LOGGING`` dict; structlog configured to match (once per
+    process, from settings)."""
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    # Our own lines are rendered by structlog and written straight to stderr:
-    # going through stdlib logging's handlers cost a quarter of a cached
-    # request (see docs/benchmarks.md). Library lines still come through
-    # stdlib logging and the same renderer, below.
+    # Our own lines go straight to stderr, not through stdlib logging's
+    # handlers (docs/benchmarks.md); library lines still do, below.
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
+            *_SHARED_PROCESSORS,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
             renderer,
@@ -91,7 +78,11 @@ def build_logging_config(
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     renderer,
                 ],
-                "foreign_pre_chain": _LIBRARY_PROCESSORS,
+                "foreign_pre_chain": [
+                    *_SHARED_PROCESSORS,
+                    structlog.stdlib.add_logger_name,
+                    structlog.processors.format_exc_info,
+                ],
             }
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},

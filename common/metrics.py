@@ -1,10 +1,6 @@
-"""Prometheus metrics: HTTP requests per view, and the ``/metrics`` view.
-
-Gunicorn runs several worker processes, so the web services use
-prometheus_client's multiprocess mode when ``PROMETHEUS_MULTIPROC_DIR`` is
-set (``make run`` sets it per service); the consumers and relays are single
-processes that serve their own registry on a small port (``--metrics-port``).
-"""
+"""Prometheus metrics: HTTP requests per view, and the ``/metrics`` view
+(multiprocess when ``PROMETHEUS_MULTIPROC_DIR`` is set, for gunicorn's
+workers; consumers and relays serve their own on ``--metrics-port``)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,12 @@
-"""The web processes' metrics on a port of their own (``WEB_METRICS_PORT``).
-
-gunicorn listens on the web port and, when ``WEB_METRICS_PORT`` is set, on
-that port too (``infra/gunicorn.conf.py``). A request's ``SERVER_PORT`` is
-the port of the socket it arrived on (gunicorn takes it from the listener,
-not from the Host header), so this middleware can tell them apart: the
-metrics port answers ``/metrics`` and ``/metrics/ops`` and nothing else, and
-the web port no longer answers them. Metrics requests are answered here,
-before the Host and HTTPS checks, since Prometheus scrapes a pod by its
-address over plain HTTP; ``METRICS_ALLOWED_NETWORKS`` still applies.
+"""The web processes' metrics on a port of their own (``WEB_METRICS_PORT``,
+bound by ``infra/gunicorn.conf.py``). ``SERVER_PORT`` is the listener's port,
+so this middleware answers ``/metrics`` and ``/metrics/ops`` there and only
+there, before the Host and HTTPS checks (Prometheus scrapes a pod by address,
+over plain HTTP); ``METRICS_ALLOWED_NETWORKS`` still applies.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,17 +16,11 @@ from common.api.errors import json_not_found
 from common.metrics import metrics_view
 from common.ops.views import ops_metrics_view
 
-METRICS_PATHS: dict[re.Pattern[str], Callable[[HttpRequest], HttpResponse]] = {
-    re.compile(r"/metrics/?"): metrics_view,
-    re.compile(r"/metrics/ops/?"): ops_metrics_view,
+# By path, the trailing slash optional as in common/urls.py.
+METRICS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/metrics": metrics_view,
+    "/metrics/ops": ops_metrics_view,
 }
-
-
-def metrics_handler(path: str) -> Callable[[HttpRequest], HttpResponse] | None:
-    for pattern, view in METRICS_PATHS.items():
-        if pattern.fullmatch(path):
-            return view
-    return None
 
 
 class MetricsPortMiddleware:
@@ -43,7 +31,7 @@ class MetricsPortMiddleware:
         port = settings.WEB_METRICS_PORT
         if not port:
             return self.get_response(request)
-        handler = metrics_handler(request.path_info)
+        handler = METRICS_VIEWS.get(request.path_info.removesuffix("/"))
         if request.META.get("SERVER_PORT") == str(port):
             if handler is None or request.method not in {"GET", "HEAD"}:
                 return json_not_found(request)

@@ -1,9 +1,6 @@
-"""Settings both projects share; each ``<project>/settings/base.py`` starts
-with ``from common.settings import *`` and adds its own.
-
-Every value comes from the environment (read once, through ``common.env``)
-with a default that works with the services ``make services`` starts.
-"""
+"""Settings both projects share (``from common.settings import *`` in each
+``settings/base.py``); every value comes from the environment, with a default
+that works with what ``make services`` starts."""
 
 from __future__ import annotations
 
@@ -16,10 +13,7 @@ from common.env import development_secret, env
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SHARED_APPS = [
@@ -36,7 +30,6 @@ SHARED_APPS = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -49,9 +42,7 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-# Development serves static files from the apps (no collectstatic needed; an
-# empty STATIC_ROOT would only produce warnings); production images run
-# collectstatic into STATIC_ROOT.
+# Development serves static files from the apps; production collects them.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 
@@ -67,9 +58,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 
 def secret_key(variable: str, *, generated: bool) -> str:
-    """The secret key in ``variable``. When it is unset, development and
-    tests (``generated``) use one generated into ``.local/secrets/``, so no
-    secret is ever committed; production refuses to start."""
+    """The secret key in ``variable``; unset, development and tests
+    (``generated``) use one made in ``.local/secrets/``, production stops."""
     if not generated:
         return env.str(variable)
     return env.str(variable, default="") or development_secret(variable.lower().replace("_", "-"))
@@ -92,8 +82,6 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
     return {
-        # Per-process fallback for what must keep working while Redis is away.
-        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": location,
@@ -113,12 +101,9 @@ def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
 # -- Celery (common/celery.py reads the CELERY_ namespace) --------------------
 # Each project sets its own CELERY_TASK_DEFAULT_QUEUE and CELERY_BEAT_SCHEDULE.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -130,42 +115,35 @@ KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
-# How clients authenticate to the brokers (common/kafka/config.py): PLAINTEXT
-# on one machine; the chart's Strimzi brokers take SASL_SSL (or
-# SASL_PLAINTEXT) with SCRAM-SHA-512, as one Kafka user per service whose
-# ACLs allow only its own topics and groups.
+# PLAINTEXT on one machine; the chart's brokers take SASL_SSL with
+# SCRAM-SHA-512, one Kafka user per service (common/kafka/config.py).
 KAFKA_SECURITY_PROTOCOL = env.str("KAFKA_SECURITY_PROTOCOL", default="PLAINTEXT")
 KAFKA_SASL_MECHANISM = env.str("KAFKA_SASL_MECHANISM", default="SCRAM-SHA-512")
 KAFKA_SASL_USERNAME = env.str("KAFKA_SASL_USERNAME", default="")
 KAFKA_SASL_PASSWORD = env.str("KAFKA_SASL_PASSWORD", default="")
-# The CA certificate (PEM file) the brokers' TLS certificates are checked
-# against; empty: the system's trusted CAs.
+# The CA (PEM file) of the brokers' certificates; empty: the system's CAs.
 KAFKA_SSL_CAFILE = env.str("KAFKA_SSL_CAFILE", default="")
 # How long a send may block while the broker is away before the relay backs off.
 KAFKA_PRODUCER_MAX_BLOCK_MS = env.int("KAFKA_PRODUCER_MAX_BLOCK_MS", default=5_000)
 KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS", default=30_000)
 # A consumer stops (exit 1) rather than dead-letter more than this many events
-# in a row (0: no limit), or more than this share of its last
-# CONSUMER_DLQ_RATIO_WINDOW events (1: no limit): a failing deploy, not a
-# poison message. See common/kafka/deadletter_policy.py and the README.
+# in a row (0: no limit), or this share of its last CONSUMER_DLQ_RATIO_WINDOW
+# events (1: no limit): a failing deploy, not a poison message.
 CONSUMER_DLQ_MAX_CONSECUTIVE = env.int("CONSUMER_DLQ_MAX_CONSECUTIVE", default=50)
 CONSUMER_DLQ_MAX_RATIO = env.float("CONSUMER_DLQ_MAX_RATIO", default=0.5)
 CONSUMER_DLQ_RATIO_WINDOW = env.int("CONSUMER_DLQ_RATIO_WINDOW", default=1000)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
-# Pause between relay polls that found nothing to publish.
-# An idle relay sleeps until NOTIFY (common/outbox/wakeup.py); it also looks
-# this often for rows no notification announces (expired leases, backoffs).
+# An idle relay sleeps until NOTIFY (common/outbox/wakeup.py), and looks this
+# often for rows no notification announces (expired leases, backoffs).
 OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0)
 
 # -- Metrics -----------------------------------------------------------------
-# Where consumers and relays serve /metrics (--metrics-port). Loopback on one
-# machine; 0.0.0.0 in a pod, so the kubelet's probes and Prometheus reach it.
+# Where consumers and relays serve /metrics (--metrics-port): loopback on one
+# machine, 0.0.0.0 in a pod.
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
-# The web processes' own metrics port (infra/gunicorn.conf.py binds it on
-# METRICS_BIND_ADDRESS): /metrics and /metrics/ops answer there and nowhere
-# else, so the web port can be closed to everyone but the Ingress controller
-# while Prometheus scrapes this one. 0 (development): served on the web port.
+# The web processes' metrics port (common/metrics_port.py); 0 (development):
+# /metrics is served on the web port.
 WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 
 # -- Logging -----------------------------------------------------------------
@@ -173,10 +151,8 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
 # -- API ---------------------------------------------------------------------
-# Reverse proxies (CIDRs) whose X-Forwarded-For is believed: the Ingress
-# controller's addresses. From any other peer the client is REMOTE_ADDR, so
-# no one can dodge a throttle with a forged header (common/api/client_address.py).
-# Parsed here, so a typo stops the process at start-up rather than a request.
+# Reverse proxies (CIDRs) whose X-Forwarded-For is believed
+# (common/api/client_address.py); parsed here, so a typo stops the start-up.
 TRUSTED_PROXY_NETWORKS = [
     str(ipaddress.ip_network(cidr, strict=False))
     for cidr in env.list("TRUSTED_PROXY_NETWORKS", default=[])
@@ -191,13 +167,11 @@ REST_FRAMEWORK: dict[str, Any] = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 # -- Browsers (common/api/browser.py) ----------------------------------------
-# The cookie carrying the access token after logging in at /api-auth/login/;
-# both services read it. Set the domain when the services live on sibling
-# subdomains; on one host (127.0.0.1, or one domain) leave it empty.
+# The access token's cookie, read by both services; a domain only when they
+# live on sibling subdomains.
 ACCESS_COOKIE_NAME = env.str("ACCESS_COOKIE_NAME", default="api_access")
 ACCESS_COOKIE_DOMAIN = env.str("ACCESS_COOKIE_DOMAIN", default="") or None
 # Public addresses of the two services, for the links between their pages.
@@ -212,7 +186,6 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # The documents are public: they never look at an Authorization header.
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [

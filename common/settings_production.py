@@ -1,10 +1,6 @@
 """What both projects' ``settings/production.py`` change: the security
-settings below (star-imported: none of these names is set by
-``common.settings`` or a ``base.py``, so the order of the imports does not
-matter), and ``production_settings``, the names a base does set.
-
-Each is settable from the environment, because what is right depends on what
-stands in front of the service (a TLS-terminating proxy or not)."""
+settings below (names no base sets, star-imported), and
+``production_settings``, for names a base does set."""
 
 from __future__ import annotations
 
@@ -14,10 +10,8 @@ from common import settings as common_settings
 from common.env import LOCAL_DIR, env
 from common.logging import build_logging_config
 
-# Plain HTTP is redirected to HTTPS. Exempt: what is reached over plain HTTP
-# inside the cluster: the probes (kubelets), both metrics pages (Prometheus,
-# and they answer only internal networks) and the JWKS document (the games
-# service fetches the users service's public keys from its Service).
+# Exempt from the HTTPS redirect: what is reached over plain HTTP inside the
+# cluster (probes, metrics, the JWKS document the games service fetches).
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [
     r"^healthz/?$",
@@ -29,8 +23,7 @@ SECURE_REDIRECT_EXEMPT = [
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-# Only when a proxy in front sets X-Forwarded-Proto and strips the client's
-# own: otherwise any client could claim its plain request was HTTPS.
+# Only behind a proxy that sets X-Forwarded-Proto and strips the client's own.
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")
     if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False)
@@ -38,9 +31,7 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_CONTENT_TYPE_NOSNIFF = True
-# /metrics answers only requests from these networks that came through no
-# proxy (no X-Forwarded-For): a scraper inside the cluster, not the public.
+# /metrics answers only direct requests (no proxy) from these networks.
 METRICS_ALLOWED_NETWORKS = env.list(
     "METRICS_ALLOWED_NETWORKS",
     default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
@@ -48,9 +39,8 @@ METRICS_ALLOWED_NETWORKS = env.list(
 
 
 def production_settings(service: str) -> dict[str, Any]:
-    """Production's values of names ``service``'s base settings already set
-    (the secret key aside: each project names its own variable), for
-    ``globals().update`` after the base is imported."""
+    """Production's values of names the base settings set, for
+    ``globals().update`` (the secret key aside: each project names its own)."""
     log_format = env.str("LOG_FORMAT", default="json")
     return {
         "DEBUG": False,

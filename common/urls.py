@@ -1,8 +1,5 @@
-"""URL patterns both services serve: health, readiness, metrics, the OpenAPI docs
-and the event API's AsyncAPI document.
-
-It sits above common.api, common.metrics and common.ops (they import nothing
-from here), so the shared plumbing stays free of import cycles."""
+"""URL patterns both services serve: probes, metrics, the OpenAPI and
+AsyncAPI documents (above common.api, metrics and ops: no import cycles)."""
 
 from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

@@ -1,17 +1,7 @@
-"""Logging in from a browser: the access token in a cookie both services read.
-
-The users service's login page (``/api-auth/login/``) puts the RS256 access
-token in an HttpOnly, SameSite=Lax cookie (``ACCESS_COOKIE_NAME``). Both
-services accept it as they accept a bearer token (the users service with its
-own key, the games service through the JWKS), so a person logged in at users
-can write from the games browsable API too: on 127.0.0.1 cookies are shared
-between ports, and behind one domain in production they are shared anyway.
-
-A cookie is sent by the browser on its own, so every unsafe method a cookie
-authenticates must carry Django's CSRF token (DRF's check for session
-authentication); the CSRF cookie is shared the same way. A bearer token in
-``Authorization`` is read first and works exactly as before.
-"""
+"""The browsable API: the access token in a cookie both services read (set
+by the users service's ``/api-auth/login/``; docs/browser.md), and the HTML
+forms of its writes. A cookie is sent by the browser on its own, so every
+unsafe method it authenticates must carry Django's CSRF token."""
 
 from __future__ import annotations
 
@@ -34,10 +24,9 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 
 class AccessCookieAuthentication:
-    """Put before a service's bearer-token class: the same token, read from
-    the cookie (the subclass says how, in ``authenticate_token``). A stale
-    cookie (expired, or its user gone) counts as no credential, so public
-    pages keep rendering; what needs a user then answers 401."""
+    """The bearer token, read from the cookie (the subclass checks it in
+    ``authenticate_token``). A stale cookie counts as no credential, so
+    public pages keep rendering; what needs a user then answers 401."""
 
     def authenticate_token(self, token: str) -> tuple[Any, Any]:
         raise NotImplementedError
@@ -68,11 +57,9 @@ class AccessCookieScheme(OpenApiAuthenticationExtension):
 
 
 class HtmlFormsMixin:
-    """For the writes a person makes in the browsable API: DRF draws an HTML
-    form (a field per serializer field, beside the raw form) only for views
-    that parse form bodies. A form body comes from a browser, so it must carry
-    Django's CSRF token whatever authenticates it, registration included.
-    The OpenAPI documents keep these endpoints JSON-only (``json_only``)."""
+    """DRF draws an HTML form only for views that parse form bodies. A form
+    body comes from a browser, so it must carry Django's CSRF token whatever
+    authenticates it; the OpenAPI documents stay JSON-only (``json_only``)."""
 
     parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, FormParser, MultiPartParser]
 
@@ -83,12 +70,10 @@ class HtmlFormsMixin:
 
 
 class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
-    """DRF's browsable API, for views that answer with a read-only serializer
-    and write with another. DRF draws the form on a write's answer from the
-    answer's serializer (a form without a field), or empty when a service
-    refused the write; here the view's write serializer draws it, filled in
-    from the stored object for PUT/PATCH. A serializer's 400 keeps DRF's form,
-    with the errors and what was sent."""
+    """For views that answer with a read-only serializer and write with
+    another: the form is drawn from the view's write serializer (filled in
+    from the stored object for PUT/PATCH), not from the answer's. A
+    serializer's 400 keeps DRF's form, with the errors and what was sent."""
 
     def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Any) -> Any:
         answered = getattr(data, "serializer", None)
@@ -119,32 +104,30 @@ def json_only(serializer: Any) -> dict[str, Any]:
     return {"application/json": serializer}
 
 
+def _cookie_scope() -> dict[str, Any]:
+    # Lax: not sent with another site's POST.
+    return {"path": "/", "domain": settings.ACCESS_COOKIE_DOMAIN, "samesite": "Lax"}
+
+
 def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> None:
+    # HttpOnly: no script reads it, so an XSS cannot steal the token.
     response.set_cookie(
         settings.ACCESS_COOKIE_NAME,
         token,
         max_age=max_age,
-        path="/",
-        domain=settings.ACCESS_COOKIE_DOMAIN,
         secure=settings.CSRF_COOKIE_SECURE,
-        httponly=True,  # no script reads it, so an XSS cannot steal the token
-        samesite="Lax",  # not sent with another site's POST
+        httponly=True,
+        **_cookie_scope(),
     )
 
 
 def delete_access_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(
-        settings.ACCESS_COOKIE_NAME,
-        path="/",
-        domain=settings.ACCESS_COOKIE_DOMAIN,
-        samesite="Lax",
-    )
+    response.delete_cookie(settings.ACCESS_COOKIE_NAME, **_cookie_scope())
 
 
 def safe_next(request: HttpRequest, candidate: str | None, *, default: str = "/") -> str:
-    """``candidate`` if it points at this service or at one of
-    ``BROWSER_NEXT_HOSTS`` (the other service), else ``default``: the login
-    and logout pages must not redirect anywhere an attacker chooses."""
+    """``candidate`` if it points at this service or the other one
+    (``BROWSER_NEXT_HOSTS``), else ``default``: no open redirect."""
     hosts = {request.get_host(), *settings.BROWSER_NEXT_HOSTS}
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts=hosts, require_https=request.is_secure()
@@ -154,8 +137,7 @@ def safe_next(request: HttpRequest, candidate: str | None, *, default: str = "/"
 
 
 class LogoutView(View):
-    """``/api-auth/logout/``: GET asks, POST (with the CSRF token) forgets
-    the access cookie, then goes back to ``next``."""
+    """``/api-auth/logout/``: GET asks, POST forgets the cookie and goes to ``next``."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         context: dict[str, Any] = {"next": safe_next(request, request.GET.get("next"))}

@@ -8,7 +8,6 @@ what a forged header gets: docs/security.md, "Throttles").
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 from functools import cache
 
 from django.conf import settings
@@ -24,10 +23,6 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
-def trusted_proxy_networks() -> tuple[Network, ...]:
-    return _networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
-
-
 def _address(text: str) -> Address | None:
     try:
         return ipaddress.ip_address(text.strip())
@@ -35,9 +30,7 @@ def _address(text: str) -> Address | None:
         return None
 
 
-def _trusted(address: Address | None, networks: Iterable[Network]) -> bool:
-    if address is None:
-        return False
+def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address.version == network.version and address in network for network in networks)
@@ -46,16 +39,14 @@ def _trusted(address: Address | None, networks: Iterable[Network]) -> bool:
 def client_address(request: HttpRequest | Request) -> str:
     """The address a request came from, as far as trusted proxies vouch for it."""
     remote = request.META.get("REMOTE_ADDR", "")
-    networks = trusted_proxy_networks()
+    networks = _networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
     current = _address(remote)
-    if not networks or not _trusted(current, networks):
+    if current is None or not _trusted(current, networks):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    for entry in reversed(forwarded.split(",")):
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         hop = _address(entry)
         if hop is None:
-            # Not an address: nothing further left can be vouched for.
-            break
+            break  # not an address: nothing further left can be vouched for
         current = hop
         if not _trusted(current, networks):
             break

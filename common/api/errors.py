@@ -4,21 +4,18 @@
                "fields": {"email": ["..."]}, "request_id": "..."}}
 
 ``fields`` appears only for validation errors. DRF's exceptions come here
-through ``exception_handler``; Django's own 404/500 pages through the
-``handler404``/``handler500`` views in each project's urls.py.
-
-Domain errors (raised by services, selectors, gateways, which know nothing
-of HTTP) get their answer from ONE mapping, ``DOMAIN_ERRORS``, filled by each
-app at start-up (``domain_errors_register`` in its ``AppConfig.ready``), so
-views never translate exceptions by hand; views outside DRF (the admin) get
-the same answers through ``common.api.middleware.DomainErrorMiddleware``.
+through ``exception_handler``, Django's own 404/500 pages through the
+``handler404``/``handler500`` views. Domain errors (raised by code that knows
+nothing of HTTP) are answered from one mapping, ``DOMAIN_ERRORS``, filled by
+each app's ``AppConfig.ready``; views outside DRF (the admin) get the same
+answers through ``common.api.middleware.DomainErrorMiddleware``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
@@ -29,9 +26,6 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from common.logging import get_logger
-
-log = get_logger(__name__)
 UNAVAILABLE_RETRY_AFTER = "30"  # seconds, for a 503 that names no time of its own
 
 
@@ -55,20 +49,19 @@ def domain_errors_register(answers: Mapping[type[Exception], ErrorAnswer]) -> No
     DOMAIN_ERRORS.update(answers)
 
 
-def _of(value: Any, exc: Exception) -> Any:
-    return value(exc) if callable(value) else value
-
-
-def _domain_answer(
-    exc: Exception, request: HttpRequest | None
-) -> tuple[int, dict[str, Any], dict[str, str]] | None:
-    """Status, body and headers ``DOMAIN_ERRORS`` gives ``exc`` (or its
-    nearest base), if any."""
+def domain_error_answer(
+    exc: Exception, request: HttpRequest | None, response_class: type = JsonResponse
+) -> Any:
+    """The answer ``DOMAIN_ERRORS`` gives ``exc`` (or its nearest base), or
+    None; a ``JsonResponse`` unless DRF's handler asks for its ``Response``."""
     answer = next((DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS), None)
     if answer is None:
         return None
-    message = _of(answer.message, exc)
-    field = _of(answer.field, exc)
+
+    def of(value: Any) -> Any:
+        return value(exc) if callable(value) else value
+
+    message, field = of(answer.message), of(answer.field)
     body = error_body(
         status_code=answer.status_code,
         code=answer.code,
@@ -76,27 +69,7 @@ def _domain_answer(
         fields={field: [message]} if field else None,
         request=request,
     )
-    return answer.status_code, body, dict(_of(answer.headers, exc) or {})
-
-
-def domain_error_response(exc: Exception, request: HttpRequest | None) -> Response | None:
-    """The answer ``DOMAIN_ERRORS`` gives ``exc``, for DRF's exception handler."""
-    answer = _domain_answer(exc, request)
-    if answer is None:
-        return None
-    status_code, body, headers = answer
-    set_rollback()  # as DRF does for its own exceptions
-    return Response(body, status=status_code, headers=headers)
-
-
-def domain_error_json(exc: Exception, request: HttpRequest) -> JsonResponse | None:
-    """The same answer for views outside DRF (the admin's forms), given by
-    ``common.api.middleware.DomainErrorMiddleware``."""
-    answer = _domain_answer(exc, request)
-    if answer is None:
-        return None
-    status_code, body, headers = answer
-    return JsonResponse(body, status=status_code, headers=headers)
+    return response_class(body, status=answer.status_code, headers=dict(of(answer.headers) or {}))
 
 
 def error_body(
@@ -110,8 +83,7 @@ def error_body(
     body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
     if fields:
         body["fields"] = fields
-    request_id = getattr(request, "request_id", None)
-    if request_id:
+    if request_id := getattr(request, "request_id", None):
         body["request_id"] = request_id
     return {"error": body}
 
@@ -130,11 +102,9 @@ def _message_and_code(exc: exceptions.APIException) -> tuple[str, str, dict[str,
         # simplejwt raises {"detail": ..., "code": ..., "messages": [...]}:
         # the sentence and the code, never the dict's repr.
         message = detail.get("detail") or exc.default_detail
-        code = detail.get("code") or exc.default_code
-        return _sentence(message), str(code), None
+        return _sentence(message), str(detail.get("code") or exc.default_code), None
     codes = exc.get_codes()
-    code = codes if isinstance(codes, str) else exc.default_code
-    return _sentence(detail), str(code), None
+    return _sentence(detail), str(codes if isinstance(codes, str) else exc.default_code), None
 
 
 def _sentence(detail: Any) -> str:
@@ -147,31 +117,25 @@ def _sentence(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    domain = domain_error_response(exc, context.get("request"))
+    request = context.get("request")
+    domain = domain_error_answer(exc, request, Response)
     if domain is not None:
+        set_rollback()  # as DRF does for its own exceptions
         return domain
     # Let DRF translate Http404/PermissionDenied and set auth headers first.
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's handler500 answers it
-    request = context.get("request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    if isinstance(exc, exceptions.APIException):
-        message, code, fields = _message_and_code(exc)
-    else:  # pragma: no cover  DRF only returns responses for APIException subclasses
-        message, code, fields = "Error.", "error", None
+    # DRF answers only APIExceptions (Http404 and PermissionDenied made one above).
+    message, code, fields = _message_and_code(cast(exceptions.APIException, exc))
     response.data = error_body(
-        status_code=response.status_code,
-        code=code,
-        message=message,
-        fields=fields,
-        request=request,
+        status_code=response.status_code, code=code, message=message, fields=fields, request=request
     )
-    serializer = getattr(getattr(exc, "detail", None), "serializer", None)
-    if serializer is not None:
+    if (serializer := getattr(getattr(exc, "detail", None), "serializer", None)) is not None:
         # The browsable API draws the HTML form again with the serializer's
         # errors beside its fields; the JSON body is unchanged.
         response.data = ReturnDict(response.data, serializer=serializer)

@@ -1,13 +1,9 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (its dependencies do).
-
-Each project lists its readiness checks in the ``READINESS_CHECKS`` setting:
-dotted paths to functions that raise when their part is unreachable.
-"""
+"""``/healthz`` (the process answers) and ``/readyz`` (its dependencies do:
+each of ``READINESS_CHECKS``, dotted paths to functions that raise)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -80,9 +76,8 @@ def _readiness() -> dict[str, str]:
         return _last_readiness[1]
     results: dict[str, str] = {}
     for name, path in settings.READINESS_CHECKS.items():
-        check: Callable[[], None] = import_string(path)
         try:
-            check()
+            import_string(path)()
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001  any failure means "not ready"
             log.warning("readiness.check_failed", check=name, error=repr(exc))
@@ -103,9 +98,7 @@ def reset_readiness_cache() -> None:
 @throttle_classes([])
 def readyz(request: Request) -> Response:
     results = _readiness()
-    failed = [name for name, state in results.items() if state != "ok"]
-    if failed:
-        return Response(
-            {"status": f"unavailable: {', '.join(failed)}", "checks": results}, status=503
-        )
+    if failed := [name for name, state in results.items() if state != "ok"]:
+        body = {"status": f"unavailable: {', '.join(failed)}", "checks": results}
+        return Response(body, status=503)
     return Response({"status": "ready", "checks": results})

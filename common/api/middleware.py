@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from common.api.errors import domain_error_json, error_response
+from common.api.errors import domain_error_answer, error_response
 from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
@@ -20,12 +20,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Give every request an id, bound to every log line it causes.
-
-    The id becomes the correlation id of the events the request writes to the
-    outbox, so it follows the work into the other service's consumer logs.
-    A caller (or a proxy) may pass its own ``X-Request-ID``.
-    """
+    """Give every request an id (a caller's own ``X-Request-ID`` if safe),
+    bound to its log lines and, as correlation id, to the events it writes."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -77,4 +73,4 @@ class DomainErrorMiddleware(MiddlewareMixin):
     error shape, instead of a 500."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        return domain_error_json(exception, request)
+        return domain_error_answer(exception, request)

@@ -13,7 +13,6 @@ from rest_framework.request import Request
 class StandardPagination(PageNumberPagination):
     """``count``, ``next``, ``previous``, ``results``; ``?page=`` and ``?page_size=``."""
 
-    page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
@@ -30,10 +29,8 @@ class StandardPagination(PageNumberPagination):
         return int(raw)
 
     def get_page_number(self, request: Request, paginator: Paginator) -> Any:
-        """The page the schema promises: a whole number. DRF would read an
-        empty ``?page=`` as page 1 and ``last`` as the last page; here both,
-        like any other page that is not a number, are 404 (DRF's answer to a
-        page out of range)."""
+        """A whole number, as the schema promises: an empty ``?page=`` or
+        ``last`` (which DRF reads as pages) is a 404, as a page out of range."""
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and not (raw.isascii() and raw.isdigit()):
             raise NotFound("Invalid page.")

@@ -12,11 +12,8 @@ class PublicAPIRootView(APIRootView):
 
 
 class OptionalSlashRouter(DefaultRouter):
-    """Routes that answer with and without the trailing slash.
-
-    DRF's ``trailing_slash`` argument only takes a boolean, so the regex is
-    set after construction. No redirect is involved, so a POST body survives.
-    """
+    """Routes that answer with and without the trailing slash, with no
+    redirect (which would drop a POST body); DRF's argument is only a bool."""
 
     APIRootView = PublicAPIRootView
 

@@ -10,12 +10,8 @@ FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 
 
 class StrictFieldsMixin(serializers.Serializer):
-    """Refuse fields a serializer does not know, instead of dropping them
-    silently, so a typo ("emial") is an error rather than a no-op.
-
-    Fields listed in ``ignored_fields`` (server-owned ones a client may echo
-    back, such as ``id`` or ``created_at``) are accepted and ignored.
-    """
+    """Refuse unknown fields rather than drop them (a typo is an error, not a
+    no-op); ``ignored_fields`` (``id`` a client echoes back) are ignored."""
 
     ignored_fields: ClassVar[frozenset[str]] = frozenset()
 

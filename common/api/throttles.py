@@ -45,13 +45,9 @@ def _local_limiter() -> SlidingWindowCounterRateLimiter:
 
 
 class RedisOrLocalThrottle(SimpleRateThrottle):
-    """Counts in Redis, shared by every process, with the ``limits`` library's
-    sliding-window counter (one atomic call, not DRF's list of request times:
-    docs/security.md, "Throttles"); while Redis is unreachable, in this
-    process's memory (``common.redis_or_local``). Rates are read from
-    ``DEFAULT_THROTTLE_RATES`` per request; subclasses only say whose bucket a
-    request is (``get_cache_key``).
-    """
+    """The ``limits`` library's sliding-window counter in Redis, shared by
+    every process (docs/security.md, "Throttles"), or in this process's memory
+    while Redis is away. Subclasses only say whose bucket a request is."""
 
     def get_ident(self, request: Any) -> str:
         """The client address (``TRUSTED_PROXY_NETWORKS`` decides whose
@@ -89,11 +85,9 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
 
 
 class FailureThrottle(RedisOrLocalThrottle):
-    """A bucket that only failures spend (django-axes' rule): a request is
-    refused once the bucket is full, but checking it costs nothing; the
-    caller spends one with ``record_failure`` when the attempt failed. So a
-    success inside the limit never counts, and nobody fills the bucket with
-    attempts that could not have failed."""
+    """A bucket only failures spend (django-axes' rule): a full bucket
+    refuses, checking costs nothing, and the caller spends one with
+    ``record_failure`` when the attempt failed."""
 
     def allow_request(self, request: Any, view: Any) -> bool:
         return self._count(request, view, spend=False)

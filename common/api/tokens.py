@@ -1,9 +1,6 @@
-"""The shape a bearer token must have before any JWT library parses it.
-
-PyJWT decodes a token's header and claims with ``json.loads``, which a header
-nested a few thousand levels deep turns into a ``RecursionError`` (a 500). Both
-services call :func:`check_token_shape` first, so every malformed token is an
-ordinary ``jwt.InvalidTokenError`` (a 401)."""
+"""The shape a bearer token must have before PyJWT's ``json.loads`` reads it
+(a deeply nested header would be a ``RecursionError``, a 500): both services
+check it first, so a malformed token is an ordinary 401."""
 
 from __future__ import annotations
 

@@ -4,13 +4,9 @@ from django.db import models
 
 
 class DeadLetterAction(models.Model):
-    """What an operator did with one dead letter: replayed or purged it.
-
-    Kafka cannot delete one record, so purging is recorded here and
-    ``dlq list`` leaves purged entries out; the broker drops the record itself
-    when the topic's retention ends. A dead letter is named by where it sits
-    (``<dlq topic>:<partition>:<offset>``), which never changes.
-    """
+    """What an operator did with one dead letter (named by where it sits,
+    ``<dlq topic>:<partition>:<offset>``). Kafka cannot delete one record, so
+    a purge is recorded here and retention drops the record later."""
 
     class Kind(models.TextChoices):
         REPLAYED = "replayed"

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -16,7 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
 from common.kafka.admin import partitions_of
-from common.kafka.config import common_client_config, physical_topic
+from common.kafka.config import offsets_reader, physical_topic
 from common.kafka.consumer import consumer_registry
 
 OPEN, REPLAYED, PURGED = "open", "replayed", "purged"
@@ -50,101 +51,81 @@ class DeadLetter:
 
     def header(self, name: str) -> str:
         """The last value of a header (a replayed event carries the earlier ones too)."""
-        found = ""
-        for key, value in self.headers:
-            if key == name and value is not None:
-                found = value.decode(errors="replace")
-        return found
+        values = [value for key, value in self.headers if key == name and value is not None]
+        return values[-1].decode(errors="replace") if values else ""
 
     @property
     def reason(self) -> str:
         return self.header("dlq.reason") or "unknown"
 
     @property
-    def consumer(self) -> str:
-        return self.header("dlq.consumer")
-
-    @property
-    def original_topic(self) -> str:
-        """What the record's ``dlq.original_topic`` header says: anyone who
-        can write the DLQ chooses it, so a replay never goes there."""
-        return self.header("dlq.original_topic")
-
-    @property
     def replay_topic(self) -> str | None:
         """Where a replay sends it: the topic this DLQ is named after
-        (``<topic>.dlq`` -> ``<topic>``, with ``KAFKA_TOPIC_PREFIX``)."""
+        (``<topic>.dlq`` -> ``<topic>``), never the topic a header names."""
         return topic_of_dlq(self.dlq_topic)
 
     def replay_refusal(self) -> str | None:
-        """Why this dead letter is not replayed, or None. A header naming
-        another topic than the one the DLQ belongs to was not written by
-        that topic's consumer (``DeadLetterQueue.send``): the record
-        was planted or tampered with, and is left for a person."""
-        target = self.replay_topic
+        """Why this dead letter is not replayed, or None. A ``dlq.original_topic``
+        header naming another topic than the DLQ's own was not written by that
+        topic's consumer: the record was planted or tampered with."""
+        target, original = self.replay_topic, self.header("dlq.original_topic")
         if target is None:
             return f"{self.dlq_topic} is not named <topic>.dlq"
-        if self.original_topic != target:
+        if original != target:
             return (
-                f"its dlq.original_topic header says {self.original_topic or '(none)'}, "
+                f"its dlq.original_topic header says {original or '(none)'}, "
                 f"but it sits in {self.dlq_topic}: not a dead letter of {target}"
             )
         return None
 
-    @property
+    @cached_property
     def envelope(self) -> dict[str, Any] | None:
         """The event's JSON envelope, if the value is a JSON object at all."""
         try:
             doc = json.loads(self.value) if self.value is not None else None
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except ValueError:  # not UTF-8, or not JSON
             return None
         return doc if isinstance(doc, dict) else None
 
-    @property
-    def event_id(self) -> str:
-        envelope = self.envelope or {}
-        return str(envelope.get("id", "")) if isinstance(envelope.get("id"), str) else ""
+    def envelope_text(self, name: str) -> str:
+        """A text field of the envelope (``id``, ``type``), or ""."""
+        value = (self.envelope or {}).get(name)
+        return value if isinstance(value, str) else ""
 
-    @property
-    def event_type(self) -> str:
-        envelope = self.envelope or {}
-        return envelope["type"] if isinstance(envelope.get("type"), str) else ""
-
-    def age_seconds(self, now: datetime | None = None) -> float:
-        return ((now or datetime.now(UTC)) - self.dead_at).total_seconds()
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which dead letters a command is about; every given criterion must hold."""
-
-    ids: tuple[str, ...] = ()
-    reasons: tuple[str, ...] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-    states: tuple[str, ...] = (OPEN,)
-
-    def matches(self, letter: DeadLetter) -> bool:
-        return (
-            (not self.ids or letter.id in self.ids)
-            and (not self.reasons or letter.reason in self.reasons)
-            and (self.since is None or letter.dead_at >= self.since)
-            and (self.until is None or letter.dead_at < self.until)
-            and (not self.states or letter.state in self.states)
-        )
+    def age_seconds(self, now: datetime) -> float:
+        return (now - self.dead_at).total_seconds()
 
 
 def select_dead_letters(
-    selection: Selection, *, topics: list[str], timeout: float = 60
+    topics: list[str],
+    *,
+    states: Iterable[str],
+    ids: Iterable[str] = (),
+    reasons: Iterable[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    timeout: float = 60,
 ) -> list[DeadLetter]:
-    """The records kept in the DLQ ``topics`` (broker-side names) that match
-    ``selection``, with their state, newest first. Missing topics hold nothing."""
-    consumer = KafkaConsumer(
-        **common_client_config("dlq-reader"),
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    """The records kept in the DLQ ``topics`` (broker-side names) in one of
+    ``states`` that match every criterion given, newest first. Missing topics
+    hold nothing."""
+    letters = _read(topics, timeout)
+    _attach_actions(letters)
+    ids, reasons, states = set(ids), set(reasons), set(states)
+    letters = [
+        letter
+        for letter in letters
+        if (not ids or letter.id in ids)
+        and (not reasons or letter.reason in reasons)
+        and (since is None or letter.dead_at >= since)
+        and (until is None or letter.dead_at < until)
+        and letter.state in states
+    ]
+    return sorted(letters, key=lambda letter: (letter.dead_at, letter.id), reverse=True)
+
+
+def _read(topics: list[str], timeout: float) -> list[DeadLetter]:
+    consumer = offsets_reader("dlq-reader")
     letters: list[DeadLetter] = []
     try:
         partitions = partitions_of(consumer, topics)
@@ -159,48 +140,40 @@ def select_dead_letters(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"reading the dead letters took over {timeout}s")
             for tp, records in consumer.poll(timeout_ms=500).items():
-                for record in records:
-                    if record.offset >= ends[tp]:
-                        continue
-                    letters.append(
-                        DeadLetter(
-                            dlq_topic=tp.topic,
-                            partition=tp.partition,
-                            offset=record.offset,
-                            dead_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
-                            key=record.key,
-                            value=record.value,
-                            headers=list(record.headers or []),
-                        )
+                letters += [
+                    DeadLetter(
+                        dlq_topic=tp.topic,
+                        partition=tp.partition,
+                        offset=record.offset,
+                        dead_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+                        key=record.key,
+                        value=record.value,
+                        headers=list(record.headers or []),
                     )
+                    for record in records
+                    if record.offset < ends[tp]
+                ]
             # Checked for every partition, not only those that returned
             # records: a partition may end in offsets that hold no record.
             remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
     finally:
         consumer.close()
-    _attach_actions(letters)
-    letters = [letter for letter in letters if selection.matches(letter)]
-    return sorted(letters, key=lambda letter: (letter.dead_at, letter.id), reverse=True)
+    return letters
 
 
 def replay_refusals(letters: list[DeadLetter], *, timeout: float = 30) -> dict[str, str]:
     """Why each of ``letters`` that may not be replayed is refused, by id.
 
-    Beside ``replay_refusal`` (the header must name the DLQ's own topic), a
-    dead letter is replayed only if the topic itself once carried it: the
-    record at its ``dlq.original_partition``/``dlq.original_offset`` must
-    hold the same key and value. A service can write its own DLQs, so this
-    keeps a record it planted there (an event of another service's, say)
-    from reaching the topic through an operator's bulk replay. An original
-    that retention has already removed cannot vouch for the letter either:
-    it is left for a person."""
+    Beside ``replay_refusal``, a dead letter is replayed only if its topic
+    once carried it: the record at its ``dlq.original_partition``/``_offset``
+    must hold the same key and value. A service can write its own DLQs, so
+    this keeps a record planted there from reaching the topic through a bulk
+    replay. An original that retention removed cannot vouch for it either."""
     refusals = {letter.id: why for letter in letters if (why := letter.replay_refusal())}
     to_check = [letter for letter in letters if letter.id not in refusals]
     if not to_check:
         return refusals
-    consumer = KafkaConsumer(
-        **common_client_config("dlq-verifier"), group_id=None, enable_auto_commit=False
-    )
+    consumer = offsets_reader("dlq-verifier")
     try:
         for letter in to_check:
             if why := _original_differs(consumer, letter, timeout):
@@ -216,7 +189,7 @@ def _original_differs(consumer: KafkaConsumer, letter: DeadLetter, timeout: floa
         offset = int(letter.header("dlq.original_offset"))
     except ValueError:
         return "its dlq.original_partition/offset headers are not numbers"
-    tp = TopicPartition(letter.original_topic, partition)
+    tp = TopicPartition(letter.header("dlq.original_topic"), partition)
     if partition not in (consumer.partitions_for_topic(tp.topic) or ()):
         return f"{tp.topic} has no partition {partition}"
     consumer.assign([tp])
@@ -236,8 +209,6 @@ def _original_differs(consumer: KafkaConsumer, letter: DeadLetter, timeout: floa
 
 
 def _attach_actions(letters: list[DeadLetter]) -> None:
-    if not letters:
-        return
     by_id = {letter.id: letter for letter in letters}
     actions = DeadLetterAction.objects.filter(
         dlq_topic__in={letter.dlq_topic for letter in letters}
@@ -247,7 +218,5 @@ def _attach_actions(letters: list[DeadLetter]) -> None:
         if letter is None:
             continue  # the broker dropped it (retention)
         letter.actions.append(action)
-        if action.action == DeadLetterAction.Kind.PURGED:
-            letter.state = PURGED
-        elif letter.state != PURGED:
-            letter.state = REPLAYED
+        purged = action.action == DeadLetterAction.Kind.PURGED or letter.state == PURGED
+        letter.state = PURGED if purged else REPLAYED

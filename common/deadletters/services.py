@@ -1,16 +1,10 @@
-"""What an operator does with dead letters: replay them, purge them.
-
-Replay republishes a dead letter to the topic its DLQ is named after
-(``<topic>.dlq`` -> ``<topic>``; never to the topic a header names) with the
-same key and value, so the same event id: the consumer's inbox applies it at
-most once, however many times it is replayed. Each action is a ``DeadLetterAction`` row
-(who, when, what), and a replayed record carries ``replay.*`` headers.
-"""
+"""Replay and purge dead letters (docs/operations.md). A replay sends the
+same key and value, so the same event id, which the inbox applies at most
+once; each action is a ``DeadLetterAction`` row."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,61 +17,52 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Replayed:
-    letter: DeadLetter
-    target: str  # topic:partition:offset written
-
-
-def _event_uuid(letter: DeadLetter) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(letter.event_id) if letter.event_id else None
-    except ValueError:
-        return None
-
-
 def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLetterAction:
+    try:
+        event_id = uuid.UUID(letter.envelope_text("id"))
+    except ValueError:  # not an event, or not a UUID: the row names it by place only
+        event_id = None
     return DeadLetterAction(
         dlq_topic=letter.dlq_topic,
         partition=letter.partition,
         offset=letter.offset,
         action=kind,
-        event_id=_event_uuid(letter),
+        event_id=event_id,
         performed_by=by,
         detail=detail[:500],
     )
 
 
-def dead_letters_replay(*, letters: list[DeadLetter], performed_by: str) -> list[Replayed]:
+def dead_letters_replay(
+    *, letters: list[DeadLetter], performed_by: str
+) -> list[tuple[DeadLetter, str]]:
     """Republish ``letters`` (oldest first, to keep each key's order) to the
     topics their DLQs belong to, wait for the broker's acknowledgements,
-    record each. Refuses (ValueError, nothing sent) if any of them is in
+    record each; return each with where it was written (topic:partition:offset).
+    Refuses (ValueError, nothing sent) if any of them is in
     ``replay_refusals``: the caller leaves those out."""
     refused = replay_refusals(letters)
     if refused:
         raise ValueError(f"not replayable: {refused}")
     producer = get_producer()
-    replayed: list[Replayed] = []
+    replayed: list[tuple[DeadLetter, str]] = []
     at = timezone.now().isoformat()
     for letter in sorted(letters, key=lambda item: (item.dead_at, item.id)):
-        topic = letter.replay_topic
-        if topic is None:  # replay_refusal said so above; for the type checker
-            raise ValueError(f"{letter.id} is not in a <topic>.dlq")
         headers = [h for h in letter.headers if not h[0].startswith(("dlq.", "replay."))]
         headers += [
             ("replay.from", letter.id.encode()),
             ("replay.by", performed_by.encode()),
             ("replay.at", at.encode()),
         ]
-        metadata = producer.send(topic, key=letter.key, value=letter.value, headers=headers).get(
-            timeout=30
-        )
+        topic = str(letter.replay_topic)  # not None: replay_refusals refused those
+        sent = producer.send(topic, key=letter.key, value=letter.value, headers=headers)
+        metadata = sent.get(timeout=30)
         target = f"{metadata.topic}:{metadata.partition}:{metadata.offset}"
         _action(
             letter, DeadLetterAction.Kind.REPLAYED, by=performed_by, detail=f"to {target}"
         ).save()
         log.info("dlq.replayed", dead_letter=letter.id, target=target, by=performed_by)
-        replayed.append(Replayed(letter=letter, target=target))
+        replayed.append((letter, target))
     return replayed
 
 

@@ -1,8 +1,5 @@
-"""Event contracts: for each (type, version), the JSON Schema of ``data``.
-
-A breaking change to an event is a new version registered beside the old
-one; consumers keep accepting the versions they know.
-"""
+"""Event contracts: for each (type, version), the JSON Schema of ``data``; a
+breaking change is a new version beside the old one."""
 
 from __future__ import annotations
 

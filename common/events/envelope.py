@@ -1,16 +1,6 @@
-"""The JSON envelope every event travels in, and its strict decoder.
-
-Wire format (UTF-8 JSON object)::
-
-    {"id": "<uuid>", "type": "user.created", "version": 1,
-     "occurred_at": "2026-11-29T18:00:00.000000Z", "source": "users",
-     "data": {...}}
-
-``data`` is checked against the JSON Schema of the event's contract
-(``common.events.contracts``). A consumer accepts only the (type, version)
-pairs it knows; anything else is rejected with an :class:`EventDecodeError`
-saying what is wrong, and ends in the topic's dead-letter queue.
-"""
+"""The JSON envelope every event travels in (docs/events.md), and its strict
+decoder: ``data`` must fit the schema of a known (type, version) contract;
+anything else is an :class:`EventDecodeError` saying what is wrong."""
 
 from __future__ import annotations
 

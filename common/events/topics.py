@@ -10,10 +10,8 @@ USER_READ: Final = "user.read"
 
 ALL_TOPICS: Final = (USER_CREATED, USER_DELETED, USER_READ)
 
-# The service that publishes each topic; its events carry this ``source``.
-# Topics are named after the event types they carry, so this is also the
-# owner of each event type. A consumer dead-letters an event whose source is
-# not its topic's owner (``origin_problem``).
+# The one service that publishes each topic (so each event type), as its
+# events' ``source``; a consumer dead-letters any other (``origin_problem``).
 OWNERS: Final[Mapping[str, str]] = {
     USER_CREATED: "users",
     USER_DELETED: "users",
@@ -38,13 +36,8 @@ def topic_of_dlq(dead_letters: str) -> str | None:
 
 def origin_problem(*, event_type: str, source: str, topic: str) -> str | None:
     """Why an event of ``event_type`` from ``source``, read from ``topic``
-    (the logical name), did not come from its owner; None if it did.
-
-    The owner is looked up by the event's type, so every event a consumer
-    can decode has one (each contract's type is a topic here); an event of a
-    type without an owner is refused, not waved through. On one of this
-    project's topics the event must also be of that topic's type.
-    """
+    (logical name), did not come from its type's owner; None if it did. A type
+    without an owner is refused, and on a known topic the type must match."""
     owner = OWNERS.get(event_type)
     if owner is None:
         return f"{event_type} has no declared owner"

@@ -1,13 +1,8 @@
-"""The inbox: a handler wrapped so that it applies each event at most once
-per consumer (``inbox(consumer, handler)`` in a project's consumers.py).
-
-It writes a processed-event row per event in the runner's transaction, the
-one the handler writes in, and hands the handler only the events whose row
-is new: if the handler fails, neither is kept and the events come again.
-``INSERT ... ON CONFLICT DO NOTHING`` makes a concurrent duplicate (two
-consumers during a rebalance) wait for the first transaction and then skip,
-instead of failing. A handler whose own rows are unique by event id (the
-users' read history) needs no inbox: those rows already say "applied".
+"""The inbox: ``inbox(consumer, handler)`` applies each event at most once
+per consumer. A processed-event row per event is written in the handler's
+transaction, and the handler gets only the events whose row is new; ``ON
+CONFLICT DO NOTHING`` makes a concurrent duplicate (a rebalance) wait for
+the first transaction and skip rather than fail.
 """
 
 from __future__ import annotations

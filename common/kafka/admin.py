@@ -13,12 +13,8 @@ from kafka.errors import KafkaError
 def wait_until_ready(
     bootstrap: list[str], *, timeout: float, security: Mapping[str, Any] | None = None
 ) -> bool:
-    """Poll until the cluster answers a metadata request, or ``timeout`` passes.
-
-    An open port is not enough: a KRaft node accepts connections before its
-    quorum has formed, and only then answers metadata. ``security``: the
-    client's authentication (``common.kafka.config.security_config()``).
-    """
+    """Poll until the cluster answers a metadata request, or ``timeout``
+    passes: a KRaft node accepts connections before its quorum forms."""
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -144,11 +144,9 @@ class Applier:
         return not self.stop.wait(seconds)
 
     def _record(self, run: Run, applied: set[uuid.UUID]) -> None:
-        """Count and log what one transaction did. One ``consumer.applied``
-        line per transaction, not per event (a line per event cost a large
-        share of the consumer's CPU, docs/benchmarks.md), mapping each
-        applied event id to its correlation id, so a request id still leads
-        to it; one line per duplicate, which is rare."""
+        """Count and log what one transaction did: one ``consumer.applied``
+        line per transaction (docs/benchmarks.md) mapping each event id to its
+        correlation id, and one line per duplicate (rare)."""
         correlation_ids: dict[str, str | None] = {}
         for record, event in run:
             if event.id in applied and str(event.id) not in correlation_ids:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from kafka import KafkaConsumer
 
 PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
 SASL_MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
@@ -23,10 +24,9 @@ def client_id(role: str) -> str:
 
 
 def security_config() -> dict[str, Any]:
-    """How every client (producer, consumer, admin) authenticates to the
-    brokers, from the ``KAFKA_SECURITY_PROTOCOL`` and ``KAFKA_SASL_*``
-    settings, as kafka-python's keyword arguments. A SASL protocol without a
-    user name and password is refused here, not at the broker's handshake."""
+    """How every client authenticates to the brokers (``KAFKA_SECURITY_PROTOCOL``,
+    ``KAFKA_SASL_*``), as kafka-python's keyword arguments; a mistake is
+    refused here, not at the broker's handshake."""
     protocol = settings.KAFKA_SECURITY_PROTOCOL.upper()
     if protocol not in PROTOCOLS:
         raise ImproperlyConfigured(
@@ -64,6 +64,18 @@ def common_client_config(role: str) -> dict[str, Any]:
         "reconnect_backoff_max_ms": 2000,
         **security_config(),
     }
+
+
+def offsets_reader(role: str, group: str | None = None) -> KafkaConsumer:
+    """A consumer for the operator's tools: it reads or looks up offsets, from
+    the earliest kept, and never commits."""
+    return KafkaConsumer(
+        **common_client_config(role),
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=10_000,
+    )
 
 
 def physical_topic(name: str) -> str:

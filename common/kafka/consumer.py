@@ -1,13 +1,7 @@
-"""The consumer runner every Kafka consumer of both services runs in.
-
-A consumer is a :class:`ConsumerSpec` in its project's registry
-(``KAFKA_CONSUMERS`` setting), started by ``run_consumer <name>``. The runner
-polls a batch (common.kafka.transport), applies its events in one
-transaction or else one at a time (common.kafka.apply), sends what it cannot
-handle to ``<topic>.dlq`` (common.kafka.dlq) unless its
-:class:`DeadLetterPolicy` says stop, and commits offsets only after the
-batch's database work has committed. What it guarantees, and why:
-docs/architecture.md and docs/operations.md (dead letters, stopping).
+"""The runner every Kafka consumer runs in (``run_consumer <name>``): poll a
+batch (transport), apply it (apply), dead-letter what cannot be handled
+unless the policy says stop (dlq), commit offsets after the database work.
+Its guarantees: docs/architecture.md and docs/operations.md.
 """
 
 from __future__ import annotations

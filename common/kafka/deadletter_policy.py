@@ -1,10 +1,6 @@
-"""When a consumer stops rather than dead-letter: its dead-letter policy
-(limits, and why the consumer stops instead of draining a topic into its DLQ:
-docs/operations.md, "When a consumer stops instead").
-
-This object only counts and decides; it knows nothing of Kafka, so it is
-tested without a broker. The runner tells it each outcome.
-"""
+"""When a consumer stops rather than dead-letter (docs/operations.md, "When
+a consumer stops instead"). It only counts the outcomes the runner reports
+and decides; it knows nothing of Kafka."""
 
 from __future__ import annotations
 
@@ -26,8 +22,7 @@ class DeadLetterPolicy:
     # Share of the window that may be dead letters; 1 or more: no limit.
     max_ratio: float = 0.5
     window: int = 1000
-    _recent: deque[bool] = field(init=False, repr=False)
-    _dead_in_window: int = field(default=0, init=False)
+    _recent: deque[bool] = field(init=False, repr=False)  # True: a dead letter
     _consecutive: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -46,46 +41,31 @@ class DeadLetterPolicy:
     def record_handled(self, count: int = 1) -> None:
         """``count`` events handled without a dead letter (applied,
         duplicates, discarded by design)."""
-        for _ in range(min(count, self.window)):
-            self._push(dead=False)
+        self._recent.extend([False] * min(count, self.window))
         self._consecutive = 0
 
     def check_dead_letter(self) -> None:
-        """Before writing a dead letter: raises :class:`DeadLetterLimitReached`
-        when one more would pass a limit; the caller then stops without
-        writing it."""
-        problem = self._limit_passed()
-        if problem:
-            raise DeadLetterLimitReached(problem)
-
-    def record_dead_letter(self) -> None:
-        """One dead letter written (after :meth:`check_dead_letter` let it)."""
-        self._push(dead=True)
-        self._consecutive += 1
-
-    def _limit_passed(self) -> str | None:
-        """Which limit one more dead letter would pass, if any."""
+        """Raise :class:`DeadLetterLimitReached` if one more dead letter would
+        pass a limit; the caller then stops without writing it."""
         in_a_row = self._consecutive + 1
         if self.max_consecutive and in_a_row > self.max_consecutive:
-            return (
+            raise DeadLetterLimitReached(
                 f"{in_a_row} dead letters in a row, over CONSUMER_DLQ_MAX_CONSECUTIVE="
                 f"{self.max_consecutive}"
             )
-        if self.max_ratio >= 1:
-            return None
+        if self.max_ratio >= 1 or len(self._recent) < self.window - 1:
+            return  # no ratio limit, or fewer events than a window
+        # The window after this one: the oldest outcome drops out if it is full.
         full = len(self._recent) == self.window
-        dead = self._dead_in_window + 1 - (1 if full and self._recent[0] else 0)
-        handled = len(self._recent) + (0 if full else 1)
-        if handled == self.window and dead > self.max_ratio * self.window:
-            return (
+        dead = 1 + sum(self._recent) - (full and self._recent[0])
+        if dead > self.max_ratio * self.window:
+            raise DeadLetterLimitReached(
                 f"{dead} dead letters in the last {self.window} events, over "
                 f"CONSUMER_DLQ_MAX_RATIO={self.max_ratio} of CONSUMER_DLQ_RATIO_WINDOW"
                 f"={self.window}"
             )
-        return None
 
-    def _push(self, *, dead: bool) -> None:
-        if len(self._recent) == self.window and self._recent[0]:
-            self._dead_in_window -= 1
-        self._recent.append(dead)
-        self._dead_in_window += dead
+    def record_dead_letter(self) -> None:
+        """One dead letter written (after :meth:`check_dead_letter` let it)."""
+        self._recent.append(True)
+        self._consecutive += 1

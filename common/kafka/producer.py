@@ -1,9 +1,5 @@
-"""One Kafka producer per process, created lazily in that process.
-
-kafka-python clients own background threads and sockets: a producer created
-before gunicorn or Celery forks would be shared by the children and break.
-``common.per_process`` builds a new one after a fork.
-"""
+"""One Kafka producer per process, built in that process (after a fork):
+kafka-python clients own threads and sockets."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""What the consumer runner says to the broker, behind one small protocol:
-poll a batch, commit offsets, seek back, send a dead letter, read the lag.
-
-:class:`KafkaTransport` is the real one (kafka-python); tests hand the
-runner an in-memory one (tests/support/consumers.py), so a handler's effect
-is tested without a broker and the broker stays for the runner's guarantees.
-"""
+"""What the consumer runner says to the broker: poll, commit, seek, send a
+dead letter, read the lag. :class:`KafkaTransport` is kafka-python; tests
+use an in-memory one (tests/support/consumers.py)."""
 
 from __future__ import annotations
 

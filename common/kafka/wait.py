@@ -1,9 +1,6 @@
-"""``python -m common.kafka.wait --bootstrap HOST:PORT --timeout S``
-(``--scram-user U --scram-password P``: as a SCRAM-SHA-512 user).
-
-Used by scripts/services.sh: exits 0 once the broker answers metadata
-requests, 1 when the timeout passes. Needs no Django settings.
-"""
+"""``python -m common.kafka.wait --bootstrap HOST:PORT --timeout S [--scram-user
+U --scram-password P]`` (scripts/services.sh, no Django settings): exit 0 once
+the broker answers metadata requests, 1 when the timeout passes."""
 
 from __future__ import annotations
 

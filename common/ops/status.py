@@ -1,23 +1,21 @@
 """What an operator needs at a glance about one service: consumer lag per
 group and partition, the consumers running in each group, the outbox
 backlog and the age of its oldest row, dead-letter counts, and whether
-PostgreSQL, Redis and Kafka answer.
-
-``manage_<service>.py status`` prints it; ``/metrics/ops`` exports the same
-figures to Prometheus (:class:`OpsCollector`).
+PostgreSQL, Redis and Kafka answer. ``manage_<service>.py status`` prints
+it; ``/metrics/ops`` exports the same figures (:class:`OpsCollector`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Min, Q
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -25,15 +23,16 @@ from common.api.health import check_database, check_kafka, check_redis
 from common.deadletters.models import DeadLetterAction
 from common.deadletters.reader import service_dlq_topics
 from common.kafka.admin import partitions_of
-from common.kafka.config import common_client_config, physical_group, physical_topic
+from common.kafka.config import (
+    common_client_config,
+    offsets_reader,
+    physical_group,
+    physical_topic,
+)
 from common.kafka.consumer import consumer_registry
 from common.outbox.models import OutboxEvent
 
-HEALTH_CHECKS: dict[str, Callable[[], None]] = {
-    "postgresql": check_database,
-    "redis": check_redis,
-    "kafka": check_kafka,
-}
+HEALTH_CHECKS = {"postgresql": check_database, "redis": check_redis, "kafka": check_kafka}
 
 
 @dataclass(frozen=True)
@@ -79,34 +78,20 @@ class ServiceStatus:
     errors: list[str] = field(default_factory=list)
 
 
-def _health() -> list[Health]:
-    results = []
-    for name, check in HEALTH_CHECKS.items():
-        try:
-            check()
-            results.append(Health(name, True))
-        except Exception as exc:  # noqa: BLE001  any failure means "down"
-            results.append(Health(name, False, f"{type(exc).__name__}: {exc}"[:200]))
-    return results
+def _health(name: str) -> Health:
+    try:
+        HEALTH_CHECKS[name]()
+    except Exception as exc:  # noqa: BLE001  any failure means "down"
+        return Health(name, False, f"{type(exc).__name__}: {exc}"[:200])
+    return Health(name, True)
 
 
 def outbox_backlog() -> tuple[int, float | None]:
     """Pending outbox rows and the age in seconds of the oldest."""
     pending = OutboxEvent.objects.filter(sent_at__isnull=True)
-    figures = pending.aggregate(oldest=Min("created_at"))
-    count = pending.count()
-    oldest = figures["oldest"]
+    oldest = pending.aggregate(oldest=Min("created_at"))["oldest"]
     age = (datetime.now(UTC) - oldest).total_seconds() if oldest else None
-    return count, age
-
-
-def _offsets_client(group: str | None = None) -> KafkaConsumer:
-    return KafkaConsumer(
-        **common_client_config("status"),
-        group_id=group,
-        enable_auto_commit=False,
-        request_timeout_ms=10_000,
-    )
+    return pending.count(), age
 
 
 def consumer_lag() -> list[PartitionLag]:
@@ -116,26 +101,16 @@ def consumer_lag() -> list[PartitionLag]:
     rows: list[PartitionLag] = []
     for spec in consumer_registry().values():
         group = physical_group(spec.group_id)
-        client = _offsets_client(group)
+        client = offsets_reader("status", group)
         try:
             partitions = partitions_of(client, map(physical_topic, spec.topics))
-            if not partitions:
-                continue
-            ends = client.end_offsets(partitions)
-            begins = client.beginning_offsets(partitions)
+            ends = client.end_offsets(partitions) if partitions else {}
+            begins = client.beginning_offsets(partitions) if partitions else {}
             for tp in partitions:
                 committed = client.committed(tp)
-                start = committed if committed is not None else begins[tp]
-                rows.append(
-                    PartitionLag(
-                        group=group,
-                        topic=tp.topic,
-                        partition=tp.partition,
-                        committed=committed,
-                        end=ends[tp],
-                        lag=max(0, ends[tp] - start),
-                    )
-                )
+                start = begins[tp] if committed is None else committed
+                lag = max(0, ends[tp] - start)
+                rows.append(PartitionLag(group, tp.topic, tp.partition, committed, ends[tp], lag))
         finally:
             client.close()
     return rows
@@ -152,25 +127,19 @@ def consumer_group_members() -> list[GroupMembers]:
         described = admin.describe_groups(groups)
     finally:
         admin.close()
-    return [
-        GroupMembers(group, len(described.get(group, {}).get("members") or ())) for group in groups
-    ]
+    return [GroupMembers(g, len(described.get(g, {}).get("members") or ())) for g in groups]
 
 
 def dead_letter_counts() -> list[DeadLetterCount]:
     """Per DLQ topic: the records kept (end minus first kept offset) and how
     many of them no one has replayed or purged yet."""
     counts = []
-    client = _offsets_client()
+    client = offsets_reader("status")
     try:
         for topic in service_dlq_topics():
             partitions = partitions_of(client, [topic])
-            if not partitions:
-                counts.append(DeadLetterCount(topic, 0, 0))
-                continue
-            ends = client.end_offsets(partitions)
-            begins = client.beginning_offsets(partitions)
-            kept = sum(ends[tp] - begins[tp] for tp in partitions)
+            ends = client.end_offsets(partitions) if partitions else {}
+            begins = client.beginning_offsets(partitions) if partitions else {}
             in_range = Q(pk__in=[])
             for tp in partitions:
                 in_range |= Q(partition=tp.partition, offset__gte=begins[tp], offset__lt=ends[tp])
@@ -180,6 +149,7 @@ def dead_letter_counts() -> list[DeadLetterCount]:
                 .distinct()
                 .count()
             )
+            kept = sum(ends[tp] - begins[tp] for tp in partitions)
             counts.append(DeadLetterCount(topic, kept, kept - handled))
     finally:
         client.close()
@@ -189,25 +159,30 @@ def dead_letter_counts() -> list[DeadLetterCount]:
 def collect_status() -> ServiceStatus:
     """Every figure; one that cannot be read (its dependency is down) is
     left empty and the reason listed in ``errors``."""
-    health = _health()
+    health = [_health(name) for name in HEALTH_CHECKS]
     up = {item.name: item.ok for item in health}
-    status = ServiceStatus(
-        service=settings.SERVICE_NAME, at=datetime.now(UTC).isoformat(), health=health
-    )
+    now = datetime.now(UTC).isoformat()
+    status = ServiceStatus(service=settings.SERVICE_NAME, at=now, health=health)
     if up["postgresql"]:
         status.outbox_pending, status.outbox_oldest_age_seconds = outbox_backlog()
     else:
         status.errors.append("outbox: PostgreSQL is down")
-    if up["kafka"]:
-        status.lag = consumer_lag()
-        status.members = consumer_group_members()
-        if up["postgresql"]:
-            status.dead_letters = dead_letter_counts()
-        else:
-            status.errors.append("dead letters: PostgreSQL is down")
-    else:
+    if not up["kafka"]:
         status.errors.append("lag and dead letters: Kafka is down")
+        return status
+    status.lag, status.members = consumer_lag(), consumer_group_members()
+    if up["postgresql"]:
+        status.dead_letters = dead_letter_counts()
+    else:
+        status.errors.append("dead letters: PostgreSQL is down")
     return status
+
+
+def _gauge(name: str, doc: str, labels: list[str], samples: list) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=labels)
+    for values, value in samples:
+        family.add_metric(values, value)
+    return family
 
 
 class OpsCollector(Collector):
@@ -227,12 +202,12 @@ class OpsCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         status = self.status()
-        up = GaugeMetricFamily(
-            "dependency_up", "1 if the dependency answers, else 0", labels=["dependency"]
+        yield _gauge(
+            "dependency_up",
+            "1 if the dependency answers, else 0",
+            ["dependency"],
+            [([item.name], int(item.ok)) for item in status.health],
         )
-        for item in status.health:
-            up.add_metric([item.name], 1 if item.ok else 0)
-        yield up
         if status.outbox_pending is not None:
             yield GaugeMetricFamily(
                 "outbox_pending_rows", "Outbox rows not yet published", value=status.outbox_pending
@@ -242,28 +217,25 @@ class OpsCollector(Collector):
                 "Age of the oldest outbox row not yet published (0 when none)",
                 value=status.outbox_oldest_age_seconds or 0.0,
             )
-        lag = GaugeMetricFamily(
+        yield _gauge(
             "consumer_group_lag_messages",
             "Messages not yet consumed by a consumer group, per partition",
-            labels=["group", "topic", "partition"],
+            ["group", "topic", "partition"],
+            [([row.group, row.topic, str(row.partition)], row.lag) for row in status.lag],
         )
-        for row in status.lag:
-            lag.add_metric([row.group, row.topic, str(row.partition)], row.lag)
-        yield lag
-        members = GaugeMetricFamily(
+        yield _gauge(
             "consumer_group_members",
             "Consumers in a consumer group now (0: none runs)",
-            labels=["group"],
+            ["group"],
+            [([row.group], row.members) for row in status.members],
         )
-        for row in status.members:
-            members.add_metric([row.group], row.members)
-        yield members
-        dead = GaugeMetricFamily(
+        yield _gauge(
             "dead_letters_messages",
             "Dead letters the broker keeps, by DLQ topic and state (kept, open)",
-            labels=["topic", "state"],
+            ["topic", "state"],
+            [
+                ([c.topic, state], getattr(c, state))
+                for c in status.dead_letters
+                for state in ("kept", "open")
+            ],
         )
-        for count in status.dead_letters:
-            dead.add_metric([count.topic, "kept"], count.kept)
-            dead.add_metric([count.topic, "open"], count.open)
-        yield dead

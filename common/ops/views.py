@@ -13,11 +13,9 @@ _registry.register(OpsCollector())
 
 
 def ops_metrics_view(request: HttpRequest) -> HttpResponse:
-    """``/metrics/ops``: the ``status`` figures (lag, outbox backlog, dead
-    letters, dependency health) for Prometheus. Apart from ``/metrics`` since
-    they ask the broker and the database: scraped less often, and an outage
-    never slows the request metrics down. Like ``/metrics``, production
-    answers only internal scrapers (``METRICS_ALLOWED_NETWORKS``)."""
+    """``/metrics/ops``: the ``status`` figures for Prometheus, apart from
+    ``/metrics`` since they ask the broker and the database (an outage never
+    slows the request metrics); internal scrapers only, as ``/metrics``."""
     if not metrics_allowed(request):
         return json_not_found(request)
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)

@@ -4,13 +4,9 @@ from django.db import models
 
 
 class OutboxEvent(models.Model):
-    """An event waiting to be published, written in the same transaction as
-    the change that caused it (the transactional outbox).
-
-    ``available_at`` does double duty: a relay that claims a row pushes it
-    into the future (a lease, so other relays skip the row while it is being
-    published), and a failed publish pushes it further (backoff).
-    """
+    """An event waiting to be published, written in the transaction of the
+    change it reports. ``available_at`` is both a relay's lease and a failed
+    publish's backoff."""
 
     # The bigserial id orders publishing; the event id is what consumers dedupe on.
     event_id = models.UUIDField(unique=True, editable=False)

@@ -16,12 +16,8 @@ CORRELATION_HEADER = "correlation_id"
 
 
 def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
-    """Queue ``event`` for publishing, inside the caller's transaction.
-
-    Must run inside ``transaction.atomic()`` together with the change the
-    event describes: both are committed, or neither is. The correlation id
-    defaults to the one bound to the current request or event.
-    """
+    """Queue ``event`` in the transaction of the change it describes (both
+    committed, or neither); the correlation id defaults to the current one."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
             "outbox_enqueue must run inside the transaction of the change it reports"

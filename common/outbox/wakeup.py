@@ -1,14 +1,10 @@
 """Wakes an idle outbox relay the moment a new row is committed.
 
-Each insert into the outbox sends ``NOTIFY outbox_event`` from a statement
-trigger (common/migrations/0003), inside the writer's transaction;
-PostgreSQL delivers it at commit (and folds the notifications of one
-transaction into one). The relay ``LISTEN``s on a connection of its
-own and sleeps in ``select()`` on that socket, so an idle relay runs no
-queries at all, and a committed row is claimed within a millisecond or two
-instead of after a polling interval. A slow safety poll remains for what no
-notification announces: leases of a relay that died, backoffs running out,
-and anything sent while the listening connection was being re-established.
+A statement trigger on the outbox (common/migrations/0003) sends ``NOTIFY
+outbox_event``, delivered at commit. The relay ``LISTEN``s on a connection of
+its own and sleeps in ``select()``, so an idle relay runs no queries. The
+relay's safety poll covers what no notification announces (expired leases,
+backoffs, rows committed while the listener reconnected).
 """
 
 from __future__ import annotations
@@ -35,15 +31,14 @@ _STOP_CHECK_SECONDS = 0.25
 class OutboxWakeup:
     """A ``LISTEN`` connection to the outbox's database, owned by one relay."""
 
-    def __init__(self, *, alias: str = "default") -> None:
-        self.alias = alias
+    def __init__(self) -> None:
         self._connection: Any = None
 
     def listen(self) -> Any:
         """Start listening (if not yet). Call it before the first claim, so
         no row committed in between goes unannounced."""
         if self._connection is None:
-            params = connections[self.alias].get_connection_params()
+            params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)
             connection = psycopg2.connect(**params)
             connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)

@@ -11,11 +11,7 @@ from common.asyncapi import render_document
 
 
 class Command(BaseCommand):
-    help = (
-        "Writes the event API (every topic, its dead letters, key, headers and versioned "
-        "schemas, who publishes and who consumes) as an AsyncAPI 3.0 JSON document, "
-        "generated from common/events. The committed copy is docs/asyncapi.json."
-    )
+    help = "Writes the event API as an AsyncAPI 3.0 JSON document (docs/asyncapi.json)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.deadletters.reader import (
     OPEN,
+    REPLAYED,
     STATES,
     DeadLetter,
-    Selection,
     replay_refusals,
     select_dead_letters,
     service_dlq_topics,
@@ -22,7 +22,7 @@ from common.deadletters.services import dead_letters_purge, dead_letters_replay
 from common.ops.text import format_age, parse_moment, render_table
 
 # Age buckets of the summary: (column, upper bound in seconds).
-AGE_BUCKETS = (("<1h", 3600), ("<1d", 86400), ("<7d", 7 * 86400), ("older", None))
+AGE_BUCKETS = (("<1h", 3600), ("<1d", 86400), ("<7d", 7 * 86400), ("older", float("inf")))
 
 
 def moment(text: str) -> datetime:
@@ -33,10 +33,16 @@ def moment(text: str) -> datetime:
 
 
 def age_bucket(seconds: float) -> str:
-    for name, bound in AGE_BUCKETS:
-        if bound is None or seconds < bound:
-            return name
-    return AGE_BUCKETS[-1][0]
+    return next(name for name, bound in AGE_BUCKETS if seconds < bound)
+
+
+def selection_options(sub: argparse.ArgumentParser, *, ids: bool) -> None:
+    if ids:
+        sub.add_argument("ids", nargs="*", help="ids: topic:partition:offset")
+    sub.add_argument("--topic", action="append", default=[], help="original topic (logical name)")
+    sub.add_argument("--reason", action="append", default=[], help="dlq.reason header")
+    sub.add_argument("--since", type=moment, help="dead since: 30m, 2h, 7d or ISO time")
+    sub.add_argument("--until", type=moment, help="dead before: 30m, 2h, 7d or ISO time")
 
 
 class Command(BaseCommand):
@@ -47,26 +53,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="action", required=True)
-
-        def selection_options(sub: argparse.ArgumentParser, *, ids: bool) -> None:
-            if ids:
-                sub.add_argument("ids", nargs="*", help="ids: topic:partition:offset")
-            sub.add_argument(
-                "--topic", action="append", default=[], help="original topic (logical name)"
-            )
-            sub.add_argument("--reason", action="append", default=[], help="dlq.reason header")
-            sub.add_argument("--since", type=moment, help="dead since: 30m, 2h, 7d or ISO time")
-            sub.add_argument("--until", type=moment, help="dead before: 30m, 2h, 7d or ISO time")
-
         listing = commands.add_parser("list", help="counts by topic, reason and age; entries")
         selection_options(listing, ids=False)
         listing.add_argument("--state", choices=[*STATES, "all"], default=OPEN)
         listing.add_argument("--limit", type=int, default=50, help="entries shown (newest first)")
         listing.add_argument("--json", action="store_true")
-
         show = commands.add_parser("show", help="one dead letter in full")
         show.add_argument("id")
-
         replay = commands.add_parser(
             "replay", help="republish to the topic the DLQ is named after (<topic>.dlq)"
         )
@@ -74,7 +67,6 @@ class Command(BaseCommand):
         replay.add_argument("--execute", action="store_true", help="really replay (else dry run)")
         replay.add_argument("--again", action="store_true", help="include entries replayed before")
         replay.add_argument("--by", default=None, help="who replays (default: the OS user)")
-
         purge = commands.add_parser("purge", help="mark entries purged (list hides them)")
         selection_options(purge, ids=True)
         purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -84,158 +76,89 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"handle_{action}")(**options)
 
-    # -- selection -------------------------------------------------------------
     def _select(self, options: dict[str, Any], *, states: tuple[str, ...]) -> list[DeadLetter]:
-        selection = Selection(
-            ids=tuple(options.get("ids") or ()),
-            reasons=tuple(options["reason"]),
+        ids = options.get("ids") or ()
+        letters = select_dead_letters(
+            service_dlq_topics(options["topic"]),
+            states=states,
+            ids=ids,
+            reasons=options["reason"],
             since=options["since"],
             until=options["until"],
-            states=states,
         )
-        letters = select_dead_letters(selection, topics=service_dlq_topics(options["topic"]))
-        missing = set(selection.ids) - {letter.id for letter in letters}
-        if missing:
+        if missing := set(ids) - {letter.id for letter in letters}:
             raise CommandError(
                 f"no {'/'.join(states)} dead letter {', '.join(sorted(missing))} "
                 "(see dlq list --state all)"
             )
         return letters
 
-    # -- list ----------------------------------------------------------------
     def handle_list(self, *, state: str, limit: int, json: bool, **options: Any) -> None:
-        states = STATES if state == "all" else (state,)
-        letters = self._select(options, states=states)
+        letters = self._select(options, states=STATES if state == "all" else (state,))
         now = datetime.now(UTC)
         if json:
-            self.stdout.write(_json([self._as_dict(letter, now) for letter in letters]))
+            self.stdout.write(_json([_as_dict(letter, now) for letter in letters]))
             return
-        topics = service_dlq_topics(options["topic"])
-        self.stdout.write(f"Dead letters ({state}) in {', '.join(topics)}: {len(letters)}\n")
+        topics = ", ".join(service_dlq_topics(options["topic"]))
+        self.stdout.write(f"Dead letters ({state}) in {topics}: {len(letters)}\n")
         if not letters:
             return
-        counts: Counter[tuple[str, str, str]] = Counter(
-            (letter.dlq_topic, letter.reason, age_bucket(letter.age_seconds(now)))
-            for letter in letters
-        )
-        groups = sorted({(topic, reason) for topic, reason, _ in counts})
-        self.stdout.write(
-            render_table(
-                ["TOPIC", "REASON", "COUNT", *(name for name, _ in AGE_BUCKETS)],
-                [
-                    [
-                        topic,
-                        reason,
-                        sum(counts[(topic, reason, name)] for name, _ in AGE_BUCKETS),
-                        *(counts[(topic, reason, name)] for name, _ in AGE_BUCKETS),
-                    ]
-                    for topic, reason in groups
-                ],
-            )
-            + "\n\n"
-        )
-        shown = letters[:limit]
-        self.stdout.write(
-            render_table(
-                ["ID", "DEAD AT (UTC)", "AGE", "REASON", "STATE", "TYPE", "EVENT ID", "KEY"],
-                [
-                    [
-                        letter.id,
-                        f"{letter.dead_at:%Y-%m-%d %H:%M:%S}",
-                        format_age(letter.age_seconds(now)),
-                        letter.reason,
-                        letter.state,
-                        letter.event_type or "-",
-                        letter.event_id or "-",
-                        (letter.key or b"").decode(errors="replace") or "-",
-                    ]
-                    for letter in shown
-                ],
-            )
-        )
-        if len(letters) > len(shown):
-            self.stdout.write(f"... {len(letters) - len(shown)} older not shown (--limit)")
+        counts = Counter((d.dlq_topic, d.reason, age_bucket(d.age_seconds(now))) for d in letters)
+        buckets = [name for name, _ in AGE_BUCKETS]
+        summary = []
+        for topic, reason in sorted({(topic, reason) for topic, reason, _ in counts}):
+            by_age = [counts[(topic, reason, name)] for name in buckets]
+            summary.append([topic, reason, sum(by_age), *by_age])
+        self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
+        columns = ["ID", "DEAD AT (UTC)", "AGE", "REASON", "STATE", "TYPE", "EVENT ID", "KEY"]
+        rows = []
+        for letter in letters[:limit]:
+            entry = _as_dict(letter, now)
+            dead_at = f"{letter.dead_at:%Y-%m-%d %H:%M:%S}"
+            shown = [entry[name] or "-" for name in ("age", "reason", "state", "event_type")]
+            ids = [entry["event_id"] or "-", entry["key"] or "-"]
+            rows.append([letter.id, dead_at, *shown, *ids])
+        self.stdout.write(render_table(columns, rows))
+        if len(letters) > limit:
+            self.stdout.write(f"... {len(letters) - limit} older not shown (--limit)")
 
-    # -- show ----------------------------------------------------------------
     def handle_show(self, *, id: str, **options: Any) -> None:
         topic = id.rsplit(":", 2)[0]
-        matches = select_dead_letters(Selection(ids=(id,), states=STATES), topics=[topic])
+        matches = select_dead_letters([topic], states=STATES, ids=[id])
         if not matches:
             raise CommandError(f"no dead letter {id} (ids are <dlq topic>:<partition>:<offset>)")
-        self.stdout.write(_json(self._as_dict(matches[0], datetime.now(UTC), full=True)))
+        self.stdout.write(_json(_as_dict(matches[0], datetime.now(UTC), full=True)))
 
-    @staticmethod
-    def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "id": letter.id,
-            "dead_at": letter.dead_at.isoformat(),
-            "age": format_age(letter.age_seconds(now)),
-            "reason": letter.reason,
-            "state": letter.state,
-            "consumer": letter.consumer,
-            "original": {
-                "topic": letter.original_topic,
-                "partition": letter.header("dlq.original_partition"),
-                "offset": letter.header("dlq.original_offset"),
-            },
-            "event_id": letter.event_id or None,
-            "event_type": letter.event_type or None,
-            "key": (letter.key or b"").decode(errors="replace") or None,
-        }
-        if full:
-            doc["error"] = letter.header("dlq.error")
-            doc["headers"] = {
-                name: (value or b"").decode(errors="replace") for name, value in letter.headers
-            }
-            envelope = letter.envelope
-            doc["envelope"] = (
-                envelope if envelope is not None else (letter.value or b"").decode(errors="replace")
-            )
-            doc["actions"] = [
-                {
-                    "action": action.action,
-                    "by": action.performed_by,
-                    "at": action.performed_at.isoformat(),
-                    "detail": action.detail,
-                }
-                for action in letter.actions
-            ]
-        return doc
-
-    # -- replay --------------------------------------------------------------
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
-        states = (OPEN, "replayed") if again else (OPEN,)
-        letters = self._select(options, states=states)
+        letters = self._select(options, states=(OPEN, REPLAYED) if again else (OPEN,))
         # A dead letter whose header names another topic than its DLQ's, or
         # that its topic never carried, is refused: sent nowhere.
         refusals = replay_refusals(letters)
-        refused = [(letter, refusals[letter.id]) for letter in letters if letter.id in refusals]
         letters = [letter for letter in letters if letter.id not in refusals]
         if not execute:
-            for letter, why in refused:
-                self.stdout.write(f"would refuse {letter.id}: {why}")
-            for letter in letters:
+            for id, why in refusals.items():
+                self.stdout.write(f"would refuse {id}: {why}")
+            for d in letters:
                 self.stdout.write(
-                    f"would replay {letter.id} ({letter.reason}, {letter.event_type or '?'} "
-                    f"{letter.event_id or '?'}) to {letter.replay_topic}"
+                    f"would replay {d.id} ({d.reason}, {d.envelope_text('type') or '?'} "
+                    f"{d.envelope_text('id') or '?'}) to {d.replay_topic}"
                 )
             self.stdout.write(f"dry run: {len(letters)} to replay; add --execute to do it")
             return
         who = by or getpass.getuser()
-        for done in dead_letters_replay(letters=letters, performed_by=who):
-            self.stdout.write(f"replayed {done.letter.id} -> {done.target}")
+        for letter, target in dead_letters_replay(letters=letters, performed_by=who):
+            self.stdout.write(f"replayed {letter.id} -> {target}")
         self.stdout.write(f"replayed {len(letters)} by {who}")
-        if refused:
-            for letter, why in refused:
-                self.stderr.write(f"refused {letter.id}: {why}")
+        if refusals:
+            for id, why in refusals.items():
+                self.stderr.write(f"refused {id}: {why}")
             raise CommandError(
-                f"refused {len(refused)} (listed above): left open, not replayed anywhere; "
+                f"refused {len(refusals)} (listed above): left open, not replayed anywhere; "
                 "look at who wrote them (dlq show ID), then dlq purge them"
             )
 
-    # -- purge ---------------------------------------------------------------
     def handle_purge(self, *, yes: bool, by: str | None, note: str, **options: Any) -> None:
-        letters = self._select(options, states=(OPEN, "replayed"))
+        letters = self._select(options, states=(OPEN, REPLAYED))
         if not letters:
             self.stdout.write("purged 0: nothing matches")
             return
@@ -246,6 +169,42 @@ class Command(BaseCommand):
                 return
         count = dead_letters_purge(letters=letters, performed_by=by or getpass.getuser(), note=note)
         self.stdout.write(f"purged {count}")
+
+
+def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": letter.id,
+        "dead_at": letter.dead_at.isoformat(),
+        "age": format_age(letter.age_seconds(now)),
+        "reason": letter.reason,
+        "state": letter.state,
+        "consumer": letter.header("dlq.consumer"),
+        "original": {
+            "topic": letter.header("dlq.original_topic"),
+            "partition": letter.header("dlq.original_partition"),
+            "offset": letter.header("dlq.original_offset"),
+        },
+        "event_id": letter.envelope_text("id") or None,
+        "event_type": letter.envelope_text("type") or None,
+        "key": (letter.key or b"").decode(errors="replace") or None,
+    }
+    if full:
+        doc["error"] = letter.header("dlq.error")
+        doc["headers"] = {
+            name: (value or b"").decode(errors="replace") for name, value in letter.headers
+        }
+        raw = (letter.value or b"").decode(errors="replace")
+        doc["envelope"] = letter.envelope if letter.envelope is not None else raw
+        doc["actions"] = [
+            {
+                "action": a.action,
+                "by": a.performed_by,
+                "at": a.performed_at.isoformat(),
+                "detail": a.detail,
+            }
+            for a in letter.actions
+        ]
+    return doc
 
 
 def _json(doc: Any) -> str:

@@ -12,53 +12,38 @@ from common.ops.text import format_age, render_table
 
 def render_status(status: ServiceStatus) -> str:
     """The status as tables a person reads at a glance."""
-    parts = [f"{status.service} status at {status.at}"]
-    parts.append(
-        render_table(
-            ["DEPENDENCY", "STATE", "DETAIL"],
-            [[h.name, "up" if h.ok else "DOWN", h.detail] for h in status.health],
-        )
-    )
+    health = [[h.name, "up" if h.ok else "DOWN", h.detail] for h in status.health]
     pending = "-" if status.outbox_pending is None else status.outbox_pending
-    parts.append(
+    parts = [
+        f"{status.service} status at {status.at}",
+        render_table(["DEPENDENCY", "STATE", "DETAIL"], health),
         render_table(
             ["OUTBOX PENDING", "OLDEST PENDING AGE"],
             [[pending, format_age(status.outbox_oldest_age_seconds)]],
-        )
-    )
+        ),
+    ]
     if status.lag:
-        parts.append(
-            render_table(
-                ["CONSUMER GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"],
-                [
-                    [
-                        row.group,
-                        row.topic,
-                        row.partition,
-                        "-" if row.committed is None else row.committed,
-                        row.end,
-                        row.lag,
-                    ]
-                    for row in status.lag
-                ],
-            )
-            + f"\ntotal lag: {sum(row.lag for row in status.lag)}"
-        )
+        lag = [
+            [
+                r.group,
+                r.topic,
+                r.partition,
+                "-" if r.committed is None else r.committed,
+                r.end,
+                r.lag,
+            ]
+            for r in status.lag
+        ]
+        columns = ["CONSUMER GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"]
+        total = sum(row.lag for row in status.lag)
+        parts.append(f"{render_table(columns, lag)}\ntotal lag: {total}")
     if status.members:
-        parts.append(
-            "\n".join(
-                f"consumers running in {row.group}: {row.members or 'NONE'}"
-                for row in status.members
-            )
-        )
+        running = [f"consumers running in {r.group}: {r.members or 'NONE'}" for r in status.members]
+        parts.append("\n".join(running))
     if status.dead_letters:
-        parts.append(
-            render_table(
-                ["DEAD-LETTER TOPIC", "KEPT", "OPEN"],
-                [[count.topic, count.kept, count.open] for count in status.dead_letters],
-            )
-        )
-    parts.extend(f"! {error}" for error in status.errors)
+        counts = [[c.topic, c.kept, c.open] for c in status.dead_letters]
+        parts.append(render_table(["DEAD-LETTER TOPIC", "KEPT", "OPEN"], counts))
+    parts += [f"! {error}" for error in status.errors]
     return "\n\n".join(parts) + "\n"
 
 
@@ -73,10 +58,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, json: bool, **options: Any) -> None:
         status = collect_status()
-        if json:
-            self.stdout.write(_dumps(asdict(status)))
-        else:
-            self.stdout.write(render_status(status))
+        self.stdout.write(_dumps(asdict(status)) if json else render_status(status))
 
 
 def _dumps(doc: dict[str, Any]) -> str:
