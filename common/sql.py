@@ -3,11 +3,29 @@ say or says too slowly (docs/benchmarks.md); tests/common/test_sql.py ties
 them to the models."""
 
 # Every write of both services runs it, and create() costs much more CPU.
+# INSERT ... SELECT (one row) rather than VALUES, so that with_event() can add
+# a WHERE to it.
 OUTBOX_INSERT = (
     "INSERT INTO common_outboxevent (event_id, topic, key, payload, headers, created_at, "
     "available_at, attempts, claimed_by, last_error) "
-    "VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, '', '')"
+    "SELECT %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, 0, '', ''"
 )
+
+
+def with_event(change: str) -> str:
+    """``change`` (an INSERT or UPDATE ... RETURNING) and the outbox row of
+    its event as one statement: atomic without a transaction block, one round
+    trip instead of BEGIN, two statements and COMMIT. The event is queued only
+    if the change wrote a row; the statement returns the change's rows.
+    Parameters: the change's, then the outbox row's."""
+    # Only constants of this code are joined; values travel as parameters.
+    return (
+        f"WITH change AS ({change}), "  # noqa: S608
+        f"queued AS ({OUTBOX_INSERT} WHERE EXISTS (SELECT 1 FROM change)) "
+        "SELECT * FROM change"
+    )
+
+
 # The relay's lease in one statement and one commit. FOR UPDATE SKIP LOCKED
 # passes over rows another relay is claiming, the lease (available_at in the
 # future) over rows another relay is publishing.

@@ -278,7 +278,7 @@ class System:
     def query(self, project: str, sql: str, params: tuple = ()) -> list[tuple]:
         connection = psycopg2.connect(self.databases[project])
         try:
-            with connection.cursor() as cursor:
+            with connection, connection.cursor() as cursor:  # committed: writes too
                 cursor.execute(sql, params)
                 return cursor.fetchall()
         finally:

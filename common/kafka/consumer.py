@@ -28,7 +28,7 @@ from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPol
 from common.kafka.dlq import DeadLetterQueue
 from common.kafka.handlers import Handler
 from common.kafka.metrics import ConsumerStats
-from common.kafka.transport import KafkaTransport, Record, Transport
+from common.kafka.transport import MAX_POLL_RECORDS, KafkaTransport, Record, Transport
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -63,6 +63,7 @@ class ConsumerRunner:
         policy: DeadLetterPolicy | None = None,
     ) -> None:
         self.spec, self.poll_timeout_ms = spec, poll_timeout_ms
+        self.linger_seconds = 0.005
         if transport is None:
             transport = KafkaTransport(name=spec.name, topics=spec.topics, group_id=spec.group_id)
         self.transport = transport
@@ -149,8 +150,14 @@ class ConsumerRunner:
         try:
             while not self.stop.is_set():
                 try:
-                    self.run_once()
+                    handled = self.run_once()
                     failures = 0
+                    if 0 < handled < MAX_POLL_RECORDS:
+                        # Under load, the pause lets the next batch gather
+                        # (one transaction and commit for many events, not
+                        # each). Idle, the poll waits for the broker: a lone
+                        # event is handled as it arrives.
+                        self.stop.wait(self.linger_seconds)
                     if time.monotonic() >= lag_due:
                         lag_due = time.monotonic() + lag_every
                         self.stats.lag(self.transport.lag())

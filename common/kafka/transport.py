@@ -39,6 +39,10 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+# The largest batch a poll returns (the runner lingers after smaller ones).
+MAX_POLL_RECORDS = 500
+
+
 class KafkaTransport:
     """A kafka-python consumer in its group, created on first use (so after a
     fork) and again after :meth:`close`; dead letters go through the
@@ -58,7 +62,7 @@ class KafkaTransport:
                 enable_auto_commit=False,
                 # A new group starts from the beginning, not only new messages.
                 auto_offset_reset="earliest",
-                max_poll_records=500,
+                max_poll_records=MAX_POLL_RECORDS,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
             )

@@ -41,6 +41,10 @@ class RoundResult:
 @dataclass
 class OutboxRelay:
     batch_size: int = 200
+    # Under load, the pause before the next claim lets rows gather into one
+    # batch: one claim, flush and settle for many rows, not each. At rest a
+    # row's NOTIFY wakes the relay, which claims at once.
+    linger_seconds: float = 0.005
     lease_seconds: float = 30.0
     retention: timedelta = timedelta(days=1)
     purge_every: float = 60.0
@@ -167,6 +171,8 @@ class OutboxRelay:
                         stop.wait(backoff_seconds(errors, cap=5))
                     elif result.sent == 0:
                         wakeup.wait(safety_poll, stop)
+                    elif result.sent < self.batch_size:
+                        stop.wait(self.linger_seconds)
                 except DatabaseError as exc:
                     # Database restarting or unreachable: drop the broken connection
                     # and try again with a growing pause.

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -8,7 +10,7 @@ from django.utils import timezone
 from common.events.event import Event
 from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
-from common.sql import OUTBOX_INSERT
+from common.sql import OUTBOX_INSERT, with_event
 
 CORRELATION_HEADER = "correlation_id"
 
@@ -20,22 +22,37 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
         raise RuntimeError(
             "outbox_enqueue must run inside the transaction of the change it reports"
         )
+    # The insert wakes an idle relay at commit (a trigger, see wakeup.py).
+    with connection.cursor() as cursor:
+        cursor.execute(OUTBOX_INSERT, outbox_row(event, correlation_id))
+
+
+def outbox_write(
+    change: str, params: Sequence[Any], *, event: Event, correlation_id: str | None = None
+) -> tuple[Any, ...] | None:
+    """Run ``change`` (an INSERT or UPDATE ... RETURNING, written SQL) and
+    queue ``event`` in one statement (``common.sql.with_event``): both are
+    written, or neither. For the hot writes, where a transaction block's
+    extra round trips are most of the cost. Returns the change's row, or
+    None when it wrote none, and then nothing was queued."""
+    with connection.cursor() as cursor:
+        cursor.execute(with_event(change), [*params, *outbox_row(event, correlation_id)])
+        return cursor.fetchone()
+
+
+def outbox_row(event: Event, correlation_id: str | None) -> list[Any]:
+    """The values of ``OUTBOX_INSERT`` for ``event``."""
     headers = {"event_type": event.type}
     correlation_id = correlation_id or current_correlation_id()
     if correlation_id:
         headers[CORRELATION_HEADER] = correlation_id
     now = timezone.now()
-    # The insert wakes an idle relay at commit (a trigger, see wakeup.py).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            OUTBOX_INSERT,
-            [
-                event.id,
-                physical_topic(event.topic),
-                event.key,
-                json.dumps(event.to_dict()),
-                json.dumps(headers),
-                now,
-                now,
-            ],
-        )
+    return [
+        event.id,
+        physical_topic(event.topic),
+        event.key,
+        json.dumps(event.to_dict()),
+        json.dumps(headers),
+        now,
+        now,
+    ]

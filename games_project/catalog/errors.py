@@ -7,7 +7,8 @@ from __future__ import annotations
 from common.api.errors import ErrorAnswer
 from games_project.catalog.client import UpstreamBusy, UpstreamUnavailable
 from games_project.catalog.gateway import NotFoundCached
-from games_project.catalog.selectors import NotAllowed, UserDeleted
+from games_project.catalog.selectors import NotAllowed
+from games_project.catalog.services import UserDeleted
 
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
 UPSTREAM_BUSY = "Too many uncached requests right now; try again shortly."

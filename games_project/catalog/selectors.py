@@ -6,33 +6,25 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from games_project.catalog.models import GameRead
-from games_project.catalog.sql import ANY_FORGOTTEN
 
 
 class NotAllowed(Exception):
     """The caller may not record a read for that user."""
 
 
-class UserDeleted(Exception):
-    """This service has seen ``user.deleted`` for the user: their tokens are void."""
-
-
 def game_reader(
     *, caller_id: uuid.UUID, caller_is_staff: bool, user_id: uuid.UUID | None = None
 ) -> uuid.UUID:
-    """Whose read the caller records: ``user_id`` (default: the caller)."""
+    """Whose read the caller records: ``user_id`` (default: the caller).
+    Whether either was deleted is checked by the write itself
+    (``services.game_read_record``)."""
     reader = user_id or caller_id
     if reader != caller_id and not caller_is_staff:
         raise NotAllowed("only staff may record a read for another user")
-    with connection.cursor() as cursor:
-        cursor.execute(ANY_FORGOTTEN, [[str(reader), str(caller_id)]])
-        if cursor.fetchone()[0]:
-            raise UserDeleted(str(reader))
     return reader
 
 

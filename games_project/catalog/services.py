@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from common.events.reads import user_read
 from common.logging import get_logger
-from common.outbox.services import outbox_enqueue
+from common.outbox.services import outbox_write
 from games_project.catalog.models import ForgottenReader, GameRead
 from games_project.catalog.sql import READ_INSERT
 
@@ -18,18 +17,24 @@ log = get_logger(__name__)
 SOURCE = "games"
 
 
-def game_read_record(*, user_id: uuid.UUID, game_id: int, title: str) -> GameRead:
-    """Record the read and queue ``user.read`` in the same transaction."""
+class UserDeleted(Exception):
+    """This service has seen ``user.deleted`` for the user: their tokens are void."""
+
+
+def game_read_record(
+    *, user_id: uuid.UUID, caller_id: uuid.UUID, game_id: int, title: str
+) -> GameRead:
+    """Record the read and queue ``user.read``, in one statement; refused
+    when the reader or the caller has been deleted."""
     event = user_read(
         user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source=SOURCE
     )
     # The model's fields in order, as READ_INSERT names them (test_sql.py).
     row = [event.id, user_id, game_id, event.data["title"], event.occurred_at]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(READ_INSERT, row)
-        (pk,) = cursor.fetchone()
-        outbox_enqueue(event=event)
-    read = GameRead(pk, *row)
+    written = outbox_write(READ_INSERT, [*row, [str(user_id), str(caller_id)]], event=event)
+    if written is None:
+        raise UserDeleted(str(user_id))
+    read = GameRead(written[0], *row)
     log.info("game.read_recorded", user_id=str(user_id), game_id=game_id, event_id=str(event.id))
     return read
 

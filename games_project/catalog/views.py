@@ -165,7 +165,9 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
             refresh_in_background=refresh_game.delay,
             refresh_list_in_background=refresh_game_list.delay,
         )
-        read = game_read_record(user_id=reader, game_id=game_id, title=title)
+        read = game_read_record(
+            user_id=reader, caller_id=request.user.id, game_id=game_id, title=title
+        )
         return Response(
             s.ReadAcceptedSerializer(read).data,
             status=status.HTTP_202_ACCEPTED,

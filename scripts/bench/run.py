@@ -1,6 +1,6 @@
 """`make bench`: measures the system beside baselines taken in the same run.
 
-BENCH_ONLY=http,servers,upstream,history,latency,writes,ingestion,scaling,logins
+BENCH_ONLY=http,servers,upstream,history,latency,writes,ingestion,scaling,logins,capacity
 runs some sections only (docs/benchmarks.md lists every BENCH_* variable).
 The server choice (servers.py), the write path (writes.py), ingestion
 (ingestion.py), scaling (scaling.py) and memory under logins (logins.py)
@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "users_project.settings.test")
 
+from scripts.bench.capacity import bench_capacity  # noqa: E402
 from scripts.bench.ingestion import bench_ingestion  # noqa: E402
 from scripts.bench.load import (  # noqa: E402
     ROUNDS,
@@ -372,6 +373,7 @@ SECTIONS: dict[str, Callable[[System], dict[str, int] | None]] = {
     "ingestion": bench_ingestion,
     "scaling": bench_scaling,
     "logins": bench_logins,
+    "capacity": bench_capacity,
 }
 
 

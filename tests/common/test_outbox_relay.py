@@ -7,16 +7,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.events.envelope import decode
 from common.events.users import user_created
+from common.inbox.models import ProcessedEvent
 from common.kafka.config import physical_topic
 from common.kafka.producer import get_producer
 from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay
-from common.outbox.services import outbox_enqueue
+from common.outbox.services import outbox_enqueue, outbox_write
 from common.outbox.wakeup import OutboxWakeup
 from scripts.poll import eventually
 from tests.support.kafka import read_all
@@ -61,6 +62,35 @@ def test_a_rolled_back_change_leaves_no_outbox_row() -> None:
         outbox_enqueue(event=event)
         1 / 0  # noqa: B018  the change that fails after the event was queued
     assert not OutboxEvent.objects.exists()
+
+
+# A change for outbox_write to make: a row of another common table, written
+# only when the last parameter is true.
+CHANGE = (
+    "INSERT INTO common_processedevent (consumer, event_id, event_type, processed_at) "
+    "SELECT 'test', %s, 'test', now() WHERE %s RETURNING event_id"
+)
+
+
+def test_a_change_and_its_event_are_written_together_by_one_statement() -> None:
+    event = user_created(user_id=uuid.uuid4(), email="a@example.com", name="A", source="test")
+    assert outbox_write(CHANGE, [event.id, True], event=event) == (event.id,)
+    assert ProcessedEvent.objects.get().event_id == OutboxEvent.objects.get().event_id == event.id
+
+
+def test_a_change_that_writes_nothing_queues_nothing() -> None:
+    event = user_created(user_id=uuid.uuid4(), email="a@example.com", name="A", source="test")
+    assert outbox_write(CHANGE, [event.id, False], event=event) is None
+    assert not ProcessedEvent.objects.exists() and not OutboxEvent.objects.exists()
+
+
+def test_a_change_that_fails_queues_nothing() -> None:
+    event = user_created(user_id=uuid.uuid4(), email="a@example.com", name="A", source="test")
+    outbox_write(CHANGE, [event.id, True], event=event)
+    again = user_created(user_id=uuid.uuid4(), email="b@example.com", name="B", source="test")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        outbox_write(CHANGE, [event.id, True], event=again)  # the same event id: refused
+    assert list(OutboxEvent.objects.values_list("event_id", flat=True)) == [event.id]
 
 
 def test_an_outbox_row_reaches_a_real_consumer_exactly_once(kafka_topic: str) -> None:

@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from common.events.envelope import decode
@@ -46,6 +48,19 @@ def test_a_read_is_accepted_stored_and_queued_as_user_read(
     assert event.data["game_id"] == known_game["id"] and event.data["title"] == known_game["title"]
     stored = GameRead.objects.get()
     assert stored.event_id == event.id and stored.read_at <= datetime.now(UTC)
+
+
+def test_a_read_is_written_with_its_event_in_one_statement(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    """The read, the deleted-user check and the outbox row are one round
+    trip to PostgreSQL: no SELECT before it, no BEGIN or COMMIT around it."""
+    token = identity.token(user_id)
+    assert post_read(api, token, {"game_id": known_game["id"]}).status_code == 202  # warm
+    with CaptureQueriesContext(connection) as queries:
+        assert post_read(api, token, {"game_id": known_game["id"]}).status_code == 202
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["WITH"]
+    assert GameRead.objects.count() == OutboxEvent.objects.count() == 2
 
 
 def test_paths_answer_without_the_trailing_slash(

@@ -12,5 +12,5 @@ def test_the_read_insert_writes_every_column_in_the_models_order() -> None:
     assert_insert_covers(GameRead, sql.READ_INSERT)
 
 
-def test_the_forgotten_query_names_columns_of_forgotten_readers() -> None:
-    assert_names(ForgottenReader, sql.ANY_FORGOTTEN, ["user_id"])
+def test_the_read_insert_checks_forgotten_readers_by_their_user_id() -> None:
+    assert_names(ForgottenReader, sql.READ_INSERT, ["user_id"])
