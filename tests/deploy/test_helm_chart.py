@@ -334,8 +334,15 @@ def test_both_web_services_scale_on_cpu_and_every_budget_selects_pods(configurat
         chart["users-web"]["metadata"]["name"],
         chart["games-web"]["metadata"]["name"],
     }
+    upgraded = deployments(render(*CONFIGURATIONS[configuration], "--is-upgrade"))
+    minimum = {
+        h["spec"]["scaleTargetRef"]["name"]: h["spec"]["minReplicas"]
+        for h in of_kind(resources, "HorizontalPodAutoscaler")
+    }
     for name in ("users-web", "games-web"):
-        assert "replicas" not in chart[name]["spec"]  # the HPA owns it
+        assert "replicas" not in upgraded[name]["spec"]  # the HPA owns it
+        # A first install starts the HPA's minimum, not the API's default of one.
+        assert chart[name]["spec"]["replicas"] == minimum[chart[name]["metadata"]["name"]] > 1
     budgets = of_kind(resources, "PodDisruptionBudget")
     assert {component(b) for b in budgets} == set(chart) - {"celery-beat", "users-celery"}
     for budget in budgets:
