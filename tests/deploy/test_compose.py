@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -34,6 +33,8 @@ import yaml
 
 from scripts.poll import eventually
 from scripts.system import ROOT
+from tests.deploy.support import port_taken, run
+from tests.deploy.support import report as shared_report
 from tests.e2e.flows import (
     any_game_ids,
     applied_exactly_once,
@@ -64,21 +65,6 @@ pytestmark = pytest.mark.timeout(2400)
 IMAGES = ["debian:bookworm-slim", "games-users:dev"] + [
     f"games-users-{name}:dev" for name in ("postgres", "redis", "kafka")
 ]
-
-
-def run(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=timeout, check=False, env=env, cwd=ROOT
-    )
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(argv[:6])} exited {done.returncode}:\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-def port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass
@@ -167,11 +153,7 @@ def states(system: ComposedSystem) -> str:
 
 
 def report(request: pytest.FixtureRequest, text: str) -> None:
-    """Printed even under pytest's capture: the figures belong in the output."""
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    with capture.global_and_fixture_disabled():
-        terminal.write_line(f"\n[compose] {text}")
+    shared_report(request, text, tag="compose")
 
 
 @pytest.fixture(scope="module")
