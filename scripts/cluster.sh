@@ -50,10 +50,11 @@ POD_CIDR=10.244.0.0/24
 BRIDGE=ugcni0
 NAMESPACE=users-games
 RELEASE=users-games
-USERS_NODE_PORT="${USERS_NODE_PORT:-30801}"
-GAMES_NODE_PORT="${GAMES_NODE_PORT:-30802}"
-USERS_POSTGRES_NODE_PORT="${USERS_POSTGRES_NODE_PORT:-30432}"
-GAMES_POSTGRES_NODE_PORT="${GAMES_POSTGRES_NODE_PORT:-30433}"
+# NodePorts, loopback only (tests/deploy/test_cluster_chart.py calls the same).
+USERS_NODE_PORT=30801
+GAMES_NODE_PORT=30802
+USERS_POSTGRES_NODE_PORT=30432
+GAMES_POSTGRES_NODE_PORT=30433
 VALUES="$ROOT/deploy/helm/values-local-cluster.yaml"
 COMPOSE_PROJECT=users-games-cluster
 IMAGES=(games-users:dev games-users-postgres:dev games-users-redis:dev games-users-kafka:dev
@@ -529,6 +530,12 @@ down() {
     done
     for id in $(ctr_k8s containers ls -q 2>/dev/null); do
       ctr_k8s containers rm "$id" >/dev/null 2>&1 || true
+    done
+    # Only the images `up` imports stay cached (not, say, a test's extra tags,
+    # which would keep old builds' layers on the disk).
+    local keep=" ${IMAGES[*]/#/docker.io/library/} "
+    for id in $(ctr_k8s images ls -q 2>/dev/null); do
+      [[ "$keep" == *" $id "* ]] || ctr_k8s images rm "$id" >/dev/null 2>&1 || true
     done
   fi
   for name in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do

@@ -47,12 +47,12 @@ from tests.deploy.support import port_taken, run
 from tests.deploy.support import report as shared_report
 from tests.e2e.flows import (
     Account,
+    a_read_reaches_the_history,
     any_game_ids,
     applied_exactly_once,
     assert_burst_delivered,
     history_event_ids,
     outboxes_sent,
-    read_reaches_history,
     record_reads,
     register_and_login,
 )
@@ -211,30 +211,7 @@ def test_every_process_runs_ready_on_the_node(cluster: Cluster) -> None:
 
 
 def test_the_flow_runs_through_the_node_ports(cluster: Cluster) -> None:
-    account = register_and_login(cluster)
-    eventually(
-        lambda: cluster.query(
-            "games", "SELECT 1 FROM players_player WHERE user_id = %s", (account.user_id,)
-        ),
-        timeout=60,
-        every=0.5,
-        message="user.created never reached the games pods",
-    )
-    listed = requests.get(f"{cluster.games_url}/games/", params={"page_size": 5}, timeout=30)
-    assert listed.status_code == 200 and len(listed.json()["results"]) == 5
-    game = listed.json()["results"][0]
-    read = requests.get(f"{cluster.games_url}/games/{game['id']}/", timeout=30)
-    assert read.status_code == 200 and read.json()["title"] == game["title"]
-    recorded = requests.post(
-        f"{cluster.games_url}/games/",
-        json={"game_id": game["id"]},
-        headers=account.auth,
-        timeout=30,
-    )
-    assert recorded.status_code == 202, recorded.text
-    read_reaches_history(
-        cluster, account, event_id=recorded.json()["event_id"], title=game["title"]
-    )
+    a_read_reaches_the_history(cluster)
 
 
 def pods_of(cluster: Cluster, component: str) -> list[dict[str, Any]]:

@@ -36,12 +36,12 @@ from scripts.system import ROOT
 from tests.deploy.support import port_taken, run
 from tests.deploy.support import report as shared_report
 from tests.e2e.flows import (
+    a_read_reaches_the_history,
     any_game_ids,
     applied_exactly_once,
     assert_burst_delivered,
     history_event_ids,
     outboxes_sent,
-    read_reaches_history,
     record_reads,
     register_and_login,
 )
@@ -216,31 +216,7 @@ def composed(request: pytest.FixtureRequest) -> Iterator[ComposedSystem]:
 
 
 def test_the_demo_flow_runs_against_the_composed_system(composed: ComposedSystem) -> None:
-    account = register_and_login(composed)
-    eventually(
-        lambda: composed.query(
-            "games", "SELECT 1 FROM players_player WHERE user_id = %s", (account.user_id,)
-        ),
-        timeout=60,
-        every=0.5,
-        message="user.created never reached the games container",
-    )
-    listed = requests.get(f"{composed.games_url}/games/", params={"page_size": 5}, timeout=30)
-    assert listed.status_code == 200 and len(listed.json()["results"]) == 5
-    game = listed.json()["results"][0]
-    read = requests.get(f"{composed.games_url}/games/{game['id']}/", timeout=30)
-    assert read.status_code == 200 and read.json()["title"] == game["title"]
-
-    recorded = requests.post(
-        f"{composed.games_url}/games/",
-        json={"game_id": game["id"]},
-        headers=account.auth,
-        timeout=30,
-    )
-    assert recorded.status_code == 202, recorded.text
-    event_id = recorded.json()["event_id"]
-
-    read_reaches_history(composed, account, event_id=event_id, title=game["title"])
+    account, game = a_read_reaches_the_history(composed)
 
     deleted = requests.delete(
         f"{composed.users_url}/users/{account.user_id}/", headers=account.auth, timeout=30
