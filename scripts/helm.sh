@@ -15,11 +15,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
-HELM_VERSION="v3.22.0"
+HELM_VERSION="v4.3.2"
 HELM_BIN="$LOCAL/bin/helm"
-# The Kubernetes release helm v3.22.0 is built against (its k8s.io/* modules
-# v0.37): helm's release builds default `helm template` and `helm lint` to it.
-HELM_KUBE_MINOR="37"
 STRIMZI_PACKAGE="@kubernetes-models/strimzi-kafka-operator"
 STRIMZI_LOCK="$ROOT/tests/deploy/strimzi-schemas"
 STRIMZI_DIR="$LOCAL/strimzi-schemas"
@@ -38,16 +35,14 @@ ensure_helm() {
     go="$(command -v go || echo /usr/local/go/bin/go)"
     [ -x "$go" ] || die "Go is needed to build helm $HELM_VERSION (https://go.dev/doc/install); or put helm $HELM_VERSION at $HELM_BIN"
     log "building helm $HELM_VERSION with $("$go" version | cut -d' ' -f3) (a few minutes, once)"
-    # The flags helm's own Makefile sets for a release build.
-    local ldflags="-w -s -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
-    ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
-    local package
-    for package in pkg/lint/rules pkg/chartutil; do
-      ldflags+=" -X helm.sh/helm/v3/$package.k8sVersionMajor=1"
-      ldflags+=" -X helm.sh/helm/v3/$package.k8sVersionMinor=$HELM_KUBE_MINOR"
-    done
+    # The flags helm's own Makefile sets for a release build. helm v4 takes
+    # the Kubernetes version `helm template` and `helm lint` default to from
+    # the k8s.io/client-go module it is built with (v0.37: Kubernetes 1.37),
+    # which `go install` records in the binary.
+    local ldflags="-w -s -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+    ldflags+=" -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
     GOBIN="$LOCAL/bin" GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
-      "$go" install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+      "$go" install -ldflags "$ldflags" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
     helm_ok || die "built helm does not report $HELM_VERSION"
   fi
   echo "$HELM_BIN"

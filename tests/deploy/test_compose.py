@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -34,13 +33,15 @@ import yaml
 
 from scripts.poll import eventually
 from scripts.system import ROOT
+from tests.deploy.support import port_taken, run
+from tests.deploy.support import report as shared_report
 from tests.e2e.flows import (
+    a_read_reaches_the_history,
     any_game_ids,
     applied_exactly_once,
     assert_burst_delivered,
     history_event_ids,
     outboxes_sent,
-    read_reaches_history,
     record_reads,
     register_and_login,
 )
@@ -64,21 +65,6 @@ pytestmark = pytest.mark.timeout(2400)
 IMAGES = ["debian:bookworm-slim", "games-users:dev"] + [
     f"games-users-{name}:dev" for name in ("postgres", "redis", "kafka")
 ]
-
-
-def run(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=timeout, check=False, env=env, cwd=ROOT
-    )
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(argv[:6])} exited {done.returncode}:\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-def port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass
@@ -167,11 +153,7 @@ def states(system: ComposedSystem) -> str:
 
 
 def report(request: pytest.FixtureRequest, text: str) -> None:
-    """Printed even under pytest's capture: the figures belong in the output."""
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    with capture.global_and_fixture_disabled():
-        terminal.write_line(f"\n[compose] {text}")
+    shared_report(request, text, tag="compose")
 
 
 @pytest.fixture(scope="module")
@@ -234,31 +216,7 @@ def composed(request: pytest.FixtureRequest) -> Iterator[ComposedSystem]:
 
 
 def test_the_demo_flow_runs_against_the_composed_system(composed: ComposedSystem) -> None:
-    account = register_and_login(composed)
-    eventually(
-        lambda: composed.query(
-            "games", "SELECT 1 FROM players_player WHERE user_id = %s", (account.user_id,)
-        ),
-        timeout=60,
-        every=0.5,
-        message="user.created never reached the games container",
-    )
-    listed = requests.get(f"{composed.games_url}/games/", params={"page_size": 5}, timeout=30)
-    assert listed.status_code == 200 and len(listed.json()["results"]) == 5
-    game = listed.json()["results"][0]
-    read = requests.get(f"{composed.games_url}/games/{game['id']}/", timeout=30)
-    assert read.status_code == 200 and read.json()["title"] == game["title"]
-
-    recorded = requests.post(
-        f"{composed.games_url}/games/",
-        json={"game_id": game["id"]},
-        headers=account.auth,
-        timeout=30,
-    )
-    assert recorded.status_code == 202, recorded.text
-    event_id = recorded.json()["event_id"]
-
-    read_reaches_history(composed, account, event_id=event_id, title=game["title"])
+    account, game = a_read_reaches_the_history(composed)
 
     deleted = requests.delete(
         f"{composed.users_url}/users/{account.user_id}/", headers=account.auth, timeout=30

@@ -36,8 +36,8 @@ pytestmark = pytest.mark.timeout(1800)
 
 CHART = ROOT / "deploy" / "helm" / "users-games"
 PRODUCTION_VALUES = ROOT / "deploy" / "helm" / "values-production.yaml"
-# The Kubernetes release helm v3.22 is built against, and whose API schemas
-# kubernetes-validate ships.
+# The Kubernetes release helm v4.3 is built against (its k8s.io/client-go
+# v0.37), and whose API schemas kubernetes-validate ships.
 KUBE_VERSION = "1.37.0"
 # What every install must give (unless secrets.existingSecret): the Redis
 # URL, with the password Redis requires.
@@ -52,6 +52,12 @@ WHERE_OPTIONS = {"--host", "--schedule"}
 FLAGS = {"--beat"}  # options without a value
 
 Resource = dict[str, Any]
+# What a web pod's grace period must cover: gunicorn's graceful_timeout.
+GUNICORN_GRACEFUL_TIMEOUT = int(
+    re.search(
+        r"^graceful_timeout = (\d+)$", (ROOT / "infra" / "gunicorn.conf.py").read_text(), re.M
+    ).group(1)
+)
 
 
 def _tool(what: str) -> str:
@@ -262,7 +268,20 @@ def test_every_pod_runs_unprivileged_with_limits_and_enough_time_to_stop(
             # Longer than a producer send may take (KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS).
             assert grace > 30, name
         elif name.endswith("-web"):
-            assert grace > 20, name  # gunicorn's graceful_timeout
+            # The preStop pause (the Services stop sending it connections),
+            # then gunicorn's graceful_timeout, both within the grace period.
+            pause = container(deployment)["lifecycle"]["preStop"]["exec"]["command"]
+            assert pause[0] == "sleep" and int(pause[1]) >= 5, name
+            assert grace > int(pause[1]) + GUNICORN_GRACEFUL_TIMEOUT, name
+
+
+def test_node_ports_are_off_by_default_and_open_the_web_port_only() -> None:
+    assert not [s for s in of_kind(render(), "Service") if s["spec"]["type"] != "ClusterIP"]
+    opened = of_kind(render("--set", "processes.users-web.nodePort=30801"), "Service")
+    node_ports = [s for s in opened if s["spec"]["type"] == "NodePort"]
+    assert [s["spec"]["ports"] for s in node_ports] == [
+        [{"name": "http", "port": 8001, "targetPort": "http", "nodePort": 30801, "protocol": "TCP"}]
+    ]
 
 
 def test_web_processes_probe_healthz_and_readyz_and_workers_their_metrics_port() -> None:
@@ -315,8 +334,15 @@ def test_both_web_services_scale_on_cpu_and_every_budget_selects_pods(configurat
         chart["users-web"]["metadata"]["name"],
         chart["games-web"]["metadata"]["name"],
     }
+    upgraded = deployments(render(*CONFIGURATIONS[configuration], "--is-upgrade"))
+    minimum = {
+        h["spec"]["scaleTargetRef"]["name"]: h["spec"]["minReplicas"]
+        for h in of_kind(resources, "HorizontalPodAutoscaler")
+    }
     for name in ("users-web", "games-web"):
-        assert "replicas" not in chart[name]["spec"]  # the HPA owns it
+        assert "replicas" not in upgraded[name]["spec"]  # the HPA owns it
+        # A first install starts the HPA's minimum, not the API's default of one.
+        assert chart[name]["spec"]["replicas"] == minimum[chart[name]["metadata"]["name"]] > 1
     budgets = of_kind(resources, "PodDisruptionBudget")
     assert {component(b) for b in budgets} == set(chart) - {"celery-beat", "users-celery"}
     for budget in budgets:

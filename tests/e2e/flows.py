@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 
@@ -195,3 +195,30 @@ def outboxes_sent(system: Deployed) -> int:
         message="outbox rows were never sent, even after a dead relay's lease ran out",
     )
     return at_start
+
+
+def a_read_reaches_the_history(system: Deployed) -> tuple[Account, dict[str, Any]]:
+    """The demo flow up to its proof, through a deployed system's front door:
+    a user registers and logs in, the games service learns of them, a game is
+    listed and read, a read is recorded and shows in the user's history.
+    Returns the account and the game."""
+    account = register_and_login(system)
+    eventually(
+        lambda: system.query(
+            "games", "SELECT 1 FROM players_player WHERE user_id = %s", (account.user_id,)
+        ),
+        timeout=60,
+        every=0.5,
+        message="user.created never reached the games service",
+    )
+    listed = requests.get(f"{system.games_url}/games/", params={"page_size": 5}, timeout=30)
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 5
+    game = listed.json()["results"][0]
+    read = requests.get(f"{system.games_url}/games/{game['id']}/", timeout=30)
+    assert read.status_code == 200 and read.json()["title"] == game["title"]
+    recorded = requests.post(
+        f"{system.games_url}/games/", json={"game_id": game["id"]}, headers=account.auth, timeout=30
+    )
+    assert recorded.status_code == 202, recorded.text
+    read_reaches_history(system, account, event_id=recorded.json()["event_id"], title=game["title"])
+    return account, game
