@@ -83,7 +83,8 @@ start_engine() {
   log "starting dockerd (log: $DOCKERD_LOG)"
   mkdir -p "$(dirname "$DOCKERD_LOG")"
   # setsid: the daemon outlives the make/pytest process that started it.
-  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  # 9>&-: not the caller's lock (lib.sh's lock), which it would hold for good.
+  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
   local i
   for i in $(seq 1 120); do
     engine_answers && break

@@ -247,7 +247,7 @@ kafka_java() {
 # JVM itself (setsid and nohup exec it), so SIGTERM reaches it.
 kafka_node_start() {
   kafka_jvm "$1/logs" "$2"
-  setsid nohup "${JVM[@]}" kafka.Kafka "$1/server.properties" >>"$1/logs/stdout.log" 2>&1 </dev/null &
+  setsid nohup "${JVM[@]}" kafka.Kafka "$1/server.properties" >>"$1/logs/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$1/kafka.pid"
 }
 

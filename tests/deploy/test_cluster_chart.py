@@ -201,9 +201,16 @@ def test_every_process_runs_ready_on_the_node(cluster: Cluster) -> None:
         assert deployment["status"].get("readyReplicas", 0) == deployment["spec"]["replicas"] > 0, (
             name
         )
+
     # No metrics-server: the HPAs cannot scale, and hold the web services at
     # their minimum (what a first install starts).
-    for hpa in cluster.objects("hpa"):
+    def looked_at() -> list[dict[str, Any]]:
+        hpas = cluster.objects("hpa")
+        seen = all("currentReplicas" in h.get("status", {}) for h in hpas)
+        return hpas if seen and all(h["status"].get("conditions") for h in hpas) else []
+
+    # The HPA controller looks every 15 s: right after the install it may not have yet.
+    for hpa in eventually(looked_at, timeout=120, every=2, message="an HPA has no status"):
         name = hpa["metadata"]["name"]
         assert hpa["status"]["currentReplicas"] == hpa["spec"]["minReplicas"], name
         active = {c["type"]: c for c in hpa["status"]["conditions"]}["ScalingActive"]
