@@ -112,3 +112,41 @@ def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
     p.submit_raw_form(theirs, "post-generic-content-form", {"game_id": game["id"]}, "POST")
     assert p.response_status(theirs) == 403
     assert "This user has been deleted." in p.page_text(theirs)
+
+
+def test_staff_add_a_user_in_the_admin_and_the_password_rules_hold(
+    system: System, staff: Person, new_browser: BrowserFactory
+) -> None:
+    """The admin's add form (Django's BaseUserCreationForm): two passwords
+    that differ and a weak password are refused on the page and create
+    nobody; a good one creates a user who can log in."""
+    newcomer = new_person("Added By Staff")
+    admin = new_browser()
+    admin.get(f"{system.users_url}/admin/")
+    p.fill(admin, "#id_username", staff.email)
+    p.fill(admin, "#id_password", staff.password)
+    p.click(admin, "input[type=submit]")
+    admin.get(f"{system.users_url}/admin/accounts/user/add/")
+
+    def submit(password1: str, password2: str) -> None:
+        for field, text in (("email", newcomer.email), ("name", newcomer.name)):
+            admin.find_element(By.CSS_SELECTOR, f"#id_{field}").clear()
+            p.fill(admin, f"#id_{field}", text)
+        p.fill(admin, "#id_password1", password1)
+        p.fill(admin, "#id_password2", password2)
+        p.click(admin, "input[name=_save]")
+
+    submit(newcomer.password, newcomer.password + "x")
+    p.wait_text(admin, "The two password fields didn")
+    submit("12345678", "12345678")
+    p.wait_text(admin, "This password is too common")
+    login = {"email": newcomer.email, "password": newcomer.password}
+    refused = requests.post(f"{system.users_url}/auth/login/", json=login, timeout=30)
+    assert refused.status_code == 401, refused.text  # nobody was created
+
+    submit(newcomer.password, newcomer.password)
+    p.wait_text(admin, "was added successfully")
+    screenshot(admin, "admin-user-added")
+    tokens = requests.post(f"{system.users_url}/auth/login/", json=login, timeout=30)
+    assert tokens.status_code == 200, tokens.text
+    SECRETS.extend([tokens.json()["access"], tokens.json()["refresh"]])
