@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from dataclasses import dataclass
 
 import pytest
 
@@ -34,3 +35,19 @@ def report(request: pytest.FixtureRequest, text: str, *, tag: str) -> None:
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
     with capture.global_and_fixture_disabled():
         terminal.write_line(f"\n[{tag}] {text}")
+
+
+@dataclass
+class LocalPorts:
+    """A deployment reached on 127.0.0.1: the two services' published ports."""
+
+    users_port: int
+    games_port: int
+
+    @property
+    def users_url(self) -> str:
+        return f"http://127.0.0.1:{self.users_port}"
+
+    @property
+    def games_url(self) -> str:
+        return f"http://127.0.0.1:{self.games_port}"

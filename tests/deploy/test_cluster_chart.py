@@ -43,7 +43,7 @@ import requests
 
 from scripts.poll import eventually
 from scripts.system import ROOT
-from tests.deploy.support import port_taken, run
+from tests.deploy.support import LocalPorts, port_taken, run
 from tests.deploy.support import report as shared_report
 from tests.e2e.flows import (
     Account,
@@ -75,19 +75,9 @@ def timestamp(text: str) -> float:
 
 
 @dataclass
-class Cluster:
-    users_port: int
-    games_port: int
+class Cluster(LocalPorts):
     postgres_ports: dict[str, int]
     figures: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def users_url(self) -> str:
-        return f"http://127.0.0.1:{self.users_port}"
-
-    @property
-    def games_url(self) -> str:
-        return f"http://127.0.0.1:{self.games_port}"
 
     def kubectl(self, *args: str, timeout: float = 120) -> str:
         return run(

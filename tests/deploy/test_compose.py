@@ -33,7 +33,7 @@ import yaml
 
 from scripts.poll import eventually
 from scripts.system import ROOT
-from tests.deploy.support import port_taken, run
+from tests.deploy.support import LocalPorts, port_taken, run
 from tests.deploy.support import report as shared_report
 from tests.e2e.flows import (
     a_read_reaches_the_history,
@@ -68,18 +68,8 @@ IMAGES = ["debian:bookworm-slim", "games-users:dev"] + [
 
 
 @dataclass
-class ComposedSystem:
-    users_port: int
-    games_port: int
+class ComposedSystem(LocalPorts):
     figures: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def users_url(self) -> str:
-        return f"http://127.0.0.1:{self.users_port}"
-
-    @property
-    def games_url(self) -> str:
-        return f"http://127.0.0.1:{self.games_port}"
 
     def env(self) -> dict[str, str]:
         env = {
