@@ -159,6 +159,11 @@ def report_cpu(cpu: Counter[str], posts: int) -> None:
     per_ms = 1000 / os.sysconf("SC_CLK_TCK") / max(1, posts)
     busiest = [f"{owner} {ticks * per_ms:.2f}" for owner, ticks in cpu.most_common(8)]
     report(SECTION, "CPU ms per accepted POST, by process", ", ".join(busiest))
+    report(
+        SECTION,
+        "CPU ms per accepted POST, all processes (target <= 4.0)",
+        f"{sum(cpu.values()) * per_ms:.2f}",
+    )
 
 
 def report_writes(
@@ -170,7 +175,7 @@ def report_writes(
     for name, r in results.items():
         report(SECTION, name, describe(r))
     baseline = results["minimal insert view"]
-    targets = {"games service": " (target >= 0.5)", FLOW_PAUSED: ""}
+    targets = {"games service": " (target >= 0.35)", FLOW_PAUSED: ""}
     for name, target in targets.items():
         ours = results[name]
         report(
