@@ -10,17 +10,19 @@ Each measure is taken beside its baseline in alternated rounds
 (BENCH_ROUNDS), the median kept:
 
 - group commit: `commit_delay`/`commit_siblings` against none, with 1, 8
-  and 32 writers. Both are superuser settings: they are set on this
-  section's database (`ALTER DATABASE`, gone when it is dropped), as the
-  `postgres` OS user when the project's role may not; `synchronous_commit`
-  stays on;
+  and 32 writers, and 32 with the NOTIFY trigger off (a notifying commit
+  holds a lock the others queue on, which leaves nothing to group). Both
+  are superuser settings: they are set on this section's database
+  (`ALTER DATABASE`, gone when it is dropped), as the `postgres` OS user
+  when the project's role may not; `synchronous_commit` stays on;
 - the outbox's NOTIFY trigger enabled against disabled, a relay's LISTEN
   connection open and drained as in production;
 - each index of the hot tables dropped against kept: `catalog_gameread` and
   `common_outboxevent` under the write and the relay's claim and settle,
-  `accounts_gameread` under the users consumer's batch (inbox rows, reads,
-  read counts). Unique indexes an `ON CONFLICT` names cannot go and are
-  not measured. Then the queries each index serves, from their plans.
+  `accounts_gameread` under the users consumer's batch (the readers'
+  check, the reads, the read counts). A unique index an `ON CONFLICT`
+  names cannot go and is not measured. Then the queries each index serves,
+  from their plans.
 
 Per row: the CPU of the benchmark's own PostgreSQL backends (/proc), of
 every PostgreSQL process (others' work on this server too), and WAL bytes.
@@ -50,15 +52,17 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2.extras import execute_values
 
-from common.sql import INBOX_INSERT, INBOX_ROW, OUTBOX_CLAIM, with_event
+from common.sql import OUTBOX_CLAIM, with_event
 from games_project.catalog.sql import READ_INSERT
-from scripts.bench.load import ROUNDS, processes, report
+from scripts.bench.load import ROUNDS, report
 from scripts.system import System
 from users_project.accounts.sql import READ_COUNTS_ADD, READS_INSERT
 
 SECTION = "PostgreSQL per POST"
 SECONDS = float(os.environ.get("BENCH_PG_SECONDS", "5"))
-WRITERS = (1, 8, 32)
+# Writers, and whether the NOTIFY trigger is on (it is in production): a
+# notifying commit takes a lock every other notifying commit waits for.
+GROUP_COMMIT_LOADS = ((1, True), (8, True), (32, True), (32, False))
 # (commit_delay in microseconds, commit_siblings); the first is the server's default.
 GROUP_COMMIT = ((0, 5), (100, 5), (1000, 5), (1000, 1))
 # Writers for the trigger and index measures: the write path's 2 x 4 web threads.
@@ -75,10 +79,10 @@ SETTLE = (
 # The tables every read writes, in each service's database.
 HOT = {
     "games": ("catalog_gameread", "common_outboxevent"),
-    "users": ("accounts_gameread", "common_processedevent"),
+    "users": ("accounts_gameread",),
 }
 # Indexes an ON CONFLICT names: dropping one breaks the statement, not a choice.
-ARBITERS = {"accounts_gameread_event_id_key", "inbox_once_per_consumer"}
+ARBITERS = {"accounts_gameread_event_id_key"}
 
 
 @dataclass
@@ -123,19 +127,35 @@ def versus(ours: dict[str, float], base: dict[str, float]) -> str:
 
 
 # -- CPU and WAL ---------------------------------------------------------------------
-def backend_ticks(pids: list[int]) -> int:
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks
+def ticks_of(pid: int) -> int:
+    """User + system CPU ticks of a process so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
-def postgres_ticks() -> int:
-    return sum(p.cpu_ticks for p in processes() if p.name == "postgres")
+def postgres_ticks() -> dict[int, int]:
+    """Every PostgreSQL process's ticks, by pid: a difference of sums would
+    lose what a process that exits meanwhile had used before."""
+    return {
+        int(entry.name): ticks_of(int(entry.name))
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (entry / "comm").exists() and comm(entry) == "postgres"
+    }
+
+
+def comm(entry: Path) -> str:
+    try:
+        return (entry / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def ticks_since(before: dict[int, int]) -> int:
+    """Ticks used since ``before`` by the PostgreSQL processes alive now."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in postgres_ticks().items())
 
 
 def wal_lsn(url: str) -> str:
@@ -156,11 +176,11 @@ def query(url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
 def measured(url: str, pids: Callable[[], list[int]], run: Callable[[], int]) -> Measure:
     """CPU and WAL of ``run`` (which returns the rows it wrote); ``pids``
     gives the backends of its connections, read before they close."""
-    own, every, lsn = backend_ticks(pids()), postgres_ticks(), wal_lsn(url)
+    own, every, lsn = sum(map(ticks_of, pids())), postgres_ticks(), wal_lsn(url)
     begin = time.perf_counter()
     rows = run()
     seconds = time.perf_counter() - begin
-    own, every = backend_ticks(pids()) - own, postgres_ticks() - every
+    own, every = sum(map(ticks_of, pids())) - own, ticks_since(every)
     wal = query(url, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (lsn,))[0][0]
     return Measure(rows, seconds, own * TICK_MS, every * TICK_MS, float(wal))
 
@@ -289,8 +309,9 @@ def seed_users(url: str) -> list[str]:
 
 
 def consumer_load(url: str, users: list[str]) -> Measure:
-    """The users consumer's batches for SECONDS: inbox rows, the reads and
-    the read counts, one transaction per CONSUMER_BATCH events."""
+    """The users consumer's batches for SECONDS (handle_user_reads: the
+    readers' check, the reads, the read counts; the history row's unique
+    event id is its inbox), one transaction per CONSUMER_BATCH events."""
     connection = psycopg2.connect(url)
     pid = backend_pid(connection)
     connection.commit()
@@ -302,13 +323,8 @@ def consumer_load(url: str, users: list[str]) -> Measure:
                 now = datetime.now(UTC)
                 events = [str(uuid.uuid4()) for _ in range(CONSUMER_BATCH)]
                 readers = [users[(rows + n) % len(users)] for n in range(CONSUMER_BATCH)]
-                execute_values(
-                    cursor,
-                    INBOX_INSERT.format("%s"),
-                    [("users.reads", e, "user.read") for e in events],
-                    template=INBOX_ROW,
-                    fetch=True,
-                )
+                # handle_user_reads: the readers still exist, then game_reads_record.
+                cursor.execute("SELECT id FROM accounts_user WHERE id = ANY(%s::uuid[])", [readers])
                 size = len(events)
                 cursor.execute(
                     READS_INSERT, [readers, [452] * size, ["Warzone"] * size, [now] * size, events]
@@ -373,10 +389,11 @@ def bench_group_commit(games: str) -> None:
     if not set_group_commit(games, 0, 5):
         report(SECTION, "group commit", "not measured: needs a PostgreSQL superuser")
         return
-    runs: dict[tuple[int, tuple[int, int]], list[Measure]] = {}
+    runs: dict[tuple[tuple[int, bool], tuple[int, int]], list[Measure]] = {}
     try:
         for _ in range(ROUNDS):
-            for writers in WRITERS:
+            for load in GROUP_COMMIT_LOADS:
+                notify(games, enabled=load[1])
                 for setting in GROUP_COMMIT:
                     set_group_commit(games, *setting)
                     now = query(
@@ -385,18 +402,25 @@ def bench_group_commit(games: str) -> None:
                         "current_setting('commit_siblings')::int",
                     )[0]
                     assert now == setting, f"{now} set, not {setting}"
-                    empty(games, "catalog_gameread", "common_outboxevent")
-                    runs.setdefault((writers, setting), []).append(write_load(games, writers))
+                    empty(games, *HOT["games"])
+                    runs.setdefault((load, setting), []).append(write_load(games, load[0]))
     finally:
         set_group_commit(games, 0, 5)
-    for writers in WRITERS:
-        base = median_of(runs[(writers, GROUP_COMMIT[0])])
+        notify(games, enabled=True)
+    for load in GROUP_COMMIT_LOADS:
+        base = median_of(runs[(load, GROUP_COMMIT[0])])
+        writers = f"{load[0]} writers" + ("" if load[1] else ", NOTIFY trigger off")
         for setting in GROUP_COMMIT:
-            figures = median_of(runs[(writers, setting)])
+            figures = median_of(runs[(load, setting)])
             commit = f"commit_delay {setting[0]} µs, commit_siblings {setting[1]}"
-            report(SECTION, f"{writers} writers, {commit}", describe(figures))
+            report(SECTION, f"{writers}, {commit}", describe(figures))
             if setting != GROUP_COMMIT[0]:
-                report(SECTION, f"{writers} writers, {commit} vs none", versus(figures, base))
+                report(SECTION, f"{writers}, {commit} vs none", versus(figures, base))
+
+
+def notify(games: str, *, enabled: bool) -> None:
+    action = "ENABLE" if enabled else "DISABLE"
+    query(games, f"ALTER TABLE common_outboxevent {action} TRIGGER common_outbox_notify")
 
 
 def bench_trigger(games: str) -> None:
@@ -404,14 +428,11 @@ def bench_trigger(games: str) -> None:
     try:
         for _ in range(ROUNDS):
             for enabled in (True, False):
-                action = "ENABLE" if enabled else "DISABLE"
-                query(
-                    games, f"ALTER TABLE common_outboxevent {action} TRIGGER common_outbox_notify"
-                )
-                empty(games, "catalog_gameread", "common_outboxevent")
+                notify(games, enabled=enabled)
+                empty(games, *HOT["games"])
                 runs[enabled].append(write_load(games, LOAD_WRITERS))
     finally:
-        query(games, "ALTER TABLE common_outboxevent ENABLE TRIGGER common_outbox_notify")
+        notify(games, enabled=True)
     on, off = median_of(runs[True]), median_of(runs[False])
     label = f"{LOAD_WRITERS} writers, NOTIFY trigger"
     report(SECTION, f"{label} on", describe(on))
@@ -541,11 +562,6 @@ QUERIES: dict[str, list[tuple[str, str, tuple[Any, ...]]]] = {
             READS_INSERT,
             (["user"], [1], ["t"], ["now"], [str(uuid.uuid4())]),
         ),
-        (
-            "consumer inbox (INBOX_INSERT)",
-            INBOX_INSERT.format(INBOX_ROW),
-            ("users.reads", str(uuid.uuid4()), "user.read"),
-        ),
     ],
 }
 
@@ -567,12 +583,12 @@ def plan_indexes(plan: Any) -> set[str]:
 
 
 def fill(games: str, users: str) -> None:
-    """A week of reads and a day of sent outbox rows, so the planner sees
-    tables the size production keeps."""
+    """Ten weeks of reads and a day of sent outbox rows, so the planner sees
+    tables shaped as production keeps them (reads forever, sent rows a day)."""
     query(
         games,
         "INSERT INTO catalog_gameread (event_id, user_id, game_id, title, read_at) "
-        "SELECT gen_random_uuid(), gen_random_uuid(), n % 500, 't', now() - n * interval '6 s' "
+        "SELECT gen_random_uuid(), gen_random_uuid(), n % 500, 't', now() - n * interval '30 s' "
         "FROM generate_series(1, 200000) n; "
         "INSERT INTO common_outboxevent (event_id, topic, key, payload, headers, created_at, "
         "available_at, sent_at, attempts, claimed_by, last_error) "
@@ -596,7 +612,7 @@ def report_plans(games: str, users: str) -> None:
     now = datetime.now(UTC)
     values = {
         "now": now,
-        "old": now - timedelta(days=7),
+        "old": now - timedelta(days=1),  # the relay's retention
         "week": now - timedelta(days=7),
         "user": user_id,
     }
