@@ -7,7 +7,9 @@ class GameRead(models.Model):
     """A read recorded here and published as ``user.read``; it also ranks the
     most-read games for the cache refresh."""
 
-    event_id = models.UUIDField(unique=True)
+    # The user.read's id, a fresh uuid4; not unique here (no query looks a
+    # read up by it; the users service's history row is the one unique by it).
+    event_id = models.UUIDField()
     user_id = models.UUIDField(db_index=True)
     game_id = models.PositiveIntegerField()
     title = models.CharField(max_length=255)

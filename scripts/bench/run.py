@@ -1,10 +1,10 @@
 """`make bench`: measures the system beside baselines taken in the same run.
 
-BENCH_ONLY=http,servers,upstream,history,latency,writes,ingestion,scaling,logins,capacity
+BENCH_ONLY=http,servers,upstream,history,latency,writes,ingestion,scaling,logins,capacity,postgres
 runs some sections only (docs/benchmarks.md lists every BENCH_* variable).
 The server choice (servers.py), the write path (writes.py), ingestion
-(ingestion.py), scaling (scaling.py) and memory under logins (logins.py)
-have modules of their own; load.py
+(ingestion.py), scaling (scaling.py), memory under logins (logins.py) and
+PostgreSQL per POST (postgres.py) have modules of their own; load.py
 holds the table, wrk and the web servers they share.
 
 It starts its own copy of the whole system (the end-to-end harness: the
@@ -56,6 +56,7 @@ from scripts.bench.load import (  # noqa: E402
     wrk,
 )
 from scripts.bench.logins import bench_logins  # noqa: E402
+from scripts.bench.postgres import bench_postgres  # noqa: E402
 from scripts.bench.scaling import bench_scaling  # noqa: E402
 from scripts.bench.servers import bench_servers  # noqa: E402
 from scripts.bench.writes import bench_writes  # noqa: E402
@@ -374,6 +375,7 @@ SECTIONS: dict[str, Callable[[System], dict[str, int] | None]] = {
     "scaling": bench_scaling,
     "logins": bench_logins,
     "capacity": bench_capacity,
+    "postgres": bench_postgres,
 }
 
 
