@@ -24,3 +24,19 @@ class StrictFieldsMixin(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
         return super().to_internal_value(data)
+
+
+class FlatAnswerMixin(serializers.Serializer):
+    """An answer of flat fields, each the instance's attribute of its own
+    name, rendered by the declared fields as they are: DRF's own
+    ``to_representation`` deep-copies and binds every field for each
+    instance first, a real share of a small write's CPU (docs/benchmarks.md).
+    For fields whose output needs no binding (no ``source``, context or
+    nested serializer); a test compares the answer with DRF's own."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = {}
+        for name, field in self._declared_fields.items():
+            value = getattr(instance, name)
+            answer[name] = None if value is None else field.to_representation(value)
+        return answer

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from common.api.serializers import StrictFieldsMixin
+from common.api.serializers import FlatAnswerMixin, StrictFieldsMixin
 
 # FreeToGame's documented filter values (https://www.freetogame.com/api-doc);
 # anything else is 400, so it can neither spend the upstream's budget nor
@@ -58,7 +58,7 @@ class ReadRequestSerializer(OwnReadRequestSerializer):
     user_id = serializers.UUIDField(required=False)  # staff only: another user's read
 
 
-class ReadAcceptedSerializer(serializers.Serializer):
+class ReadAcceptedSerializer(FlatAnswerMixin, serializers.Serializer):
     event_id = serializers.UUIDField()
     user_id = serializers.UUIDField()
     game_id = serializers.IntegerField()

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 
 from common.api.browser import AccessCookieAuthentication
 from common.api.tokens import check_token_shape
-from games_project.identity.jwks import JwksUnavailable, jwks
+from games_project.identity.jwks import JwksCache, JwksUnavailable, jwks
 
 
 @dataclass(frozen=True)
@@ -57,20 +57,27 @@ class JWKSAuthentication(BaseAuthentication):
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        return Caller(**self._verify(token)), token
+        return self._verify(token), token
 
-    def _verify(self, token: str) -> dict[str, Any]:
+    def _verify(self, token: str) -> Caller:
+        """The caller ``token`` names, from this process's memory of tokens
+        it verified (while the token lives and its key is still the JWKS's),
+        else checked in full."""
+        keys = jwks()
+        known = keys.verified.get(token)
+        if known is not None:
+            kid, key, caller = known
+            if self._key(keys, kid) is key:
+                return caller
         try:
             check_token_shape(token)
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+        kid = header.get("kid")
+        if header.get("alg") != "RS256" or not isinstance(kid, str):
             raise exceptions.AuthenticationFailed("Invalid token.")
-        try:
-            key = jwks().key_for(header["kid"])
-        except JwksUnavailable:
-            raise IdentityUnavailable() from None
+        key = self._key(keys, kid)
         if key is None:
             raise exceptions.AuthenticationFailed("Token signed with an unknown key.")
         try:
@@ -92,7 +99,17 @@ class JWKSAuthentication(BaseAuthentication):
             user_id = uuid.UUID(str(claims["sub"]))
         except ValueError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        return {"id": user_id, "is_staff": claims.get("is_staff") is True}
+        caller = Caller(id=user_id, is_staff=claims.get("is_staff") is True)
+        # PyJWT refuses a token from the second int(exp) on: so does the memory.
+        keys.verified.put(token, expires_at=int(claims["exp"]), kid=kid, key=key, result=caller)
+        return caller
+
+    @staticmethod
+    def _key(keys: JwksCache, kid: str) -> Any | None:
+        try:
+            return keys.key_for(kid)
+        except JwksUnavailable:
+            raise IdentityUnavailable() from None
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
@@ -102,7 +119,7 @@ class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
     """The same token, from the cookie the users service's login page sets."""
 
     def authenticate_token(self, token: str) -> tuple[Caller, str]:
-        return Caller(**self._verify(token)), token
+        return self._verify(token), token
 
 
 class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):

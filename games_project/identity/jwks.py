@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -24,10 +26,52 @@ from common.per_process import PerProcess
 
 log = get_logger(__name__)
 FETCH_TIMEOUT = 3.0  # seconds, per fetch of the JWKS document
+# Tokens whose check each process remembers: a user's token is sent with
+# every request for its lifetime, and many users share a process.
+VERIFIED_TOKENS_MAX = 2048
 
 
 class JwksUnavailable(Exception):
     """The JWKS document could not be fetched and no key is cached."""
+
+
+class VerifiedTokens:
+    """Tokens this process verified, each with the kid and key object it was
+    verified with and what the check found, kept until the token's ``exp``
+    (the instant PyJWT starts refusing it), least recently used out first.
+    A token seen again skips the signature and claim checks, which are most
+    of the cost of authenticating it (docs/benchmarks.md); the caller still
+    asks the JWKS for the kid, so a key gone or replaced after a refetch
+    sends the token through the full check again."""
+
+    def __init__(
+        self, max_size: int = VERIFIED_TOKENS_MAX, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.max_size, self.clock = max_size, clock
+        self._entries: OrderedDict[str, tuple[int, str, Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token: str) -> tuple[str, Any, Any] | None:
+        """The kid, key and result stored for ``token``, while it has not expired."""
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            if self.clock() >= entry[0]:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+        return entry[1:]
+
+    def put(self, token: str, *, expires_at: int, kid: str, key: Any, result: Any) -> None:
+        with self._lock:
+            self._entries[token] = (expires_at, kid, key, result)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.max_size:
+                self._entries.popitem(last=False)
 
 
 class JwksCache:
@@ -41,6 +85,7 @@ class JwksCache:
         self._keys: dict[str, Any] = {}
         self._attempted_at = float("-inf")
         self._fetching = False
+        self.verified = VerifiedTokens()
         # Guards the fields above, never held during the HTTP fetch.
         self._changed = threading.Condition(threading.Lock())
 

@@ -70,7 +70,8 @@ GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=3
 # Fills (upstream calls for a miss) running at once in one web process;
 # beyond it a miss is 503 at once, so threads stay free for hits and probes.
 GAMES_CACHE_MAX_CONCURRENT_FILLS = env.int("GAMES_CACHE_MAX_CONCURRENT_FILLS", default=2)
-# How long each web process reuses a fresh game detail without asking Redis.
+# How long each web process reuses a fresh game detail, and the catalog index
+# (titles of recorded reads), without asking Redis.
 GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 
 # -- Tokens from the users service --------------------------------------------

@@ -7,13 +7,18 @@ import os
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 from prometheus_client import REGISTRY
+from rest_framework import serializers
 
 from common.api.health import reset_readiness_cache
+from common.api.serializers import FlatAnswerMixin
 from common.metrics import KNOWN_METHODS
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +198,20 @@ def test_production_security_settings_come_from_the_environment(project: str) ->
         check=True,
     ).stdout
     assert changed.startswith("False 60 ('HTTP_X_FORWARDED_PROTO', 'https') ['192.0.2.0/24']")
+
+
+def test_a_flat_answer_renders_as_drfs_own_serializer_does() -> None:
+    """``FlatAnswerMixin`` skips DRF's per-instance copy of the fields, not
+    their rules: the same output, None included, as DRF's to_representation."""
+
+    class Answer(FlatAnswerMixin, serializers.Serializer):
+        id = serializers.UUIDField()
+        count = serializers.IntegerField()
+        name = serializers.CharField(allow_null=True)
+        at = serializers.DateTimeField()
+
+    for name in ("a name", None):
+        thing = SimpleNamespace(id=uuid.uuid4(), count=3, name=name, at=datetime.now(UTC))
+        drf = serializers.Serializer.to_representation(Answer(), thing)
+        assert Answer(thing).data == drf
+        assert drf["name"] == name and drf["at"].endswith("Z")

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from games_project.catalog.client import reset_client
+from games_project.catalog.gateway import local_index
 from games_project.identity.jwks import reset_jwks
 from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
@@ -44,9 +45,11 @@ def _isolated_upstream_and_cache(
     cache.delete_pattern("*")  # only this test settings' key prefix
     reset_client()
     reset_jwks()
+    local_index.reset()
     yield
     reset_client()
     reset_jwks()
+    local_index.reset()
 
 
 @pytest.fixture

@@ -162,6 +162,56 @@ def test_an_index_of_another_shape_is_rebuilt_from_the_cached_full_list(
     assert stub.calls() == 0
 
 
+def _index_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every read of the index entry from Redis, from now on."""
+    reads: list[str] = []
+    real = gateway._entry
+
+    def counting(key: str) -> Any:
+        if key == gateway.INDEX_KEY:
+            reads.append(key)
+        return real(key)
+
+    monkeypatch.setattr(gateway, "_entry", counting)
+    return reads
+
+
+def test_each_process_reuses_the_fresh_index_for_its_local_seconds(
+    stub: CatalogStub, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.GAMES_CACHE_LOCAL_SECONDS = 60
+    games = list(catalog(stub.url))
+    gateway.store(gateway.FULL_LIST_KEY, games, gateway.CachePolicy.from_settings())
+    reads = _index_reads(monkeypatch)
+    for _ in range(3):
+        found = gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
+        assert found == ({str(g["id"]): g["title"] for g in games}, gateway.CacheStatus.HIT)
+    assert len(reads) == 1
+    settings.GAMES_CACHE_LOCAL_SECONDS = 0  # 0: always ask Redis
+    gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
+    assert len(reads) == 2
+
+
+def test_the_process_copy_of_the_index_never_outlives_its_fresh_window(
+    stub: CatalogStub, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.GAMES_CACHE_LOCAL_SECONDS = 60
+    gateway.store(
+        gateway.FULL_LIST_KEY, list(catalog(stub.url)), gateway.CachePolicy.from_settings()
+    )
+    entry = cache.get(gateway.INDEX_KEY)
+    entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS + 1
+    cache.set(gateway.INDEX_KEY, entry)
+    reads = _index_reads(monkeypatch)
+    refreshes: list[dict[str, Any]] = []
+    for _ in range(2):
+        found = gateway.catalog_index(refresh_list_in_background=lambda **kw: refreshes.append(kw))
+        assert found is not None
+    assert len(reads) == 2  # stale: Redis is asked each time
+    assert refreshes  # and the refresh is due
+    assert stub.calls() == 0
+
+
 def test_without_the_full_list_a_detail_miss_asks_the_upstream_as_before(
     api: APIClient, stub: CatalogStub, unknown_game_id: int
 ) -> None:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from common.events.envelope import decode
@@ -17,6 +19,7 @@ from common.outbox.models import OutboxEvent
 from games_project.catalog import gateway
 from games_project.catalog.client import UpstreamBusy
 from games_project.catalog.models import GameRead
+from games_project.catalog.serializers import ReadAcceptedSerializer
 from games_project.players.handlers import handle_users_deleted
 from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
@@ -48,6 +51,17 @@ def test_a_read_is_accepted_stored_and_queued_as_user_read(
     assert event.data["game_id"] == known_game["id"] and event.data["title"] == known_game["title"]
     stored = GameRead.objects.get()
     assert stored.event_id == event.id and stored.read_at <= datetime.now(UTC)
+
+
+def test_the_answer_is_drfs_rendering_of_the_stored_read(
+    api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
+) -> None:
+    """ReadAcceptedSerializer answers through FlatAnswerMixin: the same
+    JSON as DRF's own field-by-field rendering of the read it stored."""
+    response = post_read(api, identity.token(user_id), {"game_id": known_game["id"]})
+    assert response.status_code == 202
+    drf = serializers.Serializer.to_representation(ReadAcceptedSerializer(), GameRead.objects.get())
+    assert response.content == JSONRenderer().render(drf)
 
 
 def test_a_read_is_written_with_its_event_in_one_statement(
