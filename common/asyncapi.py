@@ -128,6 +128,11 @@ def _ref(*path: str) -> dict[str, str]:
     return {"$ref": "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)}
 
 
+def _kafka(**binding: Any) -> dict[str, Any]:
+    """The Kafka binding of a message or an operation."""
+    return {"kafka": {**binding, "bindingVersion": KAFKA}}
+
+
 def _message(contract: Contract, example: Event) -> dict[str, Any]:
     name = f"{contract.type}.v{contract.version}"
     narrowed = {"type": {"const": contract.type}, "version": {"const": contract.version}}
@@ -150,15 +155,9 @@ def _message(contract: Contract, example: Event) -> dict[str, Any]:
                 },
             ]
         },
-        "bindings": {
-            "kafka": {
-                "key": {
-                    **UUID_STRING,
-                    "description": "The user's id: one user's events stay in order.",
-                },
-                "bindingVersion": KAFKA,
-            }
-        },
+        "bindings": _kafka(
+            key={**UUID_STRING, "description": "The user's id: one user's events stay in order."}
+        ),
         "examples": [
             {
                 "name": name,
@@ -189,12 +188,7 @@ def _dead_letter_message(topic: str, consumer: str, example: Event) -> dict[str,
             "description": f"The original value, byte for byte: usually a {topic} "
             "event, but possibly anything (a message that is not an event)."
         },
-        "bindings": {
-            "kafka": {
-                "key": {"type": "string", "description": "The original key, unchanged."},
-                "bindingVersion": KAFKA,
-            }
-        },
+        "bindings": _kafka(key={"type": "string", "description": "The original key, unchanged."}),
         "examples": [{"name": f"{dlq}.rejected", "headers": headers, "payload": example.to_dict()}],
     }
 
@@ -246,12 +240,7 @@ def _topic(topic: str, doc: dict[str, Any], examples: dict[tuple[str, int], Even
     )
     for sub in (sub for sub in SUBSCRIPTIONS if topic in sub.topics):
         receive = _operation(topic, "receive", sub.service, sub.description, names)
-        receive["bindings"] = {
-            "kafka": {
-                "groupId": {"type": "string", "enum": [sub.group_id]},
-                "bindingVersion": KAFKA,
-            }
-        }
+        receive["bindings"] = _kafka(groupId={"type": "string", "enum": [sub.group_id]})
         operations[f"{sub.service}.consume.{topic}"] = receive
         operations[f"{sub.service}.dead_letter.{topic}"] = _operation(
             dlq,

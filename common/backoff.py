@@ -1,7 +1,8 @@
 """The one backoff formula for every loop that waits and retries:
 exponential with full jitter (attempt 1 waits up to ``base``, each next up
 to twice as long, at most ``cap``), so processes that failed together do
-not come back together. (urllib3 and Celery retry with their own.)
+not come back together. (urllib3 and Celery retry with their own.) And the
+one pause after a partial batch.
 """
 
 from __future__ import annotations
@@ -11,3 +12,9 @@ import random
 
 def backoff_seconds(attempt: int, *, base: float = 0.5, cap: float = 30.0) -> float:
     return random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+# The relay's and the consumers' pause after a partial batch, so the next one
+# gathers (one claim or transaction for many rows, not each). Idle, they wait
+# for a NOTIFY or the broker's poll instead: a lone row goes at once.
+LINGER_SECONDS = 0.005

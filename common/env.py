@@ -9,6 +9,7 @@ import os
 import secrets
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import environ
@@ -56,14 +57,17 @@ LOCAL_DIR = Path(os.environ.get("PROJECT_LOCAL_DIR", BASE_DIR / ".local"))
 env = environ.Env()
 
 
-def development_secret(name: str, *, nbytes: int = 50) -> str:
-    """A random secret kept in ``.local/secrets/<name>``, made on first use:
-    no secret is committed, and every checkout has its own."""
+def development_secret(
+    name: str, *, make: Callable[[], str] = lambda: secrets.token_urlsafe(50)
+) -> str:
+    """A secret kept in ``.local/secrets/<name>``, made by ``make`` on first
+    use (the Django secret keys, the JWT signing key): no secret is
+    committed, and every checkout has its own."""
     path = LOCAL_DIR / "secrets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         candidate = path.with_suffix(f".{os.getpid()}.tmp")
-        candidate.write_text(secrets.token_urlsafe(nbytes))
+        candidate.write_text(make())
         candidate.chmod(0o600)
         # Atomic publish: two processes starting together agree on one value.
         try:

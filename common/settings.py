@@ -169,6 +169,14 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+# The tokens the users service signs and the games service verifies.
+JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
+JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
+READINESS_CHECKS = {
+    "database": "common.api.health.check_database",
+    "kafka": "common.api.health.check_kafka",
+}
+
 # -- Browsers (common/api/browser.py) ----------------------------------------
 # The access token's cookie, read by both services; a domain only when they
 # live on sibling subdomains.

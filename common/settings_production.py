@@ -40,10 +40,13 @@ METRICS_ALLOWED_NETWORKS = env.list(
 
 def production_settings(service: str) -> dict[str, Any]:
     """Production's values of names the base settings set, for
-    ``globals().update`` (the secret key aside: each project names its own)."""
+    ``globals().update``; the secret key is ``<SERVICE>_DJANGO_SECRET_KEY``."""
     log_format = env.str("LOG_FORMAT", default="json")
     return {
         "DEBUG": False,
+        "SECRET_KEY": common_settings.secret_key(
+            f"{service.upper()}_DJANGO_SECRET_KEY", generated=False
+        ),
         "LOG_FORMAT": log_format,
         "LOGGING": build_logging_config(
             service=service, fmt=log_format, level=common_settings.LOG_LEVEL

@@ -47,13 +47,24 @@ def _local_limiter() -> SlidingWindowCounterRateLimiter:
 class RedisOrLocalThrottle(SimpleRateThrottle):
     """The ``limits`` library's sliding-window counter in Redis, shared by
     every process (docs/security.md, "Throttles"), or in this process's memory
-    while Redis is away. Subclasses only say whose bucket a request is."""
+    while Redis is away. Subclasses only say whose bucket a request spends
+    (``bucket``; the client address unless they say otherwise)."""
 
     def get_ident(self, request: Any) -> str:
         """The client address (``TRUSTED_PROXY_NETWORKS`` decides whose
         X-Forwarded-For counts), not DRF's ``NUM_PROXIES`` rule, which
         believes the header from any peer."""
         return client_address(request)
+
+    def bucket(self, request: Any, view: Any) -> str | None:
+        """Whose bucket this request spends; ``None``: no bucket, not throttled."""
+        return self.get_ident(request)
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        bucket = self.bucket(request, view)
+        return (
+            None if bucket is None else self.cache_format % {"scope": self.scope, "ident": bucket}
+        )
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

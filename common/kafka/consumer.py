@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
-from common.backoff import backoff_seconds
+from common.backoff import LINGER_SECONDS, backoff_seconds
 from common.events.envelope import decode
 from common.events.errors import EventDecodeError
 from common.events.event import Event
@@ -63,7 +63,6 @@ class ConsumerRunner:
         policy: DeadLetterPolicy | None = None,
     ) -> None:
         self.spec, self.poll_timeout_ms = spec, poll_timeout_ms
-        self.linger_seconds = 0.005
         if transport is None:
             transport = KafkaTransport(name=spec.name, topics=spec.topics, group_id=spec.group_id)
         self.transport = transport
@@ -153,11 +152,7 @@ class ConsumerRunner:
                     handled = self.run_once()
                     failures = 0
                     if 0 < handled < MAX_POLL_RECORDS:
-                        # Under load, the pause lets the next batch gather
-                        # (one transaction and commit for many events, not
-                        # each). Idle, the poll waits for the broker: a lone
-                        # event is handled as it arrives.
-                        self.stop.wait(self.linger_seconds)
+                        self.stop.wait(LINGER_SECONDS)
                     if time.monotonic() >= lag_due:
                         lag_due = time.monotonic() + lag_every
                         self.stats.lag(self.transport.lag())

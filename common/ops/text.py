@@ -1,7 +1,8 @@
-"""Plain-text output of the operator commands: aligned tables, ages, times."""
+"""Output of the operator commands: aligned tables, ages, times, JSON."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,11 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def as_json(doc: object) -> str:
+    """What ``--json`` prints: indented, non-ASCII text as it is."""
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def format_age(seconds: float | None) -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from common.backoff import backoff_seconds
+from common.backoff import LINGER_SECONDS, backoff_seconds
 from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
@@ -41,10 +41,6 @@ class RoundResult:
 @dataclass
 class OutboxRelay:
     batch_size: int = 200
-    # Under load, the pause before the next claim lets rows gather into one
-    # batch: one claim, flush and settle for many rows, not each. At rest a
-    # row's NOTIFY wakes the relay, which claims at once.
-    linger_seconds: float = 0.005
     lease_seconds: float = 30.0
     retention: timedelta = timedelta(days=1)
     purge_every: float = 60.0
@@ -172,7 +168,7 @@ class OutboxRelay:
                     elif result.sent == 0:
                         wakeup.wait(safety_poll, stop)
                     elif result.sent < self.batch_size:
-                        stop.wait(self.linger_seconds)
+                        stop.wait(LINGER_SECONDS)
                 except DatabaseError as exc:
                     # Database restarting or unreachable: drop the broken connection
                     # and try again with a growing pause.

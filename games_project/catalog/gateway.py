@@ -5,9 +5,10 @@ cache keys, what is cached, for how long, and when it is refetched
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -131,29 +132,24 @@ def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> 
     return value
 
 
-class _FillCap:
+@functools.cache
+def _fill_slots(size: int) -> threading.BoundedSemaphore:
+    # One per size, so a test that overrides the setting gets its own.
+    return threading.BoundedSemaphore(size)
+
+
+@contextlib.contextmanager
+def _fill_slot() -> Iterator[None]:
     """At most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills at once per process;
     beyond that ``UpstreamBusy`` at once (never a queue)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-
-    @contextlib.contextmanager
-    def held(self) -> Any:
-        with self._lock:
-            if self._running >= settings.GAMES_CACHE_MAX_CONCURRENT_FILLS:
-                CACHE_RESULTS.labels(result="busy").inc()
-                raise UpstreamBusy(f"{self._running} fills already running in this process")
-            self._running += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running -= 1
-
-
-FILLS = _FillCap()
+    slots = _fill_slots(settings.GAMES_CACHE_MAX_CONCURRENT_FILLS)
+    if not slots.acquire(blocking=False):
+        CACHE_RESULTS.labels(result="busy").inc()
+        raise UpstreamBusy("every fill slot of this process is taken")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def read(
@@ -230,7 +226,7 @@ def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Ca
 
 def _fetched(key: str, fetch: Callable[[], Any], policy: CachePolicy | None) -> Cached:
     """A fill within this process's cap, stored unless there is no ``policy``."""
-    with FILLS.held():
+    with _fill_slot():
         try:
             value = fetch() if policy is None else fetch_and_store(key, fetch, policy)
         except GameNotFound:

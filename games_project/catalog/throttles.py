@@ -14,13 +14,13 @@ class ReadRecordThrottle(RedisOrLocalThrottle):
 
     scope = "read_record"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def bucket(self, request: Request, view: APIView) -> str | None:
         user = request.user
         if getattr(view, "action", None) != "create" or not getattr(
             user, "is_authenticated", False
         ):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": str(user.id)}
+        return str(user.id)
 
 
 class CatalogMissThrottle(RedisOrLocalThrottle):
@@ -29,7 +29,7 @@ class CatalogMissThrottle(RedisOrLocalThrottle):
 
     scope = "catalog_miss"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def bucket(self, request: Request, view: APIView) -> str | None:
         if getattr(request.user, "is_authenticated", False):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)

@@ -76,8 +76,6 @@ GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 
 # -- Tokens from the users service --------------------------------------------
 USERS_JWKS_URL = env.str("USERS_JWKS_URL", default="http://127.0.0.1:8001/.well-known/jwks.json")
-JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
-JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
 JWKS_CACHE_SECONDS = env.int("JWKS_CACHE_SECONDS", default=300)
 # An unknown kid refetches the JWKS at most this often, so forged kids
 # cannot turn this service into a flood against the users service.
@@ -114,11 +112,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 KAFKA_CONSUMERS = "games_project.consumers.CONSUMERS"
-READINESS_CHECKS = {
-    "database": "common.api.health.check_database",
-    "kafka": "common.api.health.check_kafka",
-    "redis": "common.api.health.check_redis",
-}
+READINESS_CHECKS = {**READINESS_CHECKS, "redis": "common.api.health.check_redis"}
 
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,

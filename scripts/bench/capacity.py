@@ -31,7 +31,13 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from scripts.bench.ingestion import INGEST_EVENTS, seed_users
 from scripts.bench.load import report, request_file, wrk
 from scripts.bench.scaling import ingest_with
-from scripts.bench.writes import cpu_ticks, last_id, stored_since, write_requests
+from scripts.bench.writes import (
+    cpu_ticks,
+    history_count,
+    last_id,
+    stored_since,
+    write_requests,
+)
 from scripts.system import ROOT, System
 
 SECTION = "capacity"
@@ -64,7 +70,7 @@ def cpu_per_read(system: System) -> tuple[dict[str, float], float, float]:
     accepted = int(wrk(f"{system.games_url}/games/", posts)["2xx"])
     stored = stored_since(system, "games service", before_id)
     delivered_by = time.monotonic() + 60
-    while time.monotonic() < delivered_by and history_count(system, before_id) < stored:
+    while time.monotonic() < delivered_by and history_count(system, before_id)[0] < stored:
         time.sleep(0.2)
     ticks = cpu_ticks(system) - ticks_before
     wal = system.query("games", "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (wal_before,))
@@ -72,17 +78,6 @@ def cpu_per_read(system: System) -> tuple[dict[str, float], float, float]:
     store.close()
     per_read = {kind: ticks_to_ms(t) / max(1, accepted) for kind, t in ticks.most_common()}
     return per_read, float(wal[0][0]) / max(1, accepted), commands / max(1, accepted)
-
-
-def history_count(system: System, after_id: int) -> int:
-    events = [
-        str(e)
-        for (e,) in system.query(
-            "games", "SELECT event_id FROM catalog_gameread WHERE id > %s", (after_id,)
-        )
-    ]
-    sql = "SELECT count(*) FROM accounts_gameread WHERE event_id = ANY(%s::uuid[])"
-    return system.query("users", sql, (events,))[0][0]
 
 
 def consumer_check(system: System) -> list[tuple[str, float, float]]:

@@ -205,19 +205,21 @@ def report_writes(
     )
 
 
-def delivered(system: System, after_id: int, timeout: float = 60) -> str:
-    """How many of the reads the games service stored (rows past
-    ``after_id``) reached the users service's history, polled for up to
-    ``timeout`` seconds."""
+def history_count(system: System, after_id: int) -> tuple[int, int]:
+    """Of the reads the games service stored (rows past ``after_id``), how
+    many reached the users service's history, and how many there are."""
     sql = "SELECT event_id FROM catalog_gameread WHERE id > %s"
     events = [str(event_id) for (event_id,) in system.query("games", sql, (after_id,))]
+    sql = "SELECT count(*) FROM accounts_gameread WHERE event_id = ANY(%s::uuid[])"
+    return system.query("users", sql, (events,))[0][0], len(events)
+
+
+def delivered(system: System, after_id: int, timeout: float = 60) -> str:
+    """``history_count`` as "delivered / stored", polled for up to
+    ``timeout`` seconds until every read arrived."""
     deadline = time.monotonic() + timeout
     while True:
-        count = system.query(
-            "users",
-            "SELECT count(*) FROM accounts_gameread WHERE event_id = ANY(%s::uuid[])",
-            (events,),
-        )[0][0]
-        if count >= len(events) or time.monotonic() > deadline:
-            return f"{count} / {len(events)}"
+        count, stored = history_count(system, after_id)
+        if count >= stored or time.monotonic() > deadline:
+            return f"{count} / {stored}"
         time.sleep(0.5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -16,9 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from jwt.algorithms import RSAAlgorithm
 
-from common.env import LOCAL_DIR
-
-DEVELOPMENT_KEY_PATH = LOCAL_DIR / "secrets" / "jwt-signing-key.pem"
+from common.env import development_secret
 
 
 @dataclass(frozen=True)
@@ -29,32 +26,18 @@ class SigningKey:
     public_jwk: dict[str, Any]
 
 
-def _generate_development_key() -> str:
-    if not DEVELOPMENT_KEY_PATH.exists():
-        DEVELOPMENT_KEY_PATH.parent.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        tmp = DEVELOPMENT_KEY_PATH.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pem)
-        tmp.chmod(0o600)
-        try:  # two processes starting together agree on one key
-            os.link(tmp, DEVELOPMENT_KEY_PATH)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return DEVELOPMENT_KEY_PATH.read_text()
+def _new_private_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def _configured_private_pem() -> str:
     if settings.JWT_PRIVATE_KEY:
         return settings.JWT_PRIVATE_KEY
     if settings.JWT_GENERATE_DEVELOPMENT_KEY:
-        return _generate_development_key()
+        return development_secret("jwt-signing-key.pem", make=_new_private_pem)
     raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
 
 

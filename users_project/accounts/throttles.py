@@ -13,43 +13,19 @@ from common.api.throttles import FailureThrottle, RedisOrLocalThrottle
 from users_project.accounts.identity import email_identity
 
 
-class _Bucketed:
-    """A throttle whose subclasses only say whose bucket a request spends
-    (``None``: no bucket, not throttled)."""
-
-    scope: str
-    cache_format: str
-
-    def bucket(self, request: Any, view: Any) -> str | None:
-        raise NotImplementedError
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        bucket = self.bucket(request, view)
-        return (
-            None if bucket is None else self.cache_format % {"scope": self.scope, "ident": bucket}
-        )
-
-
-class _PerAddress(_Bucketed, RedisOrLocalThrottle):
-    """Per client address (REMOTE_ADDR unless proxies are trusted)."""
-
-    def bucket(self, request: Any, view: Any) -> str | None:
-        return self.get_ident(request)
-
-
-class LoginAddressThrottle(_PerAddress):
+class LoginAddressThrottle(RedisOrLocalThrottle):
     """Every login attempt, per client address."""
 
     scope = "login_address"
 
 
-class RefreshAddressThrottle(_PerAddress):
+class RefreshAddressThrottle(RedisOrLocalThrottle):
     """Each refresh is a signature check and a few writes."""
 
     scope = "refresh_address"
 
 
-class RegistrationAddressThrottle(_PerAddress):
+class RegistrationAddressThrottle(RedisOrLocalThrottle):
     """Each registration costs an Argon2 hash and an event."""
 
     scope = "register_address"
@@ -71,7 +47,7 @@ def _account(request: Any) -> str | None:
     return hashlib.sha256(email_identity(email).encode()).hexdigest()
 
 
-class LoginFailuresFromAddressThrottle(_Bucketed, FailureThrottle):
+class LoginFailuresFromAddressThrottle(FailureThrottle):
     """Failed logins per account from one client address: the strict limit. A
     guesser locks itself out of the account, not the owner elsewhere."""
 
@@ -82,7 +58,7 @@ class LoginFailuresFromAddressThrottle(_Bucketed, FailureThrottle):
         return None if account is None else f"{account}:{self.get_ident(request)}"
 
 
-class LoginFailuresThrottle(_Bucketed, FailureThrottle):
+class LoginFailuresThrottle(FailureThrottle):
     """Failed logins per account from every address: a higher limit that
     bounds guessing spread over many addresses (reaching it locks the account
     for everyone until the window passes: the price of a bound)."""
@@ -111,7 +87,7 @@ def login_failure_record(request: Any) -> None:
         bucket().record_failure(request, None)
 
 
-class CurrentPasswordThrottle(_Bucketed, RedisOrLocalThrottle):
+class CurrentPasswordThrottle(RedisOrLocalThrottle):
     """Guesses of ``current_password`` per account, so a stolen access token
     cannot find the password. Keyed on the account's parsed id once the caller
     may act on it (``UserViewSet``): another spelling of the id, or another

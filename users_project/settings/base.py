@@ -83,8 +83,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # generate one in .local/secrets/, production refuses to start.
 JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="", multiline=True)
 JWT_GENERATE_DEVELOPMENT_KEY = False
-JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
-JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
     "AUDIENCE": JWT_AUDIENCE,
@@ -133,10 +131,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 KAFKA_CONSUMERS = "users_project.consumers.CONSUMERS"
-READINESS_CHECKS = {
-    "database": "common.api.health.check_database",
-    "kafka": "common.api.health.check_kafka",
-}
 
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,

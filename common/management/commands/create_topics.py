@@ -11,18 +11,15 @@ from common.kafka.config import bootstrap_servers, physical_topic, security_conf
 
 
 class Command(BaseCommand):
-    help = "Create the event topics and their dead-letter topics (idempotent)."
+    help = (
+        "Create the event topics and their dead-letter topics (idempotent), with "
+        "KAFKA_TOPIC_PARTITIONS and KAFKA_REPLICATION_FACTOR."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--partitions", type=int, default=settings.KAFKA_TOPIC_PARTITIONS)
-        parser.add_argument(
-            "--replication-factor", type=int, default=settings.KAFKA_REPLICATION_FACTOR
-        )
         parser.add_argument("--wait", type=float, default=60, help="seconds to wait for Kafka")
 
-    def handle(
-        self, *args: Any, partitions: int, replication_factor: int, wait: float, **options: Any
-    ) -> None:
+    def handle(self, *args: Any, wait: float, **options: Any) -> None:
         servers = bootstrap_servers()
         security = security_config()
         if not wait_until_ready(servers, timeout=wait, security=security):
@@ -31,8 +28,8 @@ class Command(BaseCommand):
         created = ensure_topics(
             servers,
             names,
-            partitions=partitions,
-            replication_factor=replication_factor,
+            partitions=settings.KAFKA_TOPIC_PARTITIONS,
+            replication_factor=settings.KAFKA_REPLICATION_FACTOR,
             security=security,
         )
         for name in names:

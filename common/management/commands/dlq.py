@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from common.deadletters.reader import (
     service_dlq_topics,
 )
 from common.deadletters.services import dead_letters_purge, dead_letters_replay
-from common.ops.text import format_age, parse_moment, render_table
+from common.ops.text import as_json, format_age, parse_moment, render_table
 
 # Age buckets of the summary: (column, upper bound in seconds).
 AGE_BUCKETS = (("<1h", 3600), ("<1d", 86400), ("<7d", 7 * 86400), ("older", float("inf")))
@@ -97,7 +96,7 @@ class Command(BaseCommand):
         letters = self._select(options, states=STATES if state == "all" else (state,))
         now = datetime.now(UTC)
         if json:
-            self.stdout.write(_json([_as_dict(letter, now) for letter in letters]))
+            self.stdout.write(as_json([_as_dict(letter, now) for letter in letters]))
             return
         topics = ", ".join(service_dlq_topics(options["topic"]))
         self.stdout.write(f"Dead letters ({state}) in {topics}: {len(letters)}\n")
@@ -127,7 +126,7 @@ class Command(BaseCommand):
         matches = select_dead_letters([topic], states=STATES, ids=[id])
         if not matches:
             raise CommandError(f"no dead letter {id} (ids are <dlq topic>:<partition>:<offset>)")
-        self.stdout.write(_json(_as_dict(matches[0], datetime.now(UTC), full=True)))
+        self.stdout.write(as_json(_as_dict(matches[0], datetime.now(UTC), full=True)))
 
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
         letters = self._select(options, states=(OPEN, REPLAYED) if again else (OPEN,))
@@ -205,7 +204,3 @@ def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[s
             for a in letter.actions
         ]
     return doc
-
-
-def _json(doc: Any) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -18,12 +18,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
         )
-        parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_BATCH_SIZE)
 
-    def handle(self, *args: Any, batch_size: int, metrics_port: int | None, **options: Any) -> None:
+    def handle(self, *args: Any, metrics_port: int | None, **options: Any) -> None:
         serve_metrics(metrics_port)
         relay = OutboxRelay(
-            batch_size=batch_size,
+            batch_size=settings.OUTBOX_BATCH_SIZE,
             retention=timedelta(hours=settings.OUTBOX_RETENTION_HOURS),
         )
         # Woken by NOTIFY at each commit; the safety poll catches the rest.

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.ops.status import ServiceStatus, collect_status
-from common.ops.text import format_age, render_table
+from common.ops.text import as_json, format_age, render_table
 
 
 def render_status(status: ServiceStatus) -> str:
@@ -58,8 +57,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, json: bool, **options: Any) -> None:
         status = collect_status()
-        self.stdout.write(_dumps(asdict(status)) if json else render_status(status))
-
-
-def _dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2)
+        self.stdout.write(as_json(asdict(status)) if json else render_status(status))
