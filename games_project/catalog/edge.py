@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import ResolverMatch, resolve
 
-from games_project.catalog.gateway import game_detail_if_fresh
+from games_project.catalog.gateway import game_detail_if_fresh, local_keep_seconds
 from games_project.catalog.metrics import CACHE_RESULTS
 from games_project.catalog.views import detail_json, not_modified
 
@@ -103,8 +103,7 @@ class CachedGameDetailMiddleware:
         if cached is None:
             return None
         body, etag = detail_json(game_id, cached)
-        fresh_for = cached.fetched_at + settings.GAMES_CACHE_FRESH_SECONDS - time.time()
-        keep = min(settings.GAMES_CACHE_LOCAL_SECONDS, fresh_for)
+        keep = local_keep_seconds(cached.fetched_at, settings.GAMES_CACHE_FRESH_SECONDS)
         if keep > 0:
             if len(self.local) >= _LOCAL_MAX:
                 self.local.clear()

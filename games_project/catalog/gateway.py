@@ -265,6 +265,13 @@ def _index(games: list[dict[str, Any]]) -> dict[str, str]:
     return {str(game["id"]): game["title"] for game in games}
 
 
+def local_keep_seconds(fetched_at: float, fresh: float) -> float:
+    """How long a process may keep its own copy of a Redis entry fetched at
+    ``fetched_at``: ``GAMES_CACHE_LOCAL_SECONDS``, never past the entry's
+    fresh window (zero or less: do not keep it)."""
+    return min(settings.GAMES_CACHE_LOCAL_SECONDS, fetched_at + fresh - time.time())
+
+
 class _LocalIndex:
     """This process's copy of the fresh index entry, reused for up to
     ``GAMES_CACHE_LOCAL_SECONDS`` (never past the entry's fresh window) as
@@ -284,8 +291,7 @@ class _LocalIndex:
     def keep(self, entry: dict[str, Any] | None, policy: CachePolicy) -> None:
         if entry is None or not isinstance(entry.get("value"), dict):
             return
-        fresh_for = entry["fetched_at"] + policy.fresh - time.time()
-        keep = min(settings.GAMES_CACHE_LOCAL_SECONDS, fresh_for)
+        keep = local_keep_seconds(entry["fetched_at"], policy.fresh)
         if keep > 0:
             self._kept = (time.monotonic() + keep, entry)
 
