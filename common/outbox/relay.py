@@ -166,7 +166,7 @@ class OutboxRelay:
                         # The broker is away and the rows back off.
                         stop.wait(backoff_seconds(errors, cap=5))
                     elif result.sent == 0:
-                        wakeup.wait(safety_poll, stop)
+                        self._sleep(wakeup, safety_poll, stop)
                     elif result.sent < self.batch_size:
                         stop.wait(LINGER_SECONDS)
                 except DatabaseError as exc:
@@ -179,6 +179,18 @@ class OutboxRelay:
         finally:
             wakeup.close()
         log.info("outbox.relay_stopped", published=self.published)
+
+    def _sleep(self, wakeup: OutboxWakeup, timeout: float, stop: threading.Event) -> None:
+        """Sleep until a writer notifies. Writers notify only while a relay
+        holds the sleep lock, and granting it waits for those that did not:
+        their rows are committed by then, so look once more before sleeping."""
+        with wakeup.sleep_lock() as held:
+            if not held:
+                # Another relay sleeps holding it (writers notify: this relay
+                # hears them too), or the listener is away: look again soon.
+                wakeup.wait(0.25, stop)
+            elif self.run_once().sent == 0:
+                wakeup.wait(timeout, stop)
 
     def _housekeeping(self) -> None:
         if time.monotonic() - self._last_purge > self.purge_every:

@@ -1,10 +1,13 @@
 """Wakes an idle outbox relay the moment a new row is committed.
 
-A statement trigger on the outbox (common/migrations/0003) sends ``NOTIFY
-outbox_event``, delivered at commit. The relay ``LISTEN``s on a connection of
-its own and sleeps in ``select()``, so an idle relay runs no queries. The
-relay's safety poll covers what no notification announces (expired leases,
-backoffs, rows committed while the listener reconnected).
+A statement trigger on the outbox (common/migrations/0003, 0005) sends
+``NOTIFY outbox_event``, delivered at commit, but only while a relay holds
+``SLEEP_LOCK``: a notifying commit serialises with every other one on the
+server, so a busy relay, which looks again anyway, is not announced to. The
+relay ``LISTEN``s on a connection of its own and sleeps in ``select()``, so
+an idle relay runs no queries. The relay's safety poll covers what no
+notification announces (expired leases, backoffs, rows committed while the
+listener reconnected).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import select
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg2
@@ -24,6 +28,8 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 CHANNEL = "outbox_event"
+# The advisory lock a sleeping relay holds ("outbox" in ASCII); per database.
+SLEEP_LOCK = 0x6F7574626F78
 # How often a waiting relay looks at its stop flag (SIGTERM sets it).
 _STOP_CHECK_SECONDS = 0.25
 
@@ -44,8 +50,36 @@ class OutboxWakeup:
             connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
+                # Another relay asleep holds SLEEP_LOCK for as long as it sleeps.
+                cursor.execute("SET lock_timeout = %s", [f"{int(_STOP_CHECK_SECONDS * 1000)}ms"])
             self._connection = connection
         return self._connection
+
+    @contextlib.contextmanager
+    def sleep_lock(self) -> Iterator[bool]:
+        """Hold ``SLEEP_LOCK`` inside the block, so writers notify (True), or
+        say it was not granted (False: another relay sleeps holding it, or
+        the listener is broken). Granting waits for the writers that skipped
+        notifying to commit: the relay must look once more before it sleeps."""
+        held = False
+        try:
+            with self.listen().cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [SLEEP_LOCK])
+            held = True
+        except psycopg2.errors.LockNotAvailable:
+            pass
+        except (psycopg2.Error, OSError) as exc:
+            log.warning("outbox.listen_failed", error=str(exc).strip())
+            self.close()
+        try:
+            yield held
+        finally:
+            if held and self._connection is not None:
+                try:
+                    with self._connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(%s)", [SLEEP_LOCK])
+                except (psycopg2.Error, OSError):
+                    self.close()  # the session, and so its lock, ends with it
 
     def wait(self, timeout: float, stop: threading.Event) -> bool:
         """Sleep until a row is committed (True), ``timeout`` passes or

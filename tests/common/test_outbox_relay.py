@@ -219,46 +219,109 @@ def test_a_committed_outbox_row_wakes_a_listening_relay_and_a_rollback_does_not(
 ) -> None:
     wakeup, stop = OutboxWakeup(), threading.Event()
     try:
-        wakeup.listen()
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            outbox_enqueue(
-                event=user_created(
-                    user_id=uuid.uuid4(), email="r@example.com", name="R", source="test"
+        with wakeup.sleep_lock() as held:
+            assert held
+            with pytest.raises(ZeroDivisionError), transaction.atomic():
+                outbox_enqueue(
+                    event=user_created(
+                        user_id=uuid.uuid4(), email="r@example.com", name="R", source="test"
+                    )
                 )
-            )
-            1 / 0  # noqa: B018  the change fails after the event was queued
-        assert wakeup.wait(0.5, stop) is False
-        enqueue_users(kafka_topic, 2)
-        assert wakeup.wait(30, stop) is True
+                1 / 0  # noqa: B018  the change fails after the event was queued
+            assert wakeup.wait(0.5, stop) is False
+            enqueue_users(kafka_topic, 2)
+            assert wakeup.wait(30, stop) is True
     finally:
         wakeup.close()
 
 
-def test_an_idle_relay_publishes_a_new_row_long_before_its_safety_poll(kafka_topic: str) -> None:
+def test_a_write_while_no_relay_sleeps_notifies_nobody(kafka_topic: str) -> None:
+    """A busy relay looks again by itself: its writers skip the NOTIFY, whose
+    commit would serialise with every other notifying commit on the server."""
+    wakeup, stop = OutboxWakeup(), threading.Event()
+    try:
+        wakeup.listen()
+        enqueue_users(kafka_topic, 2)
+        assert wakeup.wait(0.5, stop) is False
+        with wakeup.sleep_lock() as held:
+            assert held
+            enqueue_users(kafka_topic, 1)
+            assert wakeup.wait(30, stop) is True
+        enqueue_users(kafka_topic, 1)
+        assert wakeup.wait(0.5, stop) is False
+    finally:
+        wakeup.close()
+
+
+def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(kafka_topic: str) -> None:
+    """The hand-over without a lost wake-up: a writer whose trigger found no
+    relay asleep holds the sleep lock shared until it commits, so the relay's
+    lock is granted only then, and its last look sees the row."""
     from django.db import connection
 
-    relay, stop = OutboxRelay(), threading.Event()
+    inserted, event_ids = threading.Event(), []
 
-    def run() -> None:
+    def write_slowly() -> None:
+        try:
+            with transaction.atomic():
+                event_ids.extend(enqueue_users(kafka_topic, 1))
+                inserted.set()
+                threading.Event().wait(0.1)  # still uncommitted when the relay asks
+        finally:
+            connection.close()
+
+    wakeup = OutboxWakeup()
+    writer = threading.Thread(target=write_slowly)
+    try:
+        wakeup.listen()
+        writer.start()
+        assert inserted.wait(30)
+        with wakeup.sleep_lock() as held:
+            assert held
+            assert OutboxEvent.objects.filter(event_id__in=event_ids, sent_at__isnull=True).exists()
+    finally:
+        writer.join(timeout=30)
+        wakeup.close()
+
+
+@pytest.mark.parametrize("relays", [1, 2])
+def test_idle_relays_publish_new_rows_long_before_their_safety_poll(
+    kafka_topic: str, relays: int
+) -> None:
+    """With two, one sleeps holding the sleep lock and the other waits for it:
+    the writers notify, and a row is published either way."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def run(relay: OutboxRelay) -> None:
         try:
             relay.run_forever(stop, safety_poll=120)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=run)
-    thread.start()
+    threads = [
+        threading.Thread(target=run, args=(OutboxRelay(worker_id=f"relay-{n}"),))
+        for n in range(relays)
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        [event_id] = enqueue_users(kafka_topic, 1)
-        eventually(
-            OutboxEvent.objects.filter(event_id=event_id, sent_at__isnull=False).exists,
-            timeout=60,
-            message="the relay never woke for the committed row",
-            every=0.02,
-        )
-        assert [decode(r.value).id for r in read_all(physical_topic(kafka_topic), expected=1)] == [
-            event_id
-        ]
+        event_ids = []
+        for _ in range(3):
+            [event_id] = enqueue_users(kafka_topic, 1)
+            event_ids.append(event_id)
+            eventually(
+                OutboxEvent.objects.filter(event_id=event_id, sent_at__isnull=False).exists,
+                timeout=60,
+                message="no relay woke for the committed row",
+                every=0.02,
+            )
+            threading.Event().wait(0.5)  # every relay back asleep before the next row
+        records = read_all(physical_topic(kafka_topic), expected=3)
+        assert sorted(decode(r.value).id for r in records) == sorted(event_ids)
     finally:
         stop.set()
-        thread.join(timeout=30)
-    assert not thread.is_alive()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
