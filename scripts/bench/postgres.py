@@ -15,8 +15,10 @@ Each measure is taken beside its baseline in alternated rounds
   are superuser settings: they are set on this section's database
   (`ALTER DATABASE`, gone when it is dropped), as the `postgres` OS user
   when the project's role may not; `synchronous_commit` stays on;
-- the outbox's NOTIFY trigger enabled against disabled, a relay's LISTEN
-  connection open and drained as in production;
+- the outbox's NOTIFY trigger: with a relay asleep (its LISTEN connection
+  holding the sleep lock, so every write notifies, as at rest), with the
+  relays busy (no one holds it: what a write costs under load), and
+  disabled;
 - each index of the hot tables dropped against kept: `catalog_gameread` and
   `common_outboxevent` under the write and the relay's claim and settle,
   `accounts_gameread` under the users consumer's batch (the readers'
@@ -52,6 +54,7 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2.extras import execute_values
 
+from common.outbox.wakeup import CHANNEL, SLEEP_LOCK
 from common.sql import OUTBOX_CLAIM, with_event
 from games_project.catalog.sql import READ_INSERT
 from scripts.bench.load import ROUNDS, report
@@ -219,13 +222,15 @@ def read_params(users: list[str]) -> list[Any]:
 
 
 @contextmanager
-def listening(url: str) -> Iterator[int]:
-    """A relay's LISTEN connection, its notifications drained meanwhile;
-    yields its backend's pid."""
+def listening(url: str, *, asleep: bool = False) -> Iterator[int]:
+    """A relay's LISTEN connection, its notifications drained meanwhile, and
+    ``asleep``, holding the sleep lock (writers notify); yields its backend's pid."""
     connection = connect(url)
     pid = backend_pid(connection)
     with connection.cursor() as cursor:
-        cursor.execute("LISTEN outbox_event")
+        cursor.execute(f"LISTEN {CHANNEL}")
+        if asleep:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SLEEP_LOCK])
     done = threading.Event()
 
     def drain() -> None:
@@ -244,13 +249,14 @@ def listening(url: str) -> Iterator[int]:
         connection.close()
 
 
-def write_load(url: str, writers: int, *, relay: bool = False) -> Measure:
+def write_load(url: str, writers: int, *, relay: bool = False, asleep: bool = False) -> Measure:
     """``writers`` connections run the hot statement for SECONDS; with
     ``relay``, the rows are then claimed and settled in relay batches (the
-    outbox's indexes pay for both). A relay's listener is open throughout."""
+    outbox's indexes pay for both). A relay's listener is open throughout,
+    ``asleep`` or not."""
     users = [str(uuid.uuid4()) for _ in range(USERS)]
     connections = [connect(url) for _ in range(writers)]
-    with listening(url) as listener:
+    with listening(url, asleep=asleep) as listener:
         pids = [*(backend_pid(c) for c in connections), listener]
         counts = [0] * writers
 
@@ -424,20 +430,23 @@ def notify(games: str, *, enabled: bool) -> None:
 
 
 def bench_trigger(games: str) -> None:
-    runs: dict[bool, list[Measure]] = {True: [], False: []}
+    # (trigger enabled, a relay asleep): every write notifies; none does; no trigger.
+    cases = {"a relay asleep": (True, True), "relays busy": (True, False), "off": (False, False)}
+    runs: dict[str, list[Measure]] = {name: [] for name in cases}
     try:
         for _ in range(ROUNDS):
-            for enabled in (True, False):
+            for name, (enabled, asleep) in cases.items():
                 notify(games, enabled=enabled)
                 empty(games, *HOT["games"])
-                runs[enabled].append(write_load(games, LOAD_WRITERS))
+                runs[name].append(write_load(games, LOAD_WRITERS, asleep=asleep))
     finally:
         notify(games, enabled=True)
-    on, off = median_of(runs[True]), median_of(runs[False])
+    figures = {name: median_of(measures) for name, measures in runs.items()}
     label = f"{LOAD_WRITERS} writers, NOTIFY trigger"
-    report(SECTION, f"{label} on", describe(on))
-    report(SECTION, f"{label} off", describe(off))
-    report(SECTION, f"{label} on vs off", versus(on, off))
+    for name, measure in figures.items():
+        report(SECTION, f"{label}: {name}", describe(measure))
+    for name in ("a relay asleep", "relays busy"):
+        report(SECTION, f"{label}: {name} vs off", versus(figures[name], figures["off"]))
 
 
 @dataclass(frozen=True)
