@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import psycopg2
 from django.db import DatabaseError, connections, transaction
@@ -31,9 +32,10 @@ from common.sql import OUTBOX_CLAIM
 
 log = get_logger(__name__)
 
+PURGE_EVERY_SECONDS = 60.0
 
-@dataclass(frozen=True)
-class RoundResult:
+
+class RoundResult(NamedTuple):
     sent: int
     failed: int
 
@@ -43,13 +45,11 @@ class OutboxRelay:
     batch_size: int = 200
     lease_seconds: float = 30.0
     retention: timedelta = timedelta(days=1)
-    purge_every: float = 60.0
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     published: int = 0  # rows this relay published
     _last_purge: float = 0.0
     _backlog_due: float = 0.0
 
-    # -- one round -----------------------------------------------------------
     def run_once(self) -> RoundResult:
         """Claim, publish and settle one batch."""
         rows = self._claim()
@@ -142,12 +142,6 @@ class OutboxRelay:
             total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
         return total
 
-    def backlog(self) -> int:
-        pending = OutboxEvent.objects.filter(sent_at__isnull=True).count()
-        OUTBOX_BACKLOG.set(pending)
-        return pending
-
-    # -- the loop ------------------------------------------------------------
     def run_forever(self, stop: threading.Event, *, safety_poll: float = 2.0) -> None:
         """Publish until ``stop`` is set. Idle, the relay sleeps until a row is
         committed (LISTEN/NOTIFY, see wakeup.py) or ``safety_poll`` passes."""
@@ -181,10 +175,10 @@ class OutboxRelay:
         log.info("outbox.relay_stopped", published=self.published)
 
     def _housekeeping(self) -> None:
-        if time.monotonic() - self._last_purge > self.purge_every:
+        if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             if purged := self.purge_sent():
                 log.info("outbox.purged", rows=purged)
         if time.monotonic() >= self._backlog_due:
             self._backlog_due = time.monotonic() + 5
-            self.backlog()
+            OUTBOX_BACKLOG.set(OutboxEvent.objects.filter(sent_at__isnull=True).count())
