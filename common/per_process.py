@@ -1,7 +1,6 @@
-"""One object per process, built on first use and again after a fork: the
-clients that own sockets, threads or locks (the Kafka producer, the games
-API's session, the JWKS cache) must not be shared by gunicorn's or Celery's
-children."""
+"""One object per process, built on first use and again after a fork: a
+client that owns sockets, threads or locks must not be shared by gunicorn's
+or Celery's children."""
 
 from __future__ import annotations
 

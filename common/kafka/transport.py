@@ -1,6 +1,5 @@
-"""What the consumer runner says to the broker: poll, commit, seek, send a
-dead letter, read the lag. :class:`KafkaTransport` is kafka-python; tests
-use an in-memory one (tests/support/consumers.py)."""
+"""What the consumer runner says to the broker. :class:`KafkaTransport` is
+kafka-python; tests use an in-memory one (tests/support/consumers.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +45,7 @@ MAX_POLL_RECORDS = 500
 class KafkaTransport:
     """A kafka-python consumer in its group, created on first use (so after a
     fork) and again after :meth:`close`; dead letters go through the
-    process's producer. Topic and group names are the code's (logical)."""
+    process's producer."""
 
     def __init__(self, *, name: str, topics: Sequence[str], group_id: str) -> None:
         self.name, self.topics, self.group_id = name, tuple(topics), group_id

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import NamedTuple
 
 import psycopg2
@@ -76,8 +76,7 @@ class OutboxRelay:
         return RoundResult(sent=len(sent), failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch of pending rows in one statement and one commit
-        (``OUTBOX_CLAIM``)."""
+        """Lease a batch of pending rows in one statement and one commit."""
         now = timezone.now()
         rows = OutboxEvent.objects.raw(
             OUTBOX_CLAIM,
@@ -129,9 +128,9 @@ class OutboxRelay:
                         last_error=failures[row.pk][:2000],
                     )
 
-    def purge_sent(self, *, older_than: datetime | None = None) -> int:
+    def purge_sent(self) -> int:
         """Delete sent rows past retention, in chunks to keep transactions short."""
-        cutoff = older_than or timezone.now() - self.retention
+        cutoff = timezone.now() - self.retention
         total = 0
         while True:
             ids = list(

@@ -1,11 +1,8 @@
-"""Wakes an idle outbox relay the moment a new row is committed.
-
-A statement trigger on the outbox (common/migrations/0003) sends ``NOTIFY
-outbox_event``, delivered at commit. The relay ``LISTEN``s on a connection of
-its own and sleeps in ``select()``, so an idle relay runs no queries. The
+"""Wakes an idle outbox relay when a row is committed: a trigger on the
+outbox (common/migrations/0003) sends ``NOTIFY outbox_event`` at commit, and
+the relay ``LISTEN``s on its own connection, sleeping in ``select()``. The
 relay's safety poll covers what no notification announces (expired leases,
-backoffs, rows committed while the listener reconnected).
-"""
+backoffs, rows committed while the listener reconnected)."""
 
 from __future__ import annotations
 
