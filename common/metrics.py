@@ -44,9 +44,8 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 
 class RequestMetricsMiddleware:
-    """Count and time every request by the name of the view that served it
-    (not the raw path: ids would make unbounded label sets), and log one line
-    per request, without query string or headers (they may carry secrets)."""
+    """Count and time every request by view name (a raw path's ids would make
+    unbounded label sets); log it without query string or headers (secrets)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

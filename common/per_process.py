@@ -29,9 +29,8 @@ class PerProcess(Generic[T]):
             return self._value
 
     def reset(self) -> None:
-        """Drop (and close) this process's object; the next ``get`` builds one.
-        One inherited from the parent is only dropped: closing it would close
-        the parent's sockets."""
+        """Drop (and close) this process's object; one inherited from the parent
+        is only dropped, since closing it would close the parent's sockets."""
         with self._lock:
             if self._value is not None and self._pid == os.getpid():
                 with contextlib.suppress(Exception):  # it is being thrown away

@@ -24,9 +24,8 @@ def client_id(role: str) -> str:
 
 
 def security_config() -> dict[str, Any]:
-    """How every client authenticates to the brokers (``KAFKA_SECURITY_PROTOCOL``,
-    ``KAFKA_SASL_*``), as kafka-python's keyword arguments; a mistake is
-    refused here, not at the broker's handshake."""
+    """How every client authenticates, as kafka-python's keyword arguments;
+    a mistake is refused here, not at the broker's handshake."""
     protocol = _one_of("KAFKA_SECURITY_PROTOCOL", PROTOCOLS)
     config: dict[str, Any] = {"security_protocol": protocol}
     if protocol.startswith("SASL_"):
@@ -67,8 +66,7 @@ def common_client_config(role: str) -> dict[str, Any]:
 
 
 def offsets_reader(role: str, group: str | None = None) -> KafkaConsumer:
-    """A consumer for the operator's tools: it reads or looks up offsets, from
-    the earliest kept, and never commits."""
+    """A consumer for the operator's tools, from the earliest offset kept, that never commits."""
     return KafkaConsumer(
         **common_client_config(role),
         group_id=group,

@@ -1,9 +1,6 @@
 """The runner every Kafka consumer runs in (``run_consumer <name>``): poll a
-batch, apply each run of good events in one transaction (one at a time, with
-retries, when that fails), dead-letter what cannot be handled unless the
-policy says stop, commit offsets after the database work. Its guarantees:
-docs/architecture.md and docs/operations.md.
-"""
+batch, apply it, dead-letter what cannot be handled unless the policy says
+stop, commit offsets after the database work (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -145,8 +142,7 @@ class ConsumerRunner:
         self._apply(run, done)
 
     def _check(self, record: Record) -> Event | dict[str, Any]:
-        """The record's event, or why it is a dead letter (the arguments of
-        :meth:`_dead_letter`)."""
+        """The record's event, or the arguments of :meth:`_dead_letter`."""
         try:
             event = decode(record.value)
         except EventDecodeError as exc:
@@ -187,8 +183,7 @@ class ConsumerRunner:
         return True
 
     def _transaction(self, events: list[Event]) -> set[uuid.UUID]:
-        """Apply ``events`` in one transaction, each run of one type by its
-        handler, in order; return the ids applied."""
+        """Apply ``events`` in one transaction, each run of one type by its handler."""
         first: dict[uuid.UUID, Event] = {}
         for event in events:  # a redelivery can sit in the batch beside its original
             first.setdefault(event.id, event)
@@ -240,9 +235,8 @@ class ConsumerRunner:
         return not self.stop.wait(seconds)
 
     def _record(self, run: Run, applied: set[uuid.UUID]) -> None:
-        """Count and log what one transaction did: one ``consumer.applied``
-        line per transaction mapping each event id to its correlation id, and
-        one line per duplicate (rare)."""
+        """Count and log one transaction: one ``consumer.applied`` line mapping
+        each event id to its correlation id, and one line per duplicate."""
         correlation_ids: dict[str, str | None] = {}
         for record, event in run:
             if event.id in applied and str(event.id) not in correlation_ids:
@@ -266,10 +260,8 @@ class ConsumerRunner:
     def _dead_letter(
         self, record: Record, *, reason: str, error: str, counted: bool = True
     ) -> None:
-        """Send ``record`` to ``<topic>.dlq`` with why in its headers (read by
-        ``dlq list/show/replay/purge``), unless the policy says stop instead
-        (raises :class:`DeadLetterLimitReached`, nothing sent). ``counted=False``:
-        a dead letter the policy does not count."""
+        """Send ``record`` to ``<topic>.dlq`` with why in its headers, unless the
+        policy says stop (:class:`DeadLetterLimitReached`, nothing sent)."""
         if counted:
             self.policy.check_dead_letter()
         headers = [

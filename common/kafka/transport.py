@@ -18,8 +18,7 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes | None]]
-# A polled message: kafka-python's ConsumerRecord, whoever the transport.
-Record = ConsumerRecord
+Record = ConsumerRecord  # whoever the transport
 
 
 class Transport(Protocol):
@@ -63,7 +62,6 @@ class KafkaTransport:
                 auto_offset_reset="earliest",
                 max_poll_records=MAX_POLL_RECORDS,
                 session_timeout_ms=10_000,
-                heartbeat_interval_ms=3_000,
             )
         return self._consumer
 

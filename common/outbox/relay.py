@@ -1,8 +1,6 @@
 """The outbox relay: each round leases a batch of pending rows, publishes it
 holding no row lock, marks the acknowledged rows sent and backs the others
-off. A dead relay's leases run out and another takes the rows: at least
-once, and consumers dedupe on the event id (docs/architecture.md).
-"""
+off. A dead relay's leases run out and another takes the rows: at least once."""
 
 from __future__ import annotations
 
@@ -142,8 +140,8 @@ class OutboxRelay:
         return total
 
     def run_forever(self, stop: threading.Event, *, safety_poll: float = 2.0) -> None:
-        """Publish until ``stop`` is set. Idle, the relay sleeps until a row is
-        committed (LISTEN/NOTIFY, see wakeup.py) or ``safety_poll`` passes."""
+        """Publish until ``stop`` is set; idle, sleep until a row is committed
+        (wakeup.py) or ``safety_poll`` passes."""
         log.info("outbox.relay_started", worker=self.worker_id, batch_size=self.batch_size)
         wakeup = OutboxWakeup()
         errors = 0

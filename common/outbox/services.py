@@ -46,7 +46,7 @@ def outbox_row(event: Event, correlation_id: str | None) -> list[Any]:
     now = timezone.now()
     return [
         event.id,
-        physical_topic(event.topic),
+        physical_topic(event.type),  # topics are named after the event types they carry
         event.key,
         json.dumps(event.to_dict()),
         json.dumps(headers),

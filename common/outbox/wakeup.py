@@ -32,8 +32,7 @@ class OutboxWakeup:
         self._connection: Any = None
 
     def listen(self) -> Any:
-        """Start listening (if not yet). Call it before the first claim, so
-        no row committed in between goes unannounced."""
+        """Start listening (if not yet), before the first claim so no row goes unannounced."""
         if self._connection is None:
             params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)
@@ -45,9 +44,8 @@ class OutboxWakeup:
         return self._connection
 
     def wait(self, timeout: float, stop: threading.Event) -> bool:
-        """Sleep until a row is committed (True), ``timeout`` passes or
-        ``stop`` is set (False). A broken connection answers True at once:
-        a notification may have been missed, so the relay should look."""
+        """Sleep until a row is committed (True), ``timeout`` passes or ``stop``
+        is set (False). A broken connection answers True: a notification may have been missed."""
         deadline = time.monotonic() + timeout
         while not stop.is_set():
             remaining = deadline - time.monotonic()
