@@ -145,12 +145,10 @@ class ConsumerRunner:
         """The record's event, or the arguments of :meth:`_dead_letter`."""
         try:
             event = decode(record.value)
-        except EventDecodeError as exc:
-            return {"reason": "decode_error", "error": str(exc)}
         except Exception as exc:  # noqa: BLE001  e.g. RecursionError, MemoryError
-            # Whatever cannot be decoded is poison: retrying would fail the
-            # same way and stop the partition.
-            return {"reason": "decode_error", "error": f"{type(exc).__name__}: {exc}"}
+            # Whatever cannot be decoded is poison: a retry would fail the same way.
+            why = str(exc) if isinstance(exc, EventDecodeError) else f"{type(exc).__name__}: {exc}"
+            return {"reason": "decode_error", "error": why}
         topic = logical_topic(record.topic)
         if problem := origin_problem(event_type=event.type, source=event.source, topic=topic):
             # Not counted by the stop policy: counting a forged event would
