@@ -1,21 +1,18 @@
-"""JSON with limits, for whatever comes from outside (request bodies, token
-headers, events). Everything the services accept is shallow, so :func:`loads`
-refuses deep or oversized documents with :class:`JSONLimitExceeded` (a
-``ValueError``), never letting ``RecursionError`` or ``MemoryError`` escape.
-"""
+"""JSON with limits, for whatever comes from outside: :func:`loads` refuses
+deep or oversized documents with :class:`JSONLimitExceeded` (a ``ValueError``),
+never letting ``RecursionError`` or ``MemoryError`` escape."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-# Deeper than any document either service reads (the deepest, an event's
-# envelope, is three levels), far below Python's recursion limit.
+# Deeper than any document either service reads, far below Python's recursion limit.
 MAX_DEPTH = 32
 
 
 class JSONLimitExceeded(ValueError):
-    """The document is too deep or too big to be read."""
+    """Too deep or too big to be read."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -48,10 +45,7 @@ def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
 
 
 def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = None) -> Any:
-    """Parse strict JSON (no NaN/Infinity, valid UTF-8 and Unicode).
-
-    Raises ``ValueError`` (``JSONLimitExceeded``, ``json.JSONDecodeError``,
-    ``UnicodeError``) for anything it will not return."""
+    """Parse strict JSON (no NaN/Infinity, valid UTF-8 and Unicode), or raise ``ValueError``."""
     if max_bytes is not None and len(text) > max_bytes:
         raise JSONLimitExceeded(f"JSON longer than {max_bytes} bytes")
     # Bytes decoded strictly hold no lone surrogate; a str may (surrogateescape).
@@ -65,8 +59,7 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | Non
     except MemoryError:
         raise JSONLimitExceeded("JSON too large to read") from None
     # Only a str or a "\\u" escape can hold a lone surrogate, and only more
-    # brackets than max_depth can nest too deep: the walk (a cost on every
-    # event, docs/benchmarks.md) runs only then.
+    # brackets than max_depth can nest too deep: the walk runs only then.
     if may_hold_surrogates or "\\u" in text or text.count("[") + text.count("{") > max_depth:
         check_value(value, max_depth=max_depth)
     return value

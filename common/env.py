@@ -1,7 +1,7 @@
 """The one place that reads the process environment (django-environ's
-``env``, read once at settings load). Every entry point sees the process
-environment plus ``.env`` at the repository root (``PROJECT_ENV_FILE`` names
-another); a variable already set wins over the file."""
+``env``, read once at settings load): the process environment plus ``.env``
+at the repository root (``PROJECT_ENV_FILE`` names another), where a
+variable already set wins over the file."""
 
 from __future__ import annotations
 
@@ -19,27 +19,24 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("PROJECT_ENV_FILE", BASE_DIR / ".env"))
 
-# What the process had before the file was read: the shell export below
-# prints only what the file added.
+# What the process had before the file was read: the export below prints only what it added.
 _ENVIRONMENT_BEFORE_DOTENV = frozenset(os.environ)
 
 
-def load_dotenv(path: Path = ENV_FILE) -> None:
-    """Add the variables of ``path`` (if it exists) that are not already set."""
-    if path.is_file():
-        environ.Env.read_env(path, overwrite=False)
+def load_dotenv() -> None:
+    """Add the variables of ``.env`` (if it exists) that are not already set."""
+    if ENV_FILE.is_file():
+        environ.Env.read_env(ENV_FILE, overwrite=False)
 
 
 load_dotenv()
 
 
 def use_project_settings(project: str) -> str:
-    """Set ``project``'s settings module, the one rule of ``manage_*.py``,
-    ``wsgi.py`` and ``celery.py``: ``DJANGO_SETTINGS_MODULE`` first, else
-    ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE`` (one ``.env`` for both
-    projects), else local settings (what is deployed names its own). The
-    other project's module is refused; once settings are loaded, the choice
-    is made."""
+    """Set ``project``'s settings module for ``manage_*.py``, ``wsgi.py`` and
+    ``celery.py``: ``DJANGO_SETTINGS_MODULE``, else ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE``
+    (one ``.env`` for both projects), else local settings. The other
+    project's module is refused; once settings are loaded, the choice is made."""
     if settings.configured:
         return os.environ.get("DJANGO_SETTINGS_MODULE", "")
     own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"
@@ -61,8 +58,7 @@ def development_secret(
     name: str, *, make: Callable[[], str] = lambda: secrets.token_urlsafe(50)
 ) -> str:
     """A secret kept in ``.local/secrets/<name>``, made by ``make`` on first
-    use (the Django secret keys, the JWT signing key): no secret is
-    committed, and every checkout has its own."""
+    use: no secret is committed, and every checkout has its own."""
     path = LOCAL_DIR / "secrets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +76,8 @@ def development_secret(
 
 
 def dotenv_exports() -> str:
-    """Shell ``export`` lines for what ``.env`` adds to this environment: the
-    scripts behind ``make`` ``eval "$(python -m common.env)"``, so they read
-    it as the Python entry points do."""
+    """Shell ``export`` lines for what ``.env`` added, for the scripts behind
+    ``make`` (``eval "$(python -m common.env)"``)."""
     added = sorted(set(os.environ) - _ENVIRONMENT_BEFORE_DOTENV)
     return "".join(f"export {name}={shlex.quote(os.environ[name])}\n" for name in added)
 

@@ -39,21 +39,13 @@ HTTP_LATENCY = Histogram(
     ["view", "method"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-
-
-# Methods counted under their own name; any other (a client may invent one
-# per request) is counted as "other", so the label set stays bounded.
+# Any other method (a client may invent one per request) is counted as "other".
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def method_label(method: str | None) -> str:
-    return method if method in KNOWN_METHODS else "other"
-
-
 class RequestMetricsMiddleware:
-    """Count and time every request by the name of the view that served it
-    (not the raw path: ids would make unbounded label sets), and log one line
-    per request, without query string or headers (they may carry secrets)."""
+    """Count and time every request by view name (a raw path's ids would make
+    unbounded label sets); log it without query string or headers (secrets)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -64,7 +56,7 @@ class RequestMetricsMiddleware:
         elapsed = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
         view = match.view_name if match and match.view_name else "unmatched"
-        method = method_label(request.method)
+        method = request.method if request.method in KNOWN_METHODS else "other"
         HTTP_REQUESTS.labels(view, method, str(response.status_code)).inc()
         HTTP_LATENCY.labels(view, method).observe(elapsed)
         if view != "metrics":
@@ -80,9 +72,8 @@ class RequestMetricsMiddleware:
 
 
 def metrics_allowed(request: HttpRequest) -> bool:
-    """Development serves everyone; production only direct requests (no
-    proxy on the way) from ``METRICS_ALLOWED_NETWORKS``."""
-    # Set only by common/settings_production.py; unset lets everyone.
+    """Everyone, unless ``METRICS_ALLOWED_NETWORKS`` is set (production
+    only): then only direct requests (no proxy on the way) from those."""
     networks = getattr(settings, "METRICS_ALLOWED_NETWORKS", None)
     if networks is None:
         return True
@@ -107,8 +98,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 
 
 def serve_metrics(port: int | None) -> WSGIServer | None:
-    """Expose this process's metrics on ``METRICS_BIND_ADDRESS``:``port``
-    (workers only; the address is loopback unless a deployment needs more)."""
+    """Expose this process's metrics on ``METRICS_BIND_ADDRESS``:``port`` (workers only)."""
     if not port:
         return None
     server, _thread = start_http_server(port, addr=settings.METRICS_BIND_ADDRESS)

@@ -1,7 +1,6 @@
-"""One object per process, built on first use and again after a fork: the
-clients that own sockets, threads or locks (the Kafka producer, the games
-API's session, the JWKS cache) must not be shared by gunicorn's or Celery's
-children."""
+"""One object per process, built on first use and again after a fork: a
+client that owns sockets, threads or locks must not be shared by gunicorn's
+or Celery's children."""
 
 from __future__ import annotations
 
@@ -30,9 +29,8 @@ class PerProcess(Generic[T]):
             return self._value
 
     def reset(self) -> None:
-        """Drop (and close) this process's object; the next ``get`` builds one.
-        One inherited from the parent is only dropped: closing it would close
-        the parent's sockets."""
+        """Drop (and close) this process's object; one inherited from the parent
+        is only dropped, since closing it would close the parent's sockets."""
         with self._lock:
             if self._value is not None and self._pid == os.getpid():
                 with contextlib.suppress(Exception):  # it is being thrown away

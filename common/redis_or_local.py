@@ -1,7 +1,6 @@
 """State every process shares in Redis, or this process's own while Redis is
-away (the throttles, the games API's breaker and rate limit): counting per
-process for a while beats refusing or admitting everyone. Redis is asked
-again at the next call, or ``retry_after`` seconds later (the breaker)."""
+away: counting per process for a while beats refusing or admitting everyone.
+Redis is asked again at the next call, or ``retry_after`` seconds later."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ anything else is an :class:`EventDecodeError` saying what is wrong."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -47,7 +48,6 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
 
 
 def _envelope(raw: bytes | str | dict[str, Any] | None) -> dict[str, Any]:
-    """The JSON object with exactly the envelope's fields."""
     if raw is None:
         raise EventDecodeError("empty message (tombstone): no event")
     try:
@@ -63,23 +63,18 @@ def _envelope(raw: bytes | str | dict[str, Any] | None) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise EventDecodeError(f"envelope must be a JSON object, got {type(doc).__name__}")
 
-    missing = [name for name in ENVELOPE_FIELDS if name not in doc]
-    if missing:
+    if missing := [name for name in ENVELOPE_FIELDS if name not in doc]:
         raise EventDecodeError(f"envelope is missing {', '.join(missing)}")
-    unknown = sorted(set(doc) - set(ENVELOPE_FIELDS))
-    if unknown:
+    if unknown := sorted(set(doc) - set(ENVELOPE_FIELDS)):
         raise EventDecodeError(f"envelope has unknown fields {', '.join(unknown)}")
     return doc
 
 
 def _event_id(value: Any) -> uuid.UUID:
-    try:
-        event_id = uuid.UUID(value) if isinstance(value, str) else None
-    except ValueError:
-        event_id = None
-    if event_id is None:
-        raise EventDecodeError(f"id {value!r} is not a UUID")
-    return event_id
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return uuid.UUID(value)
+    raise EventDecodeError(f"id {value!r} is not a UUID")
 
 
 def _type_and_version(event_type: Any, version: Any) -> tuple[str, int]:
@@ -88,8 +83,7 @@ def _type_and_version(event_type: Any, version: Any) -> tuple[str, int]:
     # bool is an int subclass in Python; `true` is not a version.
     if not isinstance(version, int) or isinstance(version, bool):
         raise EventDecodeError(f"version must be an integer, got {version!r}")
-    versions = known_versions(event_type)
-    if not versions:
+    if not (versions := known_versions(event_type)):
         raise EventDecodeError(f"unknown event type {event_type!r}")
     if version not in versions:
         raise EventDecodeError(

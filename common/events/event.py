@@ -22,11 +22,6 @@ class Event:
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
-    def topic(self) -> str:
-        # Topics are named after the event types they carry.
-        return self.type
-
-    @property
     def key(self) -> str:
         """The Kafka key: the aggregate id, so one user's events stay in order."""
         return str(self.data[contract_for(self.type, self.version).key_field])

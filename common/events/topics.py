@@ -10,8 +10,7 @@ USER_READ: Final = "user.read"
 
 ALL_TOPICS: Final = (USER_CREATED, USER_DELETED, USER_READ)
 
-# The one service that publishes each topic (so each event type), as its
-# events' ``source``; a consumer dead-letters any other (``origin_problem``).
+# The one service that publishes each topic (so each event type), as its events' ``source``.
 OWNERS: Final[Mapping[str, str]] = {
     USER_CREATED: "users",
     USER_DELETED: "users",

@@ -4,10 +4,8 @@ from django.db import models
 
 
 class ProcessedEvent(models.Model):
-    """An event a consumer has handled; the unique key makes handling
-    idempotent. Written in the same transaction as the handler's effects, so
-    an effect exists exactly when its row does.
-    """
+    """An event a consumer has handled, written in the transaction of the
+    handler's effects: an effect exists exactly when its row does."""
 
     consumer = models.CharField(max_length=100)
     event_id = models.UUIDField()

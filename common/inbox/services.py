@@ -1,9 +1,7 @@
-"""The inbox: ``inbox(consumer, handler)`` applies each event at most once
-per consumer. A processed-event row per event is written in the handler's
-transaction, and the handler gets only the events whose row is new; ``ON
-CONFLICT DO NOTHING`` makes a concurrent duplicate (a rebalance) wait for
-the first transaction and skip rather than fail.
-"""
+"""``inbox(consumer, handler)`` applies each event at most once per consumer:
+a processed-event row per event in the handler's transaction, and the
+handler gets only the events whose row is new (``ON CONFLICT DO NOTHING``:
+a concurrent duplicate waits for the first transaction and skips)."""
 
 from __future__ import annotations
 

@@ -24,22 +24,12 @@ def client_id(role: str) -> str:
 
 
 def security_config() -> dict[str, Any]:
-    """How every client authenticates to the brokers (``KAFKA_SECURITY_PROTOCOL``,
-    ``KAFKA_SASL_*``), as kafka-python's keyword arguments; a mistake is
-    refused here, not at the broker's handshake."""
-    protocol = settings.KAFKA_SECURITY_PROTOCOL.upper()
-    if protocol not in PROTOCOLS:
-        raise ImproperlyConfigured(
-            f"KAFKA_SECURITY_PROTOCOL={protocol!r}: expected one of {', '.join(sorted(PROTOCOLS))}"
-        )
+    """How every client authenticates, as kafka-python's keyword arguments;
+    a mistake is refused here, not at the broker's handshake."""
+    protocol = _one_of("KAFKA_SECURITY_PROTOCOL", PROTOCOLS)
     config: dict[str, Any] = {"security_protocol": protocol}
     if protocol.startswith("SASL_"):
-        mechanism = settings.KAFKA_SASL_MECHANISM.upper()
-        if mechanism not in SASL_MECHANISMS:
-            raise ImproperlyConfigured(
-                f"KAFKA_SASL_MECHANISM={mechanism!r}: expected one of "
-                f"{', '.join(sorted(SASL_MECHANISMS))}"
-            )
+        mechanism = _one_of("KAFKA_SASL_MECHANISM", SASL_MECHANISMS)
         if not settings.KAFKA_SASL_USERNAME or not settings.KAFKA_SASL_PASSWORD:
             raise ImproperlyConfigured(
                 f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME "
@@ -55,6 +45,15 @@ def security_config() -> dict[str, Any]:
     return config
 
 
+def _one_of(setting: str, allowed: frozenset[str]) -> str:
+    value = getattr(settings, setting).upper()
+    if value not in allowed:
+        raise ImproperlyConfigured(
+            f"{setting}={value!r}: expected one of {', '.join(sorted(allowed))}"
+        )
+    return value
+
+
 def common_client_config(role: str) -> dict[str, Any]:
     return {
         "bootstrap_servers": bootstrap_servers(),
@@ -67,8 +66,7 @@ def common_client_config(role: str) -> dict[str, Any]:
 
 
 def offsets_reader(role: str, group: str | None = None) -> KafkaConsumer:
-    """A consumer for the operator's tools: it reads or looks up offsets, from
-    the earliest kept, and never commits."""
+    """A consumer for the operator's tools, from the earliest offset kept, that never commits."""
     return KafkaConsumer(
         **common_client_config(role),
         group_id=group,
@@ -84,7 +82,6 @@ def physical_topic(name: str) -> str:
 
 
 def logical_topic(physical: str) -> str:
-    """The code's name of a broker-side topic (the inverse of :func:`physical_topic`)."""
     return physical.removeprefix(settings.KAFKA_TOPIC_PREFIX)
 
 

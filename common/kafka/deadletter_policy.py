@@ -1,6 +1,5 @@
 """When a consumer stops rather than dead-letter (docs/operations.md, "When
-a consumer stops instead"). It only counts the outcomes the runner reports
-and decides; it knows nothing of Kafka."""
+a consumer stops instead")."""
 
 from __future__ import annotations
 
@@ -11,8 +10,7 @@ from django.conf import settings
 
 
 class DeadLetterLimitReached(Exception):
-    """Dead letters passed the policy's limit: stop the consumer (the message
-    says which limit and how to change it)."""
+    """Dead letters passed the policy's limit (the message says which): stop the consumer."""
 
 
 @dataclass
@@ -39,14 +37,12 @@ class DeadLetterPolicy:
         )
 
     def record_handled(self, count: int = 1) -> None:
-        """``count`` events handled without a dead letter (applied,
-        duplicates, discarded by design)."""
+        """``count`` events handled without a dead letter."""
         self._recent.extend([False] * min(count, self.window))
         self._consecutive = 0
 
     def check_dead_letter(self) -> None:
-        """Raise :class:`DeadLetterLimitReached` if one more dead letter would
-        pass a limit; the caller then stops without writing it."""
+        """Raise :class:`DeadLetterLimitReached` if one more dead letter would pass a limit."""
         in_a_row = self._consecutive + 1
         if self.max_consecutive and in_a_row > self.max_consecutive:
             raise DeadLetterLimitReached(
@@ -66,6 +62,5 @@ class DeadLetterPolicy:
             )
 
     def record_dead_letter(self) -> None:
-        """One dead letter written (after :meth:`check_dead_letter` let it)."""
         self._recent.append(True)
         self._consecutive += 1

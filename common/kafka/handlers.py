@@ -1,8 +1,6 @@
 """A handler takes a batch of events of one type, each id once, inside the
 runner's transaction, and returns the ids it applied (the rest were
-duplicates). It applies each at most once through ``inbox``, or by writing
-rows unique by event id.
-"""
+duplicates): at most once through ``inbox``, or rows unique by event id."""
 
 from __future__ import annotations
 
@@ -15,15 +13,13 @@ Handler = Callable[[list[Event]], Collection[uuid.UUID]]
 
 
 class EventRejected(Exception):
-    """Raised by a handler for an event it will never be able to apply (for
-    example, about a user that does not exist). The runner sends it to the
-    DLQ at once, without retries."""
+    """An event the handler will never be able to apply: dead-lettered at
+    once, without retries."""
 
 
 class EventDiscarded(Exception):
-    """Raised by a handler for an event a domain rule discards by design (a
-    read for a deleted user): nothing is applied, and the runner counts it by
-    ``reason`` instead of dead-lettering it (an expected race needs no person)."""
+    """An event a domain rule discards by design (a read for a deleted
+    user): counted by ``reason``, not dead-lettered (an expected race needs no person)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)

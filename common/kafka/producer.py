@@ -18,7 +18,6 @@ def build_producer() -> KafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        compression_type=None,
         # Fail fast while the broker is away; the outbox relay retries with backoff.
         max_block_ms=settings.KAFKA_PRODUCER_MAX_BLOCK_MS,
         request_timeout_ms=10_000,

@@ -1,6 +1,5 @@
-"""What the consumer runner says to the broker: poll, commit, seek, send a
-dead letter, read the lag. :class:`KafkaTransport` is kafka-python; tests
-use an in-memory one (tests/support/consumers.py)."""
+"""What the consumer runner says to the broker. :class:`KafkaTransport` is
+kafka-python; tests use an in-memory one (tests/support/consumers.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +18,7 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes | None]]
-# A polled message: kafka-python's ConsumerRecord, whoever the transport.
-Record = ConsumerRecord
+Record = ConsumerRecord  # whoever the transport
 
 
 class Transport(Protocol):
@@ -46,7 +44,7 @@ MAX_POLL_RECORDS = 500
 class KafkaTransport:
     """A kafka-python consumer in its group, created on first use (so after a
     fork) and again after :meth:`close`; dead letters go through the
-    process's producer. Topic and group names are the code's (logical)."""
+    process's producer."""
 
     def __init__(self, *, name: str, topics: Sequence[str], group_id: str) -> None:
         self.name, self.topics, self.group_id = name, tuple(topics), group_id
@@ -64,7 +62,6 @@ class KafkaTransport:
                 auto_offset_reset="earliest",
                 max_poll_records=MAX_POLL_RECORDS,
                 session_timeout_ms=10_000,
-                heartbeat_interval_ms=3_000,
             )
         return self._consumer
 

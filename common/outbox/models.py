@@ -8,10 +8,8 @@ class OutboxEvent(models.Model):
     change it reports. ``available_at`` is both a relay's lease and a failed
     publish's backoff."""
 
-    # The bigserial id orders publishing; the event id is what consumers dedupe
-    # on. Not unique here: no query looks a row up by it, each event gets a
-    # fresh uuid4, and a unique index took an entry at the insert, the claim
-    # and the settle of every row (docs/benchmarks.md, "PostgreSQL per POST").
+    # The bigserial id orders publishing. The event id (consumers dedupe on
+    # it) is not unique here: no query looks a row up by it, and an index costs every write.
     event_id = models.UUIDField(editable=False)
     topic = models.CharField(max_length=249)
     key = models.CharField(max_length=255)

@@ -1,8 +1,6 @@
 """The outbox relay: each round leases a batch of pending rows, publishes it
 holding no row lock, marks the acknowledged rows sent and backs the others
-off. A dead relay's leases run out and another takes the rows: at least
-once, and consumers dedupe on the event id (docs/architecture.md).
-"""
+off. A dead relay's leases run out and another takes the rows: at least once."""
 
 from __future__ import annotations
 
@@ -13,7 +11,8 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import NamedTuple
 
 import psycopg2
 from django.db import DatabaseError, connections, transaction
@@ -31,9 +30,10 @@ from common.sql import OUTBOX_CLAIM
 
 log = get_logger(__name__)
 
+PURGE_EVERY_SECONDS = 60.0
 
-@dataclass(frozen=True)
-class RoundResult:
+
+class RoundResult(NamedTuple):
     sent: int
     failed: int
 
@@ -43,13 +43,11 @@ class OutboxRelay:
     batch_size: int = 200
     lease_seconds: float = 30.0
     retention: timedelta = timedelta(days=1)
-    purge_every: float = 60.0
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     published: int = 0  # rows this relay published
     _last_purge: float = 0.0
     _backlog_due: float = 0.0
 
-    # -- one round -----------------------------------------------------------
     def run_once(self) -> RoundResult:
         """Claim, publish and settle one batch."""
         rows = self._claim()
@@ -76,8 +74,7 @@ class OutboxRelay:
         return RoundResult(sent=len(sent), failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch of pending rows in one statement and one commit
-        (``OUTBOX_CLAIM``)."""
+        """Lease a batch of pending rows in one statement and one commit."""
         now = timezone.now()
         rows = OutboxEvent.objects.raw(
             OUTBOX_CLAIM,
@@ -129,9 +126,9 @@ class OutboxRelay:
                         last_error=failures[row.pk][:2000],
                     )
 
-    def purge_sent(self, *, older_than: datetime | None = None) -> int:
+    def purge_sent(self) -> int:
         """Delete sent rows past retention, in chunks to keep transactions short."""
-        cutoff = older_than or timezone.now() - self.retention
+        cutoff = timezone.now() - self.retention
         total = 0
         while True:
             ids = list(
@@ -142,15 +139,9 @@ class OutboxRelay:
             total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
         return total
 
-    def backlog(self) -> int:
-        pending = OutboxEvent.objects.filter(sent_at__isnull=True).count()
-        OUTBOX_BACKLOG.set(pending)
-        return pending
-
-    # -- the loop ------------------------------------------------------------
     def run_forever(self, stop: threading.Event, *, safety_poll: float = 2.0) -> None:
-        """Publish until ``stop`` is set. Idle, the relay sleeps until a row is
-        committed (LISTEN/NOTIFY, see wakeup.py) or ``safety_poll`` passes."""
+        """Publish until ``stop`` is set; idle, sleep until a row is committed
+        (wakeup.py) or ``safety_poll`` passes."""
         log.info("outbox.relay_started", worker=self.worker_id, batch_size=self.batch_size)
         wakeup = OutboxWakeup()
         errors = 0
@@ -193,10 +184,10 @@ class OutboxRelay:
                 wakeup.wait(timeout, stop)
 
     def _housekeeping(self) -> None:
-        if time.monotonic() - self._last_purge > self.purge_every:
+        if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             if purged := self.purge_sent():
                 log.info("outbox.purged", rows=purged)
         if time.monotonic() >= self._backlog_due:
             self._backlog_due = time.monotonic() + 5
-            self.backlog()
+            OUTBOX_BACKLOG.set(OutboxEvent.objects.filter(sent_at__isnull=True).count())

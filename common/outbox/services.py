@@ -30,18 +30,15 @@ def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
 def outbox_write(
     change: str, params: Sequence[Any], *, event: Event, correlation_id: str | None = None
 ) -> tuple[Any, ...] | None:
-    """Run ``change`` (an INSERT or UPDATE ... RETURNING, written SQL) and
-    queue ``event`` in one statement (``common.sql.with_event``): both are
-    written, or neither. For the hot writes, where a transaction block's
-    extra round trips are most of the cost. Returns the change's row, or
-    None when it wrote none, and then nothing was queued."""
+    """Run ``change`` (an INSERT or UPDATE ... RETURNING) and queue ``event``
+    in one statement (``common.sql.with_event``), for the hot writes: returns
+    the change's row, or None when it wrote none, and then nothing was queued."""
     with connection.cursor() as cursor:
         cursor.execute(with_event(change), [*params, *outbox_row(event, correlation_id)])
         return cursor.fetchone()
 
 
 def outbox_row(event: Event, correlation_id: str | None) -> list[Any]:
-    """The values of ``OUTBOX_INSERT`` for ``event``."""
     headers = {"event_type": event.type}
     correlation_id = correlation_id or current_correlation_id()
     if correlation_id:
@@ -49,7 +46,7 @@ def outbox_row(event: Event, correlation_id: str | None) -> list[Any]:
     now = timezone.now()
     return [
         event.id,
-        physical_topic(event.topic),
+        physical_topic(event.type),  # topics are named after the event types they carry
         event.key,
         json.dumps(event.to_dict()),
         json.dumps(headers),

@@ -1,14 +1,10 @@
-"""Wakes an idle outbox relay the moment a new row is committed.
-
-A statement trigger on the outbox (common/migrations/0003, 0005) sends
-``NOTIFY outbox_event``, delivered at commit, but only while a relay holds
-``SLEEP_LOCK``: a notifying commit serialises with every other one on the
-server, so a busy relay, which looks again anyway, is not announced to. The
-relay ``LISTEN``s on a connection of its own and sleeps in ``select()``, so
-an idle relay runs no queries. The relay's safety poll covers what no
-notification announces (expired leases, backoffs, rows committed while the
-listener reconnected).
-"""
+"""Wakes an idle outbox relay when a row is committed: a trigger on the
+outbox (common/migrations/0003, 0005) sends ``NOTIFY outbox_event`` at commit,
+only while a relay holds ``SLEEP_LOCK`` (a notifying commit serialises with
+every other on the server), and the relay ``LISTEN``s on its own connection,
+sleeping in ``select()``. The relay's safety poll covers what no notification
+announces (expired leases, backoffs, rows committed while the listener
+reconnected)."""
 
 from __future__ import annotations
 
@@ -41,8 +37,7 @@ class OutboxWakeup:
         self._connection: Any = None
 
     def listen(self) -> Any:
-        """Start listening (if not yet). Call it before the first claim, so
-        no row committed in between goes unannounced."""
+        """Start listening (if not yet), before the first claim so no row goes unannounced."""
         if self._connection is None:
             params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)
@@ -82,9 +77,8 @@ class OutboxWakeup:
                     self.close()  # the session, and so its lock, ends with it
 
     def wait(self, timeout: float, stop: threading.Event) -> bool:
-        """Sleep until a row is committed (True), ``timeout`` passes or
-        ``stop`` is set (False). A broken connection answers True at once:
-        a notification may have been missed, so the relay should look."""
+        """Sleep until a row is committed (True), ``timeout`` passes or ``stop``
+        is set (False). A broken connection answers True: a notification may have been missed."""
         deadline = time.monotonic() + timeout
         while not stop.is_set():
             remaining = deadline - time.monotonic()

@@ -1,5 +1,4 @@
-"""The users projection's handlers (see games_project/consumers.py), each
-wrapped in the inbox there, so each event is applied once."""
+"""The users projection's handlers, each wrapped in the inbox in games_project/consumers.py."""
 
 from __future__ import annotations
 

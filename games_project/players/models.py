@@ -4,10 +4,8 @@ from django.db import models
 
 
 class Player(models.Model):
-    """A user as ``user.created`` and ``user.deleted`` tell it: whether they
-    exist and were deleted (so their tokens are refused and a late
-    ``user.created`` cannot bring them back). No personal data: see the
-    README's "Personal data"."""
+    """A user as ``user.created`` and ``user.deleted`` tell it, without personal data:
+    a deleted user's tokens are refused, and a late ``user.created`` cannot revive them."""
 
     user_id = models.UUIDField(primary_key=True)
     registered_at = models.DateTimeField(null=True, blank=True)

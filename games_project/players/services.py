@@ -15,7 +15,6 @@ def player_register(*, user_id: uuid.UUID, registered_at: datetime) -> None:
 
 
 def player_forget(*, user_id: uuid.UUID, deleted_at: datetime) -> None:
-    """Keep a tombstone (the handler then has the catalog forget the
-    user's reads)."""
+    """Keep a tombstone (the handler then has the catalog forget the user's reads)."""
     Player.objects.update_or_create(user_id=user_id, defaults={"deleted_at": deleted_at})
     log.info("players.forgotten", user_id=str(user_id))
