@@ -25,11 +25,10 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _check_password(password: str, *, email: str, name: str, user: User | None = None) -> None:
+def _check_password(password: str, user: User) -> None:
     # Django's validators, including similarity to the user's own email/name.
-    candidate = user or User(email=email, name=name)
     try:
-        password_validation.validate_password(password, candidate)
+        password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise serializers.ValidationError({"password": list(exc.messages)}) from None
 
@@ -46,7 +45,7 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The password first: a request that cannot succeed learns nothing
         # about which emails are taken.
-        _check_password(attrs["password"], email=attrs["email"], name=attrs["name"])
+        _check_password(attrs["password"], User(email=attrs["email"], name=attrs["name"]))
         if email_is_taken(email=attrs["email"]):
             raise serializers.ValidationError({"email": [EMAIL_TAKEN]})
         return attrs
@@ -80,12 +79,7 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "password" in attrs:
-            _check_password(
-                attrs["password"],
-                email=attrs.get("email", self.user.email),
-                name=attrs.get("name", self.user.name),
-                user=self.user,
-            )
+            _check_password(attrs["password"], self.user)
         return attrs
 
 

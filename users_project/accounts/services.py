@@ -39,7 +39,6 @@ class PasswordChangeRejected(Exception):
     def __init__(self, *, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-        self.message = message
 
 
 def normalize_email(email: str) -> str:
@@ -81,10 +80,10 @@ def user_update(
     password: str | None = None,
     current_password: str | None = None,
 ) -> User:
-    """Change what is given, on behalf of ``by`` (already allowed to). A new
-    password, and a new email of one's own account, need the current
-    password, so a stolen access token cannot take the account over; checked
-    here, so no caller skips it. A new password revokes every refresh token."""
+    """Change what is given, for ``by`` (already allowed to). A new password,
+    or a new email of one's own account, needs the current password (checked
+    here, so no caller skips it): a stolen access token cannot take the
+    account over. A new password revokes every refresh token."""
     email_changes = email is not None and email_identity(email) != user.email_key
     _current_password_check(
         user=user,
@@ -115,8 +114,7 @@ def user_update(
 
 @contextmanager
 def _email_unique(email: str) -> Iterator[None]:
-    """``EmailTaken`` for the race the serializer's check cannot see, known by
-    the constraint psycopg2 names."""
+    """``EmailTaken`` for the race the serializer's check cannot see."""
     try:
         yield
     except IntegrityError as exc:
@@ -147,18 +145,16 @@ def _current_password_check(
         )
 
 
-def user_refresh_tokens_revoke(*, user: User) -> int:
+def user_refresh_tokens_revoke(*, user: User) -> None:
     """Revoke ``user``'s refresh tokens (access tokens run until they expire)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    revoked = BlacklistedToken.objects.bulk_create(
+    BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
-    return len(revoked)
 
 
 def refresh_tokens_flush_expired() -> int:
-    """Delete the expired refresh tokens' rows (simplejwt's
-    ``flushexpiredtokens``, counted): their ``exp`` refuses them already."""
+    """simplejwt's ``flushexpiredtokens``, counted: ``exp`` refuses them already."""
     _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     flushed = deleted.get(OutstandingToken._meta.label, 0)
     log.info("tokens.flushed_expired", count=flushed)
@@ -184,9 +180,8 @@ class NewRead:
 
 
 def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
-    """A consumer batch of reads, for users known to exist, in two statements
-    (``sql.py``). Returns the event ids stored now: a read stored before is
-    skipped and not counted again."""
+    """A consumer batch of reads of existing users, in two statements
+    (``sql.py``); returns the event ids stored now (not those stored before)."""
     if not reads:
         return set()
     with connection.cursor() as cursor:

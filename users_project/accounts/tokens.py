@@ -84,14 +84,6 @@ class RefreshTokenRejected(Exception):
     """This refresh token gives no new pair; the message says why."""
 
 
-class RefreshTokenSpent(RefreshTokenRejected):
-    """Used already (or revoked): a refresh token rotates on use."""
-
-    def __init__(self, jti: str) -> None:
-        super().__init__("This refresh token was used already.")
-        self.jti = jti
-
-
 def token_pair_login(
     *, request: HttpRequest | None, email: str, password: str
 ) -> tuple[User, dict[str, Any]]:
@@ -127,8 +119,8 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
             },
         )
         _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-        if not created:
-            raise RefreshTokenSpent(refresh["jti"])
+        if not created:  # used already (or revoked): a refresh token rotates on use
+            raise RefreshTokenRejected("This refresh token was used already.")
         return issue_token_pair(user)
 
 

@@ -1,5 +1,4 @@
-"""HTTP interface of the users service. Domain errors are answered by the one
-mapping (accounts/errors.py), not here."""
+"""HTTP interface of the users service; domain errors are answered by accounts/errors.py."""
 
 from __future__ import annotations
 
@@ -49,7 +48,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     """Registration, and a user's own account (others' as ``accessible_user`` allows)."""
 
     serializer_class = s.UserSerializer
-    # CurrentPasswordThrottle is checked in _update, once the account is known.
+    # CurrentPasswordThrottle is checked in update, once the account is known.
     throttle_classes = [RegistrationAddressThrottle]
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
@@ -73,7 +72,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return drf_request
 
     def get_object(self) -> User:
-        """The account at this URL, if the caller may act on it."""
         action = self.object_actions.get(self.action, "view")
         return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"], action=action)
 
@@ -101,14 +99,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return Response(s.UserSerializer(self.get_object()).data)
 
     @_UPDATE_SCHEMA
-    def update(self, request: Request, pk: str) -> Response:
-        return self._update(request, pk, partial=False)
-
-    @_UPDATE_SCHEMA
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self._update(request, pk, partial=True)
-
-    def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
+    def update(self, request: Request, pk: str, *, partial: bool = False) -> Response:
         user = self.get_object()
         # Only now: refused callers and other spellings spend nothing of the owner's.
         throttle = CurrentPasswordThrottle(user_id=user.id)
@@ -120,6 +111,10 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         serializer.is_valid(raise_exception=True)
         user = user_update(user=user, by=request.user, **serializer.validated_data)
         return Response(s.UserSerializer(user).data)
+
+    @_UPDATE_SCHEMA
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk, partial=True)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -177,9 +172,6 @@ class RefreshView(_Public):
         serializer = s.RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(token_pair_refresh(raw=serializer.validated_data["refresh"]))
-
-    def get_authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="api"'
 
 
 class LogoutView(APIView):
