@@ -28,8 +28,7 @@ class UserAddForm(BaseUserCreationForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Adding and deleting go through the services, so the admin emits the
-    same ``user.created`` / ``user.deleted`` events as the API."""
+    """Adding and deleting go through the services, so they emit their events."""
 
     add_form = UserAddForm
     ordering = ["-created_at"]
@@ -87,8 +86,7 @@ class UserAdmin(DjangoUserAdmin):
             user_delete(user=user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
-        """A user's reads go with them, though nobody may delete reads one by
-        one: without this the admin refuses for want of that permission."""
+        """A user's reads go with them, though nobody may delete reads one by one."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(GameRead._meta.verbose_name)
         return deleted, counts, perms_needed, protected
@@ -110,8 +108,7 @@ class GameReadAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
         return False
 
-    # Nor removed one by one: the user's read count would no longer match,
-    # and the row is the consumer's record of the event (its inbox), so a
-    # replay would bring the read back. A user's reads go with the user.
+    # Nor removed one by one: the read count would no longer match, and a
+    # replay would bring the read back (the row is the consumer's inbox).
     def has_delete_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
         return False

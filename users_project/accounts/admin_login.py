@@ -1,6 +1,4 @@
-"""The admin's login form, throttled like the API's login: every attempt
-per client address, and failures per account (the email's identity form),
-sharing their buckets with the API's login."""
+"""The admin's login form, throttled with the API login's buckets."""
 
 from __future__ import annotations
 
@@ -21,7 +19,6 @@ def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         return throttled_response(request, wait=wait)
     response = admin.site.login(request, **kwargs)
     if response.status_code == 200:
-        # The form again, with an error: this attempt was refused (a login
-        # redirects). Only failures spend the per-account buckets.
+        # The form again: this attempt failed (a login redirects).
         login_failure_record(request)
     return response

@@ -1,5 +1,4 @@
-"""A read-only admin page for operators: the users service's outbox backlog
-and dead-letter counts (the figures of ``manage_users.py status``)."""
+"""An admin page: the outbox backlog and dead letters (``manage_users.py status``)."""
 
 from __future__ import annotations
 

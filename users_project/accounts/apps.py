@@ -7,9 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        # The project's Celery app, loaded with Django (not by the package's
-        # __init__, which its own celery module would import back), so that
-        # @shared_task binds to it in web processes too.
+        # The Celery app, so @shared_task binds to it in web processes too.
         import users_project.celery  # noqa: F401
         from common.api.errors import DOMAIN_ERRORS
         from users_project.accounts.errors import ANSWERS

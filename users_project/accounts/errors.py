@@ -1,6 +1,4 @@
-"""How the users service answers its domain errors over HTTP: the accounts
-part of the one mapping in ``common.api.errors`` (registered at start-up by
-``AccountsConfig.ready``)."""
+"""The accounts' part of ``common.api.errors.DOMAIN_ERRORS`` (added by ``AccountsConfig.ready``)."""
 
 from __future__ import annotations
 

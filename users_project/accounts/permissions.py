@@ -1,8 +1,7 @@
 """Who may act on which account through the API: anyone on their own;
-another account as Django's model permissions allow, as in the admin
-(``view_user``, or ``change_user`` which implies it; ``change_user``;
-``delete_user``), and only a superuser on a superuser. ``is_staff`` alone
-grants nothing here."""
+another as Django's model permissions allow, as in the admin (``change_user``
+implies ``view_user``); only a superuser on a superuser. ``is_staff`` alone
+grants nothing."""
 
 from __future__ import annotations
 
@@ -25,13 +24,6 @@ NOT_YOURS = "You may only act on your own account."
 SUPERUSER_ONLY = "Only a superuser may change or delete a superuser."
 
 
-def canonical_user_id(raw_id: str) -> uuid.UUID | None:
-    """The id ``raw_id`` spells in its canonical form, else None."""
-    if not _CANONICAL_USER_ID.fullmatch(raw_id):
-        return None
-    return uuid.UUID(raw_id)
-
-
 def _may(caller: User, action: UserAction) -> bool:
     if action == "view":
         return caller.has_perm("accounts.view_user") or caller.has_perm("accounts.change_user")
@@ -42,9 +34,9 @@ def accessible_user(*, caller: User, raw_id: str, action: UserAction) -> User:
     """The user ``caller`` may ``action`` at ``raw_id``. Without the model
     permission any other well-formed id is 403, taken or not, so the answer
     reveals no ids; a non-canonical id is 404 for everyone."""
-    user_id = canonical_user_id(raw_id)
-    if user_id is None:
+    if not _CANONICAL_USER_ID.fullmatch(raw_id):
         raise NotFound()
+    user_id = uuid.UUID(raw_id)
     own = user_id == caller.id
     if not own and not _may(caller, action):
         raise PermissionDenied(NOT_YOURS)

@@ -41,9 +41,10 @@ class PasswordChangeRejected(Exception):
         self.field = field
 
 
-def normalize_email(email: str) -> str:
-    """The address as stored and shown: NFKC text, the domain in lower case."""
-    return unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
+def _email_set(user: User, email: str) -> None:
+    # As stored and shown: NFKC, the domain in lower case; compared: identity.py's form.
+    user.email = unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
+    user.email_key = email_identity(email)
 
 
 def user_create(
@@ -54,13 +55,8 @@ def user_create(
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
-    user = User(
-        email=normalize_email(email),
-        email_key=email_identity(email),
-        name=name,
-        is_staff=is_staff,
-        is_superuser=is_superuser,
-    )
+    user = User(name=name, is_staff=is_staff, is_superuser=is_superuser)
+    _email_set(user, email)
     user.set_password(password)
     with _email_unique(user.email), transaction.atomic():
         user.save(force_insert=True)
@@ -92,8 +88,7 @@ def user_update(
         email_needs_it=email_changes and by.pk == user.pk,
     )
     if email is not None:
-        user.email = normalize_email(email)
-        user.email_key = email_identity(email)
+        _email_set(user, email)
     if name is not None:
         user.name = name
     if password is not None:

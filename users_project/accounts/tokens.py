@@ -1,5 +1,5 @@
 """simplejwt's tokens, signed with our RSA key, with the ``kid`` (which
-simplejwt's TokenBackend leaves out) that games needs to pick the JWKS key."""
+simplejwt leaves out) that games needs to pick the JWKS key."""
 
 from __future__ import annotations
 
@@ -95,9 +95,8 @@ def token_pair_login(
 
 
 def token_pair_refresh(*, raw: str) -> dict[str, Any]:
-    """Spend ``raw`` for a new pair with the account's current role. Of two
-    requests racing with one token, only the one that creates its (unique)
-    blacklist row gets a pair."""
+    """Spend ``raw`` for a new pair with the account's current role; of two
+    racing requests, only the one creating its (unique) blacklist row wins."""
     try:
         refresh = RefreshToken(raw)
     except TokenError as exc:
