@@ -23,18 +23,16 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 
 class AccessCookieAuthentication:
-    """The bearer token from the cookie. A stale cookie counts as no
-    credential, so public pages keep rendering; what needs a user answers 401."""
-
-    def authenticate_token(self, token: str) -> tuple[Any, Any]:
-        raise NotImplementedError
+    """The bearer token from the cookie, checked by the subclass's
+    ``authenticate_token``. A stale cookie counts as no credential, so public
+    pages keep rendering; what needs a user answers 401."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         token = request.COOKIES.get(settings.ACCESS_COOKIE_NAME)
         if not token:
             return None
         try:
-            credentials = self.authenticate_token(token)
+            credentials = self.authenticate_token(token)  # type: ignore[attr-defined]
         except AuthenticationFailed:
             return None
         SessionAuthentication().enforce_csrf(request)
@@ -83,16 +81,12 @@ class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
         ):
             return super().get_rendered_html_form(data, view, method, request)
         with override_method(view, request, method):
-            instance = _stored_object(view) if method in ("PUT", "PATCH") else None
+            try:
+                instance = view.get_object() if method in ("PUT", "PATCH") else None
+            except (APIException, Http404):
+                instance = None  # not the caller's to change: DRF then draws no form
             data = ReturnDict(data, serializer=view.get_serializer(instance=instance))
         return super().get_rendered_html_form(data, view, method, request)
-
-
-def _stored_object(view: Any) -> Any:
-    try:
-        return view.get_object()
-    except (APIException, Http404):
-        return None  # not the caller's to change: DRF then draws no form
 
 
 def json_only(serializer: Any) -> dict[str, Any]:

@@ -12,9 +12,6 @@ from common.kafka.handlers import EventDiscarded
 from users_project.accounts.models import User
 from users_project.accounts.services import NewRead, game_reads_record
 
-# Why a user.read is discarded by design (the label of consumer_discarded_total).
-DISCARD_USER_GONE = "user_gone"
-
 
 def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
     """Store the reads; return the ids of the events stored now."""
@@ -32,5 +29,5 @@ def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
     if gone := user_ids - set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True)):
         # Deleted after games accepted the read: an expected race. In a batch
         # the runner then goes one by one, so only those reads are discarded.
-        raise EventDiscarded(DISCARD_USER_GONE, f"users {', '.join(map(str, sorted(gone)))}")
+        raise EventDiscarded("user_gone", f"users {', '.join(map(str, sorted(gone)))}")
     return game_reads_record(reads=reads)

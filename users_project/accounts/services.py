@@ -36,7 +36,7 @@ class EmailTaken(Exception):
 class PasswordChangeRejected(Exception):
     """A password or login email change without the right current password."""
 
-    def __init__(self, *, field: str, message: str) -> None:
+    def __init__(self, message: str, *, field: str = "current_password") -> None:
         super().__init__(message)
         self.field = field
 
@@ -125,19 +125,14 @@ def _current_password_check(
     if password is None and not email_needs_it:
         if current_password is not None:
             raise PasswordChangeRejected(
+                "Give the new password (or the new email) with the current password.",
                 field="password",
-                message="Give the new password (or the new email) with the current password.",
             )
-        return
-    if not current_password:
+    elif not current_password:
         what = "password" if password is not None else "email"
-        raise PasswordChangeRejected(
-            field="current_password", message=f"Required to change the {what}."
-        )
-    if not user.check_password(current_password):
-        raise PasswordChangeRejected(
-            field="current_password", message="The current password is wrong."
-        )
+        raise PasswordChangeRejected(f"Required to change the {what}.")
+    elif not user.check_password(current_password):
+        raise PasswordChangeRejected("The current password is wrong.")
 
 
 def user_refresh_tokens_revoke(*, user: User) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -73,7 +74,8 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
 
     def get_object(self) -> User:
         action = self.object_actions.get(self.action, "view")
-        return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"], action=action)
+        user_id = uuid.UUID(self.kwargs["pk"])  # canonical: USER_ID_PATTERN
+        return accessible_user(caller=self.request.user, user_id=user_id, action=action)
 
     def get_serializer_class(self) -> type:
         return {
