@@ -24,14 +24,11 @@ from users_project.accounts.models import User
 
 
 class KeyIdTokenBackend(TokenBackend):
-    def __init__(self, *, kid: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.kid = kid
-
     def encode(self, payload: dict[str, Any]) -> str:
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
+        headers = {"kid": signing_key().kid}
         return jwt.encode(
-            claims, self.prepared_signing_key, algorithm=self.algorithm, headers={"kid": self.kid}
+            claims, self.prepared_signing_key, algorithm=self.algorithm, headers=headers
         )
 
     def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
@@ -47,7 +44,6 @@ class KeyIdTokenBackend(TokenBackend):
 def token_backend() -> KeyIdTokenBackend:
     key = signing_key()
     return KeyIdTokenBackend(
-        kid=key.kid,
         algorithm="RS256",
         signing_key=key.private_pem,
         verifying_key=key.public_pem,
