@@ -19,7 +19,7 @@ from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
-from users_project.accounts.keys import jwks_document
+from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.permissions import USER_ID_PATTERN, UserAction, accessible_user
 from users_project.accounts.selectors import user_read_history
@@ -194,6 +194,6 @@ class AuthTestView(APIView):
 class JWKSView(_Public):
     @extend_schema(responses={200: dict}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        response = Response(jwks_document())
+        response = Response({"keys": [signing_key().public_jwk]})
         response["Cache-Control"] = "public, max-age=300"
         return response
