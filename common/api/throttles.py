@@ -64,7 +64,7 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return self._count(request, view, spend=True)
 
     def _count(self, request: Any, view: Any, *, spend: bool) -> bool:
-        """Whether the bucket takes one more; with ``spend`` it takes it."""
+        """Whether the bucket takes one more; with ``spend`` it takes it, if it can."""
         if self.rate is None or (bucket := self.bucket(request, view)) is None:
             return True
         self.key = self.cache_format % {"scope": self.scope, "ident": bucket}

@@ -52,8 +52,8 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """PUT needs ``email`` and ``name``; PATCH any subset. Whether the
-    ``current_password`` is needed is ``user_update``'s rule."""
+    """PUT needs ``email`` and ``name``; PATCH any subset. ``context["user"]``:
+    the account changed. Whether ``current_password`` is needed is ``user_update``'s rule."""
 
     ignored_fields = SERVER_OWNED
 
@@ -67,19 +67,14 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         write_only=True, required=False, max_length=128, trim_whitespace=False, style=SECRET
     )
 
-    @property
-    def user(self) -> User:
-        # Lazily: schema generation builds the serializer without one.
-        return self.context["user"]
-
     def validate_email(self, value: str) -> str:
-        if email_is_taken(email=value, exclude_user_id=self.user.id):
+        if email_is_taken(email=value, exclude_user_id=self.context["user"].id):
             raise serializers.ValidationError(EMAIL_TAKEN)
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "password" in attrs:
-            _check_password(attrs["password"], self.user)
+            _check_password(attrs["password"], self.context["user"])
         return attrs
 
 
