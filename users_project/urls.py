@@ -6,8 +6,7 @@ from common.api.browser import LogoutView
 from common.api.routers import OptionalSlashRouter
 from common.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from users_project.accounts import views
-from users_project.accounts.admin_login import throttled_admin_login
-from users_project.accounts.admin_ops import ops_status_view
+from users_project.accounts.admin import ops_status_view, throttled_admin_login
 from users_project.accounts.browser import LoginView
 
 router = OptionalSlashRouter()

@@ -1,7 +1,6 @@
-"""The browsable API: the access token in a cookie both services read (set
-by the users service's ``/api-auth/login/``; docs/browser.md), and the HTML
-forms of its writes. A cookie is sent by the browser on its own, so every
-unsafe method it authenticates must carry Django's CSRF token."""
+"""The browsable API (docs/browser.md): the access cookie both services read,
+and the HTML forms of its writes. A browser sends a cookie on its own, so
+every unsafe method it authenticates must carry Django's CSRF token."""
 
 from __future__ import annotations
 
@@ -24,22 +23,19 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 
 class AccessCookieAuthentication:
-    """The bearer token, read from the cookie (the subclass checks it in
-    ``authenticate_token``). A stale cookie counts as no credential, so
-    public pages keep rendering; what needs a user then answers 401."""
-
-    def authenticate_token(self, token: str) -> tuple[Any, Any]:
-        raise NotImplementedError
+    """The bearer token from the cookie, checked by the subclass's
+    ``authenticate_token``. A stale cookie counts as no credential, so public
+    pages keep rendering; what needs a user answers 401."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         token = request.COOKIES.get(settings.ACCESS_COOKIE_NAME)
         if not token:
             return None
         try:
-            credentials = self.authenticate_token(token)
+            credentials = self.authenticate_token(token)  # type: ignore[attr-defined]
         except AuthenticationFailed:
             return None
-        SessionAuthentication().enforce_csrf(request)  # the browser sends cookies by itself
+        SessionAuthentication().enforce_csrf(request)
         return credentials
 
 
@@ -57,9 +53,8 @@ class AccessCookieScheme(OpenApiAuthenticationExtension):
 
 
 class HtmlFormsMixin:
-    """DRF draws an HTML form only for views that parse form bodies. A form
-    body comes from a browser, so it must carry Django's CSRF token whatever
-    authenticates it; the OpenAPI documents stay JSON-only (``json_only``)."""
+    """DRF draws HTML forms only for views that parse form bodies; a form body
+    comes from a browser, so it must carry the CSRF token whatever authenticates it."""
 
     parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, FormParser, MultiPartParser]
 
@@ -70,10 +65,9 @@ class HtmlFormsMixin:
 
 
 class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
-    """For views that answer with a read-only serializer and write with
-    another: the form is drawn from the view's write serializer (filled in
-    from the stored object for PUT/PATCH), not from the answer's. A
-    serializer's 400 keeps DRF's form, with the errors and what was sent."""
+    """Forms drawn from the view's write serializer (filled from the stored
+    object for PUT/PATCH), not from the read-only one it answers with; a 400
+    keeps DRF's form with the errors and what was sent."""
 
     def get_rendered_html_form(self, data: Any, view: Any, method: str, request: Any) -> Any:
         answered = getattr(data, "serializer", None)
@@ -87,16 +81,12 @@ class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
         ):
             return super().get_rendered_html_form(data, view, method, request)
         with override_method(view, request, method):
-            instance = _stored_object(view) if method in ("PUT", "PATCH") else None
+            try:
+                instance = view.get_object() if method in ("PUT", "PATCH") else None
+            except (APIException, Http404):
+                instance = None  # not the caller's to change: DRF then draws no form
             data = ReturnDict(data, serializer=view.get_serializer(instance=instance))
         return super().get_rendered_html_form(data, view, method, request)
-
-
-def _stored_object(view: Any) -> Any:
-    try:
-        return view.get_object()
-    except (APIException, Http404):
-        return None  # not the caller's to change: DRF then draws no form
 
 
 def json_only(serializer: Any) -> dict[str, Any]:
@@ -121,10 +111,6 @@ def set_access_cookie(response: HttpResponse, *, token: str, max_age: int) -> No
     )
 
 
-def delete_access_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(settings.ACCESS_COOKIE_NAME, **_cookie_scope())
-
-
 def safe_next(request: HttpRequest, candidate: str | None, *, default: str = "/") -> str:
     """``candidate`` if it points at this service or the other one
     (``BROWSER_NEXT_HOSTS``), else ``default``: no open redirect."""
@@ -146,5 +132,5 @@ class LogoutView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         target = request.POST.get("next") or request.GET.get("next")
         response = HttpResponseRedirect(safe_next(request, target))
-        delete_access_cookie(response)
+        response.delete_cookie(settings.ACCESS_COOKIE_NAME, **_cookie_scope())
         return response

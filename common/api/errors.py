@@ -3,12 +3,9 @@
     {"error": {"status": 400, "code": "invalid", "message": "...",
                "fields": {"email": ["..."]}, "request_id": "..."}}
 
-``fields`` appears only for validation errors. DRF's exceptions come here
-through ``exception_handler``, Django's own 404/500 pages through the
-``handler404``/``handler500`` views. Domain errors (raised by code that knows
-nothing of HTTP) are answered from one mapping, ``DOMAIN_ERRORS``, filled by
-each app's ``AppConfig.ready``; views outside DRF (the admin) get the same
-answers through ``common.api.middleware.DomainErrorMiddleware``.
+``fields`` only for validation errors. Domain errors (raised by code that
+knows nothing of HTTP) are answered from ``DOMAIN_ERRORS``, which each app's
+``AppConfig.ready`` fills, inside DRF and out (``DomainErrorMiddleware``).
 """
 
 from __future__ import annotations
@@ -26,14 +23,12 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-UNAVAILABLE_RETRY_AFTER = "30"  # seconds, for a 503 that names no time of its own
-
 
 @dataclass(frozen=True)
 class ErrorAnswer:
-    """How a domain exception is answered. ``message``, ``field`` and
-    ``headers`` may be functions of the exception. With a ``field`` the answer
-    is a validation error of that field (``fields: {field: [message]}``)."""
+    """How a domain exception is answered; ``message``, ``field`` and
+    ``headers`` may be functions of it. A ``field`` makes it a validation
+    error of that field."""
 
     status_code: int
     code: str
@@ -45,15 +40,10 @@ class ErrorAnswer:
 DOMAIN_ERRORS: dict[type[Exception], ErrorAnswer] = {}
 
 
-def domain_errors_register(answers: Mapping[type[Exception], ErrorAnswer]) -> None:
-    DOMAIN_ERRORS.update(answers)
-
-
 def domain_error_answer(
     exc: Exception, request: HttpRequest | None, response_class: type = JsonResponse
 ) -> Any:
-    """The answer ``DOMAIN_ERRORS`` gives ``exc`` (or its nearest base), or
-    None; a ``JsonResponse`` unless DRF's handler asks for its ``Response``."""
+    """The answer for ``exc`` (or its nearest base) in ``DOMAIN_ERRORS``, or None."""
     answer = next((DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS), None)
     if answer is None:
         return None
@@ -91,24 +81,18 @@ def error_body(
 def _message_and_code(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any] | None]:
     detail = exc.detail
     if isinstance(exc, exceptions.ValidationError):
-        if isinstance(detail, dict):
-            fields = dict(detail)
-            non_field = fields.pop(api_settings.NON_FIELD_ERRORS_KEY, None)
-            message = "; ".join(str(m) for m in non_field) if non_field else "Invalid input."
-            return message, "invalid", fields or None
-        messages = [str(item) for item in (detail if isinstance(detail, list) else [detail])]
-        return "; ".join(messages) or "Invalid input.", "invalid", None
+        fields = dict(detail) if isinstance(detail, dict) else {}
+        non_field = fields.pop(api_settings.NON_FIELD_ERRORS_KEY, None) if fields else detail
+        return _sentence(non_field) if non_field else "Invalid input.", "invalid", fields or None
     if isinstance(detail, dict):
-        # simplejwt raises {"detail": ..., "code": ..., "messages": [...]}:
-        # the sentence and the code, never the dict's repr.
+        # simplejwt's {"detail": ..., "code": ..., "messages": [...]}: never the dict's repr.
         message = detail.get("detail") or exc.default_detail
         return _sentence(message), str(detail.get("code") or exc.default_code), None
     codes = exc.get_codes()
-    return _sentence(detail), str(codes if isinstance(codes, str) else exc.default_code), None
+    return _sentence(detail), codes if isinstance(codes, str) else exc.default_code, None
 
 
 def _sentence(detail: Any) -> str:
-    """A readable message from a detail that may be a list of details."""
     if isinstance(detail, list | tuple):
         return "; ".join(_sentence(item) for item in detail) or "Error."
     if isinstance(detail, dict):
@@ -122,7 +106,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if domain is not None:
         set_rollback()  # as DRF does for its own exceptions
         return domain
-    # Let DRF translate Http404/PermissionDenied and set auth headers first.
+    # DRF translates Http404/PermissionDenied and sets the auth headers.
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's handler500 answers it
@@ -130,18 +114,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    # DRF answers only APIExceptions (Http404 and PermissionDenied made one above).
     message, code, fields = _message_and_code(cast(exceptions.APIException, exc))
     response.data = error_body(
         status_code=response.status_code, code=code, message=message, fields=fields, request=request
     )
     if (serializer := getattr(getattr(exc, "detail", None), "serializer", None)) is not None:
-        # The browsable API draws the HTML form again with the serializer's
-        # errors beside its fields; the JSON body is unchanged.
+        # The browsable API draws the form again with the errors beside its fields.
         response.data = ReturnDict(response.data, serializer=serializer)
     if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         # Every 503 says when to come back, so clients back off instead of hammering.
-        response.headers.setdefault("Retry-After", UNAVAILABLE_RETRY_AFTER)
+        response.headers.setdefault("Retry-After", "30")
     return response
 
 

@@ -28,9 +28,8 @@ _redis = RedisOrLocal("throttle")
 
 @cache
 def _shared_limiter() -> SlidingWindowCounterRateLimiter:
-    """Counters in Redis, on the cache's own connection pool. Keys sit under
-    the cache's key prefix (``<prefix>:<version>:throttle:…``), so a
-    second copy of the system (or a test run) keeps counters of its own."""
+    """On the cache's connection pool, under its key prefix, so a second copy
+    of the system (or a test run) keeps counters of its own."""
     storage = RedisStorage(
         settings.CACHES["default"]["LOCATION"],
         connection_pool=get_redis_connection("default").connection_pool,
@@ -45,26 +44,18 @@ def _local_limiter() -> SlidingWindowCounterRateLimiter:
 
 
 class RedisOrLocalThrottle(SimpleRateThrottle):
-    """The ``limits`` library's sliding-window counter in Redis, shared by
-    every process (docs/security.md, "Throttles"), or in this process's memory
-    while Redis is away. Subclasses only say whose bucket a request spends
-    (``bucket``; the client address unless they say otherwise)."""
+    """The ``limits`` library's sliding-window counter in Redis (docs/security.md,
+    "Throttles"), or in this process's memory while Redis is away. Subclasses
+    say whose bucket a request spends (``bucket``; by default its address)."""
 
     def get_ident(self, request: Any) -> str:
-        """The client address (``TRUSTED_PROXY_NETWORKS`` decides whose
-        X-Forwarded-For counts), not DRF's ``NUM_PROXIES`` rule, which
-        believes the header from any peer."""
+        # TRUSTED_PROXY_NETWORKS decides whose X-Forwarded-For counts, not
+        # DRF's NUM_PROXIES, which believes the header from any peer.
         return client_address(request)
 
     def bucket(self, request: Any, view: Any) -> str | None:
-        """Whose bucket this request spends; ``None``: no bucket, not throttled."""
+        """Whose bucket this request spends; ``None``: not throttled."""
         return self.get_ident(request)
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        bucket = self.bucket(request, view)
-        return (
-            None if bucket is None else self.cache_format % {"scope": self.scope, "ident": bucket}
-        )
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
@@ -73,13 +64,10 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return self._count(request, view, spend=True)
 
     def _count(self, request: Any, view: Any, *, spend: bool) -> bool:
-        """Whether this request's bucket takes one more; with ``spend``, it
-        takes it (when it can)."""
-        if self.rate is None:
+        """Whether the bucket takes one more; with ``spend`` it takes it, if it can."""
+        if self.rate is None or (bucket := self.bucket(request, view)) is None:
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
+        self.key = self.cache_format % {"scope": self.scope, "ident": bucket}
         self.item = RateLimitItemPerSecond(self.num_requests, self.duration)
         if spend:
             return self._on_limiter(lambda limiter: limiter.hit(self.item, self.key))
@@ -90,15 +78,13 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return _redis.run(lambda: operation(_shared_limiter()), lambda: operation(_local_limiter()))
 
     def wait(self) -> float:
-        """Seconds until this bucket takes a request again (Retry-After)."""
         stats = self._on_limiter(lambda limiter: limiter.get_window_stats(self.item, self.key))
         return max(1.0, stats.reset_time - time.time())
 
 
 class FailureThrottle(RedisOrLocalThrottle):
-    """A bucket only failures spend (django-axes' rule): a full bucket
-    refuses, checking costs nothing, and the caller spends one with
-    ``record_failure`` when the attempt failed."""
+    """A bucket only failures spend (django-axes' rule): checking costs
+    nothing; the caller spends one with ``record_failure``."""
 
     def allow_request(self, request: Any, view: Any) -> bool:
         return self._count(request, view, spend=False)
@@ -108,8 +94,7 @@ class FailureThrottle(RedisOrLocalThrottle):
 
 
 def retry_after_seconds(wait: float | None) -> int:
-    """Whole seconds for a 429's Retry-After, rounded up as DRF's own 429s
-    round them: never "come back now" while the bucket is still full."""
+    """Rounded up as DRF's own 429s: never "come back now" while still full."""
     return max(1, math.ceil(wait or 1))
 
 

@@ -11,7 +11,7 @@ class CatalogConfig(AppConfig):
         # __init__, which its own celery module would import back), so that
         # @shared_task binds to it in web processes too.
         import games_project.celery  # noqa: F401
-        from common.api.errors import domain_errors_register
+        from common.api.errors import DOMAIN_ERRORS
         from games_project.catalog.errors import ANSWERS
 
-        domain_errors_register(ANSWERS)
+        DOMAIN_ERRORS.update(ANSWERS)

@@ -1,3 +1,5 @@
+"""The admin: users and their reads, a throttled login, the event flow page."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,14 +8,21 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_GET
+from kafka.errors import KafkaError
 
+from common.api.throttles import throttled_response
+from common.ops.status import dead_letter_counts, outbox_backlog
+from common.ops.text import format_age
 from users_project.accounts.identity import email_identity
 from users_project.accounts.models import GameRead, User
 from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import user_create, user_delete
+from users_project.accounts.throttles import login_failure_record, login_throttled
 
 RECENT_READS_SHOWN = 20
 
@@ -28,8 +37,7 @@ class UserAddForm(BaseUserCreationForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Adding and deleting go through the services, so the admin emits the
-    same ``user.created`` / ``user.deleted`` events as the API."""
+    """Adding and deleting go through the services, so they emit their events."""
 
     add_form = UserAddForm
     ordering = ["-created_at"]
@@ -87,8 +95,7 @@ class UserAdmin(DjangoUserAdmin):
             user_delete(user=user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
-        """A user's reads go with them, though nobody may delete reads one by
-        one: without this the admin refuses for want of that permission."""
+        """A user's reads go with them, though nobody may delete reads one by one."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(GameRead._meta.verbose_name)
         return deleted, counts, perms_needed, protected
@@ -110,8 +117,40 @@ class GameReadAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
         return False
 
-    # Nor removed one by one: the user's read count would no longer match,
-    # and the row is the consumer's record of the event (its inbox), so a
-    # replay would bring the read back. A user's reads go with the user.
+    # Nor removed one by one: the read count would no longer match, and a
+    # replay would bring the read back (the row is the consumer's inbox).
     def has_delete_permission(self, request: HttpRequest, obj: GameRead | None = None) -> bool:
         return False
+
+
+def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """Django's admin login with the API login's throttles and buckets."""
+    if request.method != "POST":
+        return admin.site.login(request, **kwargs)
+    wait = login_throttled(request)
+    if wait is not None:
+        return throttled_response(request, wait=wait)
+    response = admin.site.login(request, **kwargs)
+    if response.status_code == 200:
+        # The form again: this attempt failed (a login redirects).
+        login_failure_record(request)
+    return response
+
+
+@require_GET
+def ops_status_view(request: HttpRequest) -> HttpResponse:
+    """The outbox backlog and dead letters (``manage_users.py status``)."""
+    pending, oldest = outbox_backlog()
+    try:
+        dead_letters, kafka_error = dead_letter_counts(), ""
+    except KafkaError as exc:
+        dead_letters, kafka_error = [], f"Kafka did not answer: {type(exc).__name__}"
+    context = {
+        **admin.site.each_context(request),
+        "title": "Event flow",
+        "outbox_pending": pending,
+        "outbox_oldest_age": format_age(oldest),
+        "dead_letters": dead_letters,
+        "kafka_error": kafka_error,
+    }
+    return TemplateResponse(request, "admin/ops_status.html", context)

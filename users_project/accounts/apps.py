@@ -7,14 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        # The project's Celery app, loaded with Django (not by the package's
-        # __init__, which its own celery module would import back), so that
-        # @shared_task binds to it in web processes too.
+        # The Celery app, so @shared_task binds to it in web processes too.
         import users_project.celery  # noqa: F401
-        from common.api.errors import domain_errors_register
+        from common.api.errors import DOMAIN_ERRORS
         from users_project.accounts.errors import ANSWERS
         from users_project.accounts.models import UserManager
         from users_project.accounts.services import user_create
 
-        domain_errors_register(ANSWERS)
+        DOMAIN_ERRORS.update(ANSWERS)
         UserManager.create_with = user_create

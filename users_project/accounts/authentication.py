@@ -1,6 +1,5 @@
-"""DRF authentication with this service's own access tokens: from the
-``Authorization: Bearer`` header, or from the browser's cookie (see
-``common/api/browser.py``)."""
+"""DRF authentication with this service's access tokens, from the bearer
+header or the browser's cookie."""
 
 from __future__ import annotations
 
@@ -17,8 +16,7 @@ from users_project.accounts.models import User
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
-    """simplejwt's, except that a signed token whose ``sub`` is not a user id
-    (not a UUID) is an invalid token (401), not a database error (500)."""
+    """simplejwt's, but a signed token whose ``sub`` is not a UUID is a 401, not a 500."""
 
     def get_user(self, validated_token: Any) -> User:
         try:
@@ -28,15 +26,12 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
 
 class JWTAuthenticationScheme(SimpleJWTScheme):
-    """The bearer scheme (``jwtAuth``) in the OpenAPI document, for this
-    subclass too: Swagger UI's Authorize, and the fuzz tests' auth checks."""
+    """The bearer scheme (``jwtAuth``) in the OpenAPI document, for this subclass too."""
 
     target_class = JWTAuthentication
 
 
 class JWTCookieAuthentication(AccessCookieAuthentication, JWTAuthentication):
-    """The same token as ``Authorization: Bearer``, read from the cookie."""
-
     def authenticate_token(self, token: str) -> tuple[User, Token]:
         validated = self.get_validated_token(token.encode())
         return self.get_user(validated), validated

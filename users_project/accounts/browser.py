@@ -1,5 +1,5 @@
-"""``/api-auth/login/``: the browsable API's login page. It sets the access
-cookie both services accept, with the throttles of ``POST /auth/login/``."""
+"""``/api-auth/login/``: sets the access cookie both services accept, with
+the throttles of ``POST /auth/login/``."""
 
 from __future__ import annotations
 
@@ -35,8 +35,7 @@ class LoginView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = LoginForm(request.POST)
-        # The form as the throttles read it (request.data), made once: the
-        # body can be read only once.
+        # The form as the throttles read it (request.data); a body is read once.
         as_drf = Request(request, parsers=[FormParser()])
         wait = login_throttled(as_drf)
         if wait is not None:

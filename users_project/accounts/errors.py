@@ -1,6 +1,4 @@
-"""How the users service answers its domain errors over HTTP: the accounts
-part of the one mapping in ``common.api.errors`` (registered at start-up by
-``AccountsConfig.ready``)."""
+"""The accounts' part of ``common.api.errors.DOMAIN_ERRORS`` (added by ``AccountsConfig.ready``)."""
 
 from __future__ import annotations
 
@@ -11,9 +9,7 @@ from users_project.accounts.tokens import InvalidCredentials, RefreshTokenReject
 
 ANSWERS: dict[type[Exception], ErrorAnswer] = {
     EmailTaken: ErrorAnswer(400, "invalid", message=EMAIL_TAKEN, field="email"),
-    PasswordChangeRejected: ErrorAnswer(
-        400, "invalid", message=lambda exc: exc.message, field=lambda exc: exc.field
-    ),
+    PasswordChangeRejected: ErrorAnswer(400, "invalid", field=lambda exc: exc.field),
     # One message whether the email exists or not.
     InvalidCredentials: ErrorAnswer(401, "invalid_credentials", "Invalid email or password."),
     RefreshTokenRejected: ErrorAnswer(

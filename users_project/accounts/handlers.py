@@ -1,6 +1,5 @@
 """Kafka event handlers of the users service (users_project/consumers.py).
-The read history is its own inbox: a stored read carries its event's unique
-id, so a read stored before is skipped and not counted as applied."""
+The read history is its own inbox: a read carries its event's unique id."""
 
 from __future__ import annotations
 
@@ -12,9 +11,6 @@ from common.events.rfc3339 import parse_rfc3339
 from common.kafka.handlers import EventDiscarded
 from users_project.accounts.models import User
 from users_project.accounts.services import NewRead, game_reads_record
-
-# Why a user.read is discarded by design (the label of consumer_discarded_total).
-DISCARD_USER_GONE = "user_gone"
 
 
 def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
@@ -31,8 +27,7 @@ def handle_user_reads(events: list[Event]) -> Collection[uuid.UUID]:
     ]
     user_ids = {read.user_id for read in reads}
     if gone := user_ids - set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True)):
-        # Deleted after games accepted the read (tokens are signed only for
-        # users that exist): an expected race, no person needed. In a batch
+        # Deleted after games accepted the read: an expected race. In a batch
         # the runner then goes one by one, so only those reads are discarded.
-        raise EventDiscarded(DISCARD_USER_GONE, f"users {', '.join(map(str, sorted(gone)))}")
+        raise EventDiscarded("user_gone", f"users {', '.join(map(str, sorted(gone)))}")
     return game_reads_record(reads=reads)

@@ -1,14 +1,8 @@
-"""Argon2 with a memory budget, so a burst of logins (every login hashes,
-an unknown email too) cannot push a web pod past its limit: each hash holds
-``PASSWORD_HASH_MEMORY_KIB``, and at most ``PASSWORD_HASH_CONCURRENCY`` run
-per process; another waits up to ``PASSWORD_HASH_WAIT_SECONDS``, then gets
-``HashingBusy`` (503 with ``Retry-After``). A users-web pod's worst case::
-
-    idle + WEB_CONCURRENCY * min(WEB_THREADS, PASSWORD_HASH_CONCURRENCY) * memory
-
-The name stays Django's ``argon2``: hashes with Django's defaults keep
-verifying (under the same cap) and are rewritten at the next good login.
-"""
+"""Argon2 with a memory budget, so a burst of logins (an unknown email
+hashes too) cannot push a web pod past its limit: at most
+``PASSWORD_HASH_CONCURRENCY`` hashes per process; another waits up to
+``PASSWORD_HASH_WAIT_SECONDS``, then gets ``HashingBusy`` (503). The name
+stays Django's ``argon2``, so older hashes verify and are upgraded at login."""
 
 from __future__ import annotations
 
@@ -39,7 +33,6 @@ def _slots(size: int) -> threading.BoundedSemaphore:
 
 @contextmanager
 def hash_slot() -> Iterator[None]:
-    """Hold one of this process's hashing slots, or raise ``HashingBusy``."""
     slots = _slots(settings.PASSWORD_HASH_CONCURRENCY)
     if not slots.acquire(timeout=settings.PASSWORD_HASH_WAIT_SECONDS):
         log.warning(

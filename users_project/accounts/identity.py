@@ -6,7 +6,6 @@ import unicodedata
 
 
 def email_identity(email: str) -> str:
-    """NFKC-normalised, case-folded and stripped, so that U+017F (long s) and
-    "s", U+212A (Kelvin sign) and "k", "Straße" and "strasse" are one
-    account. Used for lookup, uniqueness and the login throttle alike."""
+    """NFKC, case-folded, stripped: U+017F (long s) and "s", U+212A (Kelvin)
+    and "k", "Straße" and "strasse" are one account (lookup, uniqueness, throttles)."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email.strip()).casefold())

@@ -66,7 +66,3 @@ def signing_key() -> SigningKey:
         kid=kid,
         public_jwk={**jwk, "kid": kid, "use": "sig", "alg": "RS256"},
     )
-
-
-def jwks_document() -> dict[str, Any]:
-    return {"keys": [signing_key().public_jwk]}

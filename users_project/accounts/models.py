@@ -14,9 +14,8 @@ from users_project.accounts.identity import email_identity
 
 
 class UserManager(BaseUserManager["User"]):
-    """``createsuperuser`` and the like create users through ``user_create``
-    too (handed over by apps.py: it imports this model), so every user gets
-    its ``user.created`` event."""
+    """``createsuperuser`` and the like create through ``user_create`` (handed
+    over by apps.py), so every user gets its ``user.created`` event."""
 
     use_in_migrations = True
     create_with: ClassVar[Callable[..., User] | None] = None
@@ -26,25 +25,21 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email_key=email_identity(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
-        return self._create(email=email, password=password, **fields)
-
-    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
-        fields.update(is_staff=True, is_superuser=True)
-        return self._create(email=email, password=password, **fields)
-
-    def _create(self, **fields: Any) -> User:
         if UserManager.create_with is None:
             raise ImproperlyConfigured("the accounts app is not ready: no user_create yet")
-        return UserManager.create_with(**fields)
+        return UserManager.create_with(email=email, password=password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        return self.create_user(
+            email, password, **{**fields, "is_staff": True, "is_superuser": True}
+        )
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # unique=True satisfies Django's auth checks; the case-insensitive
-    # constraint below is the rule that matters.
+    # unique=True for Django's auth checks; the constraint below is the rule.
     email = models.EmailField(max_length=254, unique=True)
-    # The email's identity form (NFKC, case-folded): what lookup, uniqueness
-    # and the login throttle compare. Written with the email by the services.
+    # identity.py's form of the email: what lookup, uniqueness and the login throttle compare.
     email_key = models.CharField(max_length=254, unique=True, editable=False)
     name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False)
@@ -63,8 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            # Case-insensitive uniqueness, enforced by the database itself so
-            # two concurrent registrations cannot both win.
+            # In the database, so two concurrent registrations cannot both win.
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
 

@@ -1,12 +1,10 @@
 """Who may act on which account through the API: anyone on their own;
-another account as Django's model permissions allow, as in the admin
-(``view_user``, or ``change_user`` which implies it; ``change_user``;
-``delete_user``), and only a superuser on a superuser. ``is_staff`` alone
-grants nothing here."""
+another as Django's model permissions allow, as in the admin (``change_user``
+implies ``view_user``); only a superuser on a superuser. ``is_staff`` alone
+grants nothing."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Literal
 
@@ -18,18 +16,8 @@ from users_project.accounts.selectors import user_get
 # The one spelling of a user id in a URL (str(uuid)'s): any other would reach
 # the same account under another name (and another throttle key).
 USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_CANONICAL_USER_ID = re.compile(USER_ID_PATTERN)
 
 UserAction = Literal["view", "change", "delete"]
-NOT_YOURS = "You may only act on your own account."
-SUPERUSER_ONLY = "Only a superuser may change or delete a superuser."
-
-
-def canonical_user_id(raw_id: str) -> uuid.UUID | None:
-    """The id ``raw_id`` spells in its canonical form, else None."""
-    if not _CANONICAL_USER_ID.fullmatch(raw_id):
-        return None
-    return uuid.UUID(raw_id)
 
 
 def _may(caller: User, action: UserAction) -> bool:
@@ -38,19 +26,15 @@ def _may(caller: User, action: UserAction) -> bool:
     return caller.has_perm(f"accounts.{action}_user")
 
 
-def accessible_user(*, caller: User, raw_id: str, action: UserAction) -> User:
-    """The user ``caller`` may ``action`` at ``raw_id``. Without the model
-    permission any other well-formed id is 403, taken or not, so the answer
-    reveals no ids; a non-canonical id is 404 for everyone."""
-    user_id = canonical_user_id(raw_id)
-    if user_id is None:
-        raise NotFound()
+def accessible_user(*, caller: User, user_id: uuid.UUID, action: UserAction) -> User:
+    """The user ``caller`` may ``action``. Without the model permission any
+    other id is 403, taken or not, so the answer reveals no ids."""
     own = user_id == caller.id
     if not own and not _may(caller, action):
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied("You may only act on your own account.")
     user = user_get(user_id=user_id)
     if user is None:
         raise NotFound()
     if not own and action != "view" and user.is_superuser and not caller.is_superuser:
-        raise PermissionDenied(SUPERUSER_ONLY)
+        raise PermissionDenied("Only a superuser may change or delete a superuser.")
     return user

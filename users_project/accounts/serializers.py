@@ -25,11 +25,10 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _check_password(password: str, *, email: str, name: str, user: User | None = None) -> None:
+def _check_password(password: str, user: User) -> None:
     # Django's validators, including similarity to the user's own email/name.
-    candidate = user or User(email=email, name=name)
     try:
-        password_validation.validate_password(password, candidate)
+        password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise serializers.ValidationError({"password": list(exc.messages)}) from None
 
@@ -46,15 +45,15 @@ class UserRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The password first: a request that cannot succeed learns nothing
         # about which emails are taken.
-        _check_password(attrs["password"], email=attrs["email"], name=attrs["name"])
+        _check_password(attrs["password"], User(email=attrs["email"], name=attrs["name"]))
         if email_is_taken(email=attrs["email"]):
             raise serializers.ValidationError({"email": [EMAIL_TAKEN]})
         return attrs
 
 
 class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """PUT needs ``email`` and ``name``; PATCH any subset. Whether the
-    ``current_password`` is needed is ``user_update``'s rule."""
+    """PUT needs ``email`` and ``name``; PATCH any subset. ``context["user"]``:
+    the account changed. Whether ``current_password`` is needed is ``user_update``'s rule."""
 
     ignored_fields = SERVER_OWNED
 
@@ -68,24 +67,14 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         write_only=True, required=False, max_length=128, trim_whitespace=False, style=SECRET
     )
 
-    @property
-    def user(self) -> User:
-        # Lazily: schema generation builds the serializer without one.
-        return self.context["user"]
-
     def validate_email(self, value: str) -> str:
-        if email_is_taken(email=value, exclude_user_id=self.user.id):
+        if email_is_taken(email=value, exclude_user_id=self.context["user"].id):
             raise serializers.ValidationError(EMAIL_TAKEN)
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "password" in attrs:
-            _check_password(
-                attrs["password"],
-                email=attrs.get("email", self.user.email),
-                name=attrs.get("name", self.user.name),
-                user=self.user,
-            )
+            _check_password(attrs["password"], self.context["user"])
         return attrs
 
 

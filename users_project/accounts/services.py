@@ -36,15 +36,15 @@ class EmailTaken(Exception):
 class PasswordChangeRejected(Exception):
     """A password or login email change without the right current password."""
 
-    def __init__(self, *, field: str, message: str) -> None:
+    def __init__(self, message: str, *, field: str = "current_password") -> None:
         super().__init__(message)
         self.field = field
-        self.message = message
 
 
-def normalize_email(email: str) -> str:
-    """The address as stored and shown: NFKC text, the domain in lower case."""
-    return unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
+def _email_set(user: User, email: str) -> None:
+    # As stored and shown: NFKC, the domain in lower case; compared: identity.py's form.
+    user.email = unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
+    user.email_key = email_identity(email)
 
 
 def user_create(
@@ -55,13 +55,8 @@ def user_create(
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
-    user = User(
-        email=normalize_email(email),
-        email_key=email_identity(email),
-        name=name,
-        is_staff=is_staff,
-        is_superuser=is_superuser,
-    )
+    user = User(name=name, is_staff=is_staff, is_superuser=is_superuser)
+    _email_set(user, email)
     user.set_password(password)
     with _email_unique(user.email), transaction.atomic():
         user.save(force_insert=True)
@@ -81,10 +76,10 @@ def user_update(
     password: str | None = None,
     current_password: str | None = None,
 ) -> User:
-    """Change what is given, on behalf of ``by`` (already allowed to). A new
-    password, and a new email of one's own account, need the current
-    password, so a stolen access token cannot take the account over; checked
-    here, so no caller skips it. A new password revokes every refresh token."""
+    """Change what is given, for ``by`` (already allowed to). A new password,
+    or a new email of one's own account, needs the current password (checked
+    here, so no caller skips it): a stolen access token cannot take the
+    account over. A new password revokes every refresh token."""
     email_changes = email is not None and email_identity(email) != user.email_key
     _current_password_check(
         user=user,
@@ -93,8 +88,7 @@ def user_update(
         email_needs_it=email_changes and by.pk == user.pk,
     )
     if email is not None:
-        user.email = normalize_email(email)
-        user.email_key = email_identity(email)
+        _email_set(user, email)
     if name is not None:
         user.name = name
     if password is not None:
@@ -115,8 +109,7 @@ def user_update(
 
 @contextmanager
 def _email_unique(email: str) -> Iterator[None]:
-    """``EmailTaken`` for the race the serializer's check cannot see, known by
-    the constraint psycopg2 names."""
+    """``EmailTaken`` for the race the serializer's check cannot see."""
     try:
         yield
     except IntegrityError as exc:
@@ -132,33 +125,26 @@ def _current_password_check(
     if password is None and not email_needs_it:
         if current_password is not None:
             raise PasswordChangeRejected(
+                "Give the new password (or the new email) with the current password.",
                 field="password",
-                message="Give the new password (or the new email) with the current password.",
             )
-        return
-    if not current_password:
+    elif not current_password:
         what = "password" if password is not None else "email"
-        raise PasswordChangeRejected(
-            field="current_password", message=f"Required to change the {what}."
-        )
-    if not user.check_password(current_password):
-        raise PasswordChangeRejected(
-            field="current_password", message="The current password is wrong."
-        )
+        raise PasswordChangeRejected(f"Required to change the {what}.")
+    elif not user.check_password(current_password):
+        raise PasswordChangeRejected("The current password is wrong.")
 
 
-def user_refresh_tokens_revoke(*, user: User) -> int:
+def user_refresh_tokens_revoke(*, user: User) -> None:
     """Revoke ``user``'s refresh tokens (access tokens run until they expire)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    revoked = BlacklistedToken.objects.bulk_create(
+    BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
-    return len(revoked)
 
 
 def refresh_tokens_flush_expired() -> int:
-    """Delete the expired refresh tokens' rows (simplejwt's
-    ``flushexpiredtokens``, counted): their ``exp`` refuses them already."""
+    """simplejwt's ``flushexpiredtokens``, counted: ``exp`` refuses them already."""
     _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     flushed = deleted.get(OutstandingToken._meta.label, 0)
     log.info("tokens.flushed_expired", count=flushed)
@@ -184,9 +170,8 @@ class NewRead:
 
 
 def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
-    """A consumer batch of reads, for users known to exist, in two statements
-    (``sql.py``). Returns the event ids stored now: a read stored before is
-    skipped and not counted again."""
+    """A consumer batch of reads of existing users, in two statements
+    (``sql.py``); returns the event ids stored now (not those stored before)."""
     if not reads:
         return set()
     with connection.cursor() as cursor:

@@ -1,5 +1,3 @@
-"""Celery tasks of the accounts app."""
-
 from __future__ import annotations
 
 from celery import shared_task

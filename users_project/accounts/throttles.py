@@ -1,5 +1,5 @@
 """Rate limits on every credential check and costly write of the users
-service. Rates: ``DEFAULT_THROTTLE_RATES`` in settings (from the environment)."""
+service (rates: ``DEFAULT_THROTTLE_RATES``)."""
 
 from __future__ import annotations
 
@@ -14,20 +14,14 @@ from users_project.accounts.identity import email_identity
 
 
 class LoginAddressThrottle(RedisOrLocalThrottle):
-    """Every login attempt, per client address."""
-
     scope = "login_address"
 
 
 class RefreshAddressThrottle(RedisOrLocalThrottle):
-    """Each refresh is a signature check and a few writes."""
-
     scope = "refresh_address"
 
 
 class RegistrationAddressThrottle(RedisOrLocalThrottle):
-    """Each registration costs an Argon2 hash and an event."""
-
     scope = "register_address"
 
     def bucket(self, request: Any, view: Any) -> str | None:
@@ -48,8 +42,8 @@ def _account(request: Any) -> str | None:
 
 
 class LoginFailuresFromAddressThrottle(FailureThrottle):
-    """Failed logins per account from one client address: the strict limit. A
-    guesser locks itself out of the account, not the owner elsewhere."""
+    """Failed logins per account and address, the strict limit: a guesser
+    locks itself out, not the owner elsewhere."""
 
     scope = "login_email"
 
@@ -59,9 +53,8 @@ class LoginFailuresFromAddressThrottle(FailureThrottle):
 
 
 class LoginFailuresThrottle(FailureThrottle):
-    """Failed logins per account from every address: a higher limit that
-    bounds guessing spread over many addresses (reaching it locks the account
-    for everyone until the window passes: the price of a bound)."""
+    """Failed logins per account from every address: a higher limit bounding
+    guesses spread over many addresses (it locks the account for everyone)."""
 
     scope = "login_account_failures"
 
@@ -69,7 +62,7 @@ class LoginFailuresThrottle(FailureThrottle):
         return _account(request)
 
 
-# The per-account buckets, shared by the API's, the browser's and the admin's login.
+# Shared by the API's, the browser's and the admin's login.
 LOGIN_FAILURES = (LoginFailuresFromAddressThrottle, LoginFailuresThrottle)
 
 
@@ -82,16 +75,14 @@ def login_throttled(request: Any) -> float | None:
 
 
 def login_failure_record(request: Any) -> None:
-    """Spend one of each per-account bucket: this attempt's password was wrong."""
     for bucket in LOGIN_FAILURES:
         bucket().record_failure(request, None)
 
 
 class CurrentPasswordThrottle(RedisOrLocalThrottle):
     """Guesses of ``current_password`` per account, so a stolen access token
-    cannot find the password. Keyed on the account's parsed id once the caller
-    may act on it (``UserViewSet``): another spelling of the id, or another
-    account's refused attempts, spend nothing of the owner's."""
+    cannot find the password; keyed on the parsed id once the caller may act
+    on it, so other spellings and refused callers spend nothing of the owner's."""
 
     scope = "current_password"
 

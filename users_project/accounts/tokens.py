@@ -1,5 +1,5 @@
 """simplejwt's tokens, signed with our RSA key, with the ``kid`` (which
-simplejwt's TokenBackend leaves out) that games needs to pick the JWKS key."""
+simplejwt leaves out) that games needs to pick the JWKS key."""
 
 from __future__ import annotations
 
@@ -24,14 +24,11 @@ from users_project.accounts.models import User
 
 
 class KeyIdTokenBackend(TokenBackend):
-    def __init__(self, *, kid: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.kid = kid
-
     def encode(self, payload: dict[str, Any]) -> str:
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
+        headers = {"kid": signing_key().kid}
         return jwt.encode(
-            claims, self.prepared_signing_key, algorithm=self.algorithm, headers={"kid": self.kid}
+            claims, self.prepared_signing_key, algorithm=self.algorithm, headers=headers
         )
 
     def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
@@ -47,7 +44,6 @@ class KeyIdTokenBackend(TokenBackend):
 def token_backend() -> KeyIdTokenBackend:
     key = signing_key()
     return KeyIdTokenBackend(
-        kid=key.kid,
         algorithm="RS256",
         signing_key=key.private_pem,
         verifying_key=key.public_pem,
@@ -84,14 +80,6 @@ class RefreshTokenRejected(Exception):
     """This refresh token gives no new pair; the message says why."""
 
 
-class RefreshTokenSpent(RefreshTokenRejected):
-    """Used already (or revoked): a refresh token rotates on use."""
-
-    def __init__(self, jti: str) -> None:
-        super().__init__("This refresh token was used already.")
-        self.jti = jti
-
-
 def token_pair_login(
     *, request: HttpRequest | None, email: str, password: str
 ) -> tuple[User, dict[str, Any]]:
@@ -103,9 +91,8 @@ def token_pair_login(
 
 
 def token_pair_refresh(*, raw: str) -> dict[str, Any]:
-    """Spend ``raw`` for a new pair with the account's current role. Of two
-    requests racing with one token, only the one that creates its (unique)
-    blacklist row gets a pair."""
+    """Spend ``raw`` for a new pair with the account's current role; of two
+    racing requests, only the one creating its (unique) blacklist row wins."""
     try:
         refresh = RefreshToken(raw)
     except TokenError as exc:
@@ -127,8 +114,8 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
             },
         )
         _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-        if not created:
-            raise RefreshTokenSpent(refresh["jti"])
+        if not created:  # used already (or revoked): a refresh token rotates on use
+            raise RefreshTokenRejected("This refresh token was used already.")
         return issue_token_pair(user)
 
 

@@ -1,8 +1,8 @@
-"""HTTP interface of the users service. Domain errors are answered by the one
-mapping (accounts/errors.py), not here."""
+"""HTTP interface of the users service; domain errors are answered by accounts/errors.py."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,7 +19,7 @@ from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
-from users_project.accounts.keys import jwks_document
+from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.permissions import USER_ID_PATTERN, UserAction, accessible_user
 from users_project.accounts.selectors import user_read_history
@@ -49,7 +49,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     """Registration, and a user's own account (others' as ``accessible_user`` allows)."""
 
     serializer_class = s.UserSerializer
-    # CurrentPasswordThrottle is checked in _update, once the account is known.
+    # CurrentPasswordThrottle is checked in update, once the account is known.
     throttle_classes = [RegistrationAddressThrottle]
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
@@ -73,9 +73,9 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return drf_request
 
     def get_object(self) -> User:
-        """The account at this URL, if the caller may act on it."""
         action = self.object_actions.get(self.action, "view")
-        return accessible_user(caller=self.request.user, raw_id=self.kwargs["pk"], action=action)
+        user_id = uuid.UUID(self.kwargs["pk"])  # canonical: USER_ID_PATTERN
+        return accessible_user(caller=self.request.user, user_id=user_id, action=action)
 
     def get_serializer_class(self) -> type:
         return {
@@ -101,14 +101,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return Response(s.UserSerializer(self.get_object()).data)
 
     @_UPDATE_SCHEMA
-    def update(self, request: Request, pk: str) -> Response:
-        return self._update(request, pk, partial=False)
-
-    @_UPDATE_SCHEMA
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self._update(request, pk, partial=True)
-
-    def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
+    def update(self, request: Request, pk: str, *, partial: bool = False) -> Response:
         user = self.get_object()
         # Only now: refused callers and other spellings spend nothing of the owner's.
         throttle = CurrentPasswordThrottle(user_id=user.id)
@@ -120,6 +113,10 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         serializer.is_valid(raise_exception=True)
         user = user_update(user=user, by=request.user, **serializer.validated_data)
         return Response(s.UserSerializer(user).data)
+
+    @_UPDATE_SCHEMA
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk, partial=True)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -178,14 +175,9 @@ class RefreshView(_Public):
         serializer.is_valid(raise_exception=True)
         return Response(token_pair_refresh(raw=serializer.validated_data["refresh"]))
 
-    def get_authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="api"'
-
 
 class LogoutView(APIView):
     """Revokes all the caller's refresh tokens; access tokens run out (``expires_in``)."""
-
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
     def post(self, request: Request) -> Response:
@@ -194,8 +186,6 @@ class LogoutView(APIView):
 
 
 class AuthTestView(APIView):
-    permission_classes = [IsAuthenticated]
-
     @extend_schema(responses={200: s.WhoAmISerializer, **error_responses(401)}, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response({"id": str(request.user.id), "email": request.user.email})
@@ -204,6 +194,6 @@ class AuthTestView(APIView):
 class JWKSView(_Public):
     @extend_schema(responses={200: dict}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        response = Response(jwks_document())
+        response = Response({"keys": [signing_key().public_jwk]})
         response["Cache-Control"] = "public, max-age=300"
         return response
