@@ -98,13 +98,11 @@ ENVELOPE_SCHEMA: Final = {
     },
 }
 
-_EXAMPLE_USER: Final = uuid.UUID("0b9e6f7a-3c2d-4e1f-8a7b-6c5d4e3f2a10")
-_EXAMPLE_AT: Final = datetime(2026, 11, 29, 18, 0, 0, 123456, tzinfo=UTC)
-
 
 def _examples() -> dict[tuple[str, int], Event]:
     """One event per contract, made by the functions the services call."""
-    user, at = _EXAMPLE_USER, _EXAMPLE_AT
+    user = uuid.UUID("0b9e6f7a-3c2d-4e1f-8a7b-6c5d4e3f2a10")
+    at = datetime(2026, 11, 29, 18, 0, 0, 123456, tzinfo=UTC)
     events = [
         user_created(user_id=user, email="ada@example.com", name="Ada Lovelace", source="users"),
         user_deleted(user_id=user, source="users"),

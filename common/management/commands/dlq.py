@@ -122,13 +122,12 @@ class Command(BaseCommand):
             summary.append([topic, reason, sum(by_age), *by_age])
         self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
         columns = ["ID", "DEAD AT (UTC)", "AGE", "REASON", "STATE", "TYPE", "EVENT ID", "KEY"]
-        rows = []
-        for letter in letters[:limit]:
-            entry = _as_dict(letter, now)
-            dead_at = f"{letter.dead_at:%Y-%m-%d %H:%M:%S}"
-            shown = [entry[name] or "-" for name in ("age", "reason", "state", "event_type")]
-            ids = [entry["event_id"] or "-", entry["key"] or "-"]
-            rows.append([letter.id, dead_at, *shown, *ids])
+        names = ("age", "reason", "state", "event_type", "event_id", "key")
+        entries = [(d, _as_dict(d, now)) for d in letters[:limit]]
+        rows = [
+            [d.id, f"{d.dead_at:%Y-%m-%d %H:%M:%S}", *(e[n] or "-" for n in names)]
+            for d, e in entries
+        ]
         self.stdout.write(render_table(columns, rows))
         if len(letters) > limit:
             self.stdout.write(f"... {len(letters) - limit} older not shown (--limit)")
