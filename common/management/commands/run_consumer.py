@@ -21,9 +21,15 @@ class Command(BaseCommand):
             "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
         )
         parser.add_argument("name", nargs="?", help="consumer name; omit to list them")
+        parser.add_argument("--max-attempts", type=int, default=3)
 
     def handle(
-        self, *args: Any, name: str | None, metrics_port: int | None, **options: Any
+        self,
+        *args: Any,
+        name: str | None,
+        max_attempts: int,
+        metrics_port: int | None,
+        **options: Any,
     ) -> None:
         registry = consumer_registry()
         if name is None or name not in registry:
@@ -36,7 +42,7 @@ class Command(BaseCommand):
                 return
             raise CommandError(f"unknown consumer {name!r}; this project has:\n{listing}")
         serve_metrics(metrics_port)
-        runner = ConsumerRunner(registry[name], stop=stop_on_signals())
+        runner = ConsumerRunner(registry[name], stop=stop_on_signals(), max_attempts=max_attempts)
         try:
             runner.run_forever()
         except DeadLetterLimitReached as exc:
