@@ -1,6 +1,5 @@
 """The event API as an AsyncAPI 3.0 document, generated from ``common.events``
-so it cannot drift from the code (docs/events.md: where it is written,
-served and checked)."""
+so it cannot drift from the code (docs/events.md)."""
 
 from __future__ import annotations
 
@@ -28,16 +27,13 @@ KAFKA: Final = "0.5.0"  # the Kafka bindings' version
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer group of a service (its registry: ``<project>/consumers.py``)."""
-
     service: str
     group_id: str
     topics: tuple[str, ...]
     description: str
 
 
-# Checked against each project's CONSUMERS registry in its own tests:
-# common may not import the projects.
+# Checked against each project's CONSUMERS in its tests: common may not import the projects.
 SUBSCRIPTIONS: Final = (
     Subscription(
         "users",
@@ -102,13 +98,11 @@ ENVELOPE_SCHEMA: Final = {
     },
 }
 
-_EXAMPLE_USER: Final = uuid.UUID("0b9e6f7a-3c2d-4e1f-8a7b-6c5d4e3f2a10")
-_EXAMPLE_AT: Final = datetime(2026, 11, 29, 18, 0, 0, 123456, tzinfo=UTC)
-
 
 def _examples() -> dict[tuple[str, int], Event]:
-    """One event per contract, made by the same functions the services call."""
-    user, at = _EXAMPLE_USER, _EXAMPLE_AT
+    """One event per contract, made by the functions the services call."""
+    user = uuid.UUID("0b9e6f7a-3c2d-4e1f-8a7b-6c5d4e3f2a10")
+    at = datetime(2026, 11, 29, 18, 0, 0, 123456, tzinfo=UTC)
     events = [
         user_created(user_id=user, email="ada@example.com", name="Ada Lovelace", source="users"),
         user_deleted(user_id=user, source="users"),
@@ -129,7 +123,6 @@ def _ref(*path: str) -> dict[str, str]:
 
 
 def _kafka(**binding: Any) -> dict[str, Any]:
-    """The Kafka binding of a message or an operation."""
     return {"kafka": {**binding, "bindingVersion": KAFKA}}
 
 
@@ -215,17 +208,13 @@ def _channel(address: str, description: str, messages: list[str]) -> dict[str, A
 
 
 def _topic(topic: str, doc: dict[str, Any], examples: dict[tuple[str, int], Event]) -> None:
-    """Add ``topic``, its dead-letter topic, their messages and who sends and
-    receives them to ``doc``."""
+    """Add ``topic``, its dead-letter topic, their messages and operations to ``doc``."""
     versions = [c for c in all_contracts() if c.type == topic]
     names = [f"{topic}.v{c.version}" for c in versions]
+    messages = doc["components"]["messages"]
     for contract, name in zip(versions, names, strict=True):
-        if (topic, contract.version) not in examples:
-            raise LookupError(f"{name} has no example: add one to common.asyncapi._examples")
         doc["components"]["schemas"][name] = contract.data_schema
-        doc["components"]["messages"][name] = _message(
-            contract, examples[(topic, contract.version)]
-        )
+        messages[name] = _message(contract, examples[(topic, contract.version)])
     description = f"{versions[-1].description} Keyed by the user's id. "
     doc["channels"][topic] = _channel(
         topic, description + "Consumers accept every version listed.", names
@@ -238,20 +227,17 @@ def _topic(topic: str, doc: dict[str, Any], examples: dict[tuple[str, int], Even
     operations[f"{publisher}.publish.{topic}"] = _operation(
         topic, "send", publisher, summary, names
     )
-    for sub in (sub for sub in SUBSCRIPTIONS if topic in sub.topics):
+    subs = [sub for sub in SUBSCRIPTIONS if topic in sub.topics]
+    for sub in subs:
         receive = _operation(topic, "receive", sub.service, sub.description, names)
         receive["bindings"] = _kafka(groupId={"type": "string", "enum": [sub.group_id]})
         operations[f"{sub.service}.consume.{topic}"] = receive
+        why = f"The {sub.group_id} consumer writes what it cannot handle here."
         operations[f"{sub.service}.dead_letter.{topic}"] = _operation(
-            dlq,
-            "send",
-            sub.service,
-            f"The {sub.group_id} consumer writes what it cannot handle here.",
-            [letter],
+            dlq, "send", sub.service, why, [letter]
         )
-    consumer = next(sub.group_id for sub in SUBSCRIPTIONS if topic in sub.topics)
     example = examples[(topic, versions[-1].version)]
-    doc["components"]["messages"][letter] = _dead_letter_message(topic, consumer, example)
+    messages[letter] = _dead_letter_message(topic, subs[0].group_id, example)
 
 
 def build_document() -> dict[str, Any]:
@@ -276,17 +262,13 @@ def build_document() -> dict[str, Any]:
     return doc
 
 
-def render_document() -> str:
-    """The document as the JSON text written to docs/asyncapi.json and served."""
-    return json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n"
-
-
 @cache
-def _served() -> bytes:
-    return render_document().encode()
+def render_document() -> str:
+    """The JSON text written to docs/asyncapi.json and served."""
+    return json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n"
 
 
 @require_safe
 def asyncapi_view(request: HttpRequest) -> HttpResponse:
-    """The document, public like the OpenAPI one beside it (/api/schema/)."""
-    return HttpResponse(_served(), content_type="application/json")
+    """Public like the OpenAPI document beside it (/api/schema/)."""
+    return HttpResponse(render_document(), content_type="application/json")

@@ -1,6 +1,5 @@
-"""Reading dead letters off the broker: every ``<topic>.dlq`` of this
-service's consumers, from the oldest record kept to the end, with the state
-an operator gave each one (``DeadLetterAction``)."""
+"""Dead letters as the broker keeps them, with the state an operator gave
+each one (``DeadLetterAction``)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
-from common.kafka.admin import partitions_of
+from common.kafka.admin import offset_ranges
 from common.kafka.config import offsets_reader, physical_topic
 from common.kafka.consumer import consumer_registry
 
@@ -25,8 +24,7 @@ STATES = (OPEN, REPLAYED, PURGED)
 
 
 def service_dlq_topics(topics: Iterable[str] = ()) -> list[str]:
-    """The broker-side DLQ names of ``topics`` (logical names), by default of
-    every topic this service's consumers read."""
+    """The broker-side DLQ names of ``topics``, by default of every topic this service reads."""
     logical = list(topics) or sorted(
         {topic for spec in consumer_registry().values() for topic in spec.topics}
     )
@@ -60,27 +58,12 @@ class DeadLetter:
 
     @property
     def replay_topic(self) -> str | None:
-        """Where a replay sends it: the topic this DLQ is named after
-        (``<topic>.dlq`` -> ``<topic>``), never the topic a header names."""
+        """The topic this DLQ is named after, never the one a header names."""
         return topic_of_dlq(self.dlq_topic)
-
-    def replay_refusal(self) -> str | None:
-        """Why this dead letter is not replayed, or None. A ``dlq.original_topic``
-        header naming another topic than the DLQ's own was not written by that
-        topic's consumer: the record was planted or tampered with."""
-        target, original = self.replay_topic, self.header("dlq.original_topic")
-        if target is None:
-            return f"{self.dlq_topic} is not named <topic>.dlq"
-        if original != target:
-            return (
-                f"its dlq.original_topic header says {original or '(none)'}, "
-                f"but it sits in {self.dlq_topic}: not a dead letter of {target}"
-            )
-        return None
 
     @cached_property
     def envelope(self) -> dict[str, Any] | None:
-        """The event's JSON envelope, if the value is a JSON object at all."""
+        """The value, if it is a JSON object at all."""
         try:
             doc = json.loads(self.value) if self.value is not None else None
         except ValueError:  # not UTF-8, or not JSON
@@ -88,7 +71,6 @@ class DeadLetter:
         return doc if isinstance(doc, dict) else None
 
     def envelope_text(self, name: str) -> str:
-        """A text field of the envelope (``id``, ``type``), or ""."""
         value = (self.envelope or {}).get(name)
         return value if isinstance(value, str) else ""
 
@@ -104,12 +86,10 @@ def select_dead_letters(
     reasons: Iterable[str] = (),
     since: datetime | None = None,
     until: datetime | None = None,
-    timeout: float = 60,
 ) -> list[DeadLetter]:
     """The records kept in the DLQ ``topics`` (broker-side names) in one of
-    ``states`` that match every criterion given, newest first. Missing topics
-    hold nothing."""
-    letters = _read(topics, timeout)
+    ``states`` that match every criterion given, newest first."""
+    letters = _read(topics, timeout=60)
     _attach_actions(letters)
     ids, reasons, states = set(ids), set(reasons), set(states)
     letters = [
@@ -128,13 +108,13 @@ def _read(topics: list[str], timeout: float) -> list[DeadLetter]:
     consumer = offsets_reader("dlq-reader")
     letters: list[DeadLetter] = []
     try:
-        partitions = partitions_of(consumer, topics)
-        if not partitions:
+        ranges = offset_ranges(consumer, topics)
+        if not ranges:
             return []
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+        consumer.assign(list(ranges))
+        consumer.seek_to_beginning(*ranges)
+        ends = {tp: end for tp, (_, end) in ranges.items()}
+        remaining = {tp for tp, (first, end) in ranges.items() if first < end}
         deadline = time.monotonic() + timeout
         while remaining:
             if time.monotonic() > deadline:
@@ -161,41 +141,46 @@ def _read(topics: list[str], timeout: float) -> list[DeadLetter]:
     return letters
 
 
-def replay_refusals(letters: list[DeadLetter], *, timeout: float = 30) -> dict[str, str]:
+def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
     """Why each of ``letters`` that may not be replayed is refused, by id.
 
-    Beside ``replay_refusal``, a dead letter is replayed only if its topic
-    once carried it: the record at its ``dlq.original_partition``/``_offset``
-    must hold the same key and value. A service can write its own DLQs, so
-    this keeps a record planted there from reaching the topic through a bulk
-    replay. An original that retention removed cannot vouch for it either."""
-    refusals = {letter.id: why for letter in letters if (why := letter.replay_refusal())}
-    to_check = [letter for letter in letters if letter.id not in refusals]
-    if not to_check:
-        return refusals
+    Its ``dlq.original_topic`` header must name its DLQ's topic (else that
+    topic's consumer did not write it), and that topic must once have carried
+    it (the same key and value at its ``dlq.original_partition``/``_offset``):
+    a service can write its own DLQs, and a record planted there must not
+    reach the topic."""
+    if not letters:
+        return {}
     consumer = offsets_reader("dlq-verifier")
     try:
-        for letter in to_check:
-            if why := _original_differs(consumer, letter, timeout):
-                refusals[letter.id] = why
+        refusals = {letter.id: _refusal(consumer, letter, timeout=30) for letter in letters}
     finally:
         consumer.close()
-    return refusals
+    return {id: why for id, why in refusals.items() if why}
 
 
-def _original_differs(consumer: KafkaConsumer, letter: DeadLetter, timeout: float) -> str | None:
+def _refusal(consumer: KafkaConsumer, letter: DeadLetter, timeout: float) -> str | None:
+    target, original = letter.replay_topic, letter.header("dlq.original_topic")
+    if target is None:
+        return f"{letter.dlq_topic} is not named <topic>.dlq"
+    if original != target:
+        return (
+            f"its dlq.original_topic header says {original or '(none)'}, "
+            f"but it sits in {letter.dlq_topic}: not a dead letter of {target}"
+        )
     try:
         partition = int(letter.header("dlq.original_partition"))
         offset = int(letter.header("dlq.original_offset"))
     except ValueError:
         return "its dlq.original_partition/offset headers are not numbers"
-    tp = TopicPartition(letter.header("dlq.original_topic"), partition)
-    if partition not in (consumer.partitions_for_topic(tp.topic) or ()):
+    tp = TopicPartition(original, partition)
+    kept = offset_ranges(consumer, [tp.topic]).get(tp)
+    if kept is None:
         return f"{tp.topic} has no partition {partition}"
-    consumer.assign([tp])
-    first, end = consumer.beginning_offsets([tp])[tp], consumer.end_offsets([tp])[tp]
+    first, end = kept
     if not first <= offset < end:
         return f"{tp.topic}:{partition} holds no offset {offset} (now {first}..{end - 1})"
+    consumer.assign([tp])
     consumer.seek(tp, offset)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

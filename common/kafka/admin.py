@@ -65,10 +65,17 @@ def ensure_topics(
         admin.close()
 
 
-def partitions_of(client: KafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
-    """Every partition of ``topics`` (broker-side names); none of a missing topic."""
-    return [
+def offset_ranges(
+    client: KafkaConsumer, topics: Iterable[str]
+) -> dict[TopicPartition, tuple[int, int]]:
+    """The first kept and the end offset of every partition of ``topics``
+    (broker-side names); none of a missing topic."""
+    partitions = [
         TopicPartition(topic, partition)
         for topic in topics
         for partition in sorted(client.partitions_for_topic(topic) or ())
     ]
+    if not partitions:
+        return {}
+    begins, ends = client.beginning_offsets(partitions), client.end_offsets(partitions)
+    return {tp: (begins[tp], ends[tp]) for tp in partitions}

@@ -1,9 +1,5 @@
-"""What an operator needs at a glance about one service: consumer lag per
-group and partition, the consumers running in each group, the outbox
-backlog and the age of its oldest row, dead-letter counts, and whether
-PostgreSQL, Redis and Kafka answer. ``manage_<service>.py status`` prints
-it; ``/metrics/ops`` exports the same figures (:class:`OpsCollector`).
-"""
+"""One service at a glance (docs/operations.md): ``manage_<service>.py status``
+prints it, ``/metrics/ops`` exports it (:class:`OpsCollector`)."""
 
 from __future__ import annotations
 
@@ -22,7 +18,7 @@ from prometheus_client.registry import Collector
 from common.api.health import check_database, check_kafka, check_redis
 from common.deadletters.models import DeadLetterAction
 from common.deadletters.reader import service_dlq_topics
-from common.kafka.admin import partitions_of
+from common.kafka.admin import offset_ranges
 from common.kafka.config import (
     common_client_config,
     offsets_reader,
@@ -95,30 +91,25 @@ def outbox_backlog() -> tuple[int, float | None]:
 
 
 def consumer_lag() -> list[PartitionLag]:
-    """Per consumer group of this service and partition: end offset minus
-    the group's committed offset (or minus the first kept offset when the
-    group committed nothing yet: it starts from the earliest)."""
+    """Per consumer group of this service and partition: end offset minus the
+    committed one (or the first kept one: a group that committed nothing
+    starts from the earliest)."""
     rows: list[PartitionLag] = []
     for spec in consumer_registry().values():
         group = physical_group(spec.group_id)
         client = offsets_reader("status", group)
         try:
-            partitions = partitions_of(client, map(physical_topic, spec.topics))
-            ends = client.end_offsets(partitions) if partitions else {}
-            begins = client.beginning_offsets(partitions) if partitions else {}
-            for tp in partitions:
+            for tp, (first, end) in offset_ranges(client, map(physical_topic, spec.topics)).items():
                 committed = client.committed(tp)
-                start = begins[tp] if committed is None else committed
-                lag = max(0, ends[tp] - start)
-                rows.append(PartitionLag(group, tp.topic, tp.partition, committed, ends[tp], lag))
+                lag = max(0, end - (first if committed is None else committed))
+                rows.append(PartitionLag(group, tp.topic, tp.partition, committed, end, lag))
         finally:
             client.close()
     return rows
 
 
 def consumer_group_members() -> list[GroupMembers]:
-    """Per consumer group of this service: the consumers in it now, as the
-    group's coordinator sees them (a group that never ran has none)."""
+    """Per consumer group of this service: its consumers now, as its coordinator sees them."""
     groups = [physical_group(spec.group_id) for spec in consumer_registry().values()]
     if not groups:
         return []
@@ -131,25 +122,22 @@ def consumer_group_members() -> list[GroupMembers]:
 
 
 def dead_letter_counts() -> list[DeadLetterCount]:
-    """Per DLQ topic: the records kept (end minus first kept offset) and how
-    many of them no one has replayed or purged yet."""
+    """Per DLQ topic: the records kept and how many no one replayed or purged yet."""
     counts = []
     client = offsets_reader("status")
     try:
         for topic in service_dlq_topics():
-            partitions = partitions_of(client, [topic])
-            ends = client.end_offsets(partitions) if partitions else {}
-            begins = client.beginning_offsets(partitions) if partitions else {}
+            ranges = offset_ranges(client, [topic])
             in_range = Q(pk__in=[])
-            for tp in partitions:
-                in_range |= Q(partition=tp.partition, offset__gte=begins[tp], offset__lt=ends[tp])
+            for tp, (first, end) in ranges.items():
+                in_range |= Q(partition=tp.partition, offset__gte=first, offset__lt=end)
             handled = (
                 DeadLetterAction.objects.filter(in_range, dlq_topic=topic)
                 .values("partition", "offset")
                 .distinct()
                 .count()
             )
-            kept = sum(ends[tp] - begins[tp] for tp in partitions)
+            kept = sum(end - first for first, end in ranges.values())
             counts.append(DeadLetterCount(topic, kept, kept - handled))
     finally:
         client.close()

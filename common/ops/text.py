@@ -1,11 +1,9 @@
-"""Output of the operator commands: aligned tables, ages, times, JSON."""
+"""Output of the operator commands: aligned tables, ages, JSON."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -43,23 +41,3 @@ def format_age(seconds: float | None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
-
-
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
-    """A point in time: a duration back from now (``30m``, ``2h``, ``7d``) or
-    an ISO 8601 date-time (UTC if it names no offset)."""
-    match = _DURATION.match(text.strip())
-    if match:
-        amount, unit = match.groups()
-        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: int(amount)})
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is neither a duration (30m, 2h, 7d) nor an ISO date-time"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

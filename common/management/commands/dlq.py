@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,21 +19,29 @@ from common.deadletters.reader import (
     service_dlq_topics,
 )
 from common.deadletters.services import dead_letters_purge, dead_letters_replay
-from common.ops.text import as_json, format_age, parse_moment, render_table
+from common.ops.text import as_json, format_age, render_table
 
 # Age buckets of the summary: (column, upper bound in seconds).
 AGE_BUCKETS = (("<1h", 3600), ("<1d", 86400), ("<7d", 7 * 86400), ("older", float("inf")))
 
 
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
 def moment(text: str) -> datetime:
+    """A duration back from now (``30m``, ``2h``, ``7d``) or an ISO 8601
+    date-time (UTC if it names no offset)."""
+    if match := _DURATION.match(text.strip()):
+        amount, unit = match.groups()
+        return datetime.now(UTC) - timedelta(**{_UNITS[unit]: int(amount)})
     try:
-        return parse_moment(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def age_bucket(seconds: float) -> str:
-    return next(name for name, bound in AGE_BUCKETS if seconds < bound)
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a duration (30m, 2h, 7d) nor an ISO date-time"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def selection_options(sub: argparse.ArgumentParser, *, ids: bool) -> None:
@@ -102,7 +111,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Dead letters ({state}) in {topics}: {len(letters)}\n")
         if not letters:
             return
-        counts = Counter((d.dlq_topic, d.reason, age_bucket(d.age_seconds(now))) for d in letters)
+        counts = Counter(
+            (d.dlq_topic, d.reason, next(b for b, top in AGE_BUCKETS if d.age_seconds(now) < top))
+            for d in letters
+        )
         buckets = [name for name, _ in AGE_BUCKETS]
         summary = []
         for topic, reason in sorted({(topic, reason) for topic, reason, _ in counts}):
@@ -110,13 +122,12 @@ class Command(BaseCommand):
             summary.append([topic, reason, sum(by_age), *by_age])
         self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
         columns = ["ID", "DEAD AT (UTC)", "AGE", "REASON", "STATE", "TYPE", "EVENT ID", "KEY"]
-        rows = []
-        for letter in letters[:limit]:
-            entry = _as_dict(letter, now)
-            dead_at = f"{letter.dead_at:%Y-%m-%d %H:%M:%S}"
-            shown = [entry[name] or "-" for name in ("age", "reason", "state", "event_type")]
-            ids = [entry["event_id"] or "-", entry["key"] or "-"]
-            rows.append([letter.id, dead_at, *shown, *ids])
+        names = ("age", "reason", "state", "event_type", "event_id", "key")
+        entries = [(d, _as_dict(d, now)) for d in letters[:limit]]
+        rows = [
+            [d.id, f"{d.dead_at:%Y-%m-%d %H:%M:%S}", *(e[n] or "-" for n in names)]
+            for d, e in entries
+        ]
         self.stdout.write(render_table(columns, rows))
         if len(letters) > limit:
             self.stdout.write(f"... {len(letters) - limit} older not shown (--limit)")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -22,17 +22,7 @@ def render_status(status: ServiceStatus) -> str:
         ),
     ]
     if status.lag:
-        lag = [
-            [
-                r.group,
-                r.topic,
-                r.partition,
-                "-" if r.committed is None else r.committed,
-                r.end,
-                r.lag,
-            ]
-            for r in status.lag
-        ]
+        lag = [["-" if cell is None else cell for cell in astuple(r)] for r in status.lag]
         columns = ["CONSUMER GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG"]
         total = sum(row.lag for row in status.lag)
         parts.append(f"{render_table(columns, lag)}\ntotal lag: {total}")
