@@ -1,8 +1,5 @@
-"""HTTP client of the external games API (FreeToGame's shape): timeouts,
-bounded retries (urllib3's ``Retry``, never on 404), the circuit breaker
-every process shares (breaker.py), a rate limit shared through Redis, and
-every response validated, so a malformed payload is never cached
-(docs/architecture.md, "The catalog survives its upstream")."""
+"""HTTP client of the games API: every response validated, so a malformed
+payload is never cached (docs/architecture.md, "The catalog survives its upstream")."""
 
 from __future__ import annotations
 
@@ -107,10 +104,9 @@ DETAIL_VALIDATOR = compile_schema(
 
 @dataclass
 class SharedRateLimiter:
-    """At most ``per_second`` calls per wall-clock second across the processes
-    sharing Redis (per process when Redis is away). Hand-written because it
-    must wait for a slot, up to ``max_wait`` (then ``UpstreamBusy``), where
-    Django's rate-limit libraries refuse."""
+    """At most ``per_second`` calls per second across processes (per process
+    when Redis is away); hand-written because it waits for a slot, where
+    rate-limit libraries refuse."""
 
     per_second: int
     max_wait: float = float("inf")
