@@ -227,16 +227,13 @@ class GamesApiClient:
         response = self._get("/games", params)
         if response.status_code == 404:
             return []  # upstream answers "no results" with a 404
-        games = _json(response)
-        _validate(LIST_VALIDATOR, games, "game list")
-        return games
+        return _valid(response, LIST_VALIDATOR, "game list")
 
     def _game(self, game_id: int) -> dict[str, Any]:
         response = self._get("/game", {"id": game_id})
         if response.status_code == 404:
             raise GameNotFound(game_id)
-        game = _json(response)
-        _validate(DETAIL_VALIDATOR, game, f"game {game_id}")
+        game = _valid(response, DETAIL_VALIDATOR, f"game {game_id}")
         if game["id"] != game_id:
             raise UpstreamMalformed(f"asked for game {game_id}, got {game['id']}")
         return game
@@ -277,17 +274,15 @@ def _describe(exc: requests.RequestException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _json(response: requests.Response) -> Any:
+def _valid(response: requests.Response, validator: Any, what: str) -> Any:
     try:
-        return response.json()
+        payload = response.json()
     except ValueError:
         raise UpstreamMalformed("the response is not JSON") from None
-
-
-def _validate(validator: Any, payload: Any, what: str) -> None:
     problems = describe_errors(validator, payload, limit=3)
     if problems is not None:
         raise UpstreamMalformed(f"{what} is malformed: {problems}")
+    return payload
 
 
 def build_client() -> GamesApiClient:

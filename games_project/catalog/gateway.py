@@ -263,38 +263,21 @@ def local_keep_seconds(fetched_at: float, fresh: float) -> float:
     return min(settings.GAMES_CACHE_LOCAL_SECONDS, fetched_at + fresh - time.time())
 
 
-class _LocalIndex:
-    """This process's copy of the fresh index entry, as the edge keeps a detail:
-    every POST /games/ reads the index (docs/benchmarks.md)."""
-
-    def __init__(self) -> None:
-        self._kept: tuple[float, dict[str, Any]] | None = None  # (until, entry)
-
-    def get(self) -> dict[str, Any] | None:
-        kept = self._kept
-        if kept and settings.GAMES_CACHE_LOCAL_SECONDS > 0 and time.monotonic() < kept[0]:
-            return kept[1]
-        return None
-
-    def keep(self, entry: dict[str, Any] | None, policy: CachePolicy) -> None:
-        if entry is None or not isinstance(entry.get("value"), dict):
-            return
-        keep = local_keep_seconds(entry["fetched_at"], policy.fresh)
-        if keep > 0:
-            self._kept = (time.monotonic() + keep, entry)
-
-    def reset(self) -> None:
-        self._kept = None
-
-
-local_index = _LocalIndex()
+# This process's copy of the fresh index entry, [(until, entry)], as the edge
+# keeps a detail: every POST /games/ reads the index (docs/benchmarks.md).
+local_index: list[tuple[float, dict[str, Any]]] = []
 
 
 def _index_entry(policy: CachePolicy) -> dict[str, Any] | None:
-    entry = local_index.get()
-    if entry is None:
-        entry = _entry(INDEX_KEY)
-        local_index.keep(entry, policy)
+    if local_index and settings.GAMES_CACHE_LOCAL_SECONDS > 0:
+        until, kept = local_index[0]
+        if time.monotonic() < until:
+            return kept
+    entry = _entry(INDEX_KEY)
+    if entry is not None and isinstance(entry.get("value"), dict):
+        keep = local_keep_seconds(entry["fetched_at"], policy.fresh)
+        if keep > 0:
+            local_index[:] = [(time.monotonic() + keep, entry)]
     return entry
 
 
