@@ -131,8 +131,7 @@ class ClockedBreaker(pybreaker.CircuitBreaker):
 
 
 class _Gauge(pybreaker.CircuitBreakerListener):
-    """``games_upstream_breaker_open`` per process, set whenever this process
-    sees the state change (its own transition or another process's)."""
+    """``games_upstream_breaker_open``, set whenever this process sees a change."""
 
     def state_change(
         self,

@@ -151,8 +151,7 @@ class SharedRateLimiter:
 
 
 class _Attempts(Retry):
-    """urllib3's Retry, plus a rate-limit slot before each retry and the
-    ``games_upstream_calls_total`` outcome of each failed attempt."""
+    """urllib3's Retry, plus a rate-limit slot and a counted outcome per retry."""
 
     pace: Callable[[], None] = staticmethod(lambda: None)
 

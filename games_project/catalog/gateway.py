@@ -238,8 +238,7 @@ def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
 
 # -- the catalog's keys and reads ---------------------------------------------
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
-    """One key per filter combination: absent filters are left out and values
-    URL-encoded, so no value can imitate another combination."""
+    """Values URL-encoded, so no value can imitate another filter combination."""
     given = {"platform": platform, "category": category, "sort-by": sort_by}
     return "games:list:" + urlencode({name: v for name, v in given.items() if v is not None})
 
