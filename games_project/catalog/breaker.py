@@ -1,14 +1,7 @@
-"""The circuit breaker to the games API: pybreaker, its state in Redis
-(``CircuitRedisStorage``), so every process of the service sees one breaker.
-
-Hand-written around it: ``RedisOrLocalStorage``, because pybreaker's Redis
-storage swallows Redis errors and answers "closed", so the breaker could not
-open during a Redis outage (this one falls back to a per-process storage,
-``common.redis_or_local``); and ``ClockedBreaker``, which reads an injected
-clock where pybreaker reads ``datetime.now()``, so tests move time instead of
-sleeping. While half-open every call goes through; the shared rate limit
-(client.py) bounds that burst.
-"""
+"""pybreaker with its state in Redis, so every process sees one breaker.
+``RedisOrLocalStorage`` exists because pybreaker's Redis storage answers
+"closed" when Redis errors, so the breaker could not open during an outage;
+``ClockedBreaker`` lets tests move time instead of sleeping."""
 
 from __future__ import annotations
 
@@ -138,8 +131,7 @@ class ClockedBreaker(pybreaker.CircuitBreaker):
 
 
 class _Gauge(pybreaker.CircuitBreakerListener):
-    """``games_upstream_breaker_open`` per process, set whenever this process
-    sees the state change (its own transition or another process's)."""
+    """``games_upstream_breaker_open``, set whenever this process sees a change."""
 
     def state_change(
         self,

@@ -1,8 +1,5 @@
-"""HTTP client of the external games API (FreeToGame's shape): timeouts,
-bounded retries (urllib3's ``Retry``, never on 404), the circuit breaker
-every process shares (breaker.py), a rate limit shared through Redis, and
-every response validated, so a malformed payload is never cached
-(docs/architecture.md, "The catalog survives its upstream")."""
+"""HTTP client of the games API: every response validated, so a malformed
+payload is never cached (docs/architecture.md, "The catalog survives its upstream")."""
 
 from __future__ import annotations
 
@@ -107,10 +104,9 @@ DETAIL_VALIDATOR = compile_schema(
 
 @dataclass
 class SharedRateLimiter:
-    """At most ``per_second`` calls per wall-clock second across the processes
-    sharing Redis (per process when Redis is away). Hand-written because it
-    must wait for a slot, up to ``max_wait`` (then ``UpstreamBusy``), where
-    Django's rate-limit libraries refuse."""
+    """At most ``per_second`` calls per second across processes (per process
+    when Redis is away); hand-written because it waits for a slot, where
+    rate-limit libraries refuse."""
 
     per_second: int
     max_wait: float = float("inf")
@@ -155,8 +151,7 @@ class SharedRateLimiter:
 
 
 class _Attempts(Retry):
-    """urllib3's Retry, plus a rate-limit slot before each retry and the
-    ``games_upstream_calls_total`` outcome of each failed attempt."""
+    """urllib3's Retry, plus a rate-limit slot and a counted outcome per retry."""
 
     pace: Callable[[], None] = staticmethod(lambda: None)
 
@@ -231,16 +226,13 @@ class GamesApiClient:
         response = self._get("/games", params)
         if response.status_code == 404:
             return []  # upstream answers "no results" with a 404
-        games = _json(response)
-        _validate(LIST_VALIDATOR, games, "game list")
-        return games
+        return _valid(response, LIST_VALIDATOR, "game list")
 
     def _game(self, game_id: int) -> dict[str, Any]:
         response = self._get("/game", {"id": game_id})
         if response.status_code == 404:
             raise GameNotFound(game_id)
-        game = _json(response)
-        _validate(DETAIL_VALIDATOR, game, f"game {game_id}")
+        game = _valid(response, DETAIL_VALIDATOR, f"game {game_id}")
         if game["id"] != game_id:
             raise UpstreamMalformed(f"asked for game {game_id}, got {game['id']}")
         return game
@@ -281,17 +273,15 @@ def _describe(exc: requests.RequestException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _json(response: requests.Response) -> Any:
+def _valid(response: requests.Response, validator: Any, what: str) -> Any:
     try:
-        return response.json()
+        payload = response.json()
     except ValueError:
         raise UpstreamMalformed("the response is not JSON") from None
-
-
-def _validate(validator: Any, payload: Any, what: str) -> None:
     problems = describe_errors(validator, payload, limit=3)
     if problems is not None:
         raise UpstreamMalformed(f"{what} is malformed: {problems}")
+    return payload
 
 
 def build_client() -> GamesApiClient:

@@ -1,8 +1,5 @@
-"""The edge: a fresh cached ``GET /games/{id}/`` in JSON, answered before
-URL routing and DRF, which cannot keep up with a minimal Django view
-(docs/benchmarks.md, "The cached detail: one path, or an edge"). Same bytes,
-ETag and ``If-None-Match`` rule as ``retrieve``, with the headers of DRF's
-last answer of each kind (tests/games/catalog/test_edge.py compares them)."""
+"""A fresh cached ``GET /games/{id}/`` in JSON, answered before DRF with the
+same bytes, ETag and headers (docs/benchmarks.md, "The cached detail")."""
 
 from __future__ import annotations
 
@@ -47,10 +44,8 @@ def _game_id(request: HttpRequest) -> int | None:
 
 
 class CachedGameDetailMiddleware:
-    """Answer a fresh cached game detail in JSON as DRF would; anything else
-    (including a kind of answer DRF has not given yet) goes on to DRF. Each
-    process keeps the answer up to ``GAMES_CACHE_LOCAL_SECONDS`` (within the
-    entry's fresh window), so most hits skip Redis too."""
+    """Answer a fresh cached detail as DRF would (kept per process, so most hits
+    skip Redis too); anything else, or a kind DRF has not answered yet, goes to DRF."""
 
     def __init__(
         self,

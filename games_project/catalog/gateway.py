@@ -1,5 +1,4 @@
-"""The catalog's gateway to the games API: the only module that knows the
-cache keys, what is cached, for how long, and when it is refetched
+"""The only module that knows the catalog's cache keys, lifetimes and refetches
 (docs/architecture.md, "The catalog cache")."""
 
 from __future__ import annotations
@@ -91,8 +90,7 @@ def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
 
 
 def _entry(key: str) -> dict[str, Any] | None:
-    """The entry under ``key``; ``None`` (a miss, overwritten by the next
-    fill) when absent or not an entry this module wrote. Redis errors propagate."""
+    """The entry under ``key``, or ``None`` (a miss) if absent or not ours."""
     try:
         entry = cache.get(key)
     except ValueError:  # not JSON (the cache's serializer), e.g. a pickle
@@ -140,8 +138,7 @@ def _fill_slots(size: int) -> threading.BoundedSemaphore:
 
 @contextlib.contextmanager
 def _fill_slot() -> Iterator[None]:
-    """At most ``GAMES_CACHE_MAX_CONCURRENT_FILLS`` fills at once per process;
-    beyond that ``UpstreamBusy`` at once (never a queue)."""
+    """``UpstreamBusy`` at once (never a queue) past this process's fill cap."""
     slots = _fill_slots(settings.GAMES_CACHE_MAX_CONCURRENT_FILLS)
     if not slots.acquire(blocking=False):
         CACHE_RESULTS.labels(result="busy").inc()
@@ -195,7 +192,10 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
             lock = cache.lock(f"fill-lock:{key}", timeout=policy.lock_seconds)
             if lock.acquire(blocking=False):
                 try:
-                    return _fill(key, fetch, policy)
+                    entry = _entry(key)  # filled while we were taking the lock?
+                    if entry is None:
+                        return _fetched(key, fetch, policy)
+                    return _unwrap(key, entry, CacheStatus.HIT)
                 finally:
                     with contextlib.suppress(LockError, *CACHE_ERRORS):
                         lock.release()  # only if still ours (it may have expired)
@@ -209,13 +209,6 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
             raise UpstreamUnavailable("timed out waiting for a concurrent fetch of the same data")
         waited += 1
         time.sleep(backoff_seconds(waited, base=0.02, cap=0.1))
-
-
-def _fill(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
-    entry = _entry(key)  # filled while we were taking the lock?
-    if entry is not None:
-        return _unwrap(key, entry, CacheStatus.HIT)
-    return _fetched(key, fetch, policy)
 
 
 def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
@@ -245,8 +238,7 @@ def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
 
 # -- the catalog's keys and reads ---------------------------------------------
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
-    """One key per filter combination: absent filters are left out and values
-    URL-encoded, so no value can imitate another combination."""
+    """Values URL-encoded, so no value can imitate another filter combination."""
     given = {"platform": platform, "category": category, "sort-by": sort_by}
     return "games:list:" + urlencode({name: v for name, v in given.items() if v is not None})
 
@@ -266,56 +258,33 @@ def _index(games: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def local_keep_seconds(fetched_at: float, fresh: float) -> float:
-    """How long a process may keep its own copy of a Redis entry fetched at
-    ``fetched_at``: ``GAMES_CACHE_LOCAL_SECONDS``, never past the entry's
-    fresh window (zero or less: do not keep it)."""
+    """How long a process may keep its own copy of an entry (zero or less: not at all)."""
     return min(settings.GAMES_CACHE_LOCAL_SECONDS, fetched_at + fresh - time.time())
 
 
-class _LocalIndex:
-    """This process's copy of the fresh index entry, reused for up to
-    ``GAMES_CACHE_LOCAL_SECONDS`` (never past the entry's fresh window) as
-    the edge reuses a game's detail: every POST /games/ reads the index, and
-    fetching and decoding it from Redis each time was a real share of the
-    request (docs/benchmarks.md)."""
-
-    def __init__(self) -> None:
-        self._kept: tuple[float, dict[str, Any]] | None = None  # (until, entry)
-
-    def get(self) -> dict[str, Any] | None:
-        kept = self._kept
-        if kept and settings.GAMES_CACHE_LOCAL_SECONDS > 0 and time.monotonic() < kept[0]:
-            return kept[1]
-        return None
-
-    def keep(self, entry: dict[str, Any] | None, policy: CachePolicy) -> None:
-        if entry is None or not isinstance(entry.get("value"), dict):
-            return
-        keep = local_keep_seconds(entry["fetched_at"], policy.fresh)
-        if keep > 0:
-            self._kept = (time.monotonic() + keep, entry)
-
-    def reset(self) -> None:
-        self._kept = None
-
-
-local_index = _LocalIndex()
+# This process's copy of the fresh index entry, [(until, entry)], as the edge
+# keeps a detail: every POST /games/ reads the index (docs/benchmarks.md).
+local_index: list[tuple[float, dict[str, Any]]] = []
 
 
 def _index_entry(policy: CachePolicy) -> dict[str, Any] | None:
-    entry = local_index.get()
-    if entry is None:
-        entry = _entry(INDEX_KEY)
-        local_index.keep(entry, policy)
+    if local_index and settings.GAMES_CACHE_LOCAL_SECONDS > 0:
+        until, kept = local_index[0]
+        if time.monotonic() < until:
+            return kept
+    entry = _entry(INDEX_KEY)
+    if entry is not None and isinstance(entry.get("value"), dict):
+        keep = local_keep_seconds(entry["fetched_at"], policy.fresh)
+        if keep > 0:
+            local_index[:] = [(time.monotonic() + keep, entry)]
     return entry
 
 
 def catalog_index(
     *, refresh_list_in_background: Callable[..., object]
 ) -> tuple[dict[str, str], CacheStatus] | None:
-    """Every game's title by id (as a string), from the cached full list
-    (filled or refreshed as the list is), and whether it came from the cache
-    (``HIT``) or the upstream (``MISS``); ``None`` when it cannot be had now."""
+    """Every game's title by str(id) from the cached full list, and ``HIT`` or
+    ``MISS``; ``None`` when it cannot be had now."""
     policy = CachePolicy.from_settings()
     try:
         entry = _index_entry(policy)
@@ -370,8 +339,7 @@ def game_detail(
     refresh_list_in_background: Callable[..., object],
     on_miss: Callable[[], object] | None = None,
 ) -> Cached:
-    """``NotFoundCached`` for an id outside the cached full list comes
-    without an upstream call."""
+    """An id outside the cached full list is ``NotFoundCached`` without an upstream call."""
     key = game_key(game_id)
 
     def miss() -> None:
@@ -390,8 +358,7 @@ def game_detail(
 
 
 def game_detail_if_fresh(*, game_id: int) -> Cached | None:
-    """The cached game while fresh (a ``HIT``), else ``None``: then the caller
-    takes ``game_detail``, which handles and counts everything else."""
+    """The cached game while fresh (a ``HIT``), else ``None`` (use ``game_detail``)."""
     try:
         entry = _entry(game_key(game_id))
     except CACHE_ERRORS:
@@ -409,8 +376,7 @@ def game_title(
     refresh_in_background: Callable[[int], object],
     refresh_list_in_background: Callable[..., object],
 ) -> tuple[str, CacheStatus]:
-    """A recorded read's title and its source: the catalog index when it can
-    be had, else the game's detail."""
+    """A recorded read's title and source: from the index, else the game's detail."""
     known = catalog_index(refresh_list_in_background=refresh_list_in_background)
     if known is None:
         game = game_detail(

@@ -9,8 +9,7 @@ from common.api.throttles import RedisOrLocalThrottle
 
 
 class ReadRecordThrottle(RedisOrLocalThrottle):
-    """Reads recorded per user (``POST /games/``): each is a row, an event
-    and possibly an upstream call."""
+    """Reads recorded per user: each is a row, an event and maybe an upstream call."""
 
     scope = "read_record"
 
@@ -24,8 +23,7 @@ class ReadRecordThrottle(RedisOrLocalThrottle):
 
 
 class CatalogMissThrottle(RedisOrLocalThrottle):
-    """Anonymous callers' cache misses per address, spent by the view only
-    when the gateway is about to fill (``on_miss``): hits never spend."""
+    """Anonymous cache misses per address, spent only on a fill (``on_miss``)."""
 
     scope = "catalog_miss"
 

@@ -70,8 +70,7 @@ def _conditional(
     cache_status: str,
     rendered: tuple[bytes, str] | None = None,
 ) -> HttpResponseBase:
-    """200 with an ETag, or 304; JSON clients get the pre-rendered bytes, HTML
-    goes through DRF's renderers."""
+    """200 with an ETag (JSON pre-rendered, HTML through DRF), or 304."""
     body, etag = rendered or _render(data, None)
     headers = {"ETag": etag, "X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
     if not_modified(request, etag):

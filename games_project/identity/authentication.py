@@ -60,9 +60,7 @@ class JWKSAuthentication(BaseAuthentication):
         return self._verify(token), token
 
     def _verify(self, token: str) -> Caller:
-        """The caller ``token`` names, from this process's memory of tokens
-        it verified (while the token lives and its key is still the JWKS's),
-        else checked in full."""
+        """The caller ``token`` names: remembered if verified with a current key, else checked."""
         keys = jwks()
         known = keys.verified.get(token)
         if known is not None:

@@ -1,14 +1,7 @@
-"""The users service's public keys, from its JWKS document.
-
-``jwt.PyJWKClient`` fetches, parses and caches the document. Added by hand,
-as PyJWKClient does neither: an unknown ``kid`` refetches at most once per
-``JWKS_MIN_REFETCH_SECONDS`` (forged kids cannot make this service flood the
-users service), and a failed refetch keeps serving the last good keys.
-
-One thread fetches, outside the lock, while the others go on with the last
-good keys; only before the first keys do callers wait, bounded by the
-fetch's timeout.
-"""
+"""The users service's public keys (``jwt.PyJWKClient``), plus what it lacks:
+an unknown ``kid`` refetches at most once per ``JWKS_MIN_REFETCH_SECONDS``
+(forged kids cannot flood the users service), a failed refetch keeps the last
+good keys, and one thread fetches outside the lock while the others go on."""
 
 from __future__ import annotations
 
@@ -26,8 +19,6 @@ from common.per_process import PerProcess
 
 log = get_logger(__name__)
 FETCH_TIMEOUT = 3.0  # seconds, per fetch of the JWKS document
-# Tokens whose check each process remembers: a user's token is sent with
-# every request for its lifetime, and many users share a process.
 VERIFIED_TOKENS_MAX = 2048
 
 
@@ -36,13 +27,9 @@ class JwksUnavailable(Exception):
 
 
 class VerifiedTokens:
-    """Tokens this process verified, each with the kid and key object it was
-    verified with and what the check found, kept until the token's ``exp``
-    (the instant PyJWT starts refusing it), least recently used out first.
-    A token seen again skips the signature and claim checks, which are most
-    of the cost of authenticating it (docs/benchmarks.md); the caller still
-    asks the JWKS for the kid, so a key gone or replaced after a refetch
-    sends the token through the full check again."""
+    """Tokens this process verified, with kid, key and result, kept until
+    ``exp`` (LRU): a token seen again skips the signature and claim checks,
+    unless its key has since gone or changed."""
 
     def __init__(
         self, max_size: int = VERIFIED_TOKENS_MAX, clock: Callable[[], float] = time.time

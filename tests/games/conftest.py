@@ -45,11 +45,11 @@ def _isolated_upstream_and_cache(
     cache.delete_pattern("*")  # only this test settings' key prefix
     reset_client()
     reset_jwks()
-    local_index.reset()
+    local_index.clear()
     yield
     reset_client()
     reset_jwks()
-    local_index.reset()
+    local_index.clear()
 
 
 @pytest.fixture
