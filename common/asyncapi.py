@@ -58,7 +58,7 @@ EVENT_HEADERS: Final[dict[str, dict[str, Any]]] = {
         "description": "The request or event that caused this one (absent if none).",
     },
 }
-# What a consumer adds to a message it gives up on (common/kafka/dlq.py).
+# What a consumer adds to a message it gives up on (ConsumerRunner._dead_letter).
 DEAD_LETTER_HEADERS: Final[dict[str, dict[str, Any]]] = {
     "dlq.reason": {
         "type": "string",
