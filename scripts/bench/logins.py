@@ -66,7 +66,7 @@ def bench_logins(system: System) -> None:
     )
     report(
         section,
-        "budget: idle + workers x min(threads, hashes at once) x hash memory",
+        "budget: idle + workers x min(threads, hashes at once) x (hash memory + 1 MiB)",
         f"{budget / 1024:.0f} MiB",
     )
     report(section, "answers", ", ".join(f"{n} x {s}" for s, n in sorted(statuses.items())))
