@@ -27,6 +27,8 @@ END
 $$;
 """
 
+# The reverse restates 0003's function rather than import it: a migration is
+# history, and a shared text would let a later edit rewrite what 0003 did.
 NOTIFY_ALWAYS = f"""
 CREATE OR REPLACE FUNCTION common_outbox_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -180,7 +180,9 @@ class OutboxRelay:
                 # Another relay sleeps holding it (writers notify: this relay
                 # hears them too), or the listener is away: look again soon.
                 wakeup.wait(0.25, stop)
-            elif self.run_once().sent == 0:
+            elif self.run_once() == (0, 0):
+                # Nothing came in. Rows that did (sent, or refused by an absent
+                # broker) send the relay back to its loop, which backs off.
                 wakeup.wait(timeout, stop)
 
     def _housekeeping(self) -> None:

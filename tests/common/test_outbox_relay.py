@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,7 +18,7 @@ from common.inbox.models import ProcessedEvent
 from common.kafka.config import physical_topic
 from common.kafka.producer import get_producer
 from common.outbox.models import OutboxEvent
-from common.outbox.relay import OutboxRelay
+from common.outbox.relay import OutboxRelay, RoundResult
 from common.outbox.services import outbox_enqueue, outbox_write
 from common.outbox.wakeup import OutboxWakeup
 from scripts.poll import eventually
@@ -214,46 +216,54 @@ def test_events_written_while_kafka_is_stopped_arrive_after_it_returns(
     assert sorted(decode(r.value).id for r in records) == sorted(ids)
 
 
-def test_a_committed_outbox_row_wakes_a_listening_relay_and_a_rollback_does_not(
-    kafka_topic: str,
-) -> None:
-    wakeup, stop = OutboxWakeup(), threading.Event()
+@pytest.fixture
+def wakeup() -> Iterator[OutboxWakeup]:
+    """A relay's wake-up connection, as a test holds it; closed after."""
+    listener = OutboxWakeup()
     try:
-        with wakeup.sleep_lock() as held:
-            assert held
-            with pytest.raises(ZeroDivisionError), transaction.atomic():
-                outbox_enqueue(
-                    event=user_created(
-                        user_id=uuid.uuid4(), email="r@example.com", name="R", source="test"
-                    )
-                )
-                1 / 0  # noqa: B018  the change fails after the event was queued
-            assert wakeup.wait(0.5, stop) is False
-            enqueue_users(kafka_topic, 2)
-            assert wakeup.wait(30, stop) is True
+        yield listener
     finally:
-        wakeup.close()
+        listener.close()
 
 
-def test_a_write_while_no_relay_sleeps_notifies_nobody(kafka_topic: str) -> None:
+def test_a_committed_outbox_row_wakes_a_listening_relay_and_a_rollback_does_not(
+    kafka_topic: str, wakeup: OutboxWakeup
+) -> None:
+    stop = threading.Event()
+    with wakeup.sleep_lock() as held:
+        assert held
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            outbox_enqueue(
+                event=user_created(
+                    user_id=uuid.uuid4(), email="r@example.com", name="R", source="test"
+                )
+            )
+            1 / 0  # noqa: B018  the change fails after the event was queued
+        assert wakeup.wait(0.5, stop) is False
+        enqueue_users(kafka_topic, 2)
+        assert wakeup.wait(30, stop) is True
+
+
+def test_a_write_while_no_relay_sleeps_notifies_nobody(
+    kafka_topic: str, wakeup: OutboxWakeup
+) -> None:
     """A busy relay looks again by itself: its writers skip the NOTIFY, whose
     commit would serialise with every other notifying commit on the server."""
-    wakeup, stop = OutboxWakeup(), threading.Event()
-    try:
-        wakeup.listen()
-        enqueue_users(kafka_topic, 2)
-        assert wakeup.wait(0.5, stop) is False
-        with wakeup.sleep_lock() as held:
-            assert held
-            enqueue_users(kafka_topic, 1)
-            assert wakeup.wait(30, stop) is True
+    stop = threading.Event()
+    wakeup.listen()
+    enqueue_users(kafka_topic, 2)
+    assert wakeup.wait(0.5, stop) is False
+    with wakeup.sleep_lock() as held:
+        assert held
         enqueue_users(kafka_topic, 1)
-        assert wakeup.wait(0.5, stop) is False
-    finally:
-        wakeup.close()
+        assert wakeup.wait(30, stop) is True
+    enqueue_users(kafka_topic, 1)
+    assert wakeup.wait(0.5, stop) is False
 
 
-def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(kafka_topic: str) -> None:
+def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(
+    kafka_topic: str, wakeup: OutboxWakeup
+) -> None:
     """The hand-over without a lost wake-up: a writer whose trigger found no
     relay asleep holds the sleep lock shared until it commits, so the relay's
     lock is granted only then, and its last look sees the row."""
@@ -270,7 +280,6 @@ def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(kafka_top
         finally:
             connection.close()
 
-    wakeup = OutboxWakeup()
     writer = threading.Thread(target=write_slowly)
     try:
         wakeup.listen()
@@ -281,7 +290,6 @@ def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(kafka_top
             assert OutboxEvent.objects.filter(event_id__in=event_ids, sent_at__isnull=True).exists()
     finally:
         writer.join(timeout=30)
-        wakeup.close()
 
 
 @pytest.mark.parametrize("relays", [1, 2])
@@ -325,3 +333,16 @@ def test_idle_relays_publish_new_rows_long_before_their_safety_poll(
         for thread in threads:
             thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads)
+
+
+def test_a_relay_whose_last_look_finds_unsendable_rows_backs_off_instead_of_sleeping(
+    wakeup: OutboxWakeup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows claimed but refused (the broker away) on the look before sleeping
+    send the relay back to its loop, which backs off and retries them, rather
+    than into a sleep that only the safety poll would end."""
+    relay = OutboxRelay(worker_id="relay-last-look")
+    monkeypatch.setattr(relay, "run_once", lambda: RoundResult(sent=0, failed=2))
+    started = time.monotonic()
+    relay._sleep(wakeup, 30, threading.Event())
+    assert time.monotonic() - started < 5
