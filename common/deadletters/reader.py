@@ -149,17 +149,23 @@ def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
     it (the same key and value at its ``dlq.original_partition``/``_offset``):
     a service can write its own DLQs, and a record planted there must not
     reach the topic."""
-    if not letters:
-        return {}
+    refusals = {letter.id: why for letter in letters if (why := _header_refusal(letter))}
+    to_check = [letter for letter in letters if letter.id not in refusals]
+    if not to_check:
+        return refusals  # no broker needed
     consumer = offsets_reader("dlq-verifier")
     try:
-        refusals = {letter.id: _refusal(consumer, letter, timeout=30) for letter in letters}
+        # One read of what each named topic keeps, however many letters name it.
+        kept = offset_ranges(consumer, {str(letter.replay_topic) for letter in to_check})
+        for letter in to_check:
+            if why := _original_differs(consumer, letter, kept, timeout=30):
+                refusals[letter.id] = why
     finally:
         consumer.close()
-    return {id: why for id, why in refusals.items() if why}
+    return refusals
 
 
-def _refusal(consumer: KafkaConsumer, letter: DeadLetter, timeout: float) -> str | None:
+def _header_refusal(letter: DeadLetter) -> str | None:
     target, original = letter.replay_topic, letter.header("dlq.original_topic")
     if target is None:
         return f"{letter.dlq_topic} is not named <topic>.dlq"
@@ -168,16 +174,24 @@ def _refusal(consumer: KafkaConsumer, letter: DeadLetter, timeout: float) -> str
             f"its dlq.original_topic header says {original or '(none)'}, "
             f"but it sits in {letter.dlq_topic}: not a dead letter of {target}"
         )
+    return None
+
+
+def _original_differs(
+    consumer: KafkaConsumer,
+    letter: DeadLetter,
+    kept: dict[TopicPartition, tuple[int, int]],
+    timeout: float,
+) -> str | None:
     try:
         partition = int(letter.header("dlq.original_partition"))
         offset = int(letter.header("dlq.original_offset"))
     except ValueError:
         return "its dlq.original_partition/offset headers are not numbers"
-    tp = TopicPartition(original, partition)
-    kept = offset_ranges(consumer, [tp.topic]).get(tp)
-    if kept is None:
+    tp = TopicPartition(str(letter.replay_topic), partition)
+    if tp not in kept:
         return f"{tp.topic} has no partition {partition}"
-    first, end = kept
+    first, end = kept[tp]
     if not first <= offset < end:
         return f"{tp.topic}:{partition} holds no offset {offset} (now {first}..{end - 1})"
     consumer.assign([tp])
