@@ -24,9 +24,13 @@ from users_project.accounts.models import User
 
 
 class KeyIdTokenBackend(TokenBackend):
+    def __init__(self, *, kid: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.kid = kid  # of the key it signs with, so the two never part
+
     def encode(self, payload: dict[str, Any]) -> str:
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
-        headers = {"kid": signing_key().kid}
+        headers = {"kid": self.kid}
         return jwt.encode(
             claims, self.prepared_signing_key, algorithm=self.algorithm, headers=headers
         )
@@ -44,6 +48,7 @@ class KeyIdTokenBackend(TokenBackend):
 def token_backend() -> KeyIdTokenBackend:
     key = signing_key()
     return KeyIdTokenBackend(
+        kid=key.kid,
         algorithm="RS256",
         signing_key=key.private_pem,
         verifying_key=key.public_pem,
