@@ -1,6 +1,4 @@
-"""How the catalog answers its domain errors over HTTP: the catalog part of
-the one mapping in ``common.api.errors`` (registered at start-up by
-``CatalogConfig.ready``)."""
+"""The catalog's part of ``common.api.errors.DOMAIN_ERRORS`` (added by ``CatalogConfig.ready``)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from rest_framework import serializers
+from typing import Any
 
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from common.api.pagination import StandardPagination
 from common.api.serializers import FlatAnswerMixin, StrictFieldsMixin
+
+ATTRIBUTION = "Game data and images from FreeToGame (https://www.freetogame.com)."
 
 # FreeToGame's documented filter values (https://www.freetogame.com/api-doc);
 # anything else is 400, so it can neither spend the upstream's budget nor
@@ -101,3 +107,18 @@ class GameDetailSerializer(GameSummarySerializer):
     minimum_system_requirements = RequirementsSerializer(required=False)
     screenshots = ScreenshotSerializer(many=True)
     attribution = serializers.CharField()
+
+
+class AttributedPagination(StandardPagination):
+    """The standard page, plus the credit FreeToGame asks for."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["attribution"] = ATTRIBUTION
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["attribution"] = {"type": "string", "example": ATTRIBUTION}
+        paginated["required"] = [*paginated.get("required", []), "attribution"]
+        return paginated

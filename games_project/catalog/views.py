@@ -7,33 +7,33 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.template import loader
 from django.utils.cache import get_conditional_response
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from common.api.browser import HtmlFormsMixin, json_only
 from common.api.schema import error_responses
+from common.api.throttles import RedisOrLocalThrottle
 from common.api.viewsets import SelectorViewSetMixin
 from games_project.catalog import serializers as s
-from games_project.catalog.filters import CatalogFilterForm
 from games_project.catalog.gateway import (
     Cached,
     game_detail,
     game_list,
     game_title,
 )
-from games_project.catalog.pagination import ATTRIBUTION, AttributedPagination
 from games_project.catalog.selectors import game_reader
 from games_project.catalog.services import game_read_record
 from games_project.catalog.tasks import refresh_game, refresh_game_list
-from games_project.catalog.throttles import CatalogMissThrottle, ReadRecordThrottle
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
-# Domain errors are answered by the one mapping (catalog/errors.py), not here.
 
 # Rendered JSON and ETag per (cache key, fetch time): once per process per refresh.
 _RENDERED: dict[tuple[str, float], tuple[bytes, str]] = {}
@@ -55,7 +55,7 @@ def _render(data: dict[str, Any], memo_key: tuple[str, float] | None) -> tuple[b
 def detail_json(game_id: int, cached: Cached) -> tuple[bytes, str]:
     """A game's detail in JSON and its ETag, as ``retrieve`` and the edge answer them."""
     memo = (f"detail:{game_id}", cached.fetched_at) if cached.fetched_at else None
-    return _render({**cached.value, "attribution": ATTRIBUTION}, memo)
+    return _render({**cached.value, "attribution": s.ATTRIBUTION}, memo)
 
 
 def not_modified(request: HttpRequest | Request, etag: str) -> bool:
@@ -80,11 +80,55 @@ def _conditional(
     return Response(data, headers=headers)
 
 
+class ReadRecordThrottle(RedisOrLocalThrottle):
+    """Reads recorded per user: each is a row, an event and maybe an upstream call."""
+
+    scope = "read_record"
+
+    def bucket(self, request: Request, view: APIView) -> str | None:
+        user = request.user
+        if getattr(view, "action", None) != "create" or not getattr(
+            user, "is_authenticated", False
+        ):
+            return None
+        return str(user.id)
+
+
+class CatalogMissThrottle(RedisOrLocalThrottle):
+    """Anonymous cache misses per address, spent only on a fill (``_spend_a_miss``)."""
+
+    scope = "catalog_miss"
+
+    def bucket(self, request: Request, view: APIView) -> str | None:
+        if getattr(request.user, "is_authenticated", False):
+            return None
+        return self.get_ident(request)
+
+
+class CatalogFilterForm(BaseFilterBackend):
+    """The browsable API's "Filters" form; it filters nothing, the list view
+    passes the filters upstream."""
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        return queryset
+
+    def to_html(self, request: Request, queryset: Any, view: Any) -> str:
+        params = request.query_params
+        context = {
+            "platforms": s.PLATFORMS,
+            "sort_orders": s.SORT_ORDERS,
+            "platform": params.get("platform", ""),
+            "category": params.get("category", ""),
+            "sort_by": params.get("sort-by", ""),
+        }
+        return loader.get_template("catalog/filters.html").render(context)
+
+
 class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """The catalog (public), and recording that the caller read a game."""
 
     lookup_value_regex = "[^/]+"
-    pagination_class = AttributedPagination
+    pagination_class = s.AttributedPagination
     filter_backends = [CatalogFilterForm]
     throttle_classes = [ReadRecordThrottle]
 
@@ -132,7 +176,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         )
         return _conditional(
             request,
-            {**cached.value, "attribution": ATTRIBUTION},
+            {**cached.value, "attribution": s.ATTRIBUTION},
             cached.status,
             detail_json(int(pk), cached),
         )

@@ -89,7 +89,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
-    # Who spends each bucket: catalog/throttles.py.
+    # Who spends each bucket: the throttles in catalog/views.py.
     "DEFAULT_THROTTLE_RATES": {
         "read_record": env.str("READ_RECORD_RATE_PER_USER", default="60/min"),
         "catalog_miss": env.str("CATALOG_MISS_RATE_PER_ADDRESS", default="60/min"),
