@@ -3,13 +3,14 @@ payload is never cached (docs/architecture.md, "The catalog survives its upstrea
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 import pybreaker
 import requests
@@ -30,7 +31,6 @@ from games_project.catalog.breaker import Clock, RedisOrLocalStorage, upstream_b
 from games_project.catalog.metrics import UPSTREAM_CALLS
 
 log = get_logger(__name__)
-T = TypeVar("T")
 
 
 class UpstreamUnavailable(Exception):
@@ -217,33 +217,30 @@ class GamesApiClient:
         sort_by: str | None = None,
     ) -> list[dict[str, Any]]:
         params = {"platform": platform, "category": category, "sort-by": sort_by}
-        return self._call(self._list, {k: v for k, v in params.items() if v})
+        with self._guarded():
+            response = self._get("/games", {k: v for k, v in params.items() if v})
+            if response.status_code == 404:
+                return []  # upstream answers "no results" with a 404
+            return _valid(response, LIST_VALIDATOR, "game list")
 
     def get_game(self, game_id: int) -> dict[str, Any]:
-        return self._call(self._game, game_id)
+        with self._guarded():
+            response = self._get("/game", {"id": game_id})
+            if response.status_code == 404:
+                raise GameNotFound(game_id)
+            game = _valid(response, DETAIL_VALIDATOR, f"game {game_id}")
+            if game["id"] != game_id:
+                raise UpstreamMalformed(f"asked for game {game_id}, got {game['id']}")
+            return game
 
-    def _list(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        response = self._get("/games", params)
-        if response.status_code == 404:
-            return []  # upstream answers "no results" with a 404
-        return _valid(response, LIST_VALIDATOR, "game list")
-
-    def _game(self, game_id: int) -> dict[str, Any]:
-        response = self._get("/game", {"id": game_id})
-        if response.status_code == 404:
-            raise GameNotFound(game_id)
-        game = _valid(response, DETAIL_VALIDATOR, f"game {game_id}")
-        if game["id"] != game_id:
-            raise UpstreamMalformed(f"asked for game {game_id}, got {game['id']}")
-        return game
-
-    def _call(self, function: Callable[[Any], T], argument: Any) -> T:
+    @contextlib.contextmanager
+    def _guarded(self) -> Iterator[None]:
         # Outside the breaker: waiting for a slot is our own congestion.
         self.limiter.acquire()
         try:
             # calling() holds pybreaker's lock only for the state check.
             with self.breaker.calling():
-                return function(argument)
+                yield
         except pybreaker.CircuitBreakerError:
             UPSTREAM_CALLS.labels(outcome="breaker_open").inc()
             raise BreakerOpen("circuit open after repeated failures") from None
