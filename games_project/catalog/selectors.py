@@ -1,5 +1,4 @@
-"""Reads of the catalog's own tables (the database only: reads that may call
-the games API or enqueue a refresh live in the gateway)."""
+"""Reads of the catalog's own tables (reads that may call the games API live in the gateway)."""
 
 from __future__ import annotations
 
@@ -19,19 +18,17 @@ class NotAllowed(Exception):
 def game_reader(
     *, caller_id: uuid.UUID, caller_is_staff: bool, user_id: uuid.UUID | None = None
 ) -> uuid.UUID:
-    """Whose read the caller records: ``user_id`` (default: the caller).
-    Whether either was deleted is checked by the write itself
-    (``services.game_read_record``)."""
+    """Whose read the caller records (default: their own); deletions are checked by the write."""
     reader = user_id or caller_id
     if reader != caller_id and not caller_is_staff:
         raise NotAllowed("only staff may record a read for another user")
     return reader
 
 
-def most_read_game_ids(*, limit: int, within: timedelta = timedelta(days=7)) -> list[int]:
-    since = timezone.now() - within
+def most_read_game_ids(*, limit: int) -> list[int]:
+    """Over the last week."""
     return list(
-        GameRead.objects.filter(read_at__gte=since)
+        GameRead.objects.filter(read_at__gte=timezone.now() - timedelta(days=7))
         .values("game_id")
         .annotate(reads=Count("id"))
         .order_by("-reads", "game_id")

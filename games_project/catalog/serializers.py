@@ -45,12 +45,6 @@ class CatalogQuerySerializer(serializers.Serializer):
             "sort-by": _known("sort-by", SORT_ORDERS),
         }
 
-    @classmethod
-    def from_query(cls, params: dict[str, str]) -> CatalogQuerySerializer:
-        return cls(
-            data={key: params[key] for key in ("platform", "category", "sort-by") if key in params}
-        )
-
 
 class OwnReadRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     """A read of the caller's own: the browsable API's forms for non-staff."""

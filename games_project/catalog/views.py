@@ -153,7 +153,10 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         responses={200: s.GameSummarySerializer(many=True), **error_responses(400, 404, 503)},
     )
     def list(self, request: Request) -> Response:
-        query = s.CatalogQuerySerializer.from_query(request.query_params)
+        params = request.query_params  # a dict: a QueryDict would let "?sort-by=" through
+        query = s.CatalogQuerySerializer(
+            data={key: params[key] for key in ("platform", "category", "sort-by") if key in params}
+        )
         query.is_valid(raise_exception=True)
         cached: Cached = game_list(
             **query.validated_data,
