@@ -7,7 +7,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -136,19 +136,6 @@ def _fill_slots(size: int) -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(size)
 
 
-@contextlib.contextmanager
-def _fill_slot() -> Iterator[None]:
-    """``UpstreamBusy`` at once (never a queue) past this process's fill cap."""
-    slots = _fill_slots(settings.GAMES_CACHE_MAX_CONCURRENT_FILLS)
-    if not slots.acquire(blocking=False):
-        CACHE_RESULTS.labels(result="busy").inc()
-        raise UpstreamBusy("every fill slot of this process is taken")
-    try:
-        yield
-    finally:
-        slots.release()
-
-
 def read(
     key: str,
     fetch: Callable[[], Any],
@@ -218,12 +205,18 @@ def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Ca
 
 
 def _fetched(key: str, fetch: Callable[[], Any], policy: CachePolicy | None) -> Cached:
-    """A fill within this process's cap, stored unless there is no ``policy``."""
-    with _fill_slot():
-        try:
-            value = fetch() if policy is None else fetch_and_store(key, fetch, policy)
-        except GameNotFound:
-            raise _not_found(key, CacheStatus.MISS) from None
+    """A fill within this process's cap (past it ``UpstreamBusy`` at once, never a
+    queue), stored unless there is no ``policy``."""
+    slots = _fill_slots(settings.GAMES_CACHE_MAX_CONCURRENT_FILLS)
+    if not slots.acquire(blocking=False):
+        CACHE_RESULTS.labels(result="busy").inc()
+        raise UpstreamBusy("every fill slot of this process is taken")
+    try:
+        value = fetch() if policy is None else fetch_and_store(key, fetch, policy)
+    except GameNotFound:
+        raise _not_found(key, CacheStatus.MISS) from None
+    finally:
+        slots.release()
     return _result(value, CacheStatus.MISS)
 
 
@@ -283,8 +276,7 @@ def _index_entry(policy: CachePolicy) -> dict[str, Any] | None:
 def catalog_index(
     *, refresh_list_in_background: Callable[..., object]
 ) -> tuple[dict[str, str], CacheStatus] | None:
-    """Every game's title by str(id) from the cached full list, and ``HIT`` or
-    ``MISS``; ``None`` when it cannot be had now."""
+    """Every game's title by str(id), and ``HIT`` or ``MISS``; ``None`` if not to be had now."""
     policy = CachePolicy.from_settings()
     try:
         entry = _index_entry(policy)

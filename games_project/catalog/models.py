@@ -4,8 +4,7 @@ from django.db import models
 
 
 class GameRead(models.Model):
-    """A read recorded here and published as ``user.read``; it also ranks the
-    most-read games for the cache refresh."""
+    """A read published as ``user.read``; it also ranks the most-read games for the refresh."""
 
     # The user.read's id, a fresh uuid4; not unique here (no query looks a
     # read up by it; the users service's history row is the one unique by it).
@@ -23,8 +22,7 @@ class GameRead(models.Model):
 
 
 class ForgottenReader(models.Model):
-    """A deleted user (``game_reads_forget``): their reads here are gone and
-    no new one is recorded; kept here, so the catalog asks no other app."""
+    """A deleted user: reads gone and refused (kept here: the catalog asks no other app)."""
 
     user_id = models.UUIDField(primary_key=True)
     forgotten_at = models.DateTimeField()
