@@ -1,7 +1,4 @@
-"""pybreaker with its state in Redis, so every process sees one breaker.
-``RedisOrLocalStorage`` exists because pybreaker's Redis storage answers
-"closed" when Redis errors, so the breaker could not open during an outage;
-``ClockedBreaker`` lets tests move time instead of sleeping."""
+"""pybreaker with its state in Redis, so every process sees one breaker."""
 
 from __future__ import annotations
 
@@ -57,6 +54,9 @@ def _forwarded_call(name: str) -> Callable[[Any], None]:
 
 
 class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
+    """Memory while Redis is away: pybreaker's Redis storage answers "closed"
+    when Redis errors, so the breaker could not open during an outage."""
+
     def __init__(self, client: Redis, *, namespace: str) -> None:
         super().__init__("redis-or-local")
         self._client = _Raising(client)
@@ -108,7 +108,7 @@ class _OpenOnClock(pybreaker.CircuitOpenState):
 
 
 class ClockedBreaker(pybreaker.CircuitBreaker):
-    """pybreaker's breaker on an injected clock (epoch seconds)."""
+    """pybreaker's breaker on an injected clock (epoch seconds): tests move time, not sleep."""
 
     def __init__(self, *, clock: Clock, **options: Any) -> None:
         self._clock = clock  # before pybreaker builds its first state

@@ -248,8 +248,11 @@ class GamesApiClient:
     def _get(self, path: str, params: dict[str, Any]) -> requests.Response:
         try:
             response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
-        except requests.RequestException as exc:
-            problem = _describe(exc)  # each attempt counted by _Attempts
+        except requests.RequestException as exc:  # each attempt counted by _Attempts
+            # By urllib3's name for what went wrong, when retries wrapped it.
+            reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+            cause = reason if isinstance(reason, BaseException) else exc
+            problem = f"{type(cause).__name__}: {cause}"
             log.warning("upstream.failed", path=path, problem=problem)
             raise UpstreamUnavailable(problem) from None
         status = response.status_code
@@ -260,14 +263,6 @@ class GamesApiClient:
             raise UpstreamUnavailable(f"HTTP {status}")
         UPSTREAM_CALLS.labels(outcome=str(status)).inc()
         return response
-
-
-def _describe(exc: requests.RequestException) -> str:
-    """What went wrong, by urllib3's name for it when retries wrapped it."""
-    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
-    if isinstance(reason, BaseException):
-        return f"{type(reason).__name__}: {reason}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _valid(response: requests.Response, validator: Any, what: str) -> Any:

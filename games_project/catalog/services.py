@@ -14,7 +14,6 @@ from games_project.catalog.models import ForgottenReader, GameRead
 from games_project.catalog.sql import READ_INSERT
 
 log = get_logger(__name__)
-SOURCE = "games"
 
 
 class UserDeleted(Exception):
@@ -27,7 +26,7 @@ def game_read_record(
     """Record the read and queue ``user.read``, in one statement; refused
     when the reader or the caller has been deleted."""
     event = user_read(
-        user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source=SOURCE
+        user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source="games"
     )
     # The model's fields in order, as READ_INSERT names them (test_sql.py).
     row = [event.id, user_id, game_id, event.data["title"], event.occurred_at]
