@@ -7,7 +7,6 @@ import re
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import ResolverMatch, resolve
@@ -98,7 +97,7 @@ class CachedGameDetailMiddleware:
         if cached is None:
             return None
         body, etag = detail_json(game_id, cached)
-        keep = local_keep_seconds(cached.fetched_at, settings.GAMES_CACHE_FRESH_SECONDS)
+        keep = local_keep_seconds(cached.fetched_at)
         if keep > 0:
             if len(self.local) >= _LOCAL_MAX:
                 self.local.clear()

@@ -250,9 +250,10 @@ def _index(games: list[dict[str, Any]]) -> dict[str, str]:
     return {str(game["id"]): game["title"] for game in games}
 
 
-def local_keep_seconds(fetched_at: float, fresh: float) -> float:
-    """How long a process may keep its own copy of an entry (zero or less: not at all)."""
-    return min(settings.GAMES_CACHE_LOCAL_SECONDS, fetched_at + fresh - time.time())
+def local_keep_seconds(fetched_at: float) -> float:
+    """How long a process may keep its own copy of a fresh entry (zero or less: not at all)."""
+    fresh_until = fetched_at + settings.GAMES_CACHE_FRESH_SECONDS
+    return min(settings.GAMES_CACHE_LOCAL_SECONDS, fresh_until - time.time())
 
 
 # This process's copy of the fresh index entry, [(until, entry)], as the edge
@@ -260,14 +261,14 @@ def local_keep_seconds(fetched_at: float, fresh: float) -> float:
 local_index: list[tuple[float, dict[str, Any]]] = []
 
 
-def _index_entry(policy: CachePolicy) -> dict[str, Any] | None:
+def _index_entry() -> dict[str, Any] | None:
     if local_index and settings.GAMES_CACHE_LOCAL_SECONDS > 0:
         until, kept = local_index[0]
         if time.monotonic() < until:
             return kept
     entry = _entry(INDEX_KEY)
     if entry is not None and isinstance(entry.get("value"), dict):
-        keep = local_keep_seconds(entry["fetched_at"], policy.fresh)
+        keep = local_keep_seconds(entry["fetched_at"])
         if keep > 0:
             local_index[:] = [(time.monotonic() + keep, entry)]
     return entry
@@ -279,7 +280,7 @@ def catalog_index(
     """Every game's title by str(id), and ``HIT`` or ``MISS``; ``None`` if not to be had now."""
     policy = CachePolicy.from_settings()
     try:
-        entry = _index_entry(policy)
+        entry = _index_entry()
     except CACHE_ERRORS:
         return None
     if entry is not None and not isinstance(entry["value"], dict):
