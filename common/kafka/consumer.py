@@ -25,7 +25,6 @@ from common.events.envelope import decode
 from common.events.errors import EventDecodeError
 from common.events.event import Event
 from common.events.topics import dlq_topic, origin_problem
-from common.kafka.config import logical_topic
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
 from common.kafka.handlers import EventDiscarded, EventRejected, Handler
 from common.kafka.metrics import ConsumerStats
@@ -149,7 +148,7 @@ class ConsumerRunner:
             # Whatever cannot be decoded is poison: a retry would fail the same way.
             why = str(exc) if isinstance(exc, EventDecodeError) else f"{type(exc).__name__}: {exc}"
             return {"reason": "decode_error", "error": why}
-        topic = logical_topic(record.topic)
+        topic = record.topic.removeprefix(settings.KAFKA_TOPIC_PREFIX)
         if problem := origin_problem(event_type=event.type, source=event.source, topic=topic):
             # Not counted by the stop policy: counting a forged event would
             # let whoever forges events stop the consumer.
