@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import groupby
@@ -26,7 +26,6 @@ from common.events.errors import EventDecodeError
 from common.events.event import Event
 from common.events.topics import dlq_topic, origin_problem
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
-from common.kafka.handlers import EventDiscarded, EventRejected, Handler
 from common.kafka.metrics import ConsumerStats
 from common.kafka.transport import MAX_POLL_RECORDS, KafkaTransport, Record, Transport
 from common.logging import bound_context, get_logger
@@ -39,6 +38,25 @@ POLL_TIMEOUT_MS = 500
 LAG_EVERY_SECONDS = 10.0
 
 Run = list[tuple[Record, Event]]
+# A handler takes a batch of events of one type, each id once, inside the
+# runner's transaction, and returns the ids it applied (the rest were
+# duplicates): at most once through ``common.inbox``, or rows unique by event id.
+Handler = Callable[[list[Event]], Collection[uuid.UUID]]
+
+
+class EventRejected(Exception):
+    """An event the handler will never be able to apply: dead-lettered at
+    once, without retries."""
+
+
+class EventDiscarded(Exception):
+    """An event a domain rule discards by design (a read for a deleted
+    user): counted by ``reason``, not dead-lettered (an expected race needs no person)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
