@@ -73,7 +73,6 @@ def offsets_reader(role: str, group: str | None = None) -> KafkaConsumer:
 
 
 def physical_topic(name: str) -> str:
-    """The broker-side name of a topic (``KAFKA_TOPIC_PREFIX`` + name)."""
     return f"{settings.KAFKA_TOPIC_PREFIX}{name}"
 
 

@@ -72,7 +72,6 @@ class ConsumerSpec:
 
 
 def consumer_registry() -> dict[str, ConsumerSpec]:
-    """This project's consumers by name (the ``KAFKA_CONSUMERS`` setting)."""
     return import_string(settings.KAFKA_CONSUMERS)
 
 
@@ -90,7 +89,6 @@ def partition_of(record: Record) -> TopicPartition:
 def log_context(
     consumer: str, record: Record, event: Event | None = None
 ) -> AbstractContextManager:
-    """What every log line about ``record`` carries."""
     ids = {"event_id": str(event.id), "event_type": event.type} if event else {}
     return bound_context(
         consumer=consumer,
@@ -198,7 +196,6 @@ class ConsumerRunner:
         return True
 
     def _transaction(self, events: list[Event]) -> set[uuid.UUID]:
-        """Apply ``events`` in one transaction, each run of one type by its handler."""
         first: dict[uuid.UUID, Event] = {}
         for event in events:  # a redelivery can sit in the batch beside its original
             first.setdefault(event.id, event)
@@ -245,13 +242,10 @@ class ConsumerRunner:
                 return True
 
     def _wait_to_retry(self, seconds: float) -> bool:
-        """Count a failed attempt and wait; False if stopped meanwhile."""
         self.stats.count("failed_attempt")
         return not self.stop.wait(seconds)
 
     def _record(self, run: Run, applied: set[uuid.UUID]) -> None:
-        """Count and log one transaction: one ``consumer.applied`` line mapping
-        each event id to its correlation id, and one line per duplicate."""
         correlation_ids: dict[str, str | None] = {}
         for record, event in run:
             if event.id in applied and str(event.id) not in correlation_ids:
