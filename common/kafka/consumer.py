@@ -32,8 +32,6 @@ from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
 
-# Errors that say "try again later" rather than "this message is bad".
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
 POLL_TIMEOUT_MS = 500
 LAG_EVERY_SECONDS = 10.0
 
@@ -220,7 +218,7 @@ class ConsumerRunner:
                     self.stats.count("discarded", reason=exc.reason)
                     self.policy.record_handled()
                     log.info("consumer.discarded", reason=exc.reason, detail=exc.detail)
-                except TRANSIENT_ERRORS as exc:
+                except (OperationalError, InterfaceError) as exc:  # temporary: not a bad message
                     temporary += 1
                     log.warning(
                         "consumer.temporary_error", error=str(exc).strip(), attempt=temporary
