@@ -203,7 +203,7 @@ stop_pids() {
 
 kafka_answers() {
   [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
-  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.wait --bootstrap "127.0.0.1:$KAFKA_PORT" --timeout "$1"
+  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.admin --bootstrap "127.0.0.1:$KAFKA_PORT" --timeout "$1"
 }
 
 kafka_install() {
@@ -325,7 +325,7 @@ cluster_up() {
     kafka_node_start "$CLUSTER_DIR/node$node" 512m
   done
   [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
-  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.wait --bootstrap "$CLUSTER_BOOTSTRAP" \
+  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.admin --bootstrap "$CLUSTER_BOOTSTRAP" \
     --timeout "$KAFKA_READY_TIMEOUT" || die "the Kafka cluster did not answer; see $CLUSTER_DIR/node*/logs/"
   log "kafka cluster: ready on $CLUSTER_BOOTSTRAP"
 }
@@ -360,7 +360,7 @@ scram_up() {
     kafka_node_start "$SCRAM_DIR" 384m
   fi
   [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
-  (cd "$ROOT" && "$PYTHON" -m common.kafka.wait --bootstrap "127.0.0.1:$SCRAM_PORT" \
+  (cd "$ROOT" && "$PYTHON" -m common.kafka.admin --bootstrap "127.0.0.1:$SCRAM_PORT" \
     --timeout "$KAFKA_READY_TIMEOUT" --scram-user admin --scram-password "$password") \
     || die "the SCRAM Kafka node did not answer; see $SCRAM_DIR/logs/"
   log "kafka (SCRAM): ready on 127.0.0.1:$SCRAM_PORT"

@@ -12,7 +12,7 @@ from django.db import connection
 from psycopg2.extras import execute_values
 
 from common.events.event import Event
-from common.kafka.handlers import Handler
+from common.kafka.consumer import Handler
 from common.sql import INBOX_INSERT, INBOX_ROW
 
 

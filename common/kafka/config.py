@@ -18,11 +18,6 @@ def bootstrap_servers() -> list[str]:
     return list(settings.KAFKA_BOOTSTRAP_SERVERS)
 
 
-def client_id(role: str) -> str:
-    """Name a client after its service, role and process, as brokers log it."""
-    return f"{settings.SERVICE_NAME}-{role}-{socket.gethostname()}-{os.getpid()}"
-
-
 def security_config() -> dict[str, Any]:
     """How every client authenticates, as kafka-python's keyword arguments;
     a mistake is refused here, not at the broker's handshake."""
@@ -57,7 +52,8 @@ def _one_of(setting: str, allowed: frozenset[str]) -> str:
 def common_client_config(role: str) -> dict[str, Any]:
     return {
         "bootstrap_servers": bootstrap_servers(),
-        "client_id": client_id(role),
+        # Named after its service, role and process, as brokers log it.
+        "client_id": f"{settings.SERVICE_NAME}-{role}-{socket.gethostname()}-{os.getpid()}",
         # Reconnect quickly after a broker restart, but do not hammer it.
         "reconnect_backoff_ms": 100,
         "reconnect_backoff_max_ms": 2000,
@@ -77,12 +73,7 @@ def offsets_reader(role: str, group: str | None = None) -> KafkaConsumer:
 
 
 def physical_topic(name: str) -> str:
-    """The broker-side name of a topic (``KAFKA_TOPIC_PREFIX`` + name)."""
     return f"{settings.KAFKA_TOPIC_PREFIX}{name}"
-
-
-def logical_topic(physical: str) -> str:
-    return physical.removeprefix(settings.KAFKA_TOPIC_PREFIX)
 
 
 physical_group = physical_topic

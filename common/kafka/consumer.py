@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import groupby
@@ -25,21 +25,36 @@ from common.events.envelope import decode
 from common.events.errors import EventDecodeError
 from common.events.event import Event
 from common.events.topics import dlq_topic, origin_problem
-from common.kafka.config import logical_topic
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
-from common.kafka.handlers import EventDiscarded, EventRejected, Handler
 from common.kafka.metrics import ConsumerStats
 from common.kafka.transport import MAX_POLL_RECORDS, KafkaTransport, Record, Transport
 from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
 
-# Errors that say "try again later" rather than "this message is bad".
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
 POLL_TIMEOUT_MS = 500
 LAG_EVERY_SECONDS = 10.0
 
 Run = list[tuple[Record, Event]]
+# A handler takes a batch of events of one type, each id once, inside the
+# runner's transaction, and returns the ids it applied (the rest were
+# duplicates): at most once through ``common.inbox``, or rows unique by event id.
+Handler = Callable[[list[Event]], Collection[uuid.UUID]]
+
+
+class EventRejected(Exception):
+    """An event the handler will never be able to apply: dead-lettered at
+    once, without retries."""
+
+
+class EventDiscarded(Exception):
+    """An event a domain rule discards by design (a read for a deleted
+    user): counted by ``reason``, not dead-lettered (an expected race needs no person)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,6 @@ class ConsumerSpec:
 
 
 def consumer_registry() -> dict[str, ConsumerSpec]:
-    """This project's consumers by name (the ``KAFKA_CONSUMERS`` setting)."""
     return import_string(settings.KAFKA_CONSUMERS)
 
 
@@ -73,7 +87,6 @@ def partition_of(record: Record) -> TopicPartition:
 def log_context(
     consumer: str, record: Record, event: Event | None = None
 ) -> AbstractContextManager:
-    """What every log line about ``record`` carries."""
     ids = {"event_id": str(event.id), "event_type": event.type} if event else {}
     return bound_context(
         consumer=consumer,
@@ -149,7 +162,7 @@ class ConsumerRunner:
             # Whatever cannot be decoded is poison: a retry would fail the same way.
             why = str(exc) if isinstance(exc, EventDecodeError) else f"{type(exc).__name__}: {exc}"
             return {"reason": "decode_error", "error": why}
-        topic = logical_topic(record.topic)
+        topic = record.topic.removeprefix(settings.KAFKA_TOPIC_PREFIX)
         if problem := origin_problem(event_type=event.type, source=event.source, topic=topic):
             # Not counted by the stop policy: counting a forged event would
             # let whoever forges events stop the consumer.
@@ -181,7 +194,6 @@ class ConsumerRunner:
         return True
 
     def _transaction(self, events: list[Event]) -> set[uuid.UUID]:
-        """Apply ``events`` in one transaction, each run of one type by its handler."""
         first: dict[uuid.UUID, Event] = {}
         for event in events:  # a redelivery can sit in the batch beside its original
             first.setdefault(event.id, event)
@@ -206,7 +218,7 @@ class ConsumerRunner:
                     self.stats.count("discarded", reason=exc.reason)
                     self.policy.record_handled()
                     log.info("consumer.discarded", reason=exc.reason, detail=exc.detail)
-                except TRANSIENT_ERRORS as exc:
+                except (OperationalError, InterfaceError) as exc:  # temporary: not a bad message
                     temporary += 1
                     log.warning(
                         "consumer.temporary_error", error=str(exc).strip(), attempt=temporary
@@ -228,13 +240,10 @@ class ConsumerRunner:
                 return True
 
     def _wait_to_retry(self, seconds: float) -> bool:
-        """Count a failed attempt and wait; False if stopped meanwhile."""
         self.stats.count("failed_attempt")
         return not self.stop.wait(seconds)
 
     def _record(self, run: Run, applied: set[uuid.UUID]) -> None:
-        """Count and log one transaction: one ``consumer.applied`` line mapping
-        each event id to its correlation id, and one line per duplicate."""
         correlation_ids: dict[str, str | None] = {}
         for record, event in run:
             if event.id in applied and str(event.id) not in correlation_ids:

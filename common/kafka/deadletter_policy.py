@@ -37,7 +37,6 @@ class DeadLetterPolicy:
         )
 
     def record_handled(self, count: int = 1) -> None:
-        """``count`` events handled without a dead letter."""
         self._recent.extend([False] * min(count, self.window))
         self._consecutive = 0
 

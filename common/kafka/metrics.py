@@ -50,7 +50,6 @@ class ConsumerStats:
     failed_attempt: int = 0
 
     def count(self, outcome: str, n: int = 1, *, reason: str = "") -> None:
-        """``n`` messages with ``outcome``; a discard or a dead letter says why."""
         setattr(self, outcome, getattr(self, outcome) + n)
         CONSUMER_EVENTS.labels(self.consumer, outcome).inc(n)
         if outcome == "discarded":

@@ -49,7 +49,6 @@ class OutboxRelay:
     _backlog_due: float = 0.0
 
     def run_once(self) -> RoundResult:
-        """Claim, publish and settle one batch."""
         rows = self._claim()
         if not rows:
             return RoundResult(sent=0, failed=0)

@@ -15,33 +15,30 @@ from common.sql import OUTBOX_INSERT, with_event
 CORRELATION_HEADER = "correlation_id"
 
 
-def outbox_enqueue(*, event: Event, correlation_id: str | None = None) -> None:
+def outbox_enqueue(*, event: Event) -> None:
     """Queue ``event`` in the transaction of the change it describes (both
-    committed, or neither); the correlation id defaults to the current one."""
+    committed, or neither), with the current correlation id."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
             "outbox_enqueue must run inside the transaction of the change it reports"
         )
     # The insert wakes an idle relay at commit (a trigger, see wakeup.py).
     with connection.cursor() as cursor:
-        cursor.execute(OUTBOX_INSERT, outbox_row(event, correlation_id))
+        cursor.execute(OUTBOX_INSERT, outbox_row(event))
 
 
-def outbox_write(
-    change: str, params: Sequence[Any], *, event: Event, correlation_id: str | None = None
-) -> tuple[Any, ...] | None:
+def outbox_write(change: str, params: Sequence[Any], *, event: Event) -> tuple[Any, ...] | None:
     """Run ``change`` (an INSERT or UPDATE ... RETURNING) and queue ``event``
     in one statement (``common.sql.with_event``), for the hot writes: returns
     the change's row, or None when it wrote none, and then nothing was queued."""
     with connection.cursor() as cursor:
-        cursor.execute(with_event(change), [*params, *outbox_row(event, correlation_id)])
+        cursor.execute(with_event(change), [*params, *outbox_row(event)])
         return cursor.fetchone()
 
 
-def outbox_row(event: Event, correlation_id: str | None) -> list[Any]:
+def outbox_row(event: Event) -> list[Any]:
     headers = {"event_type": event.type}
-    correlation_id = correlation_id or current_correlation_id()
-    if correlation_id:
+    if correlation_id := current_correlation_id():
         headers[CORRELATION_HEADER] = correlation_id
     now = timezone.now()
     return [

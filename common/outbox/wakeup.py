@@ -1,10 +1,8 @@
 """Wakes an idle outbox relay when a row is committed: a trigger on the
-outbox (common/migrations/0003, 0005) sends ``NOTIFY outbox_event`` at commit,
+outbox (common/migrations/0003, 0005) sends ``NOTIFY outbox_event`` at commit
 only while a relay holds ``SLEEP_LOCK`` (a notifying commit serialises with
-every other on the server), and the relay ``LISTEN``s on its own connection,
-sleeping in ``select()``. The relay's safety poll covers what no notification
-announces (expired leases, backoffs, rows committed while the listener
-reconnected)."""
+every other on the server). The relay's safety poll covers what no
+notification announces (expired leases, backoffs, a reconnecting listener)."""
 
 from __future__ import annotations
 
@@ -53,9 +51,7 @@ class OutboxWakeup:
     @contextlib.contextmanager
     def sleep_lock(self) -> Iterator[bool]:
         """Hold ``SLEEP_LOCK`` inside the block, so writers notify (True), or
-        say it was not granted (False: another relay sleeps holding it, or
-        the listener is broken). Granting waits for the writers that skipped
-        notifying to commit: the relay must look once more before it sleeps."""
+        say it was not granted (False: another relay holds it, or the listener is broken)."""
         held = False
         try:
             with self.listen().cursor() as cursor:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 
 from common.events.event import Event
-from common.kafka.handlers import EventDiscarded
+from common.kafka.consumer import EventDiscarded
 from games_project.catalog.services import game_reads_forget
 from games_project.players.selectors import player_is_deleted
 from games_project.players.services import player_forget, player_register

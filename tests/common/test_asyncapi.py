@@ -18,7 +18,7 @@ from common.events.contracts import all_contracts
 from common.events.envelope import decode
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.config import physical_topic
-from common.kafka.handlers import EventRejected
+from common.kafka.consumer import EventRejected
 from common.outbox.relay import OutboxRelay
 from tests.common.test_consumer_runner import make_runner, run_until
 from tests.common.test_outbox_relay import drain, enqueue_users

@@ -15,6 +15,7 @@ from kafka import KafkaAdminClient
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.events.users import user_created
 from common.kafka.config import physical_topic
+from common.logging import bound_context
 from common.outbox.models import OutboxEvent
 from common.outbox.services import outbox_enqueue
 from scripts.poll import eventually
@@ -41,8 +42,8 @@ def test_create_topics_makes_every_topic_and_dlq_with_explicit_partitions() -> N
 @pytest.mark.django_db(transaction=True)
 def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka_topic: str) -> None:
     event = user_created(user_id=uuid.uuid4(), email="r@example.com", name="R", source="test")
-    with transaction.atomic():
-        outbox_enqueue(event=event, correlation_id="relay-proc")
+    with transaction.atomic(), bound_context(correlation_id="relay-proc"):
+        outbox_enqueue(event=event)
     OutboxEvent.objects.update(topic=physical_topic(kafka_topic))
 
     relay = spawn_manage("run_outbox_relay")

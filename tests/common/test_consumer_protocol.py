@@ -18,9 +18,8 @@ from common.events.users import user_created, user_deleted
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import inbox
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventDiscarded, Handler
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
-from common.kafka.handlers import EventDiscarded, Handler
 from tests.support.consumers import InMemoryTransport, drain, each
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,9 +19,8 @@ from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import inbox
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected, Handler
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
-from common.kafka.handlers import EventRejected, Handler
 from scripts.poll import eventually
 from tests.support.consumers import each
 from tests.support.kafka import produce_raw, publish, read_all

@@ -17,6 +17,7 @@ from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
 from common.kafka.config import physical_topic
 from common.kafka.producer import get_producer
+from common.logging import bound_context
 from common.outbox.models import OutboxEvent
 from common.outbox.relay import OutboxRelay, RoundResult
 from common.outbox.services import outbox_enqueue, outbox_write
@@ -30,12 +31,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def enqueue_users(topic: str, count: int, *, correlation_id: str | None = None) -> list[uuid.UUID]:
     """Write ``count`` user.created events to the outbox, routed to ``topic``."""
     ids = []
-    with transaction.atomic():
+    with transaction.atomic(), bound_context(correlation_id=correlation_id):
         for i in range(count):
             event = user_created(
                 user_id=uuid.uuid4(), email=f"u{i}@example.com", name=f"U{i}", source="test"
             )
-            outbox_enqueue(event=event, correlation_id=correlation_id)
+            outbox_enqueue(event=event)
             ids.append(event.id)
         # Route this test's rows to its own topic, away from the real
         # user.created, before a running relay can see them.

@@ -12,8 +12,7 @@ from kafka import TopicPartition
 
 from common.events.event import Event
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner
-from common.kafka.handlers import Handler
+from common.kafka.consumer import ConsumerRunner, Handler
 from common.kafka.transport import Headers, Record
 
 

@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from common.events.event import Event
 from common.events.rfc3339 import parse_rfc3339
-from common.kafka.handlers import EventDiscarded
+from common.kafka.consumer import EventDiscarded
 from users_project.accounts.models import User
 from users_project.accounts.services import NewRead, game_reads_record
 

@@ -23,8 +23,7 @@ from common.events.users import user_created, user_deleted
 from common.inbox.services import inbox
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec
-from common.kafka.handlers import EventRejected
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from tests.support.consumers import each
 from tests.support.kafka import (
     bootstrap,

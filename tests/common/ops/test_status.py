@@ -22,8 +22,7 @@ from common.events.users import user_created
 from common.inbox.services import inbox
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_group, physical_topic
-from common.kafka.consumer import ConsumerRunner, ConsumerSpec
-from common.kafka.handlers import EventRejected
+from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from common.ops.status import OpsCollector, collect_status
 from common.outbox.services import outbox_enqueue
 from tests.support.consumers import each
