@@ -142,8 +142,8 @@ OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0
 # Where consumers and relays serve /metrics (--metrics-port): loopback on one
 # machine, 0.0.0.0 in a pod.
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
-# The web processes' metrics port (common/metrics_port.py); 0 (development):
-# /metrics is served on the web port.
+# The web processes' metrics port (MetricsPortMiddleware, common/metrics.py);
+# 0 (development): /metrics is served on the web port.
 WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 
 # -- Logging -----------------------------------------------------------------
