@@ -89,6 +89,14 @@ class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
         return super().get_rendered_html_form(data, view, method, request)
 
 
+class SelectorViewSetMixin:
+    """For viewsets that read through selectors: the browsable API asks a
+    list view for its queryset (the filter form) and fails without one."""
+
+    def get_queryset(self) -> list[Any]:
+        return []
+
+
 def json_only(serializer: Any) -> dict[str, Any]:
     """An ``extend_schema(request=...)`` that documents only the JSON body."""
     return {"application/json": serializer}

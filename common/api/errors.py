@@ -16,7 +16,8 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnDict
@@ -152,3 +153,40 @@ json_bad_request = _error_page(400, "bad_request", "Bad request.")
 json_permission_denied = _error_page(403, "permission_denied", "Forbidden.")
 json_not_found = _error_page(404, "not_found", "No such resource.")
 json_server_error = _error_page(500, "server_error", "Internal error; it has been logged.")
+
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody",
+            {
+                "status": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()), required=False
+                ),
+                "request_id": serializers.CharField(required=False),
+            },
+        )
+    },
+)
+
+_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names each problem.",
+    401: "Missing, invalid or expired credentials.",
+    403: "Not allowed for this caller.",
+    404: "No such resource.",
+    413: "Request body too large.",
+    429: "Too many requests; see the Retry-After header.",
+    503: "A dependency is unavailable.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error shape as OpenAPI responses, for ``extend_schema``."""
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=_DESCRIPTIONS[code])
+        for code in codes
+    }

@@ -1,12 +1,30 @@
+"""What a request body may hold: strict JSON, and only the declared fields."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from common import boundedjson
 
 # What DRF's HTML forms post beside the fields: Django's CSRF token.
 FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
+
+
+class StrictJSONParser(JSONParser):
+    """JSON as RFC 8259 has it (UTF-8 text, no NaN/Infinity, no lone
+    surrogates), nested at most ``boundedjson.MAX_DEPTH`` levels: deeper
+    documents are a 400, never a ``RecursionError``."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return boundedjson.loads(stream.read())
+        except ValueError as exc:  # UnicodeError and JSONDecodeError are ValueErrors
+            raise ParseError(f"JSON parse error - {exc}") from None
 
 
 class StrictFieldsMixin(serializers.Serializer):
@@ -24,6 +42,15 @@ class StrictFieldsMixin(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
         return super().to_internal_value(data)
+
+
+def closed_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the schema says what
+    ``StrictFieldsMixin`` does (``additionalProperties: false``)."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+    return result
 
 
 class FlatAnswerMixin(serializers.Serializer):

@@ -15,9 +15,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.browser import HtmlFormsMixin, json_only
-from common.api.schema import error_responses
-from common.api.viewsets import SelectorViewSetMixin
+from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin, json_only
+from common.api.errors import error_responses
 from games_project.catalog import serializers as s
 from games_project.catalog.filters import CatalogFilterForm
 from games_project.catalog.gateway import (

@@ -14,10 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.browser import HtmlFormsMixin, json_only
+from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin, json_only
+from common.api.errors import error_responses
 from common.api.pagination import KnownCountPagination
-from common.api.schema import error_responses
-from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
