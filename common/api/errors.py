@@ -1,12 +1,6 @@
-"""One error shape for every error either service answers with::
-
-    {"error": {"status": 400, "code": "invalid", "message": "...",
-               "fields": {"email": ["..."]}, "request_id": "..."}}
-
-``fields`` only for validation errors. Domain errors (raised by code that
-knows nothing of HTTP) are answered from ``DOMAIN_ERRORS``, which each app's
-``AppConfig.ready`` fills, inside DRF and out (``DomainErrorMiddleware``).
-"""
+"""One error shape (``ErrorSerializer``) for every error either service answers
+with. Domain errors (raised by code that knows nothing of HTTP) are answered
+from ``DOMAIN_ERRORS``, which each app's ``AppConfig.ready`` fills."""
 
 from __future__ import annotations
 
@@ -53,23 +47,18 @@ def domain_error_answer(
         return value(exc) if callable(value) else value
 
     message, field = of(answer.message), of(answer.field)
-    body = error_body(
-        status_code=answer.status_code,
-        code=answer.code,
-        message="Invalid input." if field else message,
-        fields={field: [message]} if field else None,
-        request=request,
-    )
+    fields = {field: [message]} if field else None
+    message = "Invalid input." if field else message
+    body = error_body(request, answer.status_code, answer.code, message, fields)
     return response_class(body, status=answer.status_code, headers=dict(of(answer.headers) or {}))
 
 
 def error_body(
-    *,
+    request: HttpRequest | None,
     status_code: int,
     code: str,
     message: str,
     fields: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
     if fields:
@@ -116,9 +105,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     message, code, fields = _message_and_code(cast(exceptions.APIException, exc))
-    response.data = error_body(
-        status_code=response.status_code, code=code, message=message, fields=fields, request=request
-    )
+    response.data = error_body(request, response.status_code, code, message, fields)
     if (serializer := getattr(getattr(exc, "detail", None), "serializer", None)) is not None:
         # The browsable API draws the form again with the errors beside its fields.
         response.data = ReturnDict(response.data, serializer=serializer)
@@ -137,7 +124,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
     """An error in the one shape, for what answers outside DRF's views."""
-    body = error_body(status_code=status_code, code=code, message=message, request=request)
+    body = error_body(request, status_code, code, message)
     return JsonResponse(body, status=status_code, headers=headers)
 
 

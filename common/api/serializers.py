@@ -54,12 +54,9 @@ def closed_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, An
 
 
 class FlatAnswerMixin(serializers.Serializer):
-    """An answer of flat fields, each the instance's attribute of its own
-    name, rendered by the declared fields as they are: DRF's own
-    ``to_representation`` deep-copies and binds every field for each
-    instance first, a real share of a small write's CPU (docs/benchmarks.md).
-    For fields whose output needs no binding (no ``source``, context or
-    nested serializer); a test compares the answer with DRF's own."""
+    """Flat fields, each the instance's attribute of its own name, rendered
+    without DRF's deep copy and binding of every field per instance: only for
+    fields that need no binding (no ``source``, context or nested serializer)."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         answer: dict[str, Any] = {}

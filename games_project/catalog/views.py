@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin, json_only
+from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
 from common.api.errors import error_responses
 from games_project.catalog import serializers as s
 from games_project.catalog.filters import CatalogFilterForm
@@ -143,7 +143,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
             self.throttled(request, throttle.wait())
 
     @extend_schema(
-        request=json_only(s.ReadRequestSerializer),
+        request={"application/json": s.ReadRequestSerializer},
         responses={
             202: s.ReadAcceptedSerializer,
             **error_responses(400, 401, 403, 404, 429, 503),
