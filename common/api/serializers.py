@@ -11,9 +11,6 @@ from rest_framework.parsers import JSONParser
 
 from common import boundedjson
 
-# What DRF's HTML forms post beside the fields: Django's CSRF token.
-FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
-
 
 class StrictJSONParser(JSONParser):
     """JSON as RFC 8259 has it (UTF-8 text, no NaN/Infinity, no lone
@@ -36,8 +33,8 @@ class StrictFieldsMixin(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             known = set(self.fields) | self.ignored_fields
-            if isinstance(data, QueryDict):
-                known |= FORM_EXTRAS
+            if isinstance(data, QueryDict):  # DRF's HTML forms post the CSRF token too
+                known.add("csrfmiddlewaretoken")
             unknown = sorted(str(key) for key in data if key not in known)
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
