@@ -1,6 +1,7 @@
-"""Prometheus metrics: HTTP requests per view, and the ``/metrics`` view
-(multiprocess when ``PROMETHEUS_MULTIPROC_DIR`` is set, for gunicorn's
-workers; consumers and relays serve their own on ``--metrics-port``)."""
+"""Prometheus metrics: HTTP requests per view, ``/metrics`` (multiprocess when
+``PROMETHEUS_MULTIPROC_DIR`` is set, for gunicorn's workers), ``/metrics/ops``,
+and the web processes' metrics port; consumers and relays serve their own on
+``--metrics-port``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from prometheus_client import (
 
 from common.api.errors import json_not_found
 from common.logging import get_logger
+from common.ops.status import OpsCollector
 
 log = get_logger(__name__)
 
@@ -41,6 +43,10 @@ HTTP_LATENCY = Histogram(
 )
 # Any other method (a client may invent one per request) is counted as "other".
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+# One per process; its cache keeps scrapes from hammering the broker.
+_ops_registry = CollectorRegistry(auto_describe=False)
+_ops_registry.register(OpsCollector())
 
 
 class RequestMetricsMiddleware:
@@ -95,6 +101,43 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     else:
         registry = REGISTRY
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def ops_metrics_view(request: HttpRequest) -> HttpResponse:
+    """The ``status`` figures, apart from ``/metrics`` since they ask the
+    broker and the database (an outage never slows the request metrics)."""
+    if not metrics_allowed(request):
+        return json_not_found(request)
+    return HttpResponse(generate_latest(_ops_registry), content_type=CONTENT_TYPE_LATEST)
+
+
+# By path, the trailing slash optional as in common/urls.py.
+METRICS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/metrics": metrics_view,
+    "/metrics/ops": ops_metrics_view,
+}
+
+
+class MetricsPortMiddleware:
+    """With ``WEB_METRICS_PORT`` (bound by ``infra/gunicorn.conf.py``), the
+    metrics answer on that port (``SERVER_PORT``) and only there, before the
+    Host and HTTPS checks: Prometheus scrapes a pod by address, over plain HTTP."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        port = settings.WEB_METRICS_PORT
+        if not port:
+            return self.get_response(request)
+        handler = METRICS_VIEWS.get(request.path_info.removesuffix("/"))
+        if request.META.get("SERVER_PORT") == str(port):
+            if handler is None or request.method not in {"GET", "HEAD"}:
+                return json_not_found(request)
+            return handler(request)
+        if handler is not None:
+            return json_not_found(request)
+        return self.get_response(request)
 
 
 def serve_metrics(port: int | None) -> WSGIServer | None:

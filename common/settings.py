@@ -142,8 +142,8 @@ OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0
 # Where consumers and relays serve /metrics (--metrics-port): loopback on one
 # machine, 0.0.0.0 in a pod.
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
-# The web processes' metrics port (common/metrics_port.py); 0 (development):
-# /metrics is served on the web port.
+# The web processes' metrics port (MetricsPortMiddleware, common/metrics.py);
+# 0 (development): /metrics is served on the web port.
 WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 
 # -- Logging -----------------------------------------------------------------
@@ -152,7 +152,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
 # -- API ---------------------------------------------------------------------
 # Reverse proxies (CIDRs) whose X-Forwarded-For is believed
-# (common/api/client_address.py); parsed here, so a typo stops the start-up.
+# (common/api/throttles.py); parsed here, so a typo stops the start-up.
 TRUSTED_PROXY_NETWORKS = [
     str(ipaddress.ip_network(cidr, strict=False))
     for cidr in env.list("TRUSTED_PROXY_NETWORKS", default=[])
@@ -162,7 +162,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.renderers.JSONRenderer",
         "common.api.browser.FormsBrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["common.api.parsers.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.api.serializers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.api.errors.exception_handler",
@@ -198,6 +198,6 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "common.api.schema.closed_request_bodies",
+        "common.api.serializers.closed_request_bodies",
     ],
 }

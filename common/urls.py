@@ -6,8 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.api.health import healthz, readyz
 from common.asyncapi import asyncapi_view
-from common.metrics import metrics_view
-from common.ops.views import ops_metrics_view
+from common.metrics import metrics_view, ops_metrics_view
 
 urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),

@@ -15,7 +15,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 
 
 def on_starting(server):
-    # /metrics on a port of its own (WEB_METRICS_PORT; common/metrics_port.py):
+    # /metrics on a port of its own (WEB_METRICS_PORT; common/metrics.py):
     # one more listener beside --bind, on METRICS_BIND_ADDRESS as the workers'.
     metrics_port = int(os.environ.get("WEB_METRICS_PORT") or 0)
     if metrics_port:

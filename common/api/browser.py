@@ -23,9 +23,8 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 
 class AccessCookieAuthentication:
-    """The bearer token from the cookie, checked by the subclass's
-    ``authenticate_token``. A stale cookie counts as no credential, so public
-    pages keep rendering; what needs a user answers 401."""
+    """The cookie's token, checked by the subclass's ``authenticate_token``; a
+    stale one counts as no credential, so public pages keep rendering."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         token = request.COOKIES.get(settings.ACCESS_COOKIE_NAME)
@@ -89,9 +88,12 @@ class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
         return super().get_rendered_html_form(data, view, method, request)
 
 
-def json_only(serializer: Any) -> dict[str, Any]:
-    """An ``extend_schema(request=...)`` that documents only the JSON body."""
-    return {"application/json": serializer}
+class SelectorViewSetMixin:
+    """For viewsets that read through selectors: the browsable API asks a
+    list view for its queryset (the filter form) and fails without one."""
+
+    def get_queryset(self) -> list[Any]:
+        return []
 
 
 def _cookie_scope() -> dict[str, Any]:

@@ -1,12 +1,6 @@
-"""One error shape for every error either service answers with::
-
-    {"error": {"status": 400, "code": "invalid", "message": "...",
-               "fields": {"email": ["..."]}, "request_id": "..."}}
-
-``fields`` only for validation errors. Domain errors (raised by code that
-knows nothing of HTTP) are answered from ``DOMAIN_ERRORS``, which each app's
-``AppConfig.ready`` fills, inside DRF and out (``DomainErrorMiddleware``).
-"""
+"""One error shape (``ErrorSerializer``) for every error either service answers
+with. Domain errors (raised by code that knows nothing of HTTP) are answered
+from ``DOMAIN_ERRORS``, which each app's ``AppConfig.ready`` fills."""
 
 from __future__ import annotations
 
@@ -16,7 +10,8 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnDict
@@ -52,23 +47,18 @@ def domain_error_answer(
         return value(exc) if callable(value) else value
 
     message, field = of(answer.message), of(answer.field)
-    body = error_body(
-        status_code=answer.status_code,
-        code=answer.code,
-        message="Invalid input." if field else message,
-        fields={field: [message]} if field else None,
-        request=request,
-    )
+    fields = {field: [message]} if field else None
+    message = "Invalid input." if field else message
+    body = error_body(request, answer.status_code, answer.code, message, fields)
     return response_class(body, status=answer.status_code, headers=dict(of(answer.headers) or {}))
 
 
 def error_body(
-    *,
+    request: HttpRequest | None,
     status_code: int,
     code: str,
     message: str,
     fields: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
     if fields:
@@ -115,9 +105,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     message, code, fields = _message_and_code(cast(exceptions.APIException, exc))
-    response.data = error_body(
-        status_code=response.status_code, code=code, message=message, fields=fields, request=request
-    )
+    response.data = error_body(request, response.status_code, code, message, fields)
     if (serializer := getattr(getattr(exc, "detail", None), "serializer", None)) is not None:
         # The browsable API draws the form again with the errors beside its fields.
         response.data = ReturnDict(response.data, serializer=serializer)
@@ -136,7 +124,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
     """An error in the one shape, for what answers outside DRF's views."""
-    body = error_body(status_code=status_code, code=code, message=message, request=request)
+    body = error_body(request, status_code, code, message)
     return JsonResponse(body, status=status_code, headers=headers)
 
 
@@ -152,3 +140,40 @@ json_bad_request = _error_page(400, "bad_request", "Bad request.")
 json_permission_denied = _error_page(403, "permission_denied", "Forbidden.")
 json_not_found = _error_page(404, "not_found", "No such resource.")
 json_server_error = _error_page(500, "server_error", "Internal error; it has been logged.")
+
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody",
+            {
+                "status": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()), required=False
+                ),
+                "request_id": serializers.CharField(required=False),
+            },
+        )
+    },
+)
+
+_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names each problem.",
+    401: "Missing, invalid or expired credentials.",
+    403: "Not allowed for this caller.",
+    404: "No such resource.",
+    413: "Request body too large.",
+    429: "Too many requests; see the Retry-After header.",
+    503: "A dependency is unavailable.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error shape as OpenAPI responses, for ``extend_schema``."""
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=_DESCRIPTIONS[code])
+        for code in codes
+    }

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from functools import cached_property, partial
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -47,16 +46,6 @@ class StandardPagination(PageNumberPagination):
         return parameters
 
 
-class _KnownCountPaginator(Paginator):
-    def __init__(self, object_list: Any, per_page: int, *, known_count: int, **kwargs: Any) -> None:
-        super().__init__(object_list, per_page, **kwargs)
-        self._known_count = known_count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
 class KnownCountPagination(StandardPagination):
     """For lists whose length is kept as a counter: Django's paginator would
     otherwise run COUNT(*) over every row on every page."""
@@ -64,5 +53,10 @@ class KnownCountPagination(StandardPagination):
     def paginate_queryset_with_count(
         self, queryset: QuerySet, request: Request, *, count: int, view: Any = None
     ) -> list[Any] | None:
-        self.django_paginator_class = partial(_KnownCountPaginator, known_count=count)
+        def paginator(*args: Any, **kwargs: Any) -> Paginator:
+            built = Paginator(*args, **kwargs)
+            built.count = count  # fills the cached_property: no COUNT(*)
+            return built
+
+        self.django_paginator_class = paginator
         return self.paginate_queryset(queryset, request, view)

@@ -1,12 +1,27 @@
+"""What a request body may hold: strict JSON, and only the declared fields."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 
-# What DRF's HTML forms post beside the fields: Django's CSRF token.
-FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
+from common import boundedjson
+
+
+class StrictJSONParser(JSONParser):
+    """JSON as RFC 8259 has it (UTF-8 text, no NaN/Infinity, no lone
+    surrogates), nested at most ``boundedjson.MAX_DEPTH`` levels: deeper
+    documents are a 400, never a ``RecursionError``."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return boundedjson.loads(stream.read())
+        except ValueError as exc:  # UnicodeError and JSONDecodeError are ValueErrors
+            raise ParseError(f"JSON parse error - {exc}") from None
 
 
 class StrictFieldsMixin(serializers.Serializer):
@@ -18,21 +33,27 @@ class StrictFieldsMixin(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             known = set(self.fields) | self.ignored_fields
-            if isinstance(data, QueryDict):
-                known |= FORM_EXTRAS
+            if isinstance(data, QueryDict):  # DRF's HTML forms post the CSRF token too
+                known.add("csrfmiddlewaretoken")
             unknown = sorted(str(key) for key in data if key not in known)
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
         return super().to_internal_value(data)
 
 
+def closed_request_bodies(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the schema says what
+    ``StrictFieldsMixin`` does (``additionalProperties: false``)."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+    return result
+
+
 class FlatAnswerMixin(serializers.Serializer):
-    """An answer of flat fields, each the instance's attribute of its own
-    name, rendered by the declared fields as they are: DRF's own
-    ``to_representation`` deep-copies and binds every field for each
-    instance first, a real share of a small write's CPU (docs/benchmarks.md).
-    For fields whose output needs no binding (no ``source``, context or
-    nested serializer); a test compares the answer with DRF's own."""
+    """Flat fields, each the instance's attribute of its own name, rendered
+    without DRF's deep copy and binding of every field per instance: only for
+    fields that need no binding (no ``source``, context or nested serializer)."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         answer: dict[str, Any] = {}

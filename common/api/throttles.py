@@ -1,7 +1,9 @@
-"""Rate limits both services use: counted in Redis, shared by every process."""
+"""Rate limits both services use: counted in Redis, shared by every process,
+keyed on the client address."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -15,15 +17,54 @@ from django_redis import get_redis_connection
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from common.api.client_address import client_address
 from common.api.errors import error_response
 from common.redis_or_local import RedisOrLocal
 
 T = TypeVar("T")
 _redis = RedisOrLocal("throttle")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@cache
+def _networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address.version == network.version and address in network for network in networks)
+
+
+def client_address(request: HttpRequest | Request) -> str:
+    """``REMOTE_ADDR``, unless that peer is in ``TRUSTED_PROXY_NETWORKS``: then
+    ``X-Forwarded-For`` walked from the right past the trusted hops
+    (docs/security.md, "Throttles")."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    networks = _networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
+    current = _address(remote)
+    if current is None or not _trusted(current, networks):
+        return remote
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        hop = _address(entry)
+        if hop is None:
+            break  # not an address: nothing further left can be vouched for
+        current = hop
+        if not _trusted(current, networks):
+            break
+    return str(current)
 
 
 @cache

@@ -11,15 +11,13 @@ from jwt.utils import base64url_decode
 
 from common import boundedjson
 
-# An RS256 access token of this project is about 700 characters.
+# Several times this project's RS256 access tokens.
 MAX_TOKEN_LENGTH = 4096
 # Header and claims are flat objects; a little room for future claims.
 MAX_TOKEN_JSON_DEPTH = 4
 
 
 def check_token_shape(token: str) -> None:
-    """Raise ``jwt.DecodeError`` unless ``token`` is a short ASCII compact JWS
-    whose header and claims are shallow JSON objects."""
     if len(token) > MAX_TOKEN_LENGTH or not token.isascii() or token.count(".") != 2:
         raise jwt.DecodeError("Malformed token.")
     for segment in token.split(".")[:2]:

@@ -25,7 +25,6 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 
 
 def as_json(doc: object) -> str:
-    """What ``--json`` prints: indented, non-ASCII text as it is."""
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 

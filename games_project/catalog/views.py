@@ -18,10 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.browser import HtmlFormsMixin, json_only
-from common.api.schema import error_responses
+from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
+from common.api.errors import error_responses
 from common.api.throttles import RedisOrLocalThrottle
-from common.api.viewsets import SelectorViewSetMixin
 from games_project.catalog import serializers as s
 from games_project.catalog.gateway import (
     Cached,
@@ -191,7 +190,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
             self.throttled(request, throttle.wait())
 
     @extend_schema(
-        request=json_only(s.ReadRequestSerializer),
+        request={"application/json": s.ReadRequestSerializer},
         responses={
             202: s.ReadAcceptedSerializer,
             **error_responses(400, 401, 403, 404, 429, 503),

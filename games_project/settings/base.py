@@ -20,7 +20,7 @@ MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
-    "common.metrics_port.MetricsPortMiddleware",
+    "common.metrics.MetricsPortMiddleware",
     "common.metrics.RequestMetricsMiddleware",
     # The edge (catalog/edge.py): a fresh cached game detail in JSON, counted
     # and logged by the three above, answered before the rest, URLs and DRF.

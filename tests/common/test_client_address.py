@@ -10,8 +10,7 @@ from typing import Any
 
 from django.test import RequestFactory, override_settings
 
-from common.api.client_address import client_address
-from common.api.throttles import RedisOrLocalThrottle
+from common.api.throttles import RedisOrLocalThrottle, client_address
 from tests.support.processes import without_this_runs_settings_module
 
 INGRESS = ["10.42.0.0/16", "fd00:42::/64"]

@@ -14,10 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.browser import HtmlFormsMixin, json_only
+from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
+from common.api.errors import error_responses
 from common.api.pagination import KnownCountPagination
-from common.api.schema import error_responses
-from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
 from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
@@ -40,7 +39,7 @@ from users_project.accounts.throttles import (
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login, token_pair_refresh
 
 _UPDATE_SCHEMA = extend_schema(
-    request=json_only(s.UserUpdateSerializer),
+    request={"application/json": s.UserUpdateSerializer},
     responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
 )
 
@@ -86,7 +85,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         }.get(self.action, s.UserSerializer)
 
     @extend_schema(
-        request=json_only(s.UserRegistrationSerializer),
+        request={"application/json": s.UserRegistrationSerializer},
         responses={201: s.UserSerializer, **error_responses(400, 429)},
         auth=[],  # registration never authenticates
     )

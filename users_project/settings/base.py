@@ -27,7 +27,7 @@ MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
-    "common.metrics_port.MetricsPortMiddleware",
+    "common.metrics.MetricsPortMiddleware",
     "common.metrics.RequestMetricsMiddleware",
     # The admin: its session, CSRF checks, user and messages.
     "django.contrib.sessions.middleware.SessionMiddleware",
