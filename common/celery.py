@@ -19,7 +19,6 @@ def project_celery_app(project: str) -> Celery:
 
 
 def every(seconds: float, task: str, **kwargs: Any) -> dict[str, Any]:
-    """A beat schedule entry (schedules live in code, not in the database).
-    ``expires``: a run that waited longer than one period is dropped, since
-    the next one is already due."""
+    """A beat entry (in code, not the database); a run that waited a whole
+    period expires, since the next one is already due."""
     return {"task": task, "schedule": seconds, "kwargs": kwargs, "options": {"expires": seconds}}

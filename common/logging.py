@@ -85,8 +85,7 @@ def build_logging_config(*, service: str, fmt: str, level: str) -> dict[str, Any
         "loggers": {
             # kafka-python logs every reconnect at INFO/WARNING; keep our lines readable.
             "kafka": {"level": "WARNING"},
-            # Django's defaults add their own console handler in DEBUG: one
-            # output, through the root handler, is enough.
+            # Without their own console handler (DEBUG's), lines print once.
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.server": {"handlers": [], "level": level, "propagate": True},
             "django.db.backends": {"level": "INFO"},

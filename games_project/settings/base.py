@@ -22,7 +22,7 @@ MIDDLEWARE = [
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
     "common.metrics_port.MetricsPortMiddleware",
     "common.metrics.RequestMetricsMiddleware",
-    # A fresh cached game detail, answered before the rest, URLs and DRF.
+    # A fresh cached game detail: counted and logged by the above, answered before URLs and DRF.
     "games_project.catalog.edge.CachedGameDetailMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
     "common.api.middleware.DatabaseUnavailableMiddleware",
