@@ -6,4 +6,3 @@ class CommonConfig(AppConfig):
 
     name = "common"
     verbose_name = "Event plumbing"
-    default_auto_field = "django.db.models.BigAutoField"

@@ -1,9 +1,6 @@
-"""The one backoff formula for every loop that waits and retries:
-exponential with full jitter (attempt 1 waits up to ``base``, each next up
-to twice as long, at most ``cap``), so processes that failed together do
-not come back together. (urllib3 and Celery retry with their own.) And the
-one pause after a partial batch.
-"""
+"""The one backoff of every loop that retries (urllib3 and Celery have their
+own): exponential with full jitter, so processes that failed together do not
+come back together; and the one pause after a partial batch."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""One Celery app per project, wired the same way (cookiecutter-django's
-``config/celery_app.py``): the settings module chosen as by every entry
-point (``common.env.use_project_settings``), every ``CELERY_*`` Django
-setting configures the app, and the tasks of the installed apps are
-discovered."""
+"""One Celery app per project, wired as cookiecutter-django's: configured by
+the ``CELERY_*`` Django settings, with the installed apps' tasks discovered."""
 
 from __future__ import annotations
 
@@ -14,7 +11,6 @@ from common.env import use_project_settings
 
 
 def project_celery_app(project: str) -> Celery:
-    """The Celery app of ``project`` (``users_project``, ``games_project``)."""
     use_project_settings(project)
     app = Celery(project)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -23,7 +19,6 @@ def project_celery_app(project: str) -> Celery:
 
 
 def every(seconds: float, task: str, **kwargs: Any) -> dict[str, Any]:
-    """A beat schedule entry (schedules live in code, not in the database).
-    ``expires``: a run that waited longer than one period is dropped, since
-    the next one is already due."""
+    """A beat entry (in code, not the database); a run that waited a whole
+    period expires, since the next one is already due."""
     return {"task": task, "schedule": seconds, "kwargs": kwargs, "options": {"expires": seconds}}

@@ -1,7 +1,6 @@
-"""The one place that reads the process environment (django-environ's
-``env``, read once at settings load): the process environment plus ``.env``
-at the repository root (``PROJECT_ENV_FILE`` names another), where a
-variable already set wins over the file."""
+"""The one place that reads the environment (django-environ's ``env``): the
+process environment, then ``.env`` at the repository root (``PROJECT_ENV_FILE``
+names another) for what the process did not set."""
 
 from __future__ import annotations
 
@@ -19,12 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("PROJECT_ENV_FILE", BASE_DIR / ".env"))
 
-# What the process had before the file was read: the export below prints only what it added.
+# So that ``python -m common.env`` exports only what the file added.
 _ENVIRONMENT_BEFORE_DOTENV = frozenset(os.environ)
 
 
 def load_dotenv() -> None:
-    """Add the variables of ``.env`` (if it exists) that are not already set."""
     if ENV_FILE.is_file():
         environ.Env.read_env(ENV_FILE, overwrite=False)
 
@@ -33,10 +31,9 @@ load_dotenv()
 
 
 def use_project_settings(project: str) -> str:
-    """Set ``project``'s settings module for ``manage_*.py``, ``wsgi.py`` and
-    ``celery.py``: ``DJANGO_SETTINGS_MODULE``, else ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE``
-    (one ``.env`` for both projects), else local settings. The other
-    project's module is refused; once settings are loaded, the choice is made."""
+    """The one rule of every entry point: ``DJANGO_SETTINGS_MODULE``, else
+    ``USERS_``/``GAMES_DJANGO_SETTINGS_MODULE`` (one ``.env`` for both projects),
+    else local settings; the other project's module is refused."""
     if settings.configured:
         return os.environ.get("DJANGO_SETTINGS_MODULE", "")
     own = f"{project.removesuffix('_project').upper()}_DJANGO_SETTINGS_MODULE"
@@ -75,12 +72,6 @@ def development_secret(
     return path.read_text().strip()
 
 
-def dotenv_exports() -> str:
-    """Shell ``export`` lines for what ``.env`` added, for the scripts behind
-    ``make`` (``eval "$(python -m common.env)"``)."""
-    added = sorted(set(os.environ) - _ENVIRONMENT_BEFORE_DOTENV)
-    return "".join(f"export {name}={shlex.quote(os.environ[name])}\n" for name in added)
-
-
-if __name__ == "__main__":
-    sys.stdout.write(dotenv_exports())
+if __name__ == "__main__":  # for the scripts behind make: eval "$(python -m common.env)"
+    for name in sorted(set(os.environ) - _ENVIRONMENT_BEFORE_DOTENV):
+        sys.stdout.write(f"export {name}={shlex.quote(os.environ[name])}\n")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -44,11 +42,8 @@ _SHARED_PROCESSORS = [
 ]
 
 
-def build_logging_config(
-    *, service: str, fmt: str = "console", level: str = "INFO"
-) -> dict[str, Any]:
-    """Django's ``LOGGING`` dict; structlog configured to match (once per
-    process, from settings)."""
+def build_logging_config(*, service: str, fmt: str, level: str) -> dict[str, Any]:
+    """Django's ``LOGGING`` dict; configures structlog to match (once per process)."""
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -90,8 +85,7 @@ def build_logging_config(
         "loggers": {
             # kafka-python logs every reconnect at INFO/WARNING; keep our lines readable.
             "kafka": {"level": "WARNING"},
-            # Django's defaults add their own console handler in DEBUG: one
-            # output, through the root handler, is enough.
+            # Without their own console handler (DEBUG's), lines print once.
             "django": {"handlers": [], "level": level, "propagate": True},
             "django.server": {"handlers": [], "level": level, "propagate": True},
             "django.db.backends": {"level": "INFO"},
@@ -116,14 +110,8 @@ def get_logger(name: str) -> Any:
     return structlog.get_logger().bind(logger=name)
 
 
-@contextmanager
-def bound_context(**values: Any) -> Iterator[None]:
-    """Bind values to every log line inside the block (and only there)."""
-    tokens = structlog.contextvars.bind_contextvars(**values)
-    try:
-        yield
-    finally:
-        structlog.contextvars.reset_contextvars(**tokens)
+# Binds values to every log line inside the block (and only there).
+bound_context = structlog.contextvars.bound_contextvars
 
 
 def current_correlation_id() -> str | None:

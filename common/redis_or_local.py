@@ -30,7 +30,6 @@ class RedisOrLocal:
         return self._away_until == 0.0
 
     def run(self, shared: Callable[[], T], local: Callable[[], T]) -> T:
-        """``shared()`` (talks to Redis), or ``local()`` while Redis is away."""
         if time.monotonic() < self._away_until:
             return local()
         try:

@@ -1,6 +1,5 @@
-"""Settings both projects share (``from common.settings import *`` in each
-``settings/base.py``); every value comes from the environment, with a default
-that works with what ``make services`` starts."""
+"""Settings both projects' ``settings/base.py`` star-import, from the
+environment, with defaults that work with what ``make services`` starts."""
 
 from __future__ import annotations
 
@@ -67,7 +66,6 @@ def secret_key(variable: str, *, generated: bool) -> str:
 
 # -- PostgreSQL ----------------------------------------------------------------
 def database(variable: str, *, default: str) -> dict[str, Any]:
-    """One project's database, from the URL in ``variable``."""
     return {
         **env.db(variable, default=default),
         "CONN_MAX_AGE": env.int("DB_CONN_MAX_AGE", default=60),
@@ -98,8 +96,7 @@ def redis_cache(location: str, *, key_prefix: str) -> dict[str, Any]:
     }
 
 
-# -- Celery (common/celery.py reads the CELERY_ namespace) --------------------
-# Each project sets its own CELERY_TASK_DEFAULT_QUEUE and CELERY_BEAT_SCHEDULE.
+# -- Celery (common/celery.py; each project sets its queue and beat schedule) --
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -110,13 +107,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # -- Kafka and the outbox ----------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.1:9092"])
-# Prepended to every topic and consumer group name: lets a second copy of the
-# system (the end-to-end tests) share a broker without sharing its streams.
+# Prepended to every topic and group name, so a second system (the e2e tests) can share a broker.
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
-# PLAINTEXT on one machine; the chart's brokers take SASL_SSL with
-# SCRAM-SHA-512, one Kafka user per service (common/kafka/config.py).
+# PLAINTEXT locally; the chart's brokers: SASL_SSL, SCRAM-SHA-512, a user per service.
 KAFKA_SECURITY_PROTOCOL = env.str("KAFKA_SECURITY_PROTOCOL", default="PLAINTEXT")
 KAFKA_SASL_MECHANISM = env.str("KAFKA_SASL_MECHANISM", default="SCRAM-SHA-512")
 KAFKA_SASL_USERNAME = env.str("KAFKA_SASL_USERNAME", default="")
@@ -134,16 +129,15 @@ CONSUMER_DLQ_MAX_RATIO = env.float("CONSUMER_DLQ_MAX_RATIO", default=0.5)
 CONSUMER_DLQ_RATIO_WINDOW = env.int("CONSUMER_DLQ_RATIO_WINDOW", default=1000)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
-# An idle relay sleeps until NOTIFY (common/outbox/wakeup.py), and looks this
-# often for rows no notification announces (expired leases, backoffs).
+# An idle relay sleeps until NOTIFY, and looks this often for rows none
+# announces (expired leases, backoffs).
 OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0)
 
 # -- Metrics -----------------------------------------------------------------
-# Where consumers and relays serve /metrics (--metrics-port): loopback on one
-# machine, 0.0.0.0 in a pod.
+# Where consumers and relays serve /metrics: loopback locally, 0.0.0.0 in a pod.
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
-# The web processes' metrics port (MetricsPortMiddleware, common/metrics.py);
-# 0 (development): /metrics is served on the web port.
+# The web processes' metrics port (common/metrics.py); 0 (development): /metrics
+# on the web port.
 WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 
 # -- Logging -----------------------------------------------------------------
@@ -178,8 +172,7 @@ READINESS_CHECKS = {
 }
 
 # -- Browsers (common/api/browser.py) ----------------------------------------
-# The access token's cookie, read by both services; a domain only when they
-# live on sibling subdomains.
+# The access token's cookie, read by both services; a domain only for sibling subdomains.
 ACCESS_COOKIE_NAME = env.str("ACCESS_COOKIE_NAME", default="api_access")
 ACCESS_COOKIE_DOMAIN = env.str("ACCESS_COOKIE_DOMAIN", default="") or None
 # Public addresses of the two services, for the links between their pages.

@@ -39,8 +39,6 @@ METRICS_ALLOWED_NETWORKS = env.list(
 
 
 def production_settings(service: str) -> dict[str, Any]:
-    """Production's values of names the base settings set, for
-    ``globals().update``; the secret key is ``<SERVICE>_DJANGO_SECRET_KEY``."""
     log_format = env.str("LOG_FORMAT", default="json")
     return {
         "DEBUG": False,

@@ -13,11 +13,9 @@ OUTBOX_INSERT = (
 
 
 def with_event(change: str) -> str:
-    """``change`` (an INSERT or UPDATE ... RETURNING) and the outbox row of
-    its event as one statement: atomic without a transaction block, one round
-    trip instead of BEGIN, two statements and COMMIT. The event is queued only
-    if the change wrote a row; the statement returns the change's rows.
-    Parameters: the change's, then the outbox row's."""
+    """``change`` (an INSERT or UPDATE ... RETURNING) and its event's outbox row
+    in one statement, atomic in one round trip; the event is queued only if the
+    change wrote a row. Parameters: the change's, then the outbox row's."""
     # Only constants of this code are joined; values travel as parameters.
     return (
         f"WITH change AS ({change}), "  # noqa: S608

@@ -4,13 +4,12 @@ from common.api.browser import LogoutView
 from common.api.routers import OptionalSlashRouter
 from common.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from games_project.catalog.views import GameViewSet
-from games_project.identity.browser import login_at_users
+from games_project.identity.authentication import login_at_users
 
 router = OptionalSlashRouter()
 router.register("games", GameViewSet, basename="game")
 
-# The browsable API's "Log in" / "Log out" links look for these names. One
-# logs in at the users service, which sets the cookie both services read.
+# The browsable API's "Log in" / "Log out" links look for these names.
 browser_auth = [
     path("login/", login_at_users, name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),

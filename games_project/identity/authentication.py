@@ -1,5 +1,5 @@
-"""DRF authentication with the users service's access tokens, verified with
-the public keys of its JWKS (issuer, audience, expiry, token type). Only
+"""The users service's access tokens, verified with its JWKS keys (issuer,
+audience, expiry, token type), from the header or the browser's cookie. Only
 RS256 is accepted, so ``alg: none`` and HS256-with-the-public-key fail."""
 
 from __future__ import annotations
@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
@@ -23,8 +26,6 @@ from games_project.identity.jwks import JwksCache, JwksUnavailable, jwks
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated user as the token describes them."""
-
     id: uuid.UUID
     is_staff: bool
     is_authenticated: bool = True
@@ -60,10 +61,9 @@ class JWKSAuthentication(BaseAuthentication):
         return self._verify(token), token
 
     def _verify(self, token: str) -> Caller:
-        """The caller ``token`` names: remembered if verified with a current key, else checked."""
         keys = jwks()
         known = keys.verified.get(token)
-        if known is not None:
+        if known is not None:  # verified before: still valid while its key is current
             kid, key, caller = known
             if self._key(keys, kid) is key:
                 return caller
@@ -120,8 +120,20 @@ class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
         return self._verify(token), token
 
 
+def login_at_users(request: HttpRequest) -> HttpResponseRedirect:
+    """``/api-auth/login/``: the users service's login page, which sets that
+    cookie and sends the browser back to ``next`` on this service."""
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    back = request.build_absolute_uri(target)
+    return HttpResponseRedirect(
+        f"{settings.USERS_URL.rstrip('/')}/api-auth/login/?{urlencode({'next': back})}"
+    )
+
+
 class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
-    """The bearer token in the OpenAPI document, named as the users service names it."""
+    """Named in the OpenAPI document as the users service names it."""
 
     target_class = "games_project.identity.authentication.JWKSAuthentication"
     name = "jwtAuth"

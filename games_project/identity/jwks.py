@@ -18,8 +18,6 @@ from common.logging import get_logger
 from common.per_process import PerProcess
 
 log = get_logger(__name__)
-FETCH_TIMEOUT = 3.0  # seconds, per fetch of the JWKS document
-VERIFIED_TOKENS_MAX = 2048
 
 
 class JwksUnavailable(Exception):
@@ -31,9 +29,7 @@ class VerifiedTokens:
     ``exp`` (LRU): a token seen again skips the signature and claim checks,
     unless its key has since gone or changed."""
 
-    def __init__(
-        self, max_size: int = VERIFIED_TOKENS_MAX, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, max_size: int = 2048, clock: Callable[[], float] = time.time) -> None:
         self.max_size, self.clock = max_size, clock
         self._entries: OrderedDict[str, tuple[int, str, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -42,7 +38,6 @@ class VerifiedTokens:
         return len(self._entries)
 
     def get(self, token: str) -> tuple[str, Any, Any] | None:
-        """The kid, key and result stored for ``token``, while it has not expired."""
         with self._lock:
             entry = self._entries.get(token)
             if entry is None:
@@ -63,7 +58,7 @@ class VerifiedTokens:
 
 class JwksCache:
     def __init__(
-        self, url: str, *, max_age: float, min_refetch: float, timeout: float = FETCH_TIMEOUT
+        self, url: str, *, max_age: float, min_refetch: float, timeout: float = 3.0
     ) -> None:
         self.url = url
         self.min_refetch = min_refetch
@@ -118,15 +113,13 @@ class JwksCache:
         return keys
 
 
-def build_jwks() -> JwksCache:
-    return JwksCache(
+# One per process: its lock and last good keys are this process's own.
+_jwks = PerProcess(
+    lambda: JwksCache(
         settings.USERS_JWKS_URL,
         max_age=settings.JWKS_CACHE_SECONDS,
         min_refetch=settings.JWKS_MIN_REFETCH_SECONDS,
     )
-
-
-# One per process: its lock and last good keys are this process's own.
-_jwks = PerProcess(build_jwks)
+)
 jwks = _jwks.get
 reset_jwks = _jwks.reset

@@ -11,9 +11,6 @@ from games_project.catalog.services import game_reads_forget
 from games_project.players.selectors import player_is_deleted
 from games_project.players.services import player_forget, player_register
 
-# Why a user event is discarded by design (the label of consumer_discarded_total).
-DISCARD_CREATED_AFTER_DELETED = "created_after_deleted"
-
 
 def handle_users_created(events: list[Event]) -> Collection[uuid.UUID]:
     for event in events:
@@ -21,7 +18,7 @@ def handle_users_created(events: list[Event]) -> Collection[uuid.UUID]:
         if player_is_deleted(user_id=user_id):
             # The deletion arrived first (it is on another topic): a deleted
             # user never comes back. Expected, so not a dead letter.
-            raise EventDiscarded(DISCARD_CREATED_AFTER_DELETED, f"user {user_id} is deleted")
+            raise EventDiscarded("created_after_deleted", f"user {user_id} is deleted")
         player_register(user_id=user_id, registered_at=event.occurred_at)
     return [event.id for event in events]
 

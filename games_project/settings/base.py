@@ -22,20 +22,16 @@ MIDDLEWARE = [
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
     "common.metrics.MetricsPortMiddleware",
     "common.metrics.RequestMetricsMiddleware",
-    # The edge (catalog/edge.py): a fresh cached game detail in JSON, counted
-    # and logged by the three above, answered before the rest, URLs and DRF.
+    # A fresh cached game detail: counted and logged by the above, answered before URLs and DRF.
     "games_project.catalog.edge.CachedGameDetailMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
     "common.api.middleware.DatabaseUnavailableMiddleware",
-    # Domain errors from views outside DRF, answered from the one mapping.
     "common.api.middleware.DomainErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Static files (browsable API, Swagger UI) straight from gunicorn.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # The CSRF cookie and checks for the browser's forms (logout, and the
-    # browsable API's writes authenticated by the access cookie).
+    # For the browser's forms: logout, and writes authenticated by the access cookie.
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
 
@@ -49,8 +45,7 @@ GAMES_API_BASE_URL = env.str("GAMES_API_BASE_URL", default="https://www.freetoga
 GAMES_API_CONNECT_TIMEOUT = env.float("GAMES_API_CONNECT_TIMEOUT", default=2.0)
 GAMES_API_READ_TIMEOUT = env.float("GAMES_API_READ_TIMEOUT", default=5.0)
 GAMES_API_MAX_ATTEMPTS = env.int("GAMES_API_MAX_ATTEMPTS", default=3)
-# FreeToGame asks for fewer than 10 requests/s; this is shared by every
-# process through Redis.
+# For every process together (through Redis); FreeToGame asks for under 10/s.
 GAMES_API_RATE_PER_SECOND = env.int("GAMES_API_RATE_PER_SECOND", default=4)
 # How long a request waits for a slot of that rate before answering 503.
 GAMES_API_SLOT_WAIT_SECONDS = env.float("GAMES_API_SLOT_WAIT_SECONDS", default=2.0)
@@ -63,22 +58,19 @@ GAMES_API_USER_AGENT = env.str(
 # -- Catalog cache: fresh, then served stale while one refresh runs ----------
 GAMES_CACHE_FRESH_SECONDS = env.int("GAMES_CACHE_FRESH_SECONDS", default=300)
 GAMES_CACHE_STALE_SECONDS = env.int("GAMES_CACHE_STALE_SECONDS", default=3600)
-# Entries outlive the stale window so they can still be served when the
-# upstream is down (stale-if-error).
+# Entries outlive the stale window, to be served while the upstream is down.
 GAMES_CACHE_KEEP_SECONDS = env.int("GAMES_CACHE_KEEP_SECONDS", default=86400)
 GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=300)
-# Fills (upstream calls for a miss) running at once in one web process;
-# beyond it a miss is 503 at once, so threads stay free for hits and probes.
+# Upstream fills at once per web process; one more miss is a 503 at once,
+# so threads stay free for hits and probes.
 GAMES_CACHE_MAX_CONCURRENT_FILLS = env.int("GAMES_CACHE_MAX_CONCURRENT_FILLS", default=2)
-# How long each web process reuses a fresh game detail, and the catalog index
-# (titles of recorded reads), without asking Redis.
+# How long a web process reuses a fresh game detail and the catalog index without asking Redis.
 GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 
 # -- Tokens from the users service --------------------------------------------
 USERS_JWKS_URL = env.str("USERS_JWKS_URL", default="http://127.0.0.1:8001/.well-known/jwks.json")
 JWKS_CACHE_SECONDS = env.int("JWKS_CACHE_SECONDS", default=300)
-# An unknown kid refetches the JWKS at most this often, so forged kids
-# cannot turn this service into a flood against the users service.
+# An unknown kid refetches at most this often: forged kids cannot flood the users service.
 JWKS_MIN_REFETCH_SECONDS = env.int("JWKS_MIN_REFETCH_SECONDS", default=10)
 
 REST_FRAMEWORK = {
