@@ -85,18 +85,21 @@ class JwksCache:
                     raise JwksUnavailable("the first JWKS fetch did not succeed in time")
             if not fetcher:
                 return self._keys.get(kid)
+        keys = None
         try:
             keys = self._fetch()
         finally:
+            # The keys are stored before the waiters wake, in the same hold of
+            # the lock: a waiter must never find the fetch over and no keys.
             with self._changed:
+                if keys is not None:
+                    self._keys = keys
+                known = self._keys
                 self._fetching = False
                 self._changed.notify_all()
-        with self._changed:
-            if keys is not None:
-                self._keys = keys
-            elif not self._keys:
-                raise JwksUnavailable(f"could not fetch {self.url}")
-            return self._keys.get(kid)
+        if not known:
+            raise JwksUnavailable(f"could not fetch {self.url}")
+        return known.get(kid)
 
     def _may_fetch(self) -> bool:
         return time.monotonic() - self._attempted_at >= self.min_refetch or not self._keys

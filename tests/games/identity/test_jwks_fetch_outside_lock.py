@@ -127,6 +127,24 @@ def test_before_any_keys_callers_wait_for_the_first_fetch_and_share_it(
     assert len(found) == 4 and all(key is not None for key in found)
 
 
+def test_the_first_fetch_stores_its_keys_before_it_wakes_the_callers_waiting_for_it(
+    identity: IdentityProvider, gated: GatedJwks
+) -> None:
+    # A waiter that wakes between "fetch over" and "keys stored" would answer
+    # 503 on a cold start: every wake-up must already see the keys.
+    cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
+    keys_at_wakeup: list[bool] = []
+    notify_all = cache._changed.notify_all
+
+    def spying_notify_all() -> None:
+        keys_at_wakeup.append(bool(cache._keys))
+        notify_all()
+
+    cache._changed.notify_all = spying_notify_all  # type: ignore[method-assign]
+    assert cache.key_for(identity.keys[0].kid) is not None
+    assert keys_at_wakeup == [True]
+
+
 def test_a_first_fetch_that_hangs_is_a_bounded_wait_then_unavailable(
     identity: IdentityProvider, gated: GatedJwks
 ) -> None:
