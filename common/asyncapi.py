@@ -210,6 +210,8 @@ def _channel(address: str, description: str, messages: list[str]) -> dict[str, A
 def _topic(topic: str, doc: dict[str, Any], examples: dict[tuple[str, int], Event]) -> None:
     """Add ``topic``, its dead-letter topic, their messages and operations to ``doc``."""
     versions = [c for c in all_contracts() if c.type == topic]
+    if missing := [c.version for c in versions if (topic, c.version) not in examples]:
+        raise LookupError(f"no example of {topic} version {missing}: add one to _examples()")
     names = [f"{topic}.v{c.version}" for c in versions]
     messages = doc["components"]["messages"]
     for contract, name in zip(versions, names, strict=True):
@@ -241,7 +243,6 @@ def _topic(topic: str, doc: dict[str, Any], examples: dict[tuple[str, int], Even
 
 
 def build_document() -> dict[str, Any]:
-    """The AsyncAPI 3.0 document of every topic, as a JSON-ready dict."""
     doc: dict[str, Any] = {
         "asyncapi": "3.0.0",
         "info": {

@@ -142,13 +142,10 @@ def _read(topics: list[str], timeout: float) -> list[DeadLetter]:
 
 
 def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
-    """Why each of ``letters`` that may not be replayed is refused, by id.
-
-    Its ``dlq.original_topic`` header must name its DLQ's topic (else that
-    topic's consumer did not write it), and that topic must once have carried
-    it (the same key and value at its ``dlq.original_partition``/``_offset``):
-    a service can write its own DLQs, and a record planted there must not
-    reach the topic."""
+    """Why each of ``letters`` may not be replayed, by id. A service can write
+    its own DLQs, so a record planted there must not reach the topic: the
+    ``dlq.original_topic`` header must name the DLQ's topic, and that topic
+    must hold the same key and value at the original partition and offset."""
     refusals = {letter.id: why for letter in letters if (why := _header_refusal(letter))}
     to_check = [letter for letter in letters if letter.id not in refusals]
     if not to_check:

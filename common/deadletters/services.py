@@ -36,11 +36,9 @@ def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLette
 def dead_letters_replay(
     *, letters: list[DeadLetter], performed_by: str
 ) -> list[tuple[DeadLetter, str]]:
-    """Republish ``letters`` (oldest first, to keep each key's order) to the
-    topics their DLQs belong to, wait for the broker's acknowledgements,
-    record each; return each with where it was written (topic:partition:offset).
-    Refuses (ValueError, nothing sent) if any of them is in
-    ``replay_refusals``: the caller leaves those out."""
+    """Republish ``letters`` oldest first (so each key keeps its order) to the
+    topics their DLQs belong to; return each with where the broker wrote it.
+    Sends nothing (ValueError) if ``replay_refusals`` refuses any of them."""
     refused = replay_refusals(letters)
     if refused:
         raise ValueError(f"not replayable: {refused}")
@@ -67,8 +65,7 @@ def dead_letters_replay(
 
 
 def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str = "") -> int:
-    """Mark ``letters`` purged: ``dlq list`` no longer shows them, and
-    retention removes the records from the broker."""
+    """Mark ``letters`` purged: hidden from ``dlq list``, left to retention."""
     with transaction.atomic():
         DeadLetterAction.objects.bulk_create(
             [

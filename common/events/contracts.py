@@ -75,6 +75,5 @@ def all_contracts() -> list[Contract]:
     return sorted(_REGISTRY.values(), key=lambda c: (c.type, c.version))
 
 
-# Reusable pieces of the schemas below.
 UUID_STRING = {"type": "string", "format": "uuid"}
 DATE_TIME_STRING = {"type": "string", "format": "date-time"}

@@ -1,6 +1,5 @@
 """The JSON envelope every event travels in (docs/events.md), and its strict
-decoder: ``data`` must fit the schema of a known (type, version) contract;
-anything else is an :class:`EventDecodeError` saying what is wrong."""
+decoder: ``data`` must fit the schema of a known (type, version) contract."""
 
 from __future__ import annotations
 
@@ -24,27 +23,18 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
     doc = _envelope(raw)
     event_id = _event_id(doc["id"])
-    event_type, version = _type_and_version(doc["type"], doc["version"])
+    _check_type_and_version(doc["type"], doc["version"])
     try:
         occurred_at = parse_rfc3339(doc["occurred_at"])
     except ValueError as exc:
         raise EventDecodeError(f"occurred_at: {exc}") from None
-
-    source = doc["source"]
-    if not isinstance(source, str) or not source:
+    if not isinstance(doc["source"], str) or not doc["source"]:
         raise EventDecodeError("source must be a non-empty string")
     if not isinstance(doc["data"], dict):
         raise EventDecodeError("data must be a JSON object")
-
-    contract_for(event_type, version).validate(doc["data"])
-    return Event(
-        id=event_id,
-        type=event_type,
-        version=version,
-        occurred_at=occurred_at,
-        source=source,
-        data=doc["data"],
-    )
+    contract_for(doc["type"], doc["version"]).validate(doc["data"])
+    # The envelope's fields are the Event's, checked above.
+    return Event(**doc | {"id": event_id, "occurred_at": occurred_at})
 
 
 def _envelope(raw: bytes | str | dict[str, Any] | None) -> dict[str, Any]:
@@ -77,7 +67,7 @@ def _event_id(value: Any) -> uuid.UUID:
     raise EventDecodeError(f"id {value!r} is not a UUID")
 
 
-def _type_and_version(event_type: Any, version: Any) -> tuple[str, int]:
+def _check_type_and_version(event_type: Any, version: Any) -> None:
     if not isinstance(event_type, str) or not event_type:
         raise EventDecodeError("type must be a non-empty string")
     # bool is an int subclass in Python; `true` is not a version.
@@ -89,4 +79,3 @@ def _type_and_version(event_type: Any, version: Any) -> tuple[str, int]:
         raise EventDecodeError(
             f"unknown version {version} of {event_type}; known: {sorted(versions)}"
         )
-    return event_type, version

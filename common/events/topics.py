@@ -1,5 +1,4 @@
-"""Kafka topic names: the only place they are spelled out, each beside the
-one service that owns it (the only one that may publish to it)."""
+"""Kafka topic names, spelled out only here, each with the one service that may publish it."""
 
 from collections.abc import Mapping
 from typing import Final
@@ -21,22 +20,18 @@ DLQ_SUFFIX: Final = ".dlq"
 
 
 def dlq_topic(topic: str) -> str:
-    """Dead letters of ``topic``: messages its consumers could not handle."""
     return f"{topic}{DLQ_SUFFIX}"
 
 
 def topic_of_dlq(dead_letters: str) -> str | None:
-    """The topic whose dead letters ``dead_letters`` holds (the inverse of
-    :func:`dlq_topic`, prefix kept), or None if it is no DLQ name."""
-    if not dead_letters.endswith(DLQ_SUFFIX) or len(dead_letters) == len(DLQ_SUFFIX):
-        return None
-    return dead_letters.removesuffix(DLQ_SUFFIX)
+    """The inverse of :func:`dlq_topic` (prefix kept), or None if it is no DLQ name."""
+    topic = dead_letters.removesuffix(DLQ_SUFFIX)
+    return topic if topic and topic != dead_letters else None
 
 
 def origin_problem(*, event_type: str, source: str, topic: str) -> str | None:
-    """Why an event of ``event_type`` from ``source``, read from ``topic``
-    (logical name), did not come from its type's owner; None if it did. A type
-    without an owner is refused, and on a known topic the type must match."""
+    """Why an event read from ``topic`` (logical name) did not come from its
+    type's owner; None if it did."""
     owner = OWNERS.get(event_type)
     if owner is None:
         return f"{event_type} has no declared owner"

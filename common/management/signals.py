@@ -1,5 +1,3 @@
-"""Graceful stop for long-running commands (consumers, relays)."""
-
 from __future__ import annotations
 
 import signal

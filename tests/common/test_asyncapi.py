@@ -69,6 +69,12 @@ def test_the_command_writes_the_document(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == render_document()
 
 
+def test_a_contract_without_an_example_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("common.asyncapi._examples", dict)
+    with pytest.raises(LookupError, match=r"no example of user\.created version \[1\]"):
+        build_document()
+
+
 def test_every_topic_and_its_dead_letter_topic_is_a_channel() -> None:
     addresses = {channel["address"] for channel in build_document()["channels"].values()}
     assert addresses == set(ALL_TOPICS) | {dlq_topic(topic) for topic in ALL_TOPICS}

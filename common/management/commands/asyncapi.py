@@ -1,5 +1,3 @@
-"""``manage_users.py asyncapi [--output PATH]``: the event API as an AsyncAPI 3.0 document."""
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,15 +111,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Dead letters ({state}) in {topics}: {len(letters)}\n")
         if not letters:
             return
-        counts = Counter(
-            (d.dlq_topic, d.reason, next(b for b, top in AGE_BUCKETS if d.age_seconds(now) < top))
-            for d in letters
-        )
         buckets = [name for name, _ in AGE_BUCKETS]
-        summary = []
-        for topic, reason in sorted({(topic, reason) for topic, reason, _ in counts}):
-            by_age = [counts[(topic, reason, name)] for name in buckets]
-            summary.append([topic, reason, sum(by_age), *by_age])
+        counts: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for d in letters:
+            age = d.age_seconds(now)
+            counts[d.dlq_topic, d.reason][next(b for b, top in AGE_BUCKETS if age < top)] += 1
+        summary = [[*key, c.total(), *(c[b] for b in buckets)] for key, c in sorted(counts.items())]
         self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
         columns = ["ID", "DEAD AT (UTC)", "AGE", "REASON", "STATE", "TYPE", "EVENT ID", "KEY"]
         names = ("age", "reason", "state", "event_type", "event_id", "key")
@@ -141,8 +138,6 @@ class Command(BaseCommand):
 
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
         letters = self._select(options, states=(OPEN, REPLAYED) if again else (OPEN,))
-        # A dead letter whose header names another topic than its DLQ's, or
-        # that its topic never carried, is refused: sent nowhere.
         refusals = replay_refusals(letters)
         letters = [letter for letter in letters if letter.id not in refusals]
         if not execute:

@@ -10,7 +10,6 @@ from common.ops.text import as_json, format_age, render_table
 
 
 def render_status(status: ServiceStatus) -> str:
-    """The status as tables a person reads at a glance."""
     health = [[h.name, "up" if h.ok else "DOWN", h.detail] for h in status.health]
     pending = "-" if status.outbox_pending is None else status.outbox_pending
     parts = [
