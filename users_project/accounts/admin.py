@@ -18,8 +18,7 @@ from kafka.errors import KafkaError
 from common.api.throttles import throttled_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
-from users_project.accounts.identity import email_identity
-from users_project.accounts.models import GameRead, User
+from users_project.accounts.models import GameRead, User, email_identity
 from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import user_create, user_delete
 from users_project.accounts.throttles import login_failure_record, login_throttled
