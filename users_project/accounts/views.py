@@ -19,7 +19,6 @@ from common.api.pagination import KnownCountPagination
 from common.api.schema import error_responses
 from common.api.viewsets import SelectorViewSetMixin
 from users_project.accounts import serializers as s
-from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
 from users_project.accounts.permissions import USER_ID_PATTERN, UserAction, accessible_user
 from users_project.accounts.selectors import user_read_history
@@ -37,7 +36,12 @@ from users_project.accounts.throttles import (
     RegistrationAddressThrottle,
     login_failure_record,
 )
-from users_project.accounts.tokens import InvalidCredentials, token_pair_login, token_pair_refresh
+from users_project.accounts.tokens import (
+    InvalidCredentials,
+    signing_key,
+    token_pair_login,
+    token_pair_refresh,
+)
 
 _UPDATE_SCHEMA = extend_schema(
     request=json_only(s.UserUpdateSerializer),
