@@ -27,8 +27,6 @@ RECENT_READS_SHOWN = 20
 
 
 class UserAddForm(BaseUserCreationForm):
-    """Django's: the two passwords must match and pass the validators."""
-
     class Meta:
         model = User
         fields = ("email", "name", "is_staff")

@@ -1,5 +1,4 @@
-"""``/api-auth/login/``: sets the access cookie both services accept, with
-the throttles of ``POST /auth/login/``."""
+"""``/api-auth/login/``: the access cookie both services accept, throttled as ``/auth/login/``."""
 
 from __future__ import annotations
 

@@ -135,7 +135,6 @@ def _current_password_check(
 
 
 def user_refresh_tokens_revoke(*, user: User) -> None:
-    """Revoke ``user``'s refresh tokens (access tokens run until they expire)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
@@ -151,7 +150,6 @@ def refresh_tokens_flush_expired() -> int:
 
 
 def user_delete(*, user: User) -> None:
-    """Delete the user and their read history; tell the other services."""
     user_id = user.id
     with transaction.atomic():
         outbox_enqueue(event=user_deleted(user_id=user_id, source=SOURCE))
