@@ -147,7 +147,7 @@ def token_pair_login(
     # Django's backend hashes for an unknown email too: timing tells nothing.
     user = authenticate(request, email=email.strip(), password=password)
     if user is None:
-        raise InvalidCredentials()
+        raise InvalidCredentials("Invalid email or password.")
     return user, issue_token_pair(user)
 
 

@@ -57,7 +57,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
     serializer_class = s.UserSerializer
-    # CurrentPasswordThrottle is checked in update, once the account is known.
+    # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
     throttle_classes = [RegistrationAddressThrottle]
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
@@ -125,7 +125,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     @_UPDATE_SCHEMA
     def update(self, request: Request, pk: str, *, partial: bool = False) -> Response:
         user = self.get_object()
-        # Only now: refused callers and other spellings spend nothing of the owner's.
         throttle = CurrentPasswordThrottle(user_id=user.id)
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())

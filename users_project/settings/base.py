@@ -65,8 +65,7 @@ PASSWORD_HASHERS = [
 PASSWORD_HASH_MEMORY_KIB = env.int("PASSWORD_HASH_MEMORY_KIB", default=46 * 1024)
 PASSWORD_HASH_TIME_COST = env.int("PASSWORD_HASH_TIME_COST", default=1)
 PASSWORD_HASH_PARALLELISM = env.int("PASSWORD_HASH_PARALLELISM", default=1)
-# Hashes at once per process, and how long one more waits before a 503
-# (the pod's memory arithmetic: accounts/hashers.py).
+# Hashes at once per process, and how long one more waits before a 503.
 PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
 PASSWORD_HASH_WAIT_SECONDS = env.float("PASSWORD_HASH_WAIT_SECONDS", default=5.0)
 AUTH_PASSWORD_VALIDATORS = [
