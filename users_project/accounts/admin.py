@@ -23,8 +23,6 @@ from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import user_create, user_delete
 from users_project.accounts.throttles import login_failure_record, login_throttled
 
-RECENT_READS_SHOWN = 20
-
 
 class UserAddForm(BaseUserCreationForm):
     class Meta:
@@ -52,7 +50,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="Recently read games")
     def recent_reads(self, user: User) -> str:
-        reads = list(user_read_history(user_id=user.id)[:RECENT_READS_SHOWN])
+        reads = list(user_read_history(user_id=user.id)[:20])
         if not reads:
             return "No games read yet."
         rows = format_html_join(
