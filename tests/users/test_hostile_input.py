@@ -24,9 +24,8 @@ from tests.support.hostile import (
 )
 from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
-from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
-from users_project.accounts.tokens import issue_token_pair, token_backend
+from users_project.accounts.tokens import issue_token_pair, signing_key, token_backend
 
 pytestmark = pytest.mark.django_db
 

@@ -18,18 +18,13 @@ from kafka.errors import KafkaError
 from common.api.throttles import throttled_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
-from users_project.accounts.identity import email_identity
-from users_project.accounts.models import GameRead, User
+from users_project.accounts.models import GameRead, User, email_identity
 from users_project.accounts.selectors import user_read_history
 from users_project.accounts.services import user_create, user_delete
 from users_project.accounts.throttles import login_failure_record, login_throttled
 
-RECENT_READS_SHOWN = 20
-
 
 class UserAddForm(BaseUserCreationForm):
-    """Django's: the two passwords must match and pass the validators."""
-
     class Meta:
         model = User
         fields = ("email", "name", "is_staff")
@@ -55,7 +50,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="Recently read games")
     def recent_reads(self, user: User) -> str:
-        reads = list(user_read_history(user_id=user.id)[:RECENT_READS_SHOWN])
+        reads = list(user_read_history(user_id=user.id)[:20])
         if not reads:
             return "No games read yet."
         rows = format_html_join(

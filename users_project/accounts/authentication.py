@@ -1,5 +1,4 @@
-"""DRF authentication with this service's access tokens, from the bearer
-header or the browser's cookie."""
+"""DRF authentication with this service's access tokens (bearer header or browser cookie)."""
 
 from __future__ import annotations
 

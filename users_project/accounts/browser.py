@@ -1,5 +1,4 @@
-"""``/api-auth/login/``: sets the access cookie both services accept, with
-the throttles of ``POST /auth/login/``."""
+"""``/api-auth/login/``: the access cookie both services accept, throttled as ``/auth/login/``."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from users_project.accounts.hashers import HashingBusy
 from users_project.accounts.throttles import login_failure_record, login_throttled
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login
 
-INVALID = "Invalid email or password."
 # Pages that look the same for everyone: logging in from them leads to one's own page.
 ANYONES_PAGES = frozenset({"", "/", "/users", "/users/"})
 
@@ -49,9 +47,9 @@ class LoginView(View):
             return self._page(request, form, status=400)
         try:
             user, tokens = token_pair_login(request=request, **form.cleaned_data)
-        except InvalidCredentials:
+        except InvalidCredentials as exc:
             login_failure_record(as_drf)
-            form.add_error(None, INVALID)
+            form.add_error(None, str(exc))
             return self._page(request, form, status=401)
         except HashingBusy as busy:
             form.add_error(None, f"Too many logins at once; try again in {busy.retry_after} s.")

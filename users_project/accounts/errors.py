@@ -10,12 +10,10 @@ from users_project.accounts.tokens import InvalidCredentials, RefreshTokenReject
 ANSWERS: dict[type[Exception], ErrorAnswer] = {
     EmailTaken: ErrorAnswer(400, "invalid", message=EMAIL_TAKEN, field="email"),
     PasswordChangeRejected: ErrorAnswer(400, "invalid", field=lambda exc: exc.field),
-    # One message whether the email exists or not.
-    InvalidCredentials: ErrorAnswer(401, "invalid_credentials", "Invalid email or password."),
+    InvalidCredentials: ErrorAnswer(401, "invalid_credentials"),
     RefreshTokenRejected: ErrorAnswer(
         401, "token_not_valid", headers={"WWW-Authenticate": 'Bearer realm="api"'}
     ),
-    # Every password-hashing slot of the process stayed busy (hashers.py).
     HashingBusy: ErrorAnswer(
         503,
         "busy",

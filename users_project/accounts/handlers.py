@@ -1,5 +1,4 @@
-"""Kafka event handlers of the users service (users_project/consumers.py).
-The read history is its own inbox: a read carries its event's unique id."""
+"""Kafka handlers; the read history is its own inbox: a read keeps its event's unique id."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Argon2 with a memory budget, so a burst of logins (an unknown email
-hashes too) cannot push a web pod past its limit: at most
-``PASSWORD_HASH_CONCURRENCY`` hashes per process; another waits up to
-``PASSWORD_HASH_WAIT_SECONDS``, then gets ``HashingBusy`` (503). The name
-stays Django's ``argon2``, so older hashes verify and are upgraded at login."""
+"""Argon2 with a memory budget, so a burst of logins (an unknown email hashes
+too) cannot push a web pod past its limit. The name stays Django's ``argon2``,
+so older hashes verify and are upgraded at login."""
 
 from __future__ import annotations
 
@@ -48,8 +46,6 @@ def hash_slot() -> Iterator[None]:
 
 
 class BudgetedArgon2PasswordHasher(Argon2PasswordHasher):
-    """Django's Argon2 with the settings' parameters, inside a ``hash_slot``."""
-
     @property
     def memory_cost(self) -> int:  # type: ignore[override]
         return settings.PASSWORD_HASH_MEMORY_KIB

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -10,7 +11,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.functions import Lower
 
-from users_project.accounts.identity import email_identity
+
+def email_identity(email: str) -> str:
+    """The one rule for when two addresses name one account (lookup, uniqueness, throttles):
+    NFKC, case-folded, stripped, so U+017F (long s) and "s", U+212A (Kelvin) and "k",
+    "Straße" and "strasse" are one."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email.strip()).casefold())
 
 
 class UserManager(BaseUserManager["User"]):
@@ -21,7 +27,6 @@ class UserManager(BaseUserManager["User"]):
     create_with: ClassVar[Callable[..., User] | None] = None
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # One rule for which spellings name an account (identity.py).
         return self.get(email_key=email_identity(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
@@ -39,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # unique=True for Django's auth checks; the constraint below is the rule.
     email = models.EmailField(max_length=254, unique=True)
-    # identity.py's form of the email: what lookup, uniqueness and the login throttle compare.
+    # email_identity(email): what lookup, uniqueness and the login throttle compare.
     email_key = models.CharField(max_length=254, unique=True, editable=False)
     name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False)

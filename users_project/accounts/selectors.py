@@ -6,8 +6,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from users_project.accounts.identity import email_identity
-from users_project.accounts.models import GameRead, User
+from users_project.accounts.models import GameRead, User, email_identity
 
 
 def user_get(*, user_id: uuid.UUID) -> User | None:

@@ -20,8 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from common.events.users import user_created, user_deleted
 from common.logging import get_logger
 from common.outbox.services import outbox_enqueue
-from users_project.accounts.identity import email_identity
-from users_project.accounts.models import User
+from users_project.accounts.models import User, email_identity
 from users_project.accounts.sql import EMAIL_CONSTRAINTS, READ_COUNTS_ADD, READS_INSERT
 
 log = get_logger(__name__)
@@ -42,7 +41,7 @@ class PasswordChangeRejected(Exception):
 
 
 def _email_set(user: User, email: str) -> None:
-    # As stored and shown: NFKC, the domain in lower case; compared: identity.py's form.
+    # As stored and shown: NFKC, the domain in lower case; compared: email_identity.
     user.email = unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
     user.email_key = email_identity(email)
 
@@ -136,7 +135,6 @@ def _current_password_check(
 
 
 def user_refresh_tokens_revoke(*, user: User) -> None:
-    """Revoke ``user``'s refresh tokens (access tokens run until they expire)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
@@ -152,7 +150,6 @@ def refresh_tokens_flush_expired() -> int:
 
 
 def user_delete(*, user: User) -> None:
-    """Delete the user and their read history; tell the other services."""
     user_id = user.id
     with transaction.atomic():
         outbox_enqueue(event=user_deleted(user_id=user_id, source=SOURCE))

@@ -7,5 +7,5 @@ from users_project.accounts.services import refresh_tokens_flush_expired
 
 @shared_task
 def flush_expired_tokens() -> int:
-    """Run by beat (``users_project/schedules.py``); returns the rows deleted."""
+    """Run by beat (``CELERY_BEAT_SCHEDULE``); returns the rows deleted."""
     return refresh_tokens_flush_expired()

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from common.api.throttles import FailureThrottle, RedisOrLocalThrottle
-from users_project.accounts.identity import email_identity
+from users_project.accounts.models import email_identity
 
 
 class LoginAddressThrottle(RedisOrLocalThrottle):

@@ -1,17 +1,26 @@
-"""simplejwt's tokens, signed with our RSA key, with the ``kid`` (which
-simplejwt leaves out) that games needs to pick the JWKS key."""
+"""The RSA key that signs tokens (its public half served as JWKS), and
+simplejwt's tokens signed with it, with the ``kid`` (which simplejwt leaves
+out) that games needs to pick the JWKS key."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
+from jwt.algorithms import RSAAlgorithm
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
@@ -19,8 +28,55 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from common.api.tokens import check_token_shape
-from users_project.accounts.keys import signing_key
+from common.env import development_secret
 from users_project.accounts.models import User
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_pem: str
+    public_pem: str
+    kid: str
+    public_jwk: dict[str, Any]
+
+
+def _new_private_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 key id: base64url(SHA-256) of the key's required members."""
+    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@cache
+def signing_key() -> SigningKey:
+    if settings.JWT_PRIVATE_KEY:
+        private_pem = settings.JWT_PRIVATE_KEY
+    elif settings.JWT_GENERATE_DEVELOPMENT_KEY:
+        private_pem = development_secret("jwt-signing-key.pem", make=_new_private_pem)
+    else:
+        raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey) or private.key_size < 2048:
+        raise ImproperlyConfigured("the JWT signing key must be an RSA key of 2048 bits or more")
+    public = private.public_key()
+    jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
+    kid = thumbprint(jwk)
+    public_pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return SigningKey(
+        private_pem=private_pem,
+        public_pem=public_pem,
+        kid=kid,
+        public_jwk={**jwk, "kid": kid, "use": "sig", "alg": "RS256"},
+    )
 
 
 class KeyIdTokenBackend(TokenBackend):
@@ -91,7 +147,7 @@ def token_pair_login(
     # Django's backend hashes for an unknown email too: timing tells nothing.
     user = authenticate(request, email=email.strip(), password=password)
     if user is None:
-        raise InvalidCredentials()
+        raise InvalidCredentials("Invalid email or password.")
     return user, issue_token_pair(user)
 
 

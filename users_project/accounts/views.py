@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,10 +19,8 @@ from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
 from common.api.errors import error_responses
 from common.api.pagination import KnownCountPagination
 from users_project.accounts import serializers as s
-from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
-from users_project.accounts.permissions import USER_ID_PATTERN, UserAction, accessible_user
-from users_project.accounts.selectors import user_read_history
+from users_project.accounts.selectors import user_get, user_read_history
 from users_project.accounts.services import (
     user_create,
     user_delete,
@@ -36,8 +35,17 @@ from users_project.accounts.throttles import (
     RegistrationAddressThrottle,
     login_failure_record,
 )
-from users_project.accounts.tokens import InvalidCredentials, token_pair_login, token_pair_refresh
+from users_project.accounts.tokens import (
+    InvalidCredentials,
+    signing_key,
+    token_pair_login,
+    token_pair_refresh,
+)
 
+# The one spelling of a user id in a URL (str(uuid)'s): any other would reach
+# the same account under another name (and another throttle key).
+USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+UserAction = Literal["view", "change", "delete"]
 _UPDATE_SCHEMA = extend_schema(
     request={"application/json": s.UserUpdateSerializer},
     responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
@@ -45,10 +53,10 @@ _UPDATE_SCHEMA = extend_schema(
 
 
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
-    """Registration, and a user's own account (others' as ``accessible_user`` allows)."""
+    """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
     serializer_class = s.UserSerializer
-    # CurrentPasswordThrottle is checked in update, once the account is known.
+    # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
     throttle_classes = [RegistrationAddressThrottle]
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
@@ -72,9 +80,23 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return drf_request
 
     def get_object(self) -> User:
+        """Anyone may act on their own account; on another as Django's model permissions
+        allow, as in the admin (``change_user`` implies ``view_user``), and only a superuser
+        on a superuser; ``is_staff`` alone grants nothing. Without the permission any other
+        id is 403, taken or not, so the answer reveals no ids."""
+        caller: User = self.request.user
         action = self.object_actions.get(self.action, "view")
         user_id = uuid.UUID(self.kwargs["pk"])  # canonical: USER_ID_PATTERN
-        return accessible_user(caller=self.request.user, user_id=user_id, action=action)
+        own = user_id == caller.id
+        granting = ("view", "change") if action == "view" else (action,)
+        if not own and not any(caller.has_perm(f"accounts.{p}_user") for p in granting):
+            raise PermissionDenied("You may only act on your own account.")
+        user = user_get(user_id=user_id)
+        if user is None:
+            raise NotFound()
+        if not own and action != "view" and user.is_superuser and not caller.is_superuser:
+            raise PermissionDenied("Only a superuser may change or delete a superuser.")
+        return user
 
     def get_serializer_class(self) -> type:
         return {
@@ -102,7 +124,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     @_UPDATE_SCHEMA
     def update(self, request: Request, pk: str, *, partial: bool = False) -> Response:
         user = self.get_object()
-        # Only now: refused callers and other spellings spend nothing of the owner's.
         throttle = CurrentPasswordThrottle(user_id=user.id)
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())

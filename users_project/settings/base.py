@@ -17,7 +17,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     *SHARED_APPS,
-    # Refresh tokens are recorded, rotated and revoked (logout, password change).
+    # Refresh tokens are recorded, spent on use (accounts.tokens.token_pair_refresh)
+    # and revoked (logout, password change).
     "rest_framework_simplejwt.token_blacklist",
     "users_project.accounts",
 ]
@@ -64,8 +65,7 @@ PASSWORD_HASHERS = [
 PASSWORD_HASH_MEMORY_KIB = env.int("PASSWORD_HASH_MEMORY_KIB", default=46 * 1024)
 PASSWORD_HASH_TIME_COST = env.int("PASSWORD_HASH_TIME_COST", default=1)
 PASSWORD_HASH_PARALLELISM = env.int("PASSWORD_HASH_PARALLELISM", default=1)
-# Hashes at once per process, and how long one more waits before a 503
-# (the pod's memory arithmetic: accounts/hashers.py).
+# Hashes at once per process, and how long one more waits before a 503.
 PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
 PASSWORD_HASH_WAIT_SECONDS = env.float("PASSWORD_HASH_WAIT_SECONDS", default=5.0)
 AUTH_PASSWORD_VALIDATORS = [
@@ -87,16 +87,10 @@ SIMPLE_JWT = {
     "ALGORITHM": "RS256",
     "AUDIENCE": JWT_AUDIENCE,
     "ISSUER": JWT_ISSUER,
-    "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
-    "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("users_project.accounts.tokens.AccessToken",),
-    "UPDATE_LAST_LOGIN": True,
-    # A refresh spends its token (accounts.tokens.token_pair_refresh).
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
 }
 
 REST_FRAMEWORK = {

@@ -9,9 +9,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY", generated=True)
 JWT_GENERATE_DEVELOPMENT_KEY = True
 
-# One person trying things from one address all afternoon (the demo, the
-# quickstart): generous per-address limits. The per-account bucket stays
-# strict; tests and production keep base's defaults.
+# One person trying things from one address all afternoon (the demo, the quickstart):
+# generous per-address limits; the per-account bucket stays strict.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {

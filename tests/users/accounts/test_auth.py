@@ -17,9 +17,8 @@ from common import settings_production
 from tests.support import jwt_attacks as attack
 from tests.support.users import bearer_for, login
 from tests.users.factories import PASSWORD, UserFactory
-from users_project.accounts.keys import signing_key
 from users_project.accounts.models import User
-from users_project.accounts.tokens import AccessToken, issue_token_pair
+from users_project.accounts.tokens import AccessToken, issue_token_pair, signing_key
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 
 from tests.support.users import login
 from tests.users.factories import PASSWORD, UserFactory
-from users_project.accounts.identity import email_identity
-from users_project.accounts.models import User
+from users_project.accounts.models import User, email_identity
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
-"""The email's identity form, for lookup and uniqueness (identity.py)."""
+"""The email's identity form, for lookup and uniqueness (models.email_identity)."""
 
 from django.db import migrations, models
 
-from users_project.accounts.identity import email_identity
+from users_project.accounts.models import email_identity
 
 
 def fill_email_keys(apps, schema_editor):
