@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest
@@ -148,6 +149,7 @@ def token_pair_login(
     user = authenticate(request, email=email.strip(), password=password)
     if user is None:
         raise InvalidCredentials("Invalid email or password.")
+    update_last_login(None, user)  # the admin's "last login" counts API logins too
     return user, issue_token_pair(user)
 
 

@@ -32,6 +32,15 @@ def test_login_returns_a_token_pair(api: APIClient, user: User) -> None:
     assert body["expires_in"] == settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
 
 
+def test_a_login_records_last_login_and_a_failed_one_does_not(api: APIClient, user: User) -> None:
+    assert login(api, user.email, "not-the-password").status_code == 401
+    user.refresh_from_db()
+    assert user.last_login is None
+    assert login(api, user.email, PASSWORD).status_code == 200
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
 def test_tokens_are_rs256_with_kid_issuer_audience_expiry_and_role(
     api: APIClient, staff: User
 ) -> None:
