@@ -47,14 +47,19 @@ def domain_error_answer(
         return value(exc) if callable(value) else value
 
     message, field = of(answer.message), of(answer.field)
-    fields = {field: [message]} if field else None
-    message = "Invalid input." if field else message
-    body = error_body(request, answer.status_code, answer.code, message, fields)
+    body = error_body(
+        request,
+        status_code=answer.status_code,
+        code=answer.code,
+        message="Invalid input." if field else message,
+        fields={field: [message]} if field else None,
+    )
     return response_class(body, status=answer.status_code, headers=dict(of(answer.headers) or {}))
 
 
 def error_body(
     request: HttpRequest | None,
+    *,
     status_code: int,
     code: str,
     message: str,
@@ -105,7 +110,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     message, code, fields = _message_and_code(cast(exceptions.APIException, exc))
-    response.data = error_body(request, response.status_code, code, message, fields)
+    response.data = error_body(
+        request, status_code=response.status_code, code=code, message=message, fields=fields
+    )
     if (serializer := getattr(getattr(exc, "detail", None), "serializer", None)) is not None:
         # The browsable API draws the form again with the errors beside its fields.
         response.data = ReturnDict(response.data, serializer=serializer)
@@ -124,7 +131,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
     """An error in the one shape, for what answers outside DRF's views."""
-    body = error_body(request, status_code, code, message)
+    body = error_body(request, status_code=status_code, code=code, message=message)
     return JsonResponse(body, status=status_code, headers=headers)
 
 

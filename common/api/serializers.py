@@ -1,4 +1,5 @@
-"""What a request body may hold: strict JSON, and only the declared fields."""
+"""What a request body may hold (strict JSON, only the declared fields), and
+the flat shape of answers."""
 
 from __future__ import annotations
 

@@ -152,8 +152,9 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         responses={200: s.GameSummarySerializer(many=True), **error_responses(400, 404, 503)},
     )
     def list(self, request: Request) -> Response:
-        params = request.query_params  # a dict: a QueryDict would let "?sort-by=" through
+        params = request.query_params
         query = s.CatalogQuerySerializer(
+            # A dict: in a QueryDict, DRF would take "?sort-by=" as absent.
             data={key: params[key] for key in ("platform", "category", "sort-by") if key in params}
         )
         query.is_valid(raise_exception=True)

@@ -1,6 +1,7 @@
 """The users service's access tokens, verified with its JWKS keys (issuer,
 audience, expiry, token type), from the header or the browser's cookie. Only
-RS256 is accepted, so ``alg: none`` and HS256-with-the-public-key fail."""
+RS256 is accepted, so ``alg: none`` and HS256-with-the-public-key fail. Also the
+browsable API's login link, which sends the browser to the users service."""
 
 from __future__ import annotations
 

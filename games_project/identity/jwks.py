@@ -97,7 +97,7 @@ class JwksCache:
                 known = self._keys
                 self._fetching = False
                 self._changed.notify_all()
-        if not known:
+        if keys is None and not known:
             raise JwksUnavailable(f"could not fetch {self.url}")
         return known.get(kid)
 
