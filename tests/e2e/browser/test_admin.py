@@ -73,6 +73,9 @@ def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
     p.click(admin, f"#result_list a[href*='{victim_id}']")
     p.wait_text(admin, "Recently read games")
     assert game["title"] in p.page_text(admin)
+    # Their logins over the API and in the browser show as the last login.
+    last_login = admin.find_element(By.CSS_SELECTOR, ".field-last_login .readonly").text
+    assert last_login.strip() not in ("", "-"), last_login
     screenshot(admin, "admin-user")
 
     # Reads are browsable, not editable.
