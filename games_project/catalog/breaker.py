@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pybreaker
@@ -17,7 +15,6 @@ from games_project.catalog.metrics import BREAKER_OPEN
 
 log = get_logger(__name__)
 T = TypeVar("T")
-Clock = Callable[[], float]
 
 
 class _RedisAway(Exception):
@@ -93,43 +90,6 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
     reset_success_counter = _forwarded_call("reset_success_counter")
 
 
-class _OpenOnClock(pybreaker.CircuitOpenState):
-    """pybreaker's open state, its timeout measured on the breaker's clock."""
-
-    def before_call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        breaker: ClockedBreaker = self._breaker  # type: ignore[assignment]
-        opened_at = breaker._state_storage.opened_at
-        if opened_at and breaker.now() < opened_at + timedelta(seconds=breaker.reset_timeout):
-            raise pybreaker.CircuitBreakerError(
-                "Timeout not elapsed yet, circuit breaker still open"
-            )
-        breaker.half_open()
-        return breaker.call(func, *args, **kwargs)
-
-
-class ClockedBreaker(pybreaker.CircuitBreaker):
-    """pybreaker's breaker on an injected clock (epoch seconds): tests move time, not sleep."""
-
-    def __init__(self, *, clock: Clock, **options: Any) -> None:
-        self._clock = clock  # before pybreaker builds its first state
-        super().__init__(**options)
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
-
-    def open(self) -> bool:
-        # pybreaker's open(), stamped with this breaker's clock.
-        with self._lock:
-            self._state_storage.opened_at = self.now()
-            self.state = self._state_storage.state = pybreaker.STATE_OPEN
-            return self._throw_new_error_on_trip
-
-    def _create_new_state(self, new_state: str, *args: Any, **kwargs: Any) -> Any:
-        if new_state == pybreaker.STATE_OPEN:
-            return _OpenOnClock(self, *args, **kwargs)
-        return super()._create_new_state(new_state, *args, **kwargs)
-
-
 class _Gauge(pybreaker.CircuitBreakerListener):
     """``games_upstream_breaker_open``, set whenever this process sees a change."""
 
@@ -152,10 +112,8 @@ def upstream_breaker(
     reset_seconds: float,
     storage: pybreaker.CircuitBreakerStorage,
     not_failures: tuple[type[BaseException], ...] = (),
-    clock: Clock = time.time,
 ) -> pybreaker.CircuitBreaker:
-    return ClockedBreaker(
-        clock=clock,
+    return pybreaker.CircuitBreaker(
         fail_max=failure_threshold,
         reset_timeout=reset_seconds,
         exclude=list(not_failures),

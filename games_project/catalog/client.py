@@ -27,7 +27,7 @@ from common.events.contracts import compile_schema, describe_errors
 from common.logging import get_logger
 from common.per_process import PerProcess
 from common.redis_or_local import RedisOrLocal
-from games_project.catalog.breaker import Clock, RedisOrLocalStorage, upstream_breaker
+from games_project.catalog.breaker import RedisOrLocalStorage, upstream_breaker
 from games_project.catalog.metrics import UPSTREAM_CALLS
 
 log = get_logger(__name__)
@@ -297,7 +297,7 @@ get_client = _client.get
 reset_client = _client.reset
 
 
-def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
+def shared_breaker() -> pybreaker.CircuitBreaker:
     """The breaker every process shares, under this service's key prefix."""
     return upstream_breaker(
         failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
@@ -306,5 +306,4 @@ def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
             get_redis_connection("default"), namespace=cache.make_key("games-api")
         ),
         not_failures=NOT_FAILURES,
-        clock=clock,
     )
