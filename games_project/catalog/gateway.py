@@ -267,10 +267,11 @@ def _index_entry() -> dict[str, Any] | None:
         if time.monotonic() < until:
             return kept
     entry = _entry(INDEX_KEY)
-    if entry is not None and isinstance(entry.get("value"), dict):
-        keep = local_keep_seconds(entry["fetched_at"])
-        if keep > 0:
-            local_index[:] = [(time.monotonic() + keep, entry)]
+    if entry is not None and not isinstance(entry.get("value"), dict):
+        log.warning("cache.entry_malformed", key=INDEX_KEY)
+        return None  # rebuilt from the full list
+    if entry is not None and (keep := local_keep_seconds(entry["fetched_at"])) > 0:
+        local_index[:] = [(time.monotonic() + keep, entry)]
     return entry
 
 
@@ -283,29 +284,27 @@ def catalog_index(
         entry = _index_entry()
     except CACHE_ERRORS:
         return None
-    if entry is not None and not isinstance(entry["value"], dict):
-        log.warning("cache.entry_malformed", key=INDEX_KEY)
-        entry = None  # rebuilt from the full list below
     age = time.time() - entry["fetched_at"] if entry is not None else float("inf")
-    if age >= policy.fresh + policy.stale:
-        try:
-            listed = game_list(refresh_in_background=refresh_list_in_background)
-        except UpstreamUnavailable as exc:
-            log.info("catalog.index_unavailable", error=str(exc))
-            return None
-        if not listed.value:  # an empty full list is an upstream fault, not "no game"
-            return None
-        index = _index(listed.value)
-        if listed.status is not CacheStatus.MISS:  # the list predates its index entry
-            with contextlib.suppress(*CACHE_ERRORS):
-                _put(INDEX_KEY, index, listed.fetched_at, policy)
-        return index, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
-    if age >= policy.fresh:
-        _schedule_refresh(
-            FULL_LIST_KEY,
-            lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
-        )
-    return (entry["value"], CacheStatus.HIT) if entry["value"] else None
+    if age < policy.fresh + policy.stale:
+        if age >= policy.fresh:
+            _schedule_refresh(
+                FULL_LIST_KEY,
+                lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
+            )
+        return (entry["value"], CacheStatus.HIT) if entry["value"] else None
+    try:
+        listed = game_list(refresh_in_background=refresh_list_in_background)
+    except UpstreamUnavailable as exc:
+        log.info("catalog.index_unavailable", error=str(exc))
+        return None
+    if not listed.value:  # an empty full list is an upstream fault, not "no game"
+        return None
+    index = _index(listed.value)
+    if listed.status is CacheStatus.MISS:  # stored beside the list
+        return index, CacheStatus.MISS
+    with contextlib.suppress(*CACHE_ERRORS):  # the list predates its index entry
+        _put(INDEX_KEY, index, listed.fetched_at, policy)
+    return index, CacheStatus.HIT
 
 
 def game_list(
