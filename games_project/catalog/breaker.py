@@ -62,11 +62,6 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
         self._shared: pybreaker.CircuitRedisStorage | None = None
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
 
-    @property
-    def shared(self) -> bool:
-        """Whether the last operation reached Redis."""
-        return self._redis.shared
-
     def _use(self, operation: Callable[[pybreaker.CircuitBreakerStorage], T]) -> T:
         return self._redis.run(
             lambda: operation(self._shared_storage()), lambda: operation(self._local)

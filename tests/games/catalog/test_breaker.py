@@ -78,4 +78,4 @@ def test_with_redis_away_the_breaker_still_opens_in_this_process(unused_port: in
             guarded.call(fail)
     with pytest.raises(pybreaker.CircuitBreakerError):
         guarded.call(ok)
-    assert not storage.shared and guarded.current_state == "open"
+    assert not storage._redis.shared and guarded.current_state == "open"  # in memory
