@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,20 +60,17 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
         self._client = _Raising(client)
         self._namespace = namespace
         self._redis = RedisOrLocal("breaker", retry_after=5.0, errors=(_RedisAway,))
-        self._shared: pybreaker.CircuitRedisStorage | None = None
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
 
     def _use(self, operation: Callable[[pybreaker.CircuitBreakerStorage], T]) -> T:
-        return self._redis.run(
-            lambda: operation(self._shared_storage()), lambda: operation(self._local)
-        )
+        return self._redis.run(lambda: operation(self._shared), lambda: operation(self._local))
 
-    def _shared_storage(self) -> pybreaker.CircuitRedisStorage:
-        if self._shared is None:  # its constructor talks to Redis
-            self._shared = pybreaker.CircuitRedisStorage(
-                pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
-            )
-        return self._shared
+    @functools.cached_property
+    def _shared(self) -> pybreaker.CircuitRedisStorage:
+        # Built at first use, within run(): its constructor talks to Redis.
+        return pybreaker.CircuitRedisStorage(
+            pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
+        )
 
     # pybreaker's storage interface, each member forwarded to the storage in use.
     state = _forwarded("state")
