@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pybreaker
@@ -17,7 +16,6 @@ from games_project.catalog.metrics import BREAKER_OPEN
 
 log = get_logger(__name__)
 T = TypeVar("T")
-Clock = Callable[[], float]
 
 
 class _RedisAway(Exception):
@@ -62,25 +60,17 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
         self._client = _Raising(client)
         self._namespace = namespace
         self._redis = RedisOrLocal("breaker", retry_after=5.0, errors=(_RedisAway,))
-        self._shared: pybreaker.CircuitRedisStorage | None = None
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
 
-    @property
-    def shared(self) -> bool:
-        """Whether the last operation reached Redis."""
-        return self._redis.shared
-
     def _use(self, operation: Callable[[pybreaker.CircuitBreakerStorage], T]) -> T:
-        return self._redis.run(
-            lambda: operation(self._shared_storage()), lambda: operation(self._local)
-        )
+        return self._redis.run(lambda: operation(self._shared), lambda: operation(self._local))
 
-    def _shared_storage(self) -> pybreaker.CircuitRedisStorage:
-        if self._shared is None:  # its constructor talks to Redis
-            self._shared = pybreaker.CircuitRedisStorage(
-                pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
-            )
-        return self._shared
+    @functools.cached_property
+    def _shared(self) -> pybreaker.CircuitRedisStorage:
+        # Built at first use, within run(): its constructor talks to Redis.
+        return pybreaker.CircuitRedisStorage(
+            pybreaker.STATE_CLOSED, self._client, namespace=self._namespace
+        )
 
     # pybreaker's storage interface, each member forwarded to the storage in use.
     state = _forwarded("state")
@@ -91,43 +81,6 @@ class RedisOrLocalStorage(pybreaker.CircuitBreakerStorage):
     reset_counter = _forwarded_call("reset_counter")
     increment_success_counter = _forwarded_call("increment_success_counter")
     reset_success_counter = _forwarded_call("reset_success_counter")
-
-
-class _OpenOnClock(pybreaker.CircuitOpenState):
-    """pybreaker's open state, its timeout measured on the breaker's clock."""
-
-    def before_call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        breaker: ClockedBreaker = self._breaker  # type: ignore[assignment]
-        opened_at = breaker._state_storage.opened_at
-        if opened_at and breaker.now() < opened_at + timedelta(seconds=breaker.reset_timeout):
-            raise pybreaker.CircuitBreakerError(
-                "Timeout not elapsed yet, circuit breaker still open"
-            )
-        breaker.half_open()
-        return breaker.call(func, *args, **kwargs)
-
-
-class ClockedBreaker(pybreaker.CircuitBreaker):
-    """pybreaker's breaker on an injected clock (epoch seconds): tests move time, not sleep."""
-
-    def __init__(self, *, clock: Clock, **options: Any) -> None:
-        self._clock = clock  # before pybreaker builds its first state
-        super().__init__(**options)
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
-
-    def open(self) -> bool:
-        # pybreaker's open(), stamped with this breaker's clock.
-        with self._lock:
-            self._state_storage.opened_at = self.now()
-            self.state = self._state_storage.state = pybreaker.STATE_OPEN
-            return self._throw_new_error_on_trip
-
-    def _create_new_state(self, new_state: str, *args: Any, **kwargs: Any) -> Any:
-        if new_state == pybreaker.STATE_OPEN:
-            return _OpenOnClock(self, *args, **kwargs)
-        return super()._create_new_state(new_state, *args, **kwargs)
 
 
 class _Gauge(pybreaker.CircuitBreakerListener):
@@ -152,10 +105,8 @@ def upstream_breaker(
     reset_seconds: float,
     storage: pybreaker.CircuitBreakerStorage,
     not_failures: tuple[type[BaseException], ...] = (),
-    clock: Clock = time.time,
 ) -> pybreaker.CircuitBreaker:
-    return ClockedBreaker(
-        clock=clock,
+    return pybreaker.CircuitBreaker(
         fail_max=failure_threshold,
         reset_timeout=reset_seconds,
         exclude=list(not_failures),

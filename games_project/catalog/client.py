@@ -27,7 +27,7 @@ from common.events.contracts import compile_schema, describe_errors
 from common.logging import get_logger
 from common.per_process import PerProcess
 from common.redis_or_local import RedisOrLocal
-from games_project.catalog.breaker import Clock, RedisOrLocalStorage, upstream_breaker
+from games_project.catalog.breaker import RedisOrLocalStorage, upstream_breaker
 from games_project.catalog.metrics import UPSTREAM_CALLS
 
 log = get_logger(__name__)
@@ -277,12 +277,21 @@ def _valid(response: requests.Response, validator: Any, what: str) -> Any:
 
 
 def build_client() -> GamesApiClient:
+    # The breaker every process shares, under this service's key prefix.
+    storage = RedisOrLocalStorage(
+        get_redis_connection("default"), namespace=cache.make_key("games-api")
+    )
     return GamesApiClient(
         base_url=settings.GAMES_API_BASE_URL,
         connect_timeout=settings.GAMES_API_CONNECT_TIMEOUT,
         read_timeout=settings.GAMES_API_READ_TIMEOUT,
         max_attempts=settings.GAMES_API_MAX_ATTEMPTS,
-        breaker=shared_breaker(),
+        breaker=upstream_breaker(
+            failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
+            reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,
+            storage=storage,
+            not_failures=NOT_FAILURES,
+        ),
         limiter=SharedRateLimiter(
             per_second=settings.GAMES_API_RATE_PER_SECOND,
             max_wait=settings.GAMES_API_SLOT_WAIT_SECONDS,
@@ -295,16 +304,3 @@ def build_client() -> GamesApiClient:
 _client = PerProcess(build_client)
 get_client = _client.get
 reset_client = _client.reset
-
-
-def shared_breaker(*, clock: Clock = time.time) -> pybreaker.CircuitBreaker:
-    """The breaker every process shares, under this service's key prefix."""
-    return upstream_breaker(
-        failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
-        reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,
-        storage=RedisOrLocalStorage(
-            get_redis_connection("default"), namespace=cache.make_key("games-api")
-        ),
-        not_failures=NOT_FAILURES,
-        clock=clock,
-    )

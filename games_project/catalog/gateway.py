@@ -73,20 +73,15 @@ class CachePolicy:
         )
 
 
-def _result(value: Any, status: CacheStatus, fetched_at: float = 0.0) -> Cached:
+def _counted(status: CacheStatus) -> CacheStatus:
     CACHE_RESULTS.labels(result=status.lower()).inc()
-    return Cached(value, status, fetched_at)
-
-
-def _not_found(key: str, status: CacheStatus) -> NotFoundCached:
-    CACHE_RESULTS.labels(result=status.lower()).inc()
-    return NotFoundCached(key, status)
+    return status
 
 
 def _unwrap(key: str, entry: dict[str, Any], status: CacheStatus) -> Cached:
     if entry.get("missing"):
-        raise _not_found(key, status)
-    return _result(entry["value"], status, entry["fetched_at"])
+        raise NotFoundCached(key, _counted(status))
+    return Cached(entry["value"], _counted(status), entry["fetched_at"])
 
 
 def _entry(key: str) -> dict[str, Any] | None:
@@ -142,7 +137,7 @@ def read(
     *,
     refresh_in_background: Callable[[], object],
     policy: CachePolicy | None = None,
-    on_miss: Callable[[], object] | None = None,
+    on_miss: Callable[[], object] = lambda: None,
 ) -> Cached:
     """``on_miss`` runs before any fill, and may raise to refuse the miss."""
     policy = policy or CachePolicy.from_settings()
@@ -151,8 +146,7 @@ def read(
     except CACHE_ERRORS as exc:
         entry, error = None, exc
     if entry is None:
-        if on_miss is not None:
-            on_miss()
+        on_miss()
         if error is None:
             return _fill_once(key, fetch, policy)
         return _without_cache(key, fetch, error)
@@ -214,10 +208,10 @@ def _fetched(key: str, fetch: Callable[[], Any], policy: CachePolicy | None) -> 
     try:
         value = fetch() if policy is None else fetch_and_store(key, fetch, policy)
     except GameNotFound:
-        raise _not_found(key, CacheStatus.MISS) from None
+        raise NotFoundCached(key, _counted(CacheStatus.MISS)) from None
     finally:
         slots.release()
-    return _result(value, CacheStatus.MISS)
+    return Cached(value, _counted(CacheStatus.MISS))
 
 
 def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
@@ -267,10 +261,11 @@ def _index_entry() -> dict[str, Any] | None:
         if time.monotonic() < until:
             return kept
     entry = _entry(INDEX_KEY)
-    if entry is not None and isinstance(entry.get("value"), dict):
-        keep = local_keep_seconds(entry["fetched_at"])
-        if keep > 0:
-            local_index[:] = [(time.monotonic() + keep, entry)]
+    if entry is not None and not isinstance(entry.get("value"), dict):
+        log.warning("cache.entry_malformed", key=INDEX_KEY)
+        return None  # rebuilt from the full list
+    if entry is not None and (keep := local_keep_seconds(entry["fetched_at"])) > 0:
+        local_index[:] = [(time.monotonic() + keep, entry)]
     return entry
 
 
@@ -283,29 +278,27 @@ def catalog_index(
         entry = _index_entry()
     except CACHE_ERRORS:
         return None
-    if entry is not None and not isinstance(entry["value"], dict):
-        log.warning("cache.entry_malformed", key=INDEX_KEY)
-        entry = None  # rebuilt from the full list below
     age = time.time() - entry["fetched_at"] if entry is not None else float("inf")
-    if age >= policy.fresh + policy.stale:
-        try:
-            listed = game_list(refresh_in_background=refresh_list_in_background)
-        except UpstreamUnavailable as exc:
-            log.info("catalog.index_unavailable", error=str(exc))
-            return None
-        if not listed.value:  # an empty full list is an upstream fault, not "no game"
-            return None
-        index = _index(listed.value)
-        if listed.status is not CacheStatus.MISS:  # the list predates its index entry
-            with contextlib.suppress(*CACHE_ERRORS):
-                _put(INDEX_KEY, index, listed.fetched_at, policy)
-        return index, CacheStatus.MISS if listed.status is CacheStatus.MISS else CacheStatus.HIT
-    if age >= policy.fresh:
-        _schedule_refresh(
-            FULL_LIST_KEY,
-            lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
-        )
-    return (entry["value"], CacheStatus.HIT) if entry["value"] else None
+    if age < policy.fresh + policy.stale:
+        if age >= policy.fresh:
+            _schedule_refresh(
+                FULL_LIST_KEY,
+                lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
+            )
+        return (entry["value"], CacheStatus.HIT) if entry["value"] else None
+    try:
+        listed = game_list(refresh_in_background=refresh_list_in_background)
+    except UpstreamUnavailable as exc:
+        log.info("catalog.index_unavailable", error=str(exc))
+        return None
+    if not listed.value:  # an empty full list is an upstream fault, not "no game"
+        return None
+    index = _index(listed.value)
+    if listed.status is CacheStatus.MISS:  # stored beside the list
+        return index, CacheStatus.MISS
+    with contextlib.suppress(*CACHE_ERRORS):  # the list predates its index entry
+        _put(INDEX_KEY, index, listed.fetched_at, policy)
+    return index, CacheStatus.HIT
 
 
 def game_list(
@@ -314,7 +307,7 @@ def game_list(
     category: str | None = None,
     sort_by: str | None = None,
     refresh_in_background: Callable[..., object],
-    on_miss: Callable[[], object] | None = None,
+    on_miss: Callable[[], object] = lambda: None,
 ) -> Cached:
     filters = {"platform": platform, "category": category, "sort_by": sort_by}
     return read(
@@ -330,17 +323,16 @@ def game_detail(
     game_id: int,
     refresh_in_background: Callable[[int], object],
     refresh_list_in_background: Callable[..., object],
-    on_miss: Callable[[], object] | None = None,
+    on_miss: Callable[[], object] = lambda: None,
 ) -> Cached:
     """An id outside the cached full list is ``NotFoundCached`` without an upstream call."""
     key = game_key(game_id)
 
     def miss() -> None:
-        if on_miss is not None:
-            on_miss()
+        on_miss()
         known = catalog_index(refresh_list_in_background=refresh_list_in_background)
         if known is not None and str(game_id) not in known[0]:
-            raise _not_found(key, known[1])
+            raise NotFoundCached(key, _counted(known[1]))
 
     return read(
         key,
@@ -360,7 +352,7 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
         return None
     if time.time() - entry["fetched_at"] >= settings.GAMES_CACHE_FRESH_SECONDS:
         return None
-    return _result(entry["value"], CacheStatus.HIT, entry["fetched_at"])
+    return Cached(entry["value"], _counted(CacheStatus.HIT), entry["fetched_at"])
 
 
 def game_title(
@@ -380,9 +372,8 @@ def game_title(
         return game.value["title"], game.status
     titles, status = known
     if str(game_id) not in titles:
-        raise _not_found(game_key(game_id), status)
-    CACHE_RESULTS.labels(result=status.lower()).inc()
-    return str(titles[str(game_id)]), status
+        raise NotFoundCached(game_key(game_id), _counted(status))
+    return str(titles[str(game_id)]), _counted(status)
 
 
 def _refresh(key: str, fetch: Callable[[], Any]) -> Any:

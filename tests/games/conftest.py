@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, tzinfo
 from typing import Any
 
+import pybreaker
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -14,6 +16,7 @@ from games_project.catalog.gateway import local_index
 from games_project.identity.jwks import reset_jwks
 from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
+from tests.support.clock import FakeClock
 from tests.support.identity import IdentityProvider
 
 
@@ -50,6 +53,20 @@ def _isolated_upstream_and_cache(
     reset_client()
     reset_jwks()
     local_index.clear()
+
+
+@pytest.fixture
+def breaker_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """pybreaker's clock (its ``datetime.now``), moved by the test instead of waiting."""
+    clock = FakeClock()
+
+    class Now(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return datetime.fromtimestamp(clock(), tz)
+
+    monkeypatch.setattr(pybreaker, "datetime", Now)
+    return clock
 
 
 @pytest.fixture

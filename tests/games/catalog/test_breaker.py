@@ -1,5 +1,5 @@
-"""The shared circuit breaker: one state for every process, on an injected
-clock, and a process-local one while Redis is away."""
+"""The shared circuit breaker: one state for every process, and a
+process-local one while Redis is away."""
 
 from __future__ import annotations
 
@@ -27,14 +27,10 @@ def ok() -> str:
 
 
 def breaker_on(
-    storage: RedisOrLocalStorage,
-    clock: FakeClock,
-    *,
-    threshold: int = 2,
-    reset_seconds: float = 30,
+    storage: RedisOrLocalStorage, *, threshold: int = 2, reset_seconds: float = 30
 ) -> pybreaker.CircuitBreaker:
     return upstream_breaker(
-        failure_threshold=threshold, reset_seconds=reset_seconds, storage=storage, clock=clock
+        failure_threshold=threshold, reset_seconds=reset_seconds, storage=storage
     )
 
 
@@ -43,10 +39,10 @@ def shared_storage(namespace: str) -> RedisOrLocalStorage:
 
 
 def test_failures_in_one_process_open_the_breaker_for_another() -> None:
-    namespace, clock = f"test-breaker-{uuid.uuid4().hex}", FakeClock()
+    namespace = f"test-breaker-{uuid.uuid4().hex}"
     # Two breakers over one Redis namespace: what two gunicorn workers hold.
-    first = breaker_on(shared_storage(namespace), clock, threshold=2)
-    second = breaker_on(shared_storage(namespace), clock, threshold=2)
+    first = breaker_on(shared_storage(namespace), threshold=2)
+    second = breaker_on(shared_storage(namespace), threshold=2)
     with pytest.raises(Down):
         first.call(fail)
     with pytest.raises(Down):
@@ -58,10 +54,10 @@ def test_failures_in_one_process_open_the_breaker_for_another() -> None:
     assert first.current_state == second.current_state == "open"
 
 
-def test_the_open_window_ends_on_the_injected_clock_not_before() -> None:
-    clock = FakeClock()
+def test_the_open_window_ends_after_the_reset_seconds_not_before(breaker_clock: FakeClock) -> None:
+    clock = breaker_clock
     guarded = breaker_on(
-        shared_storage(f"test-breaker-{uuid.uuid4().hex}"), clock, threshold=1, reset_seconds=30
+        shared_storage(f"test-breaker-{uuid.uuid4().hex}"), threshold=1, reset_seconds=30
     )
     with pytest.raises(Down):
         guarded.call(fail)
@@ -76,10 +72,10 @@ def test_the_open_window_ends_on_the_injected_clock_not_before() -> None:
 def test_with_redis_away_the_breaker_still_opens_in_this_process(unused_port: int) -> None:
     away = Redis(host="127.0.0.1", port=unused_port, socket_connect_timeout=0.2)
     storage = RedisOrLocalStorage(away, namespace="unreachable")
-    guarded = breaker_on(storage, FakeClock(), threshold=2)
+    guarded = breaker_on(storage, threshold=2)
     for _ in range(2):
         with pytest.raises(Down):
             guarded.call(fail)
     with pytest.raises(pybreaker.CircuitBreakerError):
         guarded.call(ok)
-    assert not storage.shared and guarded.current_state == "open"
+    assert not storage._redis.shared and guarded.current_state == "open"  # in memory

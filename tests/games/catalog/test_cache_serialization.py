@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,13 @@ def test_cached_entries_are_stored_as_json(api: APIClient, known_game: dict[str,
     entry = json.loads(raw)
     assert entry["value"]["id"] == known_game["id"]
     assert isinstance(entry["fetched_at"], float)
+
+
+def test_a_planted_not_found_entry_as_the_index_is_rebuilt_not_an_error(
+    api: APIClient, known_game: dict[str, Any]
+) -> None:
+    planted = {"missing": True, "fetched_at": time.time()}
+    _plant(gateway.INDEX_KEY, json.dumps(planted).encode())
+    response = api.get(f"/games/{known_game['id']}/")
+    assert (response.status_code, response["X-Cache"]) == (200, "MISS")
+    assert isinstance(cache.get(gateway.INDEX_KEY)["value"], dict)

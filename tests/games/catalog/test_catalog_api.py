@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from games_project.catalog.client import get_client, shared_breaker
 from games_project.catalog.gateway import game_key, list_key
 from games_project.catalog.serializers import CATEGORIES, PLATFORMS, SORT_ORDERS
 from scripts.catalog_stub.catalog import catalog, select
@@ -232,13 +231,12 @@ def test_fifty_concurrent_misses_make_one_upstream_call(
 
 
 def test_the_breaker_opens_under_an_outage_and_closes_when_the_api_returns(
-    api: APIClient, stub: CatalogStub, settings: Any
+    api: APIClient, stub: CatalogStub, settings: Any, breaker_clock: FakeClock
 ) -> None:
     settings.GAMES_API_BREAKER_THRESHOLD = 3
     settings.GAMES_API_BREAKER_RESET_SECONDS = 30
     settings.GAMES_API_MAX_ATTEMPTS = 1
-    clock = FakeClock()
-    get_client().breaker = shared_breaker(clock=clock)
+    clock = breaker_clock
     ids = [g["id"] for g in catalog(stub.url)[:6]]
     stub.set(outage=True)
     for game_id in ids[:3]:

@@ -29,10 +29,8 @@ from tests.support.clock import FakeClock
 pytestmark = pytest.mark.django_db
 
 
-def breaker(
-    *, threshold: int = 5, reset_seconds: float = 30, clock: FakeClock | None = None
-) -> pybreaker.CircuitBreaker:
-    """A breaker of its own (a fresh Redis namespace) on the given clock."""
+def breaker(*, threshold: int = 5, reset_seconds: float = 30) -> pybreaker.CircuitBreaker:
+    """A breaker of its own (a fresh Redis namespace)."""
     storage = RedisOrLocalStorage(
         get_redis_connection("default"), namespace=f"test-breaker-{uuid.uuid4().hex}"
     )
@@ -41,7 +39,6 @@ def breaker(
         reset_seconds=reset_seconds,
         storage=storage,
         not_failures=NOT_FAILURES,
-        clock=clock or FakeClock(),
     )
 
 
@@ -138,13 +135,11 @@ def test_a_malformed_payload_is_an_upstream_error(stub: CatalogStub, known_game:
 
 
 def test_the_breaker_opens_fails_fast_and_closes_after_a_good_trial(
-    stub: CatalogStub, known_game: dict
+    stub: CatalogStub, known_game: dict, breaker_clock: FakeClock
 ) -> None:
-    clock = FakeClock()
+    clock = breaker_clock
     client = client_for(
-        stub.api_url,
-        max_attempts=1,
-        breaker=breaker(threshold=3, reset_seconds=30, clock=clock),
+        stub.api_url, max_attempts=1, breaker=breaker(threshold=3, reset_seconds=30)
     )
     stub.set(outage=True)
     for _ in range(3):
@@ -164,11 +159,11 @@ def test_the_breaker_opens_fails_fast_and_closes_after_a_good_trial(
 
 
 def test_a_failed_half_open_trial_opens_the_breaker_again(
-    stub: CatalogStub, known_game: dict
+    stub: CatalogStub, known_game: dict, breaker_clock: FakeClock
 ) -> None:
-    clock = FakeClock()
+    clock = breaker_clock
     client = client_for(
-        stub.api_url, max_attempts=1, breaker=breaker(threshold=1, reset_seconds=30, clock=clock)
+        stub.api_url, max_attempts=1, breaker=breaker(threshold=1, reset_seconds=30)
     )
     stub.set(outage=True)
     with pytest.raises(UpstreamUnavailable):
