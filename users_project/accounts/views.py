@@ -56,8 +56,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
     serializer_class = s.UserSerializer
-    # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
-    throttle_classes = [RegistrationAddressThrottle]
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
     object_actions: dict[str | None, UserAction] = {
@@ -71,6 +69,10 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         if self.action in ("create", None):
             return [AllowAny()]
         return [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
+        return [RegistrationAddressThrottle()] if self.action == "create" else []
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         drf_request = super().initialize_request(request, *args, **kwargs)
@@ -124,7 +126,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     @_UPDATE_SCHEMA
     def update(self, request: Request, pk: str, *, partial: bool = False) -> Response:
         user = self.get_object()
-        throttle = CurrentPasswordThrottle(user_id=user.id)
+        throttle = CurrentPasswordThrottle()
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
         serializer = s.UserUpdateSerializer(
