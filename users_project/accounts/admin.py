@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -19,12 +20,27 @@ from common.api.throttles import throttled_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
 from users_project.accounts.models import GameRead, User, email_identity
-from users_project.accounts.selectors import user_read_history
-from users_project.accounts.services import user_create, user_delete
+from users_project.accounts.selectors import email_is_taken, user_read_history
+from users_project.accounts.services import EMAIL_TAKEN, user_create, user_delete
 from users_project.accounts.throttles import login_failure_record, login_throttled
 
 
-class UserAddForm(BaseUserCreationForm):
+class EmailIdentityUniqueForm(forms.ModelForm):
+    """Django checks the email's uniqueness as given and in lower case; this,
+    in its identity form (``email_key``), which the admin's save would break."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email_is_taken(email=email, exclude_user_id=self.instance.pk):
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
+
+
+class UserChangeForm(EmailIdentityUniqueForm, auth_forms.UserChangeForm):
+    pass
+
+
+class UserAddForm(EmailIdentityUniqueForm, auth_forms.BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "name", "is_staff")
@@ -34,6 +50,7 @@ class UserAddForm(BaseUserCreationForm):
 class UserAdmin(DjangoUserAdmin):
     """Adding and deleting go through the services, so they emit their events."""
 
+    form = UserChangeForm
     add_form = UserAddForm
     ordering = ["-created_at"]
     list_display = ["email", "name", "is_staff", "is_active", "created_at"]

@@ -97,3 +97,25 @@ def test_the_bare_admin_path_redirects_to_the_admin(client: Client) -> None:
     response = client.get("/admin")
     assert response.status_code == 301
     assert response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("add", [True, False], ids=["adding", "changing"])
+def test_an_email_taken_in_its_identity_form_is_a_form_error_in_the_admin(
+    admin_client_for_staff: Client, add: bool
+) -> None:
+    """Lower() alone tells "straße" from "STRASSE": the identity form does not."""
+    UserFactory(email="straße@example.com")
+    form = {"email": "STRASSE@example.com", "name": "Other"}
+    if add:
+        url = "/admin/accounts/user/add/"
+        form |= {"password1": "Added-pass-2026!", "password2": "Added-pass-2026!"}
+    else:
+        user = UserFactory(email="other@example.com")
+        url = f"/admin/accounts/user/{user.id}/change/"
+        form |= {"is_active": "on", "last_login_0": "", "last_login_1": ""}
+    client = admin_client_for_staff
+    client.raise_request_exception = False
+    response = client.post(url, form)
+    assert response.status_code == 200  # the form again
+    assert "A user with this email already exists." in response.content.decode()
+    assert User.objects.filter(email_key="strasse@example.com").count() == 1
