@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -21,7 +22,12 @@ from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
 from users_project.accounts.models import GameRead, User, email_identity
 from users_project.accounts.selectors import email_is_taken, user_read_history
-from users_project.accounts.services import EMAIL_TAKEN, user_create, user_delete
+from users_project.accounts.services import (
+    EMAIL_TAKEN,
+    user_create,
+    user_delete,
+    user_refresh_tokens_revoke,
+)
 from users_project.accounts.throttles import login_failure_record, login_throttled
 
 
@@ -46,12 +52,23 @@ class UserAddForm(EmailIdentityUniqueForm, auth_forms.BaseUserCreationForm):
         fields = ("email", "name", "is_staff")
 
 
+class PasswordSetForm(auth_forms.AdminPasswordChangeForm):
+    """As over the API, a new password revokes every refresh token."""
+
+    def save(self, commit: bool = True) -> User:
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            user_refresh_tokens_revoke(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Adding and deleting go through the services, so they emit their events."""
 
     form = UserChangeForm
     add_form = UserAddForm
+    change_password_form = PasswordSetForm
     ordering = ["-created_at"]
     list_display = ["email", "name", "is_staff", "is_active", "created_at"]
     list_filter = ["is_staff", "is_active"]
