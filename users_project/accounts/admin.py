@@ -154,13 +154,11 @@ class GameReadAdmin(admin.ModelAdmin):
 
 def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """Django's admin login with the API login's throttles and buckets."""
-    if request.method != "POST":
-        return admin.site.login(request, **kwargs)
-    wait = login_throttled(request)
-    if wait is not None:
+    attempt = request.method == "POST"
+    if attempt and (wait := login_throttled(request)) is not None:
         return throttled_response(request, wait=wait)
     response = admin.site.login(request, **kwargs)
-    if response.status_code == 200:
+    if attempt and response.status_code == 200:
         # The form again: this attempt failed (a login redirects).
         login_failure_record(request)
     return response
