@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,10 +23,11 @@ from django.http import HttpRequest
 from jwt.algorithms import RSAAlgorithm
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenBackendError, TokenError
 
 from common.api.tokens import check_token_shape
 from common.env import development_secret
+from users_project.accounts.authentication import JWTAuthentication
 from users_project.accounts.models import User
 
 
@@ -157,12 +157,10 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         refresh = RefreshToken(raw)
     except TokenError as exc:
         raise RefreshTokenRejected(str(exc)) from None
-    try:
-        user = User.objects.filter(pk=uuid.UUID(str(refresh["sub"]))).first()
-    except (KeyError, ValueError):
-        user = None
-    if user is None or not user.is_active:
-        raise RefreshTokenRejected("This account no longer exists.")
+    try:  # the account as an access token's check finds it: there, and active
+        user = JWTAuthentication().get_user(refresh)
+    except AuthenticationFailed:
+        raise RefreshTokenRejected("This account no longer exists.") from None
     with transaction.atomic():
         _, created = refresh.blacklist()  # simplejwt's: get_or_create both rows
         if not created:  # used already (or revoked): a refresh token rotates on use
