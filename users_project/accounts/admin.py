@@ -137,7 +137,6 @@ class GameReadAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "title"]
     list_filter = ["read_at"]
     readonly_fields = ["user", "game_id", "title", "read_at", "event_id"]
-    ordering = ["-read_at", "-id"]
 
     # History comes only from user.read events.
     def has_add_permission(self, request: HttpRequest) -> bool:
