@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -19,22 +21,54 @@ from common.api.throttles import throttled_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
 from users_project.accounts.models import GameRead, User, email_identity
-from users_project.accounts.selectors import user_read_history
-from users_project.accounts.services import user_create, user_delete
+from users_project.accounts.selectors import email_is_taken, user_read_history
+from users_project.accounts.services import (
+    EMAIL_TAKEN,
+    user_create,
+    user_delete,
+    user_refresh_tokens_revoke,
+)
 from users_project.accounts.throttles import login_failure_record, login_throttled
 
 
-class UserAddForm(BaseUserCreationForm):
+class EmailIdentityUniqueForm(forms.ModelForm):
+    """Django checks the email's uniqueness as given and in lower case; this,
+    in its identity form (``email_key``), which the admin's save would break."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email_is_taken(email=email, exclude_user_id=self.instance.pk):
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
+
+
+class UserChangeForm(EmailIdentityUniqueForm, auth_forms.UserChangeForm):
+    pass
+
+
+class UserAddForm(EmailIdentityUniqueForm, auth_forms.BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "name", "is_staff")
+
+
+class PasswordSetForm(auth_forms.AdminPasswordChangeForm):
+    """As over the API, a new password revokes every refresh token."""
+
+    def save(self, commit: bool = True) -> User:
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            user_refresh_tokens_revoke(user=user)
+        return user
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Adding and deleting go through the services, so they emit their events."""
 
+    form = UserChangeForm
     add_form = UserAddForm
+    change_password_form = PasswordSetForm
     ordering = ["-created_at"]
     list_display = ["email", "name", "is_staff", "is_active", "created_at"]
     list_filter = ["is_staff", "is_active"]
@@ -103,7 +137,6 @@ class GameReadAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "title"]
     list_filter = ["read_at"]
     readonly_fields = ["user", "game_id", "title", "read_at", "event_id"]
-    ordering = ["-read_at", "-id"]
 
     # History comes only from user.read events.
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -120,13 +153,11 @@ class GameReadAdmin(admin.ModelAdmin):
 
 def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """Django's admin login with the API login's throttles and buckets."""
-    if request.method != "POST":
-        return admin.site.login(request, **kwargs)
-    wait = login_throttled(request)
-    if wait is not None:
+    attempt = request.method == "POST"
+    if attempt and (wait := login_throttled(request)) is not None:
         return throttled_response(request, wait=wait)
     response = admin.site.login(request, **kwargs)
-    if response.status_code == 200:
+    if attempt and response.status_code == 200:
         # The form again: this attempt failed (a login redirects).
         login_failure_record(request)
     return response

@@ -169,8 +169,6 @@ class NewRead:
 def game_reads_record(*, reads: list[NewRead]) -> set[uuid.UUID]:
     """A consumer batch of reads of existing users, in two statements
     (``sql.py``); returns the event ids stored now (not those stored before)."""
-    if not reads:
-        return set()
     with connection.cursor() as cursor:
         # UUIDs go as text, which skips psycopg2's Python UUID adapter.
         cursor.execute(

@@ -4,7 +4,6 @@ service (rates: ``DEFAULT_THROTTLE_RATES``)."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,9 +22,6 @@ class RefreshAddressThrottle(RedisOrLocalThrottle):
 
 class RegistrationAddressThrottle(RedisOrLocalThrottle):
     scope = "register_address"
-
-    def bucket(self, request: Any, view: Any) -> str | None:
-        return super().bucket(request, view) if getattr(view, "action", None) == "create" else None
 
 
 def _account(request: Any) -> str | None:
@@ -81,16 +77,13 @@ def login_failure_record(request: Any) -> None:
 
 class CurrentPasswordThrottle(RedisOrLocalThrottle):
     """Guesses of ``current_password`` per account, so a stolen access token
-    cannot find the password; keyed on the parsed id once the caller may act
-    on it, so other spellings and refused callers spend nothing of the owner's."""
+    cannot find the password; keyed on the id in the URL (its one spelling:
+    ``USER_ID_PATTERN``), checked by the view once the caller may act on it,
+    so refused callers spend nothing of the owner's."""
 
     scope = "current_password"
-
-    def __init__(self, *, user_id: uuid.UUID) -> None:
-        super().__init__()
-        self.user_id = user_id
 
     def bucket(self, request: Any, view: Any) -> str | None:
         if not isinstance(request.data, dict) or "current_password" not in request.data:
             return None
-        return str(self.user_id)
+        return view.kwargs["pk"]

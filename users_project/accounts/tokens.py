@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,12 +23,11 @@ from django.http import HttpRequest
 from jwt.algorithms import RSAAlgorithm
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenBackendError, TokenError
 
 from common.api.tokens import check_token_shape
 from common.env import development_secret
+from users_project.accounts.authentication import JWTAuthentication
 from users_project.accounts.models import User
 
 
@@ -87,9 +85,8 @@ class KeyIdTokenBackend(TokenBackend):
 
     def encode(self, payload: dict[str, Any]) -> str:
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
-        headers = {"kid": self.kid}
         return jwt.encode(
-            claims, self.prepared_signing_key, algorithm=self.algorithm, headers=headers
+            claims, self.prepared_signing_key, algorithm=self.algorithm, headers={"kid": self.kid}
         )
 
     def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
@@ -160,23 +157,12 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         refresh = RefreshToken(raw)
     except TokenError as exc:
         raise RefreshTokenRejected(str(exc)) from None
-    try:
-        user = User.objects.filter(pk=uuid.UUID(str(refresh["sub"]))).first()
-    except (KeyError, ValueError):
-        user = None
-    if user is None or not user.is_active:
-        raise RefreshTokenRejected("This account no longer exists.")
+    try:  # the account as an access token's check finds it: there, and active
+        user = JWTAuthentication().get_user(refresh)
+    except AuthenticationFailed:
+        raise RefreshTokenRejected("This account no longer exists.") from None
     with transaction.atomic():
-        outstanding, _ = OutstandingToken.objects.get_or_create(
-            jti=refresh["jti"],
-            defaults={
-                "user": user,
-                "token": str(refresh),
-                "created_at": refresh.current_time,
-                "expires_at": datetime_from_epoch(refresh["exp"]),
-            },
-        )
-        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        _, created = refresh.blacklist()  # simplejwt's: get_or_create both rows
         if not created:  # used already (or revoked): a refresh token rotates on use
             raise RefreshTokenRejected("This refresh token was used already.")
         return issue_token_pair(user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from drf_spectacular.utils import extend_schema
@@ -45,7 +45,8 @@ from users_project.accounts.tokens import (
 # The one spelling of a user id in a URL (str(uuid)'s): any other would reach
 # the same account under another name (and another throttle key).
 USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-UserAction = Literal["view", "change", "delete"]
+# What a write needs on another's account; reading needs view or change.
+WRITE_PERMISSIONS = {"update": "change", "partial_update": "change", "destroy": "delete"}
 _UPDATE_SCHEMA = extend_schema(
     request={"application/json": s.UserUpdateSerializer},
     responses={200: s.UserSerializer, **error_responses(400, 401, 403, 404, 429)},
@@ -56,21 +57,18 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
     serializer_class = s.UserSerializer
-    # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
-    throttle_classes = [RegistrationAddressThrottle]
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
-    object_actions: dict[str | None, UserAction] = {
-        "update": "change",
-        "partial_update": "change",
-        "destroy": "delete",
-    }
 
     def get_permissions(self) -> list[Any]:
         # None: GET /users/, whose 405 page holds the registration form.
         if self.action in ("create", None):
             return [AllowAny()]
         return [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
+        return [RegistrationAddressThrottle()] if self.action == "create" else []
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
         drf_request = super().initialize_request(request, *args, **kwargs)
@@ -85,16 +83,16 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         on a superuser; ``is_staff`` alone grants nothing. Without the permission any other
         id is 403, taken or not, so the answer reveals no ids."""
         caller: User = self.request.user
-        action = self.object_actions.get(self.action, "view")
+        write = WRITE_PERMISSIONS.get(self.action)
         user_id = uuid.UUID(self.kwargs["pk"])  # canonical: USER_ID_PATTERN
         own = user_id == caller.id
-        granting = ("view", "change") if action == "view" else (action,)
+        granting = (write,) if write else ("view", "change")
         if not own and not any(caller.has_perm(f"accounts.{p}_user") for p in granting):
             raise PermissionDenied("You may only act on your own account.")
         user = user_get(user_id=user_id)
         if user is None:
             raise NotFound()
-        if not own and action != "view" and user.is_superuser and not caller.is_superuser:
+        if not own and write and user.is_superuser and not caller.is_superuser:
             raise PermissionDenied("Only a superuser may change or delete a superuser.")
         return user
 
@@ -124,7 +122,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     @_UPDATE_SCHEMA
     def update(self, request: Request, pk: str, *, partial: bool = False) -> Response:
         user = self.get_object()
-        throttle = CurrentPasswordThrottle(user_id=user.id)
+        throttle = CurrentPasswordThrottle()
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
         serializer = s.UserUpdateSerializer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from rest_framework.test import APIClient
 
 from common.events.envelope import decode
 from common.events.topics import USER_CREATED, USER_DELETED
@@ -12,6 +13,7 @@ from common.kafka.config import physical_topic
 from common.outbox.models import OutboxEvent
 from tests.users.factories import GameReadFactory, UserFactory
 from users_project.accounts.models import GameRead, User
+from users_project.accounts.tokens import issue_token_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +99,41 @@ def test_the_bare_admin_path_redirects_to_the_admin(client: Client) -> None:
     response = client.get("/admin")
     assert response.status_code == 301
     assert response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("add", [True, False], ids=["adding", "changing"])
+def test_an_email_taken_in_its_identity_form_is_a_form_error_in_the_admin(
+    admin_client_for_staff: Client, add: bool
+) -> None:
+    """Lower() alone tells "straße" from "STRASSE": the identity form does not."""
+    UserFactory(email="straße@example.com")
+    form = {"email": "STRASSE@example.com", "name": "Other"}
+    if add:
+        url = "/admin/accounts/user/add/"
+        form |= {"password1": "Added-pass-2026!", "password2": "Added-pass-2026!"}
+    else:
+        user = UserFactory(email="other@example.com")
+        url = f"/admin/accounts/user/{user.id}/change/"
+        form |= {"is_active": "on", "last_login_0": "", "last_login_1": ""}
+    client = admin_client_for_staff
+    client.raise_request_exception = False
+    response = client.post(url, form)
+    assert response.status_code == 200  # the form again
+    assert "A user with this email already exists." in response.content.decode()
+    assert User.objects.filter(email_key="strasse@example.com").count() == 1
+
+
+def test_setting_a_password_in_the_admin_revokes_the_users_refresh_tokens(
+    admin_client_for_staff: Client,
+) -> None:
+    user = UserFactory()
+    refresh = issue_token_pair(user)["refresh"]
+    new = "Set-by-admin-2026!"
+    response = admin_client_for_staff.post(
+        f"/admin/accounts/user/{user.id}/password/",
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(pk=user.pk).check_password(new)
+    spent = APIClient().post("/auth/refresh/", {"refresh": refresh}, format="json")
+    assert spent.status_code == 401
