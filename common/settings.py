@@ -56,11 +56,9 @@ READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=1.5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 
-def secret_key(variable: str, *, generated: bool) -> str:
-    """The secret key in ``variable``; unset, development and tests
-    (``generated``) use one made in ``.local/secrets/``, production stops."""
-    if not generated:
-        return env.str(variable)
+def secret_key(variable: str) -> str:
+    """Development and tests: the secret key in ``variable``, else one made in
+    ``.local/secrets/`` (production requires the variable)."""
     return env.str(variable, default="") or development_secret(variable.lower().replace("_", "-"))
 
 

@@ -5,7 +5,7 @@ from common.settings import secret_key
 
 from .base import *  # noqa: F403
 
-SECRET_KEY = secret_key("GAMES_DJANGO_SECRET_KEY", generated=True)
+SECRET_KEY = secret_key("GAMES_DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Test runs and a running system share one Redis: keep their keys apart.
 # (prefixed by the everyday one, so side-by-side copies can set theirs)
