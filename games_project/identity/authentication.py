@@ -44,16 +44,16 @@ class JWKSAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
-        token = parts[1].decode("latin-1")  # as Django read it; not ASCII fails the shape check
-        return self._verify(token), token
+        # As Django read it; a token not in ASCII fails the shape check.
+        return self.authenticate_token(parts[1].decode("latin-1"))
 
-    def _verify(self, token: str) -> Caller:
+    def authenticate_token(self, token: str) -> tuple[Caller, str]:
         keys = jwks()
         known = keys.verified.get(token)
         if known is not None:  # verified before: still valid while its key is current
             kid, key, caller = known
             if keys.key_for(kid) is key:
-                return caller
+                return caller, token
         try:
             check_token_shape(token)
             header = jwt.get_unverified_header(token)
@@ -87,7 +87,7 @@ class JWKSAuthentication(BaseAuthentication):
         caller = Caller(id=user_id, is_staff=claims.get("is_staff") is True)
         # PyJWT refuses a token from the second int(exp) on: so does the memory.
         keys.verified.put(token, expires_at=int(claims["exp"]), kid=kid, key=key, result=caller)
-        return caller
+        return caller, token
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
@@ -95,9 +95,6 @@ class JWKSAuthentication(BaseAuthentication):
 
 class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
     """The same token, from the cookie the users service's login page sets."""
-
-    def authenticate_token(self, token: str) -> tuple[Caller, str]:
-        return self._verify(token), token
 
 
 def login_at_users(request: HttpRequest) -> HttpResponseRedirect:
