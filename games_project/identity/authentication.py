@@ -13,14 +13,13 @@ from urllib.parse import urlencode
 import jwt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from common.api.browser import AccessCookieAuthentication
+from common.api.browser import AccessCookieAuthentication, safe_next
 from common.api.tokens import check_token_shape
 from games_project.identity.jwks import jwks
 
@@ -100,10 +99,7 @@ class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
 def login_at_users(request: HttpRequest) -> HttpResponseRedirect:
     """``/api-auth/login/``: the users service's login page, which sets that
     cookie and sends the browser back to ``next`` on this service."""
-    target = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    back = request.build_absolute_uri(target)
+    back = request.build_absolute_uri(safe_next(request, request.GET.get("next")))
     return HttpResponseRedirect(
         f"{settings.USERS_URL.rstrip('/')}/api-auth/login/?{urlencode({'next': back})}"
     )
