@@ -20,14 +20,7 @@ ENV_FILE = Path(os.environ.get("PROJECT_ENV_FILE", BASE_DIR / ".env"))
 
 # So that ``python -m common.env`` exports only what the file added.
 _ENVIRONMENT_BEFORE_DOTENV = frozenset(os.environ)
-
-
-def load_dotenv() -> None:
-    if ENV_FILE.is_file():
-        environ.Env.read_env(ENV_FILE, overwrite=False)
-
-
-load_dotenv()
+environ.Env.read_env(ENV_FILE, overwrite=False)  # a missing file is no error
 
 
 def use_project_settings(project: str) -> str:

@@ -1,5 +1,6 @@
 """Settings both projects' ``settings/base.py`` star-import, from the
-environment, with defaults that work with what ``make services`` starts."""
+environment, with defaults that work with what ``make services`` starts
+(each variable: docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -49,18 +50,14 @@ STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
 # optional, so no redirect (which would drop a POST body) is needed.
 APPEND_SLASH = False
 
-# /readyz answers from this process's last result for this long.
 READYZ_CACHE_SECONDS = env.float("READYZ_CACHE_SECONDS", default=1.5)
 
-# Request bodies over 1 MiB are refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 
-def secret_key(variable: str, *, generated: bool) -> str:
-    """The secret key in ``variable``; unset, development and tests
-    (``generated``) use one made in ``.local/secrets/``, production stops."""
-    if not generated:
-        return env.str(variable)
+def secret_key(variable: str) -> str:
+    """Development and tests: the secret key in ``variable``, else one made in
+    ``.local/secrets/`` (production requires the variable)."""
     return env.str(variable, default="") or development_secret(variable.lower().replace("_", "-"))
 
 
@@ -107,37 +104,25 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # -- Kafka and the outbox ----------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=["127.0.0.1:9092"])
-# Prepended to every topic and group name, so a second system (the e2e tests) can share a broker.
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
-# PLAINTEXT locally; the chart's brokers: SASL_SSL, SCRAM-SHA-512, a user per service.
 KAFKA_SECURITY_PROTOCOL = env.str("KAFKA_SECURITY_PROTOCOL", default="PLAINTEXT")
 KAFKA_SASL_MECHANISM = env.str("KAFKA_SASL_MECHANISM", default="SCRAM-SHA-512")
 KAFKA_SASL_USERNAME = env.str("KAFKA_SASL_USERNAME", default="")
 KAFKA_SASL_PASSWORD = env.str("KAFKA_SASL_PASSWORD", default="")
-# The CA (PEM file) of the brokers' certificates; empty: the system's CAs.
 KAFKA_SSL_CAFILE = env.str("KAFKA_SSL_CAFILE", default="")
-# How long a send may block while the broker is away before the relay backs off.
 KAFKA_PRODUCER_MAX_BLOCK_MS = env.int("KAFKA_PRODUCER_MAX_BLOCK_MS", default=5_000)
 KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS = env.int("KAFKA_PRODUCER_DELIVERY_TIMEOUT_MS", default=30_000)
-# A consumer stops (exit 1) rather than dead-letter more than this many events
-# in a row (0: no limit), or this share of its last CONSUMER_DLQ_RATIO_WINDOW
-# events (1: no limit): a failing deploy, not a poison message.
 CONSUMER_DLQ_MAX_CONSECUTIVE = env.int("CONSUMER_DLQ_MAX_CONSECUTIVE", default=50)
 CONSUMER_DLQ_MAX_RATIO = env.float("CONSUMER_DLQ_MAX_RATIO", default=0.5)
 CONSUMER_DLQ_RATIO_WINDOW = env.int("CONSUMER_DLQ_RATIO_WINDOW", default=1000)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=24)
-# An idle relay sleeps until NOTIFY, and looks this often for rows none
-# announces (expired leases, backoffs).
 OUTBOX_SAFETY_POLL_SECONDS = env.float("OUTBOX_SAFETY_POLL_SECONDS", default=2.0)
 
 # -- Metrics -----------------------------------------------------------------
-# Where consumers and relays serve /metrics: loopback locally, 0.0.0.0 in a pod.
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
-# The web processes' metrics port (common/metrics.py); 0 (development): /metrics
-# on the web port.
 WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 
 # -- Logging -----------------------------------------------------------------
@@ -145,8 +130,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
 # -- API ---------------------------------------------------------------------
-# Reverse proxies (CIDRs) whose X-Forwarded-For is believed
-# (common/api/throttles.py); parsed here, so a typo stops the start-up.
+# Parsed here, so a typo stops the start-up.
 TRUSTED_PROXY_NETWORKS = [
     str(ipaddress.ip_network(cidr, strict=False))
     for cidr in env.list("TRUSTED_PROXY_NETWORKS", default=[])
@@ -163,7 +147,6 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# The tokens the users service signs and the games service verifies.
 JWT_ISSUER = env.str("JWT_ISSUER", default="users-service")
 JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="games-users")
 READINESS_CHECKS = {
@@ -172,10 +155,8 @@ READINESS_CHECKS = {
 }
 
 # -- Browsers (common/api/browser.py) ----------------------------------------
-# The access token's cookie, read by both services; a domain only for sibling subdomains.
 ACCESS_COOKIE_NAME = env.str("ACCESS_COOKIE_NAME", default="api_access")
 ACCESS_COOKIE_DOMAIN = env.str("ACCESS_COOKIE_DOMAIN", default="") or None
-# Public addresses of the two services, for the links between their pages.
 USERS_URL = env.str("USERS_URL", default="http://127.0.0.1:8001")
 GAMES_URL = env.str("GAMES_URL", default="http://127.0.0.1:8002")
 # Where a login or logout may send the browser back to: either service.

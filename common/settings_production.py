@@ -42,9 +42,7 @@ def production_settings(service: str) -> dict[str, Any]:
     log_format = env.str("LOG_FORMAT", default="json")
     return {
         "DEBUG": False,
-        "SECRET_KEY": common_settings.secret_key(
-            f"{service.upper()}_DJANGO_SECRET_KEY", generated=False
-        ),
+        "SECRET_KEY": env.str(f"{service.upper()}_DJANGO_SECRET_KEY"),
         "LOG_FORMAT": log_format,
         "LOGGING": build_logging_config(
             service=service, fmt=log_format, level=common_settings.LOG_LEVEL

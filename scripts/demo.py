@@ -23,10 +23,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common.env import load_dotenv  # noqa: E402  (needs the root on sys.path)
-
 # The environment, completed by .env at the repository root when present.
-load_dotenv()
+import common.env  # noqa: E402, F401  (needs the root on sys.path)
+
 USERS = os.environ.get("USERS_URL", f"http://127.0.0.1:{os.environ.get('USERS_PORT', '8001')}")
 GAMES = os.environ.get("GAMES_URL", f"http://127.0.0.1:{os.environ.get('GAMES_PORT', '8002')}")
 PASSWORD = "demo-Walk-through-" + uuid.uuid4().hex[:8]

@@ -13,16 +13,15 @@ from urllib.parse import urlencode
 import jwt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from common.api.browser import AccessCookieAuthentication
+from common.api.browser import AccessCookieAuthentication, safe_next
 from common.api.tokens import check_token_shape
-from games_project.identity.jwks import JwksCache, JwksUnavailable, jwks
+from games_project.identity.jwks import jwks
 
 
 @dataclass(frozen=True)
@@ -30,20 +29,9 @@ class Caller:
     id: uuid.UUID
     is_staff: bool
     is_authenticated: bool = True
-    is_active: bool = True
-
-    @property
-    def pk(self) -> uuid.UUID:
-        return self.id
 
     def __str__(self) -> str:  # the browsable API's navigation bar shows it
         return f"user {self.id}"
-
-
-class IdentityUnavailable(exceptions.APIException):
-    status_code = 503
-    default_code = "identity_unavailable"
-    default_detail = "Cannot verify tokens right now: the users service's keys are unreachable."
 
 
 class JWKSAuthentication(BaseAuthentication):
@@ -55,19 +43,16 @@ class JWKSAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
-        try:
-            token = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        return self._verify(token), token
+        # As Django read it; a token not in ASCII fails the shape check.
+        return self.authenticate_token(parts[1].decode("latin-1"))
 
-    def _verify(self, token: str) -> Caller:
+    def authenticate_token(self, token: str) -> tuple[Caller, str]:
         keys = jwks()
         known = keys.verified.get(token)
         if known is not None:  # verified before: still valid while its key is current
             kid, key, caller = known
-            if self._key(keys, kid) is key:
-                return caller
+            if keys.key_for(kid) is key:
+                return caller, token
         try:
             check_token_shape(token)
             header = jwt.get_unverified_header(token)
@@ -76,7 +61,7 @@ class JWKSAuthentication(BaseAuthentication):
         kid = header.get("kid")
         if header.get("alg") != "RS256" or not isinstance(kid, str):
             raise exceptions.AuthenticationFailed("Invalid token.")
-        key = self._key(keys, kid)
+        key = keys.key_for(kid)
         if key is None:
             raise exceptions.AuthenticationFailed("Token signed with an unknown key.")
         try:
@@ -101,14 +86,7 @@ class JWKSAuthentication(BaseAuthentication):
         caller = Caller(id=user_id, is_staff=claims.get("is_staff") is True)
         # PyJWT refuses a token from the second int(exp) on: so does the memory.
         keys.verified.put(token, expires_at=int(claims["exp"]), kid=kid, key=key, result=caller)
-        return caller
-
-    @staticmethod
-    def _key(keys: JwksCache, kid: str) -> Any | None:
-        try:
-            return keys.key_for(kid)
-        except JwksUnavailable:
-            raise IdentityUnavailable() from None
+        return caller, token
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
@@ -117,17 +95,11 @@ class JWKSAuthentication(BaseAuthentication):
 class JWKSCookieAuthentication(AccessCookieAuthentication, JWKSAuthentication):
     """The same token, from the cookie the users service's login page sets."""
 
-    def authenticate_token(self, token: str) -> tuple[Caller, str]:
-        return self._verify(token), token
-
 
 def login_at_users(request: HttpRequest) -> HttpResponseRedirect:
     """``/api-auth/login/``: the users service's login page, which sets that
     cookie and sends the browser back to ``next`` on this service."""
-    target = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    back = request.build_absolute_uri(target)
+    back = request.build_absolute_uri(safe_next(request, request.GET.get("next")))
     return HttpResponseRedirect(
         f"{settings.USERS_URL.rstrip('/')}/api-auth/login/?{urlencode({'next': back})}"
     )

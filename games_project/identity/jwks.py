@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 from django.conf import settings
+from rest_framework import exceptions
 
 from common.logging import get_logger
 from common.per_process import PerProcess
@@ -20,8 +21,12 @@ from common.per_process import PerProcess
 log = get_logger(__name__)
 
 
-class JwksUnavailable(Exception):
-    """The JWKS document could not be fetched and no key is cached."""
+class JwksUnavailable(exceptions.APIException):
+    """The JWKS document could not be fetched and no key is known."""
+
+    status_code = 503
+    default_code = "identity_unavailable"
+    default_detail = "Cannot verify tokens right now: the users service's keys are unreachable."
 
 
 class VerifiedTokens:
@@ -39,13 +44,10 @@ class VerifiedTokens:
 
     def get(self, token: str) -> tuple[str, Any, Any] | None:
         with self._lock:
-            entry = self._entries.get(token)
-            if entry is None:
+            entry = self._entries.pop(token, None)
+            if entry is None or self.clock() >= entry[0]:
                 return None
-            if self.clock() >= entry[0]:
-                del self._entries[token]
-                return None
-            self._entries.move_to_end(token)
+            self._entries[token] = entry  # now the most recently used
         return entry[1:]
 
     def put(self, token: str, *, expires_at: int, kid: str, key: Any, result: Any) -> None:
@@ -60,57 +62,44 @@ class JwksCache:
     def __init__(
         self, url: str, *, max_age: float, min_refetch: float, timeout: float = 3.0
     ) -> None:
-        self.url = url
-        self.min_refetch = min_refetch
-        self.timeout = timeout
+        self.min_refetch, self.timeout = min_refetch, timeout
         self._client = jwt.PyJWKClient(url, lifespan=max(1, int(max_age)), timeout=timeout)
-        self._keys: dict[str, Any] = {}
-        self._attempted_at = float("-inf")
-        self._fetching = False
+        self._keys: dict[str, Any] | None = None  # until a fetch succeeds
+        self._attempted_at = float("-inf")  # when the last fetch ended
+        # Held by the one caller fetching; callers only reading the keys never wait for it.
+        self._fetching = threading.Lock()
         self.verified = VerifiedTokens()
-        # Guards the fields above, never held during the HTTP fetch.
-        self._changed = threading.Condition(threading.Lock())
 
     def key_for(self, kid: str) -> Any | None:
-        with self._changed:
-            cached = self._client.jwk_set_cache.get() if self._client.jwk_set_cache else None
-            wanted = (cached is None or kid not in self._keys) and self._may_fetch()
-            fetcher = wanted and not self._fetching
+        asked, keys = time.monotonic(), self._keys
+        if keys is None or (
+            (kid not in keys or self._client.jwk_set_cache.get() is None)
+            and asked - self._attempted_at >= self.min_refetch
+        ):
+            # With keys, go on with them while another caller fetches; without,
+            # wait for that fetch (bounded) and share its outcome.
+            if keys is None:
+                fetcher = self._fetching.acquire(timeout=self.timeout + 1)
+            else:
+                fetcher = self._fetching.acquire(blocking=False)
             if fetcher:
-                self._fetching, self._attempted_at = True, time.monotonic()
-            elif wanted and not self._keys:
-                # No keys yet and another thread is fetching: wait for it, bounded.
-                self._changed.wait_for(lambda: not self._fetching, timeout=self.timeout + 1)
-                if not self._keys:
-                    raise JwksUnavailable("the first JWKS fetch did not succeed in time")
-            if not fetcher:
-                return self._keys.get(kid)
-        keys = None
-        try:
-            keys = self._fetch()
-        finally:
-            # The keys are stored before the waiters wake, in the same hold of
-            # the lock: a waiter must never find the fetch over and no keys.
-            with self._changed:
-                if keys is not None:
-                    self._keys = keys
-                known = self._keys
-                self._fetching = False
-                self._changed.notify_all()
-        if keys is None and not known:
-            raise JwksUnavailable(f"could not fetch {self.url}")
-        return known.get(kid)
-
-    def _may_fetch(self) -> bool:
-        return time.monotonic() - self._attempted_at >= self.min_refetch or not self._keys
+                try:
+                    if self._attempted_at < asked:  # else one ended while this caller waited
+                        self._keys = self._fetch()
+                        self._attempted_at = time.monotonic()
+                finally:
+                    self._fetching.release()
+            if (keys := self._keys) is None:
+                raise JwksUnavailable()
+        return keys.get(kid)
 
     def _fetch(self) -> dict[str, Any] | None:
-        """The document's RSA keys by kid, or ``None`` when the fetch fails."""
+        """The document's RSA keys by kid; the last good ones if the fetch fails."""
         try:
             jwk_set = self._client.get_jwk_set(refresh=True)
         except (jwt.PyJWTError, ValueError) as exc:
-            log.warning("jwks.fetch_failed", url=self.url, error=repr(exc))
-            return None
+            log.warning("jwks.fetch_failed", url=self._client.uri, error=repr(exc))
+            return self._keys
         keys = {key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id}
         log.info("jwks.fetched", keys=len(keys))
         return keys

@@ -3,5 +3,4 @@ from django.apps import AppConfig
 
 class PlayersConfig(AppConfig):
     name = "games_project.players"
-    label = "players"
     verbose_name = "Users projection"

@@ -47,7 +47,6 @@ GAMES_API_READ_TIMEOUT = env.float("GAMES_API_READ_TIMEOUT", default=5.0)
 GAMES_API_MAX_ATTEMPTS = env.int("GAMES_API_MAX_ATTEMPTS", default=3)
 # For every process together (through Redis); FreeToGame asks for under 10/s.
 GAMES_API_RATE_PER_SECOND = env.int("GAMES_API_RATE_PER_SECOND", default=4)
-# How long a request waits for a slot of that rate before answering 503.
 GAMES_API_SLOT_WAIT_SECONDS = env.float("GAMES_API_SLOT_WAIT_SECONDS", default=2.0)
 GAMES_API_BREAKER_THRESHOLD = env.int("GAMES_API_BREAKER_THRESHOLD", default=5)
 GAMES_API_BREAKER_RESET_SECONDS = env.float("GAMES_API_BREAKER_RESET_SECONDS", default=30.0)
@@ -58,13 +57,11 @@ GAMES_API_USER_AGENT = env.str(
 # -- Catalog cache: fresh, then served stale while one refresh runs ----------
 GAMES_CACHE_FRESH_SECONDS = env.int("GAMES_CACHE_FRESH_SECONDS", default=300)
 GAMES_CACHE_STALE_SECONDS = env.int("GAMES_CACHE_STALE_SECONDS", default=3600)
-# Entries outlive the stale window, to be served while the upstream is down.
 GAMES_CACHE_KEEP_SECONDS = env.int("GAMES_CACHE_KEEP_SECONDS", default=86400)
 GAMES_CACHE_NEGATIVE_SECONDS = env.int("GAMES_CACHE_NEGATIVE_SECONDS", default=300)
 # Upstream fills at once per web process; one more miss is a 503 at once,
 # so threads stay free for hits and probes.
 GAMES_CACHE_MAX_CONCURRENT_FILLS = env.int("GAMES_CACHE_MAX_CONCURRENT_FILLS", default=2)
-# How long a web process reuses a fresh game detail and the catalog index without asking Redis.
 GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 
 # -- Tokens from the users service --------------------------------------------

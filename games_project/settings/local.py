@@ -6,4 +6,4 @@ from common.settings import secret_key
 from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = secret_key("GAMES_DJANGO_SECRET_KEY", generated=True)
+SECRET_KEY = secret_key("GAMES_DJANGO_SECRET_KEY")

@@ -5,10 +5,9 @@ from common.settings import secret_key
 
 from .base import *  # noqa: F403
 
-SECRET_KEY = secret_key("GAMES_DJANGO_SECRET_KEY", generated=True)
+SECRET_KEY = secret_key("GAMES_DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
-# Test runs and a running system share one Redis: keep their keys apart.
-# (prefixed by the everyday one, so side-by-side copies can set theirs)
+# Apart from a running system's keys in the shared Redis (side-by-side copies set theirs).
 CACHES["default"]["KEY_PREFIX"] = f"test-{CACHES['default']['KEY_PREFIX']}"
 # Tasks enqueued by tests go to a queue no development worker reads.
 CELERY_TASK_DEFAULT_QUEUE = env.str("GAMES_CELERY_QUEUE", default="games-test")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -104,3 +105,22 @@ def test_recording_a_read_with_the_html_form_needs_the_csrf_token(
     sent = browser.post("/games/", {**fields, "csrfmiddlewaretoken": token}, **HTML)
     assert sent.status_code == 202, sent.content[:300]
     assert GameRead.objects.get(user_id=reader).game_id == known_game["id"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "back"),
+    [
+        ("/games/?page=2", "http://testserver/games/?page=2"),
+        (None, "http://testserver/"),
+        ("https://elsewhere.example/", "http://testserver/"),
+        ("//elsewhere.example/", "http://testserver/"),
+    ],
+)
+def test_the_login_link_sends_the_browser_to_the_users_service_and_back_only_here(
+    asked: str | None, back: str
+) -> None:
+    response = Client().get("/api-auth/login/", {"next": asked} if asked else {})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(f"{settings.USERS_URL.rstrip('/')}/api-auth/login/?")
+    assert parse_qs(urlsplit(location).query) == {"next": [back]}

@@ -6,7 +6,7 @@ from common.settings import secret_key
 from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY", generated=True)
+SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY")
 JWT_GENERATE_DEVELOPMENT_KEY = True
 
 # One person trying things from one address all afternoon (the demo, the quickstart):

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
@@ -28,6 +30,7 @@ class GatedJwks:
         self.gate = threading.Event()
         self.gate.set()
         self.arrived = threading.Event()
+        self.fetches = 0
         served = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +38,7 @@ class GatedJwks:
                 pass
 
             def do_GET(self) -> None:
+                served.fetches += 1
                 served.arrived.set()
                 served.gate.wait(timeout=10)
                 body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
@@ -125,6 +129,7 @@ def test_before_any_keys_callers_wait_for_the_first_fetch_and_share_it(
     for caller in callers:
         caller.join(timeout=10)
     assert len(found) == 4 and all(key is not None for key in found)
+    assert gated.fetches == 1
 
 
 def test_the_first_fetch_stores_its_keys_before_it_wakes_the_callers_waiting_for_it(
@@ -134,13 +139,17 @@ def test_the_first_fetch_stores_its_keys_before_it_wakes_the_callers_waiting_for
     # 503 on a cold start: every wake-up must already see the keys.
     cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
     keys_at_wakeup: list[bool] = []
-    notify_all = cache._changed.notify_all
+    lock = cache._fetching
 
-    def spying_notify_all() -> None:
-        keys_at_wakeup.append(bool(cache._keys))
-        notify_all()
+    class SpyingLock:
+        def acquire(self, *args: Any, **kwargs: Any) -> bool:
+            return lock.acquire(*args, **kwargs)
 
-    cache._changed.notify_all = spying_notify_all  # type: ignore[method-assign]
+        def release(self) -> None:
+            keys_at_wakeup.append(bool(cache._keys))
+            lock.release()
+
+    cache._fetching = SpyingLock()  # type: ignore[assignment]
     assert cache.key_for(identity.keys[0].kid) is not None
     assert keys_at_wakeup == [True]
 
@@ -165,3 +174,22 @@ def test_a_first_fetch_that_hangs_is_a_bounded_wait_then_unavailable(
         caller.join(timeout=5)
     assert not any(caller.is_alive() for caller in callers)
     assert len(failures) == 3
+
+
+class EcKey:
+    def jwk(self) -> dict[str, Any]:
+        public = ec.generate_private_key(ec.SECP256R1()).public_key()
+        return {**ECAlgorithm.to_jwk(public, as_dict=True), "kid": "ec"}
+
+
+def test_a_jwks_without_rsa_keys_knows_no_key_and_still_refetches_no_more_than_the_limit() -> None:
+    server = GatedJwks([EcKey()])  # type: ignore[list-item]
+    try:
+        cache = JwksCache(server.url, max_age=300, min_refetch=60, timeout=5)
+        # No RSA key is a 401 (no such key), not a 503 (unreachable)...
+        assert cache.key_for("ec") is None
+        assert cache.key_for("forged") is None
+        # ...and forged kids cannot make each request refetch.
+        assert server.fetches == 1
+    finally:
+        server.stop()
