@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 
 def wait_until_ready(
@@ -56,16 +56,18 @@ def ensure_topics(
     )
     try:
         existing = set(admin.list_topics())
-        missing = [name for name in topics if name not in existing]
-        if missing:
-            admin.create_topics(
-                {
-                    name: {"num_partitions": partitions, "replication_factor": replication_factor}
-                    for name in missing
-                },
-                raise_errors=False,
-                wait_for_metadata=True,
-            )
+        if not (missing := [name for name in topics if name not in existing]):
+            return []
+        shape = {"num_partitions": partitions, "replication_factor": replication_factor}
+        created = admin.create_topics(dict.fromkeys(missing, shape), raise_errors=False)
+        # Another process may have just created one; any other refusal says why.
+        if refused := [
+            f"{topic['name']}: {topic['error_message']}"
+            for topic in created["topics"]
+            if topic["error_code"] not in (0, TopicAlreadyExistsError.errno)
+        ]:
+            raise KafkaError(f"topics not created: {'; '.join(refused)}")
+        admin.wait_for_topics(missing)
         return missing
     finally:
         admin.close()
