@@ -128,14 +128,10 @@ class OutboxRelay:
     def purge_sent(self) -> int:
         """Delete sent rows past retention, in chunks to keep transactions short."""
         cutoff = timezone.now() - timedelta(hours=self.retention_hours)
+        chunk = OutboxEvent.objects.filter(sent_at__lt=cutoff).values("pk")[:5000]
         total = 0
-        while True:
-            ids = list(
-                OutboxEvent.objects.filter(sent_at__lt=cutoff).values_list("pk", flat=True)[:5000]
-            )
-            if not ids:
-                break
-            total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
+        while deleted := OutboxEvent.objects.filter(pk__in=chunk).delete()[0]:
+            total += deleted
         return total
 
     def run_forever(self, stop: threading.Event) -> None:
