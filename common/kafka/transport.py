@@ -67,8 +67,6 @@ class KafkaTransport:
         return self.consumer.poll(timeout_ms=timeout_ms)
 
     def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
-        if not offsets:
-            return
         try:
             self.consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
         except CommitFailedError as exc:

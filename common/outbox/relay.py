@@ -154,8 +154,6 @@ class OutboxRelay:
                     elif result.sent < self.batch_size:
                         stop.wait(LINGER_SECONDS)
                 except DatabaseError as exc:
-                    # Database restarting or unreachable: drop the broken connection
-                    # and try again with a growing pause.
                     errors += 1
                     log.warning("outbox.database_error", error=str(exc).strip(), attempt=errors)
                     connections.close_all()
