@@ -32,11 +32,10 @@ OUTBOX_CLAIM = (
     "WHERE id IN (SELECT id FROM common_outboxevent WHERE sent_at IS NULL "
     "AND available_at <= %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING *"
 )
-# Every event of a consumer with an inbox (VALUES: one row, or execute_values'
-# %s). The ORM has no ON CONFLICT DO NOTHING RETURNING, and a savepoint per
-# row costs more than the statement.
+# Every event of a consumer with an inbox, by execute_values. The ORM has no
+# ON CONFLICT DO NOTHING RETURNING, and a savepoint per row costs more.
 INBOX_INSERT = (
     "INSERT INTO common_processedevent (consumer, event_id, event_type, processed_at) "
-    "VALUES {} ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
+    "VALUES %s ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
 )
 INBOX_ROW = "(%s, %s, %s, now())"

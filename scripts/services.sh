@@ -201,9 +201,22 @@ stop_pids() {
   done
 }
 
-kafka_answers() {
+# kafka_ready BOOTSTRAP SECONDS [kafka-python CLI flags: -S -M -U -P]: until the
+# cluster answers a metadata request (a KRaft node accepts connections before
+# its quorum forms), or false when SECONDS pass.
+kafka_ready() {
   [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
-  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.admin --bootstrap "127.0.0.1:$KAFKA_PORT" --timeout "$1"
+  local bootstrap="$1" deadline=$((SECONDS + ${2%.*}))
+  shift 2
+  until "$PYTHON" -m kafka.admin -b "$bootstrap" -C request_timeout_ms=5000 \
+    -C bootstrap_timeout_ms=5000 "$@" topics list >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 1
+  done
+}
+
+kafka_answers() {
+  kafka_ready "127.0.0.1:$KAFKA_PORT" "$1"
 }
 
 kafka_install() {
@@ -324,9 +337,8 @@ cluster_up() {
     log "kafka cluster: starting node $node on 127.0.0.1:$port"
     kafka_node_start "$CLUSTER_DIR/node$node" 512m
   done
-  [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
-  PYTHONPATH="$ROOT" "$PYTHON" -m common.kafka.admin --bootstrap "$CLUSTER_BOOTSTRAP" \
-    --timeout "$KAFKA_READY_TIMEOUT" || die "the Kafka cluster did not answer; see $CLUSTER_DIR/node*/logs/"
+  kafka_ready "$CLUSTER_BOOTSTRAP" "$KAFKA_READY_TIMEOUT" \
+    || die "the Kafka cluster did not answer; see $CLUSTER_DIR/node*/logs/"
   log "kafka cluster: ready on $CLUSTER_BOOTSTRAP"
 }
 
@@ -359,9 +371,8 @@ scram_up() {
     log "kafka (SCRAM): starting on 127.0.0.1:$SCRAM_PORT"
     kafka_node_start "$SCRAM_DIR" 384m
   fi
-  [ -x "$PYTHON" ] || die "$PYTHON is missing: run 'make venv' first"
-  (cd "$ROOT" && "$PYTHON" -m common.kafka.admin --bootstrap "127.0.0.1:$SCRAM_PORT" \
-    --timeout "$KAFKA_READY_TIMEOUT" --scram-user admin --scram-password "$password") \
+  kafka_ready "127.0.0.1:$SCRAM_PORT" "$KAFKA_READY_TIMEOUT" -S SASL_PLAINTEXT \
+    -M SCRAM-SHA-512 -U admin -P "$password" \
     || die "the SCRAM Kafka node did not answer; see $SCRAM_DIR/logs/"
   log "kafka (SCRAM): ready on 127.0.0.1:$SCRAM_PORT"
   echo "127.0.0.1:$SCRAM_PORT $SCRAM_DIR/admin-password"

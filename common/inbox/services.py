@@ -21,7 +21,7 @@ def inbox(consumer: str, handler: Handler) -> Handler:
         with connection.cursor() as cursor:
             inserted = execute_values(
                 cursor,
-                INBOX_INSERT.format("%s"),
+                INBOX_INSERT,
                 [(consumer, event.id, event.type) for event in events],
                 template=INBOX_ROW,
                 fetch=True,

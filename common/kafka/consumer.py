@@ -130,12 +130,8 @@ class ConsumerRunner:
             except KafkaError as exc:  # the limit is the news; they come again anyway
                 log.warning("consumer.commit_failed", error=repr(exc))
             raise
+        # A stop while waiting to retry leaves ``done`` short: that message comes again.
         self.transport.commit(done)
-        for tp, records in batch.items():
-            if (first_undone := done.get(tp, records[0].offset)) <= records[-1].offset:
-                # Stopped during a temporary error: do not move past the
-                # message; it is consumed again after the restart.
-                self.transport.seek(tp, first_undone)
         return sum(offset - batch[tp][0].offset for tp, offset in done.items())
 
     def _handle(self, records: list[Record], done: dict[TopicPartition, int]) -> None:

@@ -27,8 +27,6 @@ class Transport(Protocol):
     def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
         """Commit the next offset to read of each partition."""
 
-    def seek(self, partition: TopicPartition, offset: int) -> None: ...
-
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
         """Write one message and wait for the broker's acknowledgement."""
 
@@ -69,17 +67,12 @@ class KafkaTransport:
         return self.consumer.poll(timeout_ms=timeout_ms)
 
     def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
-        if not offsets:
-            return
         try:
             self.consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
         except CommitFailedError as exc:
             # A rebalance took the partitions; the new owner redelivers and
             # the handlers' inbox drops what was already applied.
             log.warning("consumer.commit_failed", error=str(exc))
-
-    def seek(self, partition: TopicPartition, offset: int) -> None:
-        self.consumer.seek(partition, offset)
 
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
         get_producer().send(topic, key=key, value=value, headers=list(headers)).get(timeout=30)

@@ -4,7 +4,6 @@ off. A dead relay's leases run out and another takes the rows: at least once."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import NamedTuple
 
-import psycopg2
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from kafka import KafkaProducer
@@ -40,9 +39,10 @@ class RoundResult(NamedTuple):
 
 @dataclass
 class OutboxRelay:
-    batch_size: int = 200
+    batch_size: int = field(default_factory=lambda: settings.OUTBOX_BATCH_SIZE)
     lease_seconds: float = 30.0
-    retention: timedelta = timedelta(days=1)
+    retention_hours: float = field(default_factory=lambda: settings.OUTBOX_RETENTION_HOURS)
+    safety_poll: float = field(default_factory=lambda: settings.OUTBOX_SAFETY_POLL_SECONDS)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     published: int = 0  # rows this relay published
     _last_purge: float = 0.0
@@ -127,26 +127,20 @@ class OutboxRelay:
 
     def purge_sent(self) -> int:
         """Delete sent rows past retention, in chunks to keep transactions short."""
-        cutoff = timezone.now() - self.retention
+        cutoff = timezone.now() - timedelta(hours=self.retention_hours)
+        chunk = OutboxEvent.objects.filter(sent_at__lt=cutoff).values("pk")[:5000]
         total = 0
-        while True:
-            ids = list(
-                OutboxEvent.objects.filter(sent_at__lt=cutoff).values_list("pk", flat=True)[:5000]
-            )
-            if not ids:
-                break
-            total += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
+        while deleted := OutboxEvent.objects.filter(pk__in=chunk).delete()[0]:
+            total += deleted
         return total
 
-    def run_forever(self, stop: threading.Event, *, safety_poll: float = 2.0) -> None:
+    def run_forever(self, stop: threading.Event) -> None:
         """Publish until ``stop`` is set; idle, sleep until a row is committed
         (wakeup.py) or ``safety_poll`` passes."""
         log.info("outbox.relay_started", worker=self.worker_id, batch_size=self.batch_size)
         wakeup = OutboxWakeup()
         errors = 0
         try:
-            with contextlib.suppress(DatabaseError, psycopg2.Error):
-                wakeup.listen()  # else the first wait() connects, and says to look
             while not stop.is_set():
                 try:
                     result = self.run_once()
@@ -156,12 +150,10 @@ class OutboxRelay:
                         # The broker is away and the rows back off.
                         stop.wait(backoff_seconds(errors, cap=5))
                     elif result.sent == 0:
-                        self._sleep(wakeup, safety_poll, stop)
+                        self._sleep(wakeup, self.safety_poll, stop)
                     elif result.sent < self.batch_size:
                         stop.wait(LINGER_SECONDS)
                 except DatabaseError as exc:
-                    # Database restarting or unreachable: drop the broken connection
-                    # and try again with a growing pause.
                     errors += 1
                     log.warning("outbox.database_error", error=str(exc).strip(), attempt=errors)
                     connections.close_all()

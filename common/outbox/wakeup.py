@@ -35,7 +35,7 @@ class OutboxWakeup:
         self._connection: Any = None
 
     def listen(self) -> Any:
-        """Start listening (if not yet), before the first claim so no row goes unannounced."""
+        """The ``LISTEN`` connection, opened on first use."""
         if self._connection is None:
             params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.events.users import user_created
+from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.logging import bound_context
 from common.outbox.models import OutboxEvent
@@ -21,6 +23,12 @@ from common.outbox.services import outbox_enqueue
 from scripts.poll import eventually
 from tests.support.kafka import bootstrap, read_all
 from tests.support.processes import spawn_manage, stop
+
+
+def test_a_topic_the_broker_refuses_fails_with_the_brokers_reason() -> None:
+    name = physical_topic(f"test-refused-{uuid.uuid4().hex}")
+    with pytest.raises(KafkaError, match="replication factor of 3 cannot be reached"):
+        ensure_topics(bootstrap(), [name], partitions=1, replication_factor=3)
 
 
 def test_create_topics_makes_every_topic_and_dlq_with_explicit_partitions() -> None:

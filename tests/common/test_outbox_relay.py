@@ -190,7 +190,7 @@ def test_a_dead_relays_batch_is_sent_again_once_its_lease_runs_out(kafka_topic: 
 
 def test_sent_rows_are_purged_after_retention(kafka_topic: str) -> None:
     _, _, recent = enqueue_users(kafka_topic, 3)
-    relay = OutboxRelay(retention=timedelta(days=1))
+    relay = OutboxRelay(retention_hours=24)
     drain(relay)
     OutboxEvent.objects.exclude(event_id=recent).update(sent_at=timezone.now() - timedelta(days=2))
     assert relay.purge_sent() == 2
@@ -305,12 +305,12 @@ def test_idle_relays_publish_new_rows_long_before_their_safety_poll(
 
     def run(relay: OutboxRelay) -> None:
         try:
-            relay.run_forever(stop, safety_poll=120)
+            relay.run_forever(stop)
         finally:
             connection.close()
 
     threads = [
-        threading.Thread(target=run, args=(OutboxRelay(worker_id=f"relay-{n}"),))
+        threading.Thread(target=run, args=(OutboxRelay(worker_id=f"relay-{n}", safety_poll=120),))
         for n in range(relays)
     ]
     for thread in threads:

@@ -55,9 +55,6 @@ class InMemoryTransport:
     def commit(self, offsets: Mapping[TopicPartition, int]) -> None:
         self.committed.update(offsets)
 
-    def seek(self, partition: TopicPartition, offset: int) -> None:
-        self.position[partition] = offset
-
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
         self.sent[topic].append(message(topic, len(self.sent[topic]), key, value, headers))
 
