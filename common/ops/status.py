@@ -182,14 +182,11 @@ class OpsCollector(Collector):
         self._lock = threading.Lock()
         self._cached: tuple[float, ServiceStatus] | None = None
 
-    def status(self) -> ServiceStatus:
+    def collect(self) -> Iterator[Metric]:
         with self._lock:
             if self._cached is None or time.monotonic() - self._cached[0] > self.max_age:
                 self._cached = (time.monotonic(), collect_status())
-            return self._cached[1]
-
-    def collect(self) -> Iterator[Metric]:
-        status = self.status()
+            status = self._cached[1]
         yield _gauge(
             "dependency_up",
             "1 if the dependency answers, else 0",
