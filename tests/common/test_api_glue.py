@@ -13,10 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client, override_settings
 from prometheus_client import REGISTRY
 from rest_framework import serializers
 
+from common.api import health
 from common.api.health import reset_readiness_cache
 from common.api.serializers import FlatAnswerMixin
 from common.metrics import KNOWN_METHODS
@@ -34,6 +36,19 @@ def test_a_safe_incoming_request_id_is_kept_and_an_unsafe_one_replaced(client: C
     assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
     replaced = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\n<script>")["X-Request-ID"]
     assert replaced != "bad id\n<script>" and len(replaced) == 32
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_in_the_error_shape(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> dict[str, str]:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(health, "_readiness", unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "database_unavailable"
 
 
 def test_healthz_answers_with_and_without_the_trailing_slash(client: Client) -> None:
