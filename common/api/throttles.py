@@ -6,9 +6,9 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
@@ -24,6 +24,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from common.api.errors import error_response
 from common.redis_or_local import RedisOrLocal
 
+T = TypeVar("T")
 _redis = RedisOrLocal("throttle")
 
 
@@ -100,27 +101,25 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        return self._limit(request, view, "hit")
+        return self._limit(request, view, spend=True)
 
-    def _limit(self, request: Any, view: Any, operation: str) -> bool:
-        """The ``limits`` operation (``hit`` spends one if it can, ``test`` only
-        checks) on this request's bucket; a request without one passes."""
+    def _limit(self, request: Any, view: Any, *, spend: bool) -> bool:
+        """Whether the bucket takes one more; with ``spend`` it takes it, if it can."""
         if self.rate is None or (bucket := self.bucket(request, view)) is None:
             return True
         self.key = self.cache_format % {"scope": self.scope, "ident": bucket}
         self.item = RateLimitItemPerSecond(self.num_requests, self.duration)
-        return self._on_limiter(operation, self.item, self.key)
+        return self._on_limiter(
+            lambda limiter: (limiter.hit if spend else limiter.test)(self.item, self.key)
+        )
 
     @staticmethod
-    def _on_limiter(operation: str, *args: Any) -> Any:
-        return _redis.run(
-            lambda: getattr(_shared_limiter(), operation)(*args),
-            lambda: getattr(_local_limiter(), operation)(*args),
-        )
+    def _on_limiter(operation: Callable[[SlidingWindowCounterRateLimiter], T]) -> T:
+        return _redis.run(lambda: operation(_shared_limiter()), lambda: operation(_local_limiter()))
 
     def wait(self) -> int:
         """Rounded up as DRF's own 429s: never "come back now" while still full."""
-        stats = self._on_limiter("get_window_stats", self.item, self.key)
+        stats = self._on_limiter(lambda limiter: limiter.get_window_stats(self.item, self.key))
         return max(1, math.ceil(stats.reset_time - time.time()))
 
 
@@ -129,10 +128,10 @@ class FailureThrottle(RedisOrLocalThrottle):
     nothing; the caller spends one with ``record_failure``."""
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        return self._limit(request, view, "test")
+        return self._limit(request, view, spend=False)
 
     def record_failure(self, request: Any, view: Any) -> None:
-        self._limit(request, view, "hit")
+        self._limit(request, view, spend=True)
 
 
 def throttled_response(request: HttpRequest, *, wait: int) -> JsonResponse:
