@@ -5,7 +5,6 @@ and the web processes' metrics port; consumers and relays serve their own on
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from prometheus_client import (
 )
 
 from common.api.errors import json_not_found
+from common.api.throttles import address_in
 from common.logging import get_logger
 from common.ops.status import OpsCollector
 
@@ -83,13 +83,8 @@ def metrics_allowed(request: HttpRequest) -> bool:
     networks = getattr(settings, "METRICS_ALLOWED_NETWORKS", None)
     if networks is None:
         return True
-    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
-        return False
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(network) for network in networks)
+    forwarded = "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META
+    return not forwarded and address_in(request.META.get("REMOTE_ADDR", ""), networks)
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -97,8 +97,7 @@ def _sentence(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
-    domain = domain_error_answer(exc, request, Response)
-    if domain is not None:
+    if (domain := domain_error_answer(exc, request, Response)) is not None:
         set_rollback()  # as DRF does for its own exceptions
         return domain
     # DRF translates Http404/PermissionDenied and sets the auth headers.

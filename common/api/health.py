@@ -39,9 +39,7 @@ def check_kafka() -> None:
 
 
 def check_redis() -> None:
-    cache.get("readyz-probe")
-    client = cache.client.get_client()  # type: ignore[attr-defined]
-    client.ping()
+    cache.client.get_client().ping()  # type: ignore[attr-defined]
 
 
 _ReadySerializer = inline_serializer(

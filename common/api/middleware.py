@@ -53,24 +53,16 @@ class BodySizeLimitMiddleware(MiddlewareMixin):
         return None
 
 
-class DatabaseUnavailableMiddleware(MiddlewareMixin):
-    """Answer 503 (not 500) while the database cannot be reached, e.g. during
-    a restart; the connection is re-established on a later request."""
+class ErrorAnswerMiddleware(MiddlewareMixin):
+    """Answer in the one error shape, instead of a 500: a database that cannot
+    be reached (503, e.g. during a restart; a later request reconnects), and a
+    domain error raised outside DRF (the admin), from ``DOMAIN_ERRORS``."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        log.warning("database.unavailable", error=str(exception).strip()[:300])
-        message = "The database is unavailable; try again shortly."
-        return error_response(
-            request, 503, "database_unavailable", message, headers={"Retry-After": "5"}
-        )
-
-
-class DomainErrorMiddleware(MiddlewareMixin):
-    """Answer a domain error raised in a view outside DRF (the admin's login
-    and forms) as DRF's views answer it: from ``DOMAIN_ERRORS``, in the one
-    error shape, instead of a 500."""
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            log.warning("database.unavailable", error=str(exception).strip()[:300])
+            message = "The database is unavailable; try again shortly."
+            return error_response(
+                request, 503, "database_unavailable", message, headers={"Retry-After": "5"}
+            )
         return domain_error_answer(exception, request)

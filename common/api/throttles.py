@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -26,45 +26,44 @@ from common.redis_or_local import RedisOrLocal
 
 T = TypeVar("T")
 _redis = RedisOrLocal("throttle")
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @cache
-def _networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
-def _address(text: str) -> Address | None:
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:
         return None
 
 
-def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
+def address_in(text: str, cidrs: Iterable[str]) -> bool:
+    """Whether ``text`` is an address in one of ``cidrs``; an IPv4-mapped IPv6
+    address (a dual-stack listener's IPv4 peer) counts as its IPv4 address."""
+    address = _address(text)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return any(address.version == network.version and address in network for network in networks)
+    return address is not None and any(address in network for network in _networks(tuple(cidrs)))
 
 
 def client_address(request: HttpRequest | Request) -> str:
     """``REMOTE_ADDR``, unless that peer is in ``TRUSTED_PROXY_NETWORKS``: then
     ``X-Forwarded-For`` walked from the right past the trusted hops
     (docs/security.md, "Throttles")."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    networks = _networks(tuple(settings.TRUSTED_PROXY_NETWORKS))
-    current = _address(remote)
-    if current is None or not _trusted(current, networks):
-        return remote
+    current = request.META.get("REMOTE_ADDR", "")
+    if not address_in(current, settings.TRUSTED_PROXY_NETWORKS):
+        return current
     for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         hop = _address(entry)
         if hop is None:
             break  # not an address: nothing further left can be vouched for
-        current = hop
-        if not _trusted(current, networks):
+        current = str(hop)
+        if not address_in(current, settings.TRUSTED_PROXY_NETWORKS):
             break
-    return str(current)
+    return current
 
 
 @cache
@@ -102,25 +101,26 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        return self._count(request, view, spend=True)
+        return self._limit(request, view, spend=True)
 
-    def _count(self, request: Any, view: Any, *, spend: bool) -> bool:
+    def _limit(self, request: Any, view: Any, *, spend: bool) -> bool:
         """Whether the bucket takes one more; with ``spend`` it takes it, if it can."""
         if self.rate is None or (bucket := self.bucket(request, view)) is None:
             return True
         self.key = self.cache_format % {"scope": self.scope, "ident": bucket}
         self.item = RateLimitItemPerSecond(self.num_requests, self.duration)
-        if spend:
-            return self._on_limiter(lambda limiter: limiter.hit(self.item, self.key))
-        return self._on_limiter(lambda limiter: limiter.test(self.item, self.key))
+        return self._on_limiter(
+            lambda limiter: (limiter.hit if spend else limiter.test)(self.item, self.key)
+        )
 
     @staticmethod
     def _on_limiter(operation: Callable[[SlidingWindowCounterRateLimiter], T]) -> T:
         return _redis.run(lambda: operation(_shared_limiter()), lambda: operation(_local_limiter()))
 
-    def wait(self) -> float:
+    def wait(self) -> int:
+        """Rounded up as DRF's own 429s: never "come back now" while still full."""
         stats = self._on_limiter(lambda limiter: limiter.get_window_stats(self.item, self.key))
-        return max(1.0, stats.reset_time - time.time())
+        return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 class FailureThrottle(RedisOrLocalThrottle):
@@ -128,19 +128,13 @@ class FailureThrottle(RedisOrLocalThrottle):
     nothing; the caller spends one with ``record_failure``."""
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        return self._count(request, view, spend=False)
+        return self._limit(request, view, spend=False)
 
     def record_failure(self, request: Any, view: Any) -> None:
-        self._count(request, view, spend=True)
+        self._limit(request, view, spend=True)
 
 
-def retry_after_seconds(wait: float | None) -> int:
-    """Rounded up as DRF's own 429s: never "come back now" while still full."""
-    return max(1, math.ceil(wait or 1))
-
-
-def throttled_response(request: HttpRequest, *, wait: float | None) -> JsonResponse:
+def throttled_response(request: HttpRequest, *, wait: int) -> JsonResponse:
     """429 in the one error shape, for views outside DRF (the admin login)."""
-    seconds = retry_after_seconds(wait)
-    message = f"Request was throttled. Expected available in {seconds} seconds."
-    return error_response(request, 429, "throttled", message, headers={"Retry-After": str(seconds)})
+    message = f"Request was throttled. Expected available in {wait} seconds."
+    return error_response(request, 429, "throttled", message, headers={"Retry-After": str(wait)})

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db.models import Min, Q
 from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -158,11 +159,14 @@ def collect_status() -> ServiceStatus:
     if not up["kafka"]:
         status.errors.append("lag and dead letters: Kafka is down")
         return status
-    status.lag, status.members = consumer_lag(), consumer_group_members()
-    if up["postgresql"]:
-        status.dead_letters = dead_letter_counts()
-    else:
-        status.errors.append("dead letters: PostgreSQL is down")
+    try:
+        status.lag, status.members = consumer_lag(), consumer_group_members()
+        if up["postgresql"]:
+            status.dead_letters = dead_letter_counts()
+        else:
+            status.errors.append("dead letters: PostgreSQL is down")
+    except KafkaError as exc:  # a broker that answers may still refuse these (no coordinator yet)
+        status.errors.append(f"lag and dead letters: {type(exc).__name__}: {exc}"[:200])
     return status
 
 
@@ -182,14 +186,11 @@ class OpsCollector(Collector):
         self._lock = threading.Lock()
         self._cached: tuple[float, ServiceStatus] | None = None
 
-    def status(self) -> ServiceStatus:
+    def collect(self) -> Iterator[Metric]:
         with self._lock:
             if self._cached is None or time.monotonic() - self._cached[0] > self.max_age:
                 self._cached = (time.monotonic(), collect_status())
-            return self._cached[1]
-
-    def collect(self) -> Iterator[Metric]:
-        status = self.status()
+            status = self._cached[1]
         yield _gauge(
             "dependency_up",
             "1 if the dependency answers, else 0",

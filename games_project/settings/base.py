@@ -25,8 +25,7 @@ MIDDLEWARE = [
     # A fresh cached game detail: counted and logged by the above, answered before URLs and DRF.
     "games_project.catalog.edge.CachedGameDetailMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
-    "common.api.middleware.DatabaseUnavailableMiddleware",
-    "common.api.middleware.DomainErrorMiddleware",
+    "common.api.middleware.ErrorAnswerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",

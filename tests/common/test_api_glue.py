@@ -13,10 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client, override_settings
 from prometheus_client import REGISTRY
 from rest_framework import serializers
 
+from common.api import health
 from common.api.health import reset_readiness_cache
 from common.api.serializers import FlatAnswerMixin
 from common.metrics import KNOWN_METHODS
@@ -34,6 +36,19 @@ def test_a_safe_incoming_request_id_is_kept_and_an_unsafe_one_replaced(client: C
     assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
     replaced = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\n<script>")["X-Request-ID"]
     assert replaced != "bad id\n<script>" and len(replaced) == 32
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_in_the_error_shape(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> dict[str, str]:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(health, "_readiness", unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "database_unavailable"
 
 
 def test_healthz_answers_with_and_without_the_trailing_slash(client: Client) -> None:
@@ -145,17 +160,33 @@ def test_shared_paths_answer_with_and_without_the_trailing_slash(client: Client,
     [
         ({"REMOTE_ADDR": "127.0.0.1"}, 200),
         ({"REMOTE_ADDR": "10.3.4.5"}, 200),
+        ({"REMOTE_ADDR": "::ffff:10.3.4.5"}, 200),
         ({"REMOTE_ADDR": "203.0.113.9"}, 404),
+        ({"REMOTE_ADDR": "::ffff:203.0.113.9"}, 404),
         ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),
         ({"REMOTE_ADDR": "10.3.4.5", "HTTP_FORWARDED": "for=203.0.113.9"}, 404),
     ],
-    ids=["loopback", "cluster", "public", "through a proxy", "through a proxy (RFC 7239)"],
+    ids=[
+        "loopback",
+        "cluster",
+        "cluster, IPv4-mapped (dual-stack listener)",
+        "public",
+        "public, IPv4-mapped",
+        "through a proxy",
+        "through a proxy (RFC 7239)",
+    ],
 )
 @pytest.mark.parametrize("path", ["/metrics", "/metrics/ops"])
 def test_metrics_in_production_answer_only_direct_internal_scrapers(
     client: Client, extra: dict[str, str], status: int, path: str
 ) -> None:
     assert client.get(path, **extra).status_code == status
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=["10.0.0.1/8"])
+def test_a_metrics_network_written_with_host_bits_is_read_as_its_network(client: Client) -> None:
+    # As TRUSTED_PROXY_NETWORKS: never a 500 on every scrape.
+    assert client.get("/metrics", REMOTE_ADDR="10.3.4.5").status_code == 200
 
 
 @override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz/?$"])

@@ -11,7 +11,6 @@ from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 
 from common.api.browser import safe_next, set_access_cookie
-from common.api.throttles import retry_after_seconds
 from users_project.accounts.hashers import HashingBusy
 from users_project.accounts.throttles import login_failure_record, login_throttled
 from users_project.accounts.tokens import InvalidCredentials, token_pair_login
@@ -38,10 +37,9 @@ class LoginView(View):
         wait = login_throttled(as_drf)
         if wait is not None:
             form.is_valid()
-            seconds = retry_after_seconds(wait)
-            form.add_error(None, f"Too many login attempts; try again in {seconds} s.")
+            form.add_error(None, f"Too many login attempts; try again in {wait} s.")
             response = self._page(request, form, status=429)
-            response["Retry-After"] = str(seconds)  # as every other 429 says it
+            response["Retry-After"] = str(wait)  # as every other 429 says it
             return response
         if not form.is_valid():
             return self._page(request, form, status=400)

@@ -62,7 +62,7 @@ class LoginFailuresThrottle(FailureThrottle):
 LOGIN_FAILURES = (LoginFailuresFromAddressThrottle, LoginFailuresThrottle)
 
 
-def login_throttled(request: Any) -> float | None:
+def login_throttled(request: Any) -> int | None:
     """Seconds to wait when a login form's attempt is over a login throttle."""
     for throttle in (LoginAddressThrottle(), *(bucket() for bucket in LOGIN_FAILURES)):
         if not throttle.allow_request(request, None):

@@ -36,9 +36,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",
-    "common.api.middleware.DatabaseUnavailableMiddleware",
-    # Domain errors from views outside DRF, answered from the one mapping.
-    "common.api.middleware.DomainErrorMiddleware",
+    # A database outage, and domain errors from views outside DRF, in the one error shape.
+    "common.api.middleware.ErrorAnswerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, browsable API, Swagger UI) straight from gunicorn.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from kafka.errors import CoordinatorNotAvailableError
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -23,6 +24,7 @@ from common.inbox.services import inbox
 from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_group, physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
+from common.ops import status as status_module
 from common.ops.status import OpsCollector, collect_status
 from common.outbox.services import outbox_enqueue
 from tests.support.consumers import each
@@ -174,6 +176,22 @@ def test_a_broker_that_is_down_shows_as_down_and_the_rest_still_reports(
     assert "kafka       DOWN" in text
     assert "! lag and dead letters: Kafka is down" in text
     assert "OUTBOX PENDING" in text
+
+
+def test_a_broker_that_answers_but_refuses_the_group_reads_is_reported_not_crashed_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_coordinator() -> None:
+        raise CoordinatorNotAvailableError("still electing")
+
+    monkeypatch.setattr(status_module, "consumer_group_members", no_coordinator)
+    text = _run("status")
+    assert "kafka       up" in text
+    assert "! lag and dead letters: CoordinatorNotAvailableError" in text
+    assert "OUTBOX PENDING" in text
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(OpsCollector(max_age=0))
+    assert registry.get_sample_value("dependency_up", {"dependency": "kafka"}) == 1
 
 
 def _run(*args: str) -> str:
