@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema_rs
 
 from common.events.errors import EventDecodeError
+from common.events.event import Event
 from common.events.rfc3339 import is_rfc3339
 
 # The envelope's own RFC 3339 rule is the one that counts for data too.
@@ -41,8 +42,6 @@ class Contract:
     type: str
     version: int
     data_schema: dict[str, Any]
-    # The data field whose value is the Kafka key (the aggregate id).
-    key_field: str = "user_id"
     description: str = field(default="", compare=False)
 
     @cached_property
@@ -53,6 +52,11 @@ class Contract:
         problems = describe_errors(self._validator, data)
         if problems:
             raise EventDecodeError(f"{self.type} v{self.version} data is invalid: {problems}")
+
+    def event(self, data: dict[str, Any], *, source: str, **fields: Any) -> Event:
+        """An event of this contract, refused (EventDecodeError) unless ``data`` fits."""
+        self.validate(data)
+        return Event(type=self.type, version=self.version, source=source, data=data, **fields)
 
 
 def register(contract: Contract) -> Contract:
@@ -76,4 +80,3 @@ def all_contracts() -> list[Contract]:
 
 
 UUID_STRING = {"type": "string", "format": "uuid"}
-DATE_TIME_STRING = {"type": "string", "format": "date-time"}
