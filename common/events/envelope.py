@@ -19,7 +19,7 @@ ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
 MAX_EVENT_BYTES = 256 * 1024
 
 
-def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
+def decode(raw: bytes | str | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
     doc = _envelope(raw)
     event_id = _event_id(doc["id"])
@@ -37,17 +37,13 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
     return Event(**doc | {"id": event_id, "occurred_at": occurred_at})
 
 
-def _envelope(raw: bytes | str | dict[str, Any] | None) -> dict[str, Any]:
+def _envelope(raw: bytes | str | None) -> dict[str, Any]:
     if raw is None:
         raise EventDecodeError("empty message (tombstone): no event")
     try:
-        if isinstance(raw, dict):
-            boundedjson.check_value(raw)
-            doc: Any = raw
-        else:
-            # Size and depth capped: a deeply nested envelope is a decode
-            # error, not a RecursionError that crash-loops the consumer.
-            doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
+        # Size and depth capped: a deeply nested envelope is a decode
+        # error, not a RecursionError that crash-loops the consumer.
+        doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
     except ValueError as exc:  # JSONDecodeError, UnicodeError, JSONLimitExceeded
         raise EventDecodeError(f"not JSON: {exc}") from None
     if not isinstance(doc, dict):
