@@ -114,7 +114,7 @@ class Command(BaseCommand):
         buckets = [name for name, _ in AGE_BUCKETS]
         counts: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         for d in letters:
-            age = d.age_seconds(now)
+            age = (now - d.dead_at).total_seconds()
             counts[d.dlq_topic, d.reason][next(b for b, top in AGE_BUCKETS if age < top)] += 1
         summary = [[*key, c.total(), *(c[b] for b in buckets)] for key, c in sorted(counts.items())]
         self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
@@ -180,7 +180,7 @@ def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[s
     doc: dict[str, Any] = {
         "id": letter.id,
         "dead_at": letter.dead_at.isoformat(),
-        "age": format_age(letter.age_seconds(now)),
+        "age": format_age((now - letter.dead_at).total_seconds()),
         "reason": letter.reason,
         "state": letter.state,
         "consumer": letter.header("dlq.consumer"),
