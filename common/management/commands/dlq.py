@@ -138,9 +138,9 @@ class Command(BaseCommand):
 
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
         letters = self._select(options, states=(OPEN, REPLAYED) if again else (OPEN,))
-        refusals = replay_refusals(letters)
-        letters = [letter for letter in letters if letter.id not in refusals]
         if not execute:
+            refusals = replay_refusals(letters)
+            letters = [letter for letter in letters if letter.id not in refusals]
             for id, why in refusals.items():
                 self.stdout.write(f"would refuse {id}: {why}")
             for d in letters:
@@ -151,9 +151,10 @@ class Command(BaseCommand):
             self.stdout.write(f"dry run: {len(letters)} to replay; add --execute to do it")
             return
         who = by or getpass.getuser()
-        for letter, target in dead_letters_replay(letters=letters, performed_by=who):
+        replayed, refusals = dead_letters_replay(letters=letters, performed_by=who)
+        for letter, target in replayed:
             self.stdout.write(f"replayed {letter.id} -> {target}")
-        self.stdout.write(f"replayed {len(letters)} by {who}")
+        self.stdout.write(f"replayed {len(replayed)} by {who}")
         if refusals:
             for id, why in refusals.items():
                 self.stderr.write(f"refused {id}: {why}")
