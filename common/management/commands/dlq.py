@@ -186,9 +186,7 @@ def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[s
         "state": letter.state,
         "consumer": letter.header("dlq.consumer"),
         "original": {
-            "topic": letter.header("dlq.original_topic"),
-            "partition": letter.header("dlq.original_partition"),
-            "offset": letter.header("dlq.original_offset"),
+            k: letter.header(f"dlq.original_{k}") for k in ("topic", "partition", "offset")
         },
         "event_id": letter.envelope_text("id") or None,
         "event_type": letter.envelope_text("type") or None,
