@@ -19,7 +19,7 @@ ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
 MAX_EVENT_BYTES = 256 * 1024
 
 
-def decode(raw: bytes | str | None) -> Event:
+def decode(raw: bytes | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
     doc = _envelope(raw)
     event_id = _event_id(doc["id"])
@@ -37,7 +37,7 @@ def decode(raw: bytes | str | None) -> Event:
     return Event(**doc | {"id": event_id, "occurred_at": occurred_at})
 
 
-def _envelope(raw: bytes | str | None) -> dict[str, Any]:
+def _envelope(raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         raise EventDecodeError("empty message (tombstone): no event")
     try:
