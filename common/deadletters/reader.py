@@ -3,7 +3,6 @@ each one (``DeadLetterAction``)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
+from common import boundedjson
 from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
 from common.kafka.admin import offset_ranges
@@ -70,8 +70,8 @@ class DeadLetter:
     def envelope(self) -> dict[str, Any] | None:
         """The value, if it is a JSON object at all."""
         try:
-            doc = json.loads(self.value) if self.value is not None else None
-        except ValueError:  # not UTF-8, or not JSON
+            doc = boundedjson.loads(self.value) if self.value is not None else None
+        except ValueError:  # not UTF-8, not JSON, or nested too deep (poison)
             return None
         return doc if isinstance(doc, dict) else None
 
