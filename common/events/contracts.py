@@ -64,15 +64,8 @@ def register(contract: Contract) -> Contract:
     return contract
 
 
-def contract_for(event_type: str, version: int) -> Contract:
-    try:
-        return _REGISTRY[(event_type, version)]
-    except KeyError:
-        raise EventDecodeError(f"no contract for {event_type} v{version}") from None
-
-
-def known_versions(event_type: str) -> set[int]:
-    return {version for (name, version) in _REGISTRY if name == event_type}
+def contracts_of(event_type: str) -> dict[int, Contract]:
+    return {version: c for (name, version), c in _REGISTRY.items() if name == event_type}
 
 
 def all_contracts() -> list[Contract]:
