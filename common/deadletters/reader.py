@@ -140,7 +140,8 @@ def _records(
     deadline = time.monotonic() + timeout
     while remaining:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"reading {sorted(map(str, remaining))} took over {timeout}s")
+            late = ", ".join(f"{tp.topic}:{tp.partition}" for tp in sorted(remaining))
+            raise TimeoutError(f"reading {late} took over {timeout}s")
         for tp, records in consumer.poll(timeout_ms=500).items():
             found += [record for record in records if record.offset < ranges[tp][1]]
         # Checked for every partition, not only those that returned
