@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -12,13 +12,12 @@ from common.events.errors import EventDecodeError
 from common.events.event import Event
 from common.events.rfc3339 import is_rfc3339
 
-# The envelope's own RFC 3339 rule is the one that counts for data too.
-FORMATS = {"date-time": is_rfc3339}
-
 
 def compile_schema(schema: dict[str, Any]) -> Any:
     """A JSON Schema validator (jsonschema-rs: Python's jsonschema was the consumer's main cost)."""
-    return jsonschema_rs.validator_for(schema, formats=FORMATS, validate_formats=True)
+    # The envelope's own RFC 3339 rule is the one that counts for data too.
+    formats = {"date-time": is_rfc3339}
+    return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
 
 
 def describe_errors(validator: Any, instance: Any, *, limit: int = 5) -> str | None:
@@ -42,7 +41,7 @@ class Contract:
     type: str
     version: int
     data_schema: dict[str, Any]
-    description: str = field(default="", compare=False)
+    description: str
 
     @cached_property
     def _validator(self) -> Any:
