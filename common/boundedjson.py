@@ -36,12 +36,8 @@ def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
         elif isinstance(item, dict | list):
             if depth > max_depth:
                 raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels")
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    key.encode("utf-8")
-                    stack.append((child, depth + 1))
-            else:
-                stack.extend((child, depth + 1) for child in item)
+            children = [*item, *item.values()] if isinstance(item, dict) else item  # keys too
+            stack.extend((child, depth + 1) for child in children)
 
 
 def loads(raw: bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = None) -> Any:
