@@ -22,8 +22,6 @@ from common.events.reads import user_read
 from common.events.users import user_created, user_deleted
 from common.outbox.services import CORRELATION_HEADER
 
-KAFKA: Final = "0.5.0"  # the Kafka bindings' version
-
 
 @dataclass(frozen=True)
 class Subscription:
@@ -123,7 +121,7 @@ def _ref(*path: str) -> dict[str, str]:
 
 
 def _kafka(**binding: Any) -> dict[str, Any]:
-    return {"kafka": {**binding, "bindingVersion": KAFKA}}
+    return {"kafka": {**binding, "bindingVersion": "0.5.0"}}  # the Kafka bindings' version
 
 
 def _message(contract: Contract, example: Event) -> dict[str, Any]:

@@ -36,30 +36,23 @@ def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
         elif isinstance(item, dict | list):
             if depth > max_depth:
                 raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels")
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    key.encode("utf-8")
-                    stack.append((child, depth + 1))
-            else:
-                stack.extend((child, depth + 1) for child in item)
+            children = [*item, *item.values()] if isinstance(item, dict) else item  # keys too
+            stack.extend((child, depth + 1) for child in children)
 
 
-def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = None) -> Any:
+def loads(raw: bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = None) -> Any:
     """Parse strict JSON (no NaN/Infinity, valid UTF-8 and Unicode), or raise ``ValueError``."""
-    if max_bytes is not None and len(text) > max_bytes:
+    if max_bytes is not None and len(raw) > max_bytes:
         raise JSONLimitExceeded(f"JSON longer than {max_bytes} bytes")
-    # Bytes decoded strictly hold no lone surrogate; a str may (surrogateescape).
-    may_hold_surrogates = not isinstance(text, bytes)
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
+    text = raw.decode("utf-8")  # strict: the text holds no lone surrogate
     try:
         value = _DECODER.decode(text)
     except RecursionError:  # the C scanner's guard, far deeper than max_depth
         raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels") from None
     except MemoryError:
         raise JSONLimitExceeded("JSON too large to read") from None
-    # Only a str or a "\\u" escape can hold a lone surrogate, and only more
-    # brackets than max_depth can nest too deep: the walk runs only then.
-    if may_hold_surrogates or "\\u" in text or text.count("[") + text.count("{") > max_depth:
+    # Only a "\\u" escape can hold a lone surrogate, and only more brackets
+    # than max_depth can nest too deep: the walk runs only then.
+    if "\\u" in text or text.count("[") + text.count("{") > max_depth:
         check_value(value, max_depth=max_depth)
     return value

@@ -3,7 +3,6 @@ each one (``DeadLetterAction``)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +11,9 @@ from functools import cached_property
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 
+from common import boundedjson
 from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
 from common.kafka.admin import offset_ranges
@@ -40,12 +41,16 @@ class DeadLetter:
     key: bytes | None
     value: bytes | None
     headers: list[tuple[str, bytes]]
-    state: str = OPEN
     actions: list[DeadLetterAction] = field(default_factory=list)
 
     @property
     def id(self) -> str:
         return f"{self.dlq_topic}:{self.partition}:{self.offset}"
+
+    @property
+    def state(self) -> str:
+        kinds = {action.action for action in self.actions}
+        return PURGED if PURGED in kinds else REPLAYED if kinds else OPEN
 
     def header(self, name: str) -> str:
         """The last value of a header (a replayed event carries the earlier ones too)."""
@@ -65,17 +70,14 @@ class DeadLetter:
     def envelope(self) -> dict[str, Any] | None:
         """The value, if it is a JSON object at all."""
         try:
-            doc = json.loads(self.value) if self.value is not None else None
-        except ValueError:  # not UTF-8, or not JSON
+            doc = boundedjson.loads(self.value) if self.value is not None else None
+        except ValueError:  # not UTF-8, not JSON, or nested too deep (poison)
             return None
         return doc if isinstance(doc, dict) else None
 
     def envelope_text(self, name: str) -> str:
         value = (self.envelope or {}).get(name)
         return value if isinstance(value, str) else ""
-
-    def age_seconds(self, now: datetime) -> float:
-        return (now - self.dead_at).total_seconds()
 
 
 def select_dead_letters(
@@ -89,7 +91,7 @@ def select_dead_letters(
 ) -> list[DeadLetter]:
     """The records kept in the DLQ ``topics`` (broker-side names) in one of
     ``states`` that match every criterion given, newest first."""
-    letters = _read(topics, timeout=60)
+    letters = _read(topics)
     _attach_actions(letters)
     ids, reasons, states = set(ids), set(reasons), set(states)
     letters = [
@@ -104,41 +106,48 @@ def select_dead_letters(
     return sorted(letters, key=lambda letter: (letter.dead_at, letter.id), reverse=True)
 
 
-def _read(topics: list[str], timeout: float) -> list[DeadLetter]:
+def _read(topics: list[str]) -> list[DeadLetter]:
     consumer = offsets_reader("dlq-reader")
-    letters: list[DeadLetter] = []
     try:
-        ranges = offset_ranges(consumer, topics)
-        if not ranges:
-            return []
-        consumer.assign(list(ranges))
-        consumer.seek_to_beginning(*ranges)
-        ends = {tp: end for tp, (_, end) in ranges.items()}
-        remaining = {tp for tp, (first, end) in ranges.items() if first < end}
-        deadline = time.monotonic() + timeout
-        while remaining:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"reading the dead letters took over {timeout}s")
-            for tp, records in consumer.poll(timeout_ms=500).items():
-                letters += [
-                    DeadLetter(
-                        dlq_topic=tp.topic,
-                        partition=tp.partition,
-                        offset=record.offset,
-                        dead_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
-                        key=record.key,
-                        value=record.value,
-                        headers=list(record.headers or []),
-                    )
-                    for record in records
-                    if record.offset < ends[tp]
-                ]
-            # Checked for every partition, not only those that returned
-            # records: a partition may end in offsets that hold no record.
-            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+        records = _records(consumer, offset_ranges(consumer, topics), timeout=60)
     finally:
         consumer.close()
-    return letters
+    return [
+        DeadLetter(
+            dlq_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            dead_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+            key=record.key,
+            value=record.value,
+            headers=list(record.headers or []),
+        )
+        for record in records
+    ]
+
+
+def _records(
+    consumer: KafkaConsumer, ranges: dict[TopicPartition, tuple[int, int]], timeout: float
+) -> list[ConsumerRecord]:
+    """The records at offsets ``first`` to ``end - 1`` of each partition of ``ranges``."""
+    if not ranges:
+        return []
+    consumer.assign(list(ranges))
+    for tp, (first, _) in ranges.items():
+        consumer.seek(tp, first)
+    found: list[ConsumerRecord] = []
+    remaining = {tp for tp, (first, end) in ranges.items() if first < end}
+    deadline = time.monotonic() + timeout
+    while remaining:
+        if time.monotonic() > deadline:
+            late = ", ".join(f"{tp.topic}:{tp.partition}" for tp in sorted(remaining))
+            raise TimeoutError(f"reading {late} took over {timeout}s")
+        for tp, records in consumer.poll(timeout_ms=500).items():
+            found += [record for record in records if record.offset < ranges[tp][1]]
+        # Checked for every partition, not only those that returned
+        # records: a partition may end in offsets that hold no record.
+        remaining = {tp for tp in remaining if consumer.position(tp) < ranges[tp][1]}
+    return found
 
 
 def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
@@ -155,7 +164,7 @@ def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
         # One read of what each named topic keeps, however many letters name it.
         kept = offset_ranges(consumer, {str(letter.replay_topic) for letter in to_check})
         for letter in to_check:
-            if why := _original_differs(consumer, letter, kept, timeout=30):
+            if why := _original_differs(consumer, letter, kept):
                 refusals[letter.id] = why
     finally:
         consumer.close()
@@ -175,10 +184,7 @@ def _header_refusal(letter: DeadLetter) -> str | None:
 
 
 def _original_differs(
-    consumer: KafkaConsumer,
-    letter: DeadLetter,
-    kept: dict[TopicPartition, tuple[int, int]],
-    timeout: float,
+    consumer: KafkaConsumer, letter: DeadLetter, kept: dict[TopicPartition, tuple[int, int]]
 ) -> str | None:
     try:
         partition = int(letter.header("dlq.original_partition"))
@@ -191,17 +197,12 @@ def _original_differs(
     first, end = kept[tp]
     if not first <= offset < end:
         return f"{tp.topic}:{partition} holds no offset {offset} (now {first}..{end - 1})"
-    consumer.assign([tp])
-    consumer.seek(tp, offset)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for record in consumer.poll(timeout_ms=500, max_records=1).get(tp, []):
-            if record.offset != offset:
-                return f"{tp.topic}:{partition} no longer holds offset {offset}"
-            if (record.key, record.value) != (letter.key, letter.value):
-                return f"it differs from the record at {tp.topic}:{partition}:{offset}"
-            return None
-    raise TimeoutError(f"reading {tp.topic}:{partition}:{offset} took over {timeout}s")
+    records = _records(consumer, {tp: (offset, offset + 1)}, timeout=30)
+    if not records:
+        return f"{tp.topic}:{partition} no longer holds offset {offset}"
+    if (records[0].key, records[0].value) != (letter.key, letter.value):
+        return f"it differs from the record at {tp.topic}:{partition}:{offset}"
+    return None
 
 
 def _attach_actions(letters: list[DeadLetter]) -> None:
@@ -209,10 +210,6 @@ def _attach_actions(letters: list[DeadLetter]) -> None:
     actions = DeadLetterAction.objects.filter(
         dlq_topic__in={letter.dlq_topic for letter in letters}
     ).order_by("performed_at", "id")
-    for action in actions:
-        letter = by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}")
-        if letter is None:
-            continue  # the broker dropped it (retention)
-        letter.actions.append(action)
-        purged = action.action == DeadLetterAction.Kind.PURGED or letter.state == PURGED
-        letter.state = PURGED if purged else REPLAYED
+    for action in actions:  # of a letter the broker still keeps (retention drops them)
+        if letter := by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}"):
+            letter.actions.append(action)

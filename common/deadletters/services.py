@@ -35,17 +35,16 @@ def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLette
 
 def dead_letters_replay(
     *, letters: list[DeadLetter], performed_by: str
-) -> list[tuple[DeadLetter, str]]:
+) -> tuple[list[tuple[DeadLetter, str]], dict[str, str]]:
     """Republish ``letters`` oldest first (so each key keeps its order) to the
-    topics their DLQs belong to; return each with where the broker wrote it.
-    Sends nothing (ValueError) if ``replay_refusals`` refuses any of them."""
+    topics their DLQs belong to, except those ``replay_refusals`` refuses;
+    return each replayed with where the broker wrote it, and the refusals."""
     refused = replay_refusals(letters)
-    if refused:
-        raise ValueError(f"not replayable: {refused}")
     producer = get_producer()
     replayed: list[tuple[DeadLetter, str]] = []
     at = timezone.now().isoformat()
-    for letter in sorted(letters, key=lambda item: (item.dead_at, item.id)):
+    todo = [letter for letter in letters if letter.id not in refused]
+    for letter in sorted(todo, key=lambda item: (item.dead_at, item.id)):
         headers = [h for h in letter.headers if not h[0].startswith(("dlq.", "replay."))]
         headers += [
             ("replay.from", letter.id.encode()),
@@ -61,7 +60,7 @@ def dead_letters_replay(
         ).save()
         log.info("dlq.replayed", dead_letter=letter.id, target=target, by=performed_by)
         replayed.append((letter, target))
-    return replayed
+    return replayed, refused
 
 
 def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str = "") -> int:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import jsonschema_rs
 
 from common.events.errors import EventDecodeError
+from common.events.event import Event
 from common.events.rfc3339 import is_rfc3339
-
-# The envelope's own RFC 3339 rule is the one that counts for data too.
-FORMATS = {"date-time": is_rfc3339}
 
 
 def compile_schema(schema: dict[str, Any]) -> Any:
     """A JSON Schema validator (jsonschema-rs: Python's jsonschema was the consumer's main cost)."""
-    return jsonschema_rs.validator_for(schema, formats=FORMATS, validate_formats=True)
+    # The envelope's own RFC 3339 rule is the one that counts for data too.
+    formats = {"date-time": is_rfc3339}
+    return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
 
 
 def describe_errors(validator: Any, instance: Any, *, limit: int = 5) -> str | None:
@@ -41,9 +41,7 @@ class Contract:
     type: str
     version: int
     data_schema: dict[str, Any]
-    # The data field whose value is the Kafka key (the aggregate id).
-    key_field: str = "user_id"
-    description: str = field(default="", compare=False)
+    description: str
 
     @cached_property
     def _validator(self) -> Any:
@@ -54,21 +52,19 @@ class Contract:
         if problems:
             raise EventDecodeError(f"{self.type} v{self.version} data is invalid: {problems}")
 
+    def event(self, data: dict[str, Any], *, source: str, **fields: Any) -> Event:
+        """An event of this contract, refused (EventDecodeError) unless ``data`` fits."""
+        self.validate(data)
+        return Event(type=self.type, version=self.version, source=source, data=data, **fields)
+
 
 def register(contract: Contract) -> Contract:
     _REGISTRY[(contract.type, contract.version)] = contract
     return contract
 
 
-def contract_for(event_type: str, version: int) -> Contract:
-    try:
-        return _REGISTRY[(event_type, version)]
-    except KeyError:
-        raise EventDecodeError(f"no contract for {event_type} v{version}") from None
-
-
-def known_versions(event_type: str) -> set[int]:
-    return {version for (name, version) in _REGISTRY if name == event_type}
+def contracts_of(event_type: str) -> dict[int, Contract]:
+    return {version: c for (name, version), c in _REGISTRY.items() if name == event_type}
 
 
 def all_contracts() -> list[Contract]:
@@ -76,4 +72,3 @@ def all_contracts() -> list[Contract]:
 
 
 UUID_STRING = {"type": "string", "format": "uuid"}
-DATE_TIME_STRING = {"type": "string", "format": "date-time"}

@@ -9,7 +9,7 @@ from typing import Any
 
 from common import boundedjson
 from common.events import reads, users  # noqa: F401  (decode knows every family's contracts)
-from common.events.contracts import contract_for, known_versions
+from common.events.contracts import Contract, contracts_of
 from common.events.errors import EventDecodeError
 from common.events.event import Event
 from common.events.rfc3339 import parse_rfc3339
@@ -19,11 +19,11 @@ ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
 MAX_EVENT_BYTES = 256 * 1024
 
 
-def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
+def decode(raw: bytes | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
     doc = _envelope(raw)
     event_id = _event_id(doc["id"])
-    _check_type_and_version(doc["type"], doc["version"])
+    contract = _contract(doc["type"], doc["version"])
     try:
         occurred_at = parse_rfc3339(doc["occurred_at"])
     except ValueError as exc:
@@ -32,22 +32,18 @@ def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
         raise EventDecodeError("source must be a non-empty string")
     if not isinstance(doc["data"], dict):
         raise EventDecodeError("data must be a JSON object")
-    contract_for(doc["type"], doc["version"]).validate(doc["data"])
+    contract.validate(doc["data"])
     # The envelope's fields are the Event's, checked above.
     return Event(**doc | {"id": event_id, "occurred_at": occurred_at})
 
 
-def _envelope(raw: bytes | str | dict[str, Any] | None) -> dict[str, Any]:
+def _envelope(raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         raise EventDecodeError("empty message (tombstone): no event")
     try:
-        if isinstance(raw, dict):
-            boundedjson.check_value(raw)
-            doc: Any = raw
-        else:
-            # Size and depth capped: a deeply nested envelope is a decode
-            # error, not a RecursionError that crash-loops the consumer.
-            doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
+        # Size and depth capped: a deeply nested envelope is a decode
+        # error, not a RecursionError that crash-loops the consumer.
+        doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
     except ValueError as exc:  # JSONDecodeError, UnicodeError, JSONLimitExceeded
         raise EventDecodeError(f"not JSON: {exc}") from None
     if not isinstance(doc, dict):
@@ -67,15 +63,16 @@ def _event_id(value: Any) -> uuid.UUID:
     raise EventDecodeError(f"id {value!r} is not a UUID")
 
 
-def _check_type_and_version(event_type: Any, version: Any) -> None:
+def _contract(event_type: Any, version: Any) -> Contract:
     if not isinstance(event_type, str) or not event_type:
         raise EventDecodeError("type must be a non-empty string")
     # bool is an int subclass in Python; `true` is not a version.
     if not isinstance(version, int) or isinstance(version, bool):
         raise EventDecodeError(f"version must be an integer, got {version!r}")
-    if not (versions := known_versions(event_type)):
+    if not (versions := contracts_of(event_type)):
         raise EventDecodeError(f"unknown event type {event_type!r}")
     if version not in versions:
         raise EventDecodeError(
             f"unknown version {version} of {event_type}; known: {sorted(versions)}"
         )
+    return versions[version]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from common.events.contracts import contract_for
 from common.events.rfc3339 import format_rfc3339
 
 
@@ -23,8 +22,8 @@ class Event:
 
     @property
     def key(self) -> str:
-        """The Kafka key: the aggregate id, so one user's events stay in order."""
-        return str(self.data[contract_for(self.type, self.version).key_field])
+        """The Kafka key: the user's id, so one user's events stay in order."""
+        return str(self.data["user_id"])
 
     def to_dict(self) -> dict[str, Any]:
         return {

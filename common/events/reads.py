@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from common.events import topics
-from common.events.contracts import DATE_TIME_STRING, UUID_STRING, Contract, register
+from common.events.contracts import UUID_STRING, Contract, register
 from common.events.event import Event
 from common.events.rfc3339 import format_rfc3339
 
@@ -22,7 +22,7 @@ USER_READ_V1 = register(
                 "user_id": UUID_STRING,
                 "game_id": {"type": "integer", "minimum": 1},
                 "title": {"type": "string", "minLength": 1, "maxLength": 255},
-                "read_at": DATE_TIME_STRING,
+                "read_at": {"type": "string", "format": "date-time"},
             },
         },
     )
@@ -38,5 +38,4 @@ def user_read(
         "title": title,
         "read_at": format_rfc3339(read_at),
     }
-    USER_READ_V1.validate(data)
-    return Event(type=topics.USER_READ, version=1, source=source, data=data, occurred_at=read_at)
+    return USER_READ_V1.event(data, source=source, occurred_at=read_at)

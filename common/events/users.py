@@ -41,11 +41,8 @@ USER_DELETED_V1 = register(
 
 def user_created(*, user_id: uuid.UUID, email: str, name: str, source: str) -> Event:
     data = {"user_id": str(user_id), "email": email, "name": name}
-    USER_CREATED_V1.validate(data)
-    return Event(type=topics.USER_CREATED, version=1, source=source, data=data)
+    return USER_CREATED_V1.event(data, source=source)
 
 
 def user_deleted(*, user_id: uuid.UUID, source: str) -> Event:
-    data = {"user_id": str(user_id)}
-    USER_DELETED_V1.validate(data)
-    return Event(type=topics.USER_DELETED, version=1, source=source, data=data)
+    return USER_DELETED_V1.event({"user_id": str(user_id)}, source=source)

@@ -108,7 +108,7 @@ def test_every_contract_is_a_message_with_its_schema_and_an_example_the_code_acc
         assert schemas[name] == contract.data_schema
         assert f"#/components/messages/{name}" in json.dumps(document["channels"][contract.type])
         [example] = messages[name]["examples"]
-        event = decode(example["payload"])
+        event = decode(json.dumps(example["payload"]).encode())
         assert (event.type, event.version) == (contract.type, contract.version)
         validator = payload_validator(document, name)
         assert validator.is_valid(example["payload"])

@@ -114,7 +114,7 @@ class Command(BaseCommand):
         buckets = [name for name, _ in AGE_BUCKETS]
         counts: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         for d in letters:
-            age = d.age_seconds(now)
+            age = (now - d.dead_at).total_seconds()
             counts[d.dlq_topic, d.reason][next(b for b, top in AGE_BUCKETS if age < top)] += 1
         summary = [[*key, c.total(), *(c[b] for b in buckets)] for key, c in sorted(counts.items())]
         self.stdout.write(render_table(["TOPIC", "REASON", "COUNT", *buckets], summary) + "\n\n")
@@ -138,9 +138,9 @@ class Command(BaseCommand):
 
     def handle_replay(self, *, execute: bool, again: bool, by: str | None, **options: Any) -> None:
         letters = self._select(options, states=(OPEN, REPLAYED) if again else (OPEN,))
-        refusals = replay_refusals(letters)
-        letters = [letter for letter in letters if letter.id not in refusals]
         if not execute:
+            refusals = replay_refusals(letters)
+            letters = [letter for letter in letters if letter.id not in refusals]
             for id, why in refusals.items():
                 self.stdout.write(f"would refuse {id}: {why}")
             for d in letters:
@@ -151,9 +151,10 @@ class Command(BaseCommand):
             self.stdout.write(f"dry run: {len(letters)} to replay; add --execute to do it")
             return
         who = by or getpass.getuser()
-        for letter, target in dead_letters_replay(letters=letters, performed_by=who):
+        replayed, refusals = dead_letters_replay(letters=letters, performed_by=who)
+        for letter, target in replayed:
             self.stdout.write(f"replayed {letter.id} -> {target}")
-        self.stdout.write(f"replayed {len(letters)} by {who}")
+        self.stdout.write(f"replayed {len(replayed)} by {who}")
         if refusals:
             for id, why in refusals.items():
                 self.stderr.write(f"refused {id}: {why}")
@@ -180,14 +181,12 @@ def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[s
     doc: dict[str, Any] = {
         "id": letter.id,
         "dead_at": letter.dead_at.isoformat(),
-        "age": format_age(letter.age_seconds(now)),
+        "age": format_age((now - letter.dead_at).total_seconds()),
         "reason": letter.reason,
         "state": letter.state,
         "consumer": letter.header("dlq.consumer"),
         "original": {
-            "topic": letter.header("dlq.original_topic"),
-            "partition": letter.header("dlq.original_partition"),
-            "offset": letter.header("dlq.original_offset"),
+            k: letter.header(f"dlq.original_{k}") for k in ("topic", "partition", "offset")
         },
         "event_id": letter.envelope_text("id") or None,
         "event_type": letter.envelope_text("type") or None,

@@ -163,6 +163,16 @@ def test_show_prints_the_envelope_headers_reason_and_origin(topic: str) -> None:
         dlq("show", f"{physical_topic(dlq_topic(topic))}:0:999")
 
 
+def test_list_and_show_a_dead_letter_nested_too_deep_to_be_an_event(topic: str) -> None:
+    nested = b"[" * 100_000  # poison for json.loads: a RecursionError, not a ValueError
+    produce_raw(physical_topic(topic), nested, key=b"k")
+    consume(topic, lambda event: None, until=lambda r: r.stats.dead_lettered == 1)
+    [entry] = listed(topic)
+    assert (entry["reason"], entry["event_id"]) == ("decode_error", None)
+    assert "decode_error" in dlq("list", "--topic", topic)
+    assert json.loads(dlq("show", entry["id"]))["envelope"] == nested.decode()
+
+
 def test_purge_asks_first_counts_and_hides_what_it_purged(
     topic: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

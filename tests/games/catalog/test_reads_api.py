@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -44,7 +45,7 @@ def test_a_read_is_accepted_stored_and_queued_as_user_read(
     body = response.json()
     assert body["user_id"] == str(user_id) and body["title"] == known_game["title"]
     row = OutboxEvent.objects.get()
-    event = decode(row.payload)
+    event = decode(json.dumps(row.payload).encode())
     assert str(event.id) == body["event_id"]
     assert (row.topic, row.key) == (physical_topic("user.read"), str(user_id))
     assert row.headers["correlation_id"] == "req-read-1"

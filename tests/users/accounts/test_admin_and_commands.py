@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -31,7 +33,7 @@ def test_createsuperuser_works_with_an_email_and_emits_user_created(monkeypatch)
     call_command("createsuperuser", "--noinput", "--email", "root@example.com", "--name", "Root")
     user = User.objects.get(email="root@example.com")
     assert user.is_superuser and user.is_staff and user.check_password("root-Password-for-admin-9")
-    event = decode(OutboxEvent.objects.get(key=str(user.id)).payload)
+    event = decode(json.dumps(OutboxEvent.objects.get(key=str(user.id)).payload).encode())
     assert event.type == "user.created"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import pytest
@@ -31,7 +32,7 @@ def test_registration_answers_201_with_the_user_and_never_the_password(api: APIC
 def test_registration_queues_user_created_in_the_outbox(api: APIClient) -> None:
     body = api.post("/users", GOOD, format="json").json()  # without the slash too
     row = OutboxEvent.objects.get()
-    event = decode(row.payload)
+    event = decode(json.dumps(row.payload).encode())
     assert (row.topic, row.key) == (physical_topic("user.created"), body["id"])
     assert event.data == {"user_id": body["id"], "email": body["email"], "name": "Ada"}
     assert event.source == "users"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -174,7 +175,7 @@ def test_delete_removes_the_user_and_history_and_queues_user_deleted(
     assert not User.objects.filter(pk=user.id).exists()
     assert not GameRead.objects.filter(user_id=user.id).exists()
     row = OutboxEvent.objects.filter(topic=physical_topic(USER_DELETED)).get()
-    assert decode(row.payload).data == {"user_id": str(user.id)}
+    assert decode(json.dumps(row.payload).encode()).data == {"user_id": str(user.id)}
     assert row.key == str(user.id)
 
 
