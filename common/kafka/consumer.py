@@ -130,7 +130,9 @@ class ConsumerRunner:
             except KafkaError as exc:  # the limit is the news; they come again anyway
                 log.warning("consumer.commit_failed", error=repr(exc))
             raise
-        # A stop while waiting to retry leaves ``done`` short: that message comes again.
+        # A stop while waiting to retry leaves ``done`` short: that message comes
+        # again, since the runner then closes without committing past it and
+        # the next poll after a close starts from the commits.
         self.transport.commit(done)
         return sum(offset - batch[tp][0].offset for tp, offset in done.items())
 

@@ -32,7 +32,8 @@ class Transport(Protocol):
 
     def lag(self) -> dict[TopicPartition, int]: ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Forget the position: the next poll starts from the last commit."""
 
 
 # The largest batch a poll returns (the runner lingers after smaller ones).

@@ -130,6 +130,7 @@ class OutboxRelay:
         cutoff = timezone.now() - timedelta(hours=self.retention_hours)
         chunk = OutboxEvent.objects.filter(sent_at__lt=cutoff).values("pk")[:5000]
         total = 0
+        # ``chunk`` is a query, not a list: each DELETE selects the next 5,000.
         while deleted := OutboxEvent.objects.filter(pk__in=chunk).delete()[0]:
             total += deleted
         return total

@@ -1,10 +1,12 @@
 """The users service's public keys (``jwt.PyJWKClient``), plus what it lacks:
 an unknown ``kid`` refetches at most once per ``JWKS_MIN_REFETCH_SECONDS``
 (forged kids cannot flood the users service), a failed refetch keeps the last
-good keys, and one thread fetches outside the lock while the others go on."""
+good keys, and one caller fetches while the others go on with the keys they
+have (before the first keys, they wait for that fetch, bounded)."""
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections import OrderedDict
@@ -85,8 +87,10 @@ class JwksCache:
             if fetcher:
                 try:
                     if self._attempted_at < asked:  # else one ended while this caller waited
-                        self._keys = self._fetch()
-                        self._attempted_at = time.monotonic()
+                        try:
+                            self._keys = self._fetch()
+                        finally:  # a fetch that raised counts too: the refetch limit holds
+                            self._attempted_at = time.monotonic()
                 finally:
                     self._fetching.release()
             if (keys := self._keys) is None:
@@ -97,7 +101,9 @@ class JwksCache:
         """The document's RSA keys by kid; the last good ones if the fetch fails."""
         try:
             jwk_set = self._client.get_jwk_set(refresh=True)
-        except (jwt.PyJWTError, ValueError) as exc:
+        # OSError and HTTPException: a connection reset or cut-off answer, which
+        # PyJWKClient lets through (only URLError becomes a PyJWKClientError).
+        except (jwt.PyJWTError, ValueError, OSError, http.client.HTTPException) as exc:
             log.warning("jwks.fetch_failed", url=self._client.uri, error=repr(exc))
             return self._keys
         keys = {key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id}

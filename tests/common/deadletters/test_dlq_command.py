@@ -173,6 +173,22 @@ def test_list_and_show_a_dead_letter_nested_too_deep_to_be_an_event(topic: str) 
     assert json.loads(dlq("show", entry["id"]))["envelope"] == nested.decode()
 
 
+def test_a_dead_letter_nested_past_the_event_limit_still_shows_its_id_and_type(
+    topic: str,
+) -> None:
+    # Refused as an event (deeper than 32 levels), yet plain JSON a person can read.
+    event_id = str(uuid.uuid4())
+    deep = {"id": event_id, "type": topic, "data": {"x": json.loads("[" * 40 + "]" * 40)}}
+    produce_raw(physical_topic(topic), json.dumps(deep).encode(), key=b"k")
+    consume(topic, lambda event: None, until=lambda r: r.stats.dead_lettered == 1)
+    [entry] = listed(topic)
+    assert (entry["reason"], entry["event_id"], entry["event_type"]) == (
+        "decode_error",
+        event_id,
+        topic,
+    )
+
+
 def test_purge_asks_first_counts_and_hides_what_it_purged(
     topic: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

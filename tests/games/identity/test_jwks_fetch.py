@@ -1,6 +1,6 @@
-"""A slow users service delays only the request that refetches the JWKS:
-the fetch runs outside the JWKS cache's lock, and every other caller goes on
-with the last good keys."""
+"""A slow or failing users service delays only the request that refetches the
+JWKS: every other caller goes on with the last good keys, and before the first
+keys, callers wait for one fetch (bounded) and share its outcome."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class GatedJwks:
         self.gate.set()
         self.arrived = threading.Event()
         self.fetches = 0
+        self.cut_off = False  # close each connection without an answer
         served = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +41,8 @@ class GatedJwks:
             def do_GET(self) -> None:
                 served.fetches += 1
                 served.arrived.set()
+                if served.cut_off:
+                    return  # the server closes the connection: no status line at all
                 served.gate.wait(timeout=10)
                 body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
                 try:
@@ -193,3 +196,25 @@ def test_a_jwks_without_rsa_keys_knows_no_key_and_still_refetches_no_more_than_t
         assert server.fetches == 1
     finally:
         server.stop()
+
+
+def test_a_jwks_answer_cut_off_is_a_failed_fetch_kept_to_the_refetch_limit(
+    identity: IdentityProvider, gated: GatedJwks
+) -> None:
+    # http.client raises RemoteDisconnected (an OSError) for it, which
+    # PyJWKClient does not wrap: it must not become a 500 or skip the limit.
+    gated.cut_off = True
+    cold = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
+    with pytest.raises(JwksUnavailable):
+        cold.key_for(identity.keys[0].kid)
+
+    gated.cut_off = False
+    cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
+    assert cache.key_for(identity.keys[0].kid) is not None
+    gated.cut_off = True
+    cache.min_refetch = 0  # the limit has passed: the next unknown kid refetches...
+    assert cache.key_for("forged") is None  # ...fails, and keeps the last good keys
+    cache.min_refetch = 60
+    assert cache.key_for("forged-again") is None
+    assert cache.key_for(identity.keys[0].kid) is not None
+    assert gated.fetches == 3  # cold, first keys, one refetch
