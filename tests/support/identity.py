@@ -50,6 +50,12 @@ class IdentityProvider:
         self.issuer, self.audience = issuer, audience
         self.keys = [KeyPair()]
         self.fetches = 0
+        self.arrived = threading.Event()  # set by each fetch
+        # While ``gate`` is clear, each fetch hangs (up to 10 s): a slow users
+        # service. With ``cut_off``, the connection closes without an answer.
+        self.gate = threading.Event()
+        self.gate.set()
+        self.cut_off = False
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,12 +64,19 @@ class IdentityProvider:
 
             def do_GET(self) -> None:
                 provider.fetches += 1
+                provider.arrived.set()
+                if provider.cut_off:
+                    return  # no status line at all
+                provider.gate.wait(timeout=10)
                 body = json.dumps({"keys": [k.jwk() for k in provider.keys]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up waiting
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

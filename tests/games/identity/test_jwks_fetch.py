@@ -4,11 +4,9 @@ keys, callers wait for one fetch (bounded) and share its outcome."""
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -22,54 +20,15 @@ from games_project.identity.jwks import JwksCache, JwksUnavailable, reset_jwks
 from tests.support.identity import IdentityProvider, KeyPair
 
 
-class GatedJwks:
-    """Serves the JWKS of ``keys``; while ``gate`` is closed, each request
-    hangs (up to 10 s) until it opens: a slow users service on demand."""
-
-    def __init__(self, keys: list[KeyPair]) -> None:
-        self.gate = threading.Event()
-        self.gate.set()
-        self.arrived = threading.Event()
-        self.fetches = 0
-        self.cut_off = False  # close each connection without an answer
-        served = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                served.fetches += 1
-                served.arrived.set()
-                if served.cut_off:
-                    return  # the server closes the connection: no status line at all
-                served.gate.wait(timeout=10)
-                body = json.dumps({"keys": [k.jwk() for k in keys]}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the client gave up waiting
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/.well-known/jwks.json"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.gate.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
-def gated(identity: IdentityProvider) -> Iterator[GatedJwks]:
-    server = GatedJwks(identity.keys)
-    yield server
-    server.stop()
+def gated(identity: IdentityProvider) -> Iterator[IdentityProvider]:
+    """The session's identity provider, its fetches counted from zero; its
+    gate and cut-off knobs are restored afterwards."""
+    identity.fetches = 0
+    identity.arrived.clear()
+    yield identity
+    identity.gate.set()
+    identity.cut_off = False
 
 
 def _authenticate(token: str) -> Caller:
@@ -80,7 +39,7 @@ def _authenticate(token: str) -> Caller:
 
 
 def test_a_slow_jwks_refetch_does_not_hold_up_other_authentications(
-    settings: Any, identity: IdentityProvider, gated: GatedJwks
+    settings: Any, identity: IdentityProvider, gated: IdentityProvider
 ) -> None:
     settings.USERS_JWKS_URL = gated.url
     settings.JWKS_MIN_REFETCH_SECONDS = 0
@@ -118,7 +77,7 @@ def test_a_slow_jwks_refetch_does_not_hold_up_other_authentications(
 
 
 def test_before_any_keys_callers_wait_for_the_first_fetch_and_share_it(
-    identity: IdentityProvider, gated: GatedJwks
+    identity: IdentityProvider, gated: IdentityProvider
 ) -> None:
     cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
     kid = identity.keys[0].kid
@@ -136,7 +95,7 @@ def test_before_any_keys_callers_wait_for_the_first_fetch_and_share_it(
 
 
 def test_the_first_fetch_stores_its_keys_before_it_wakes_the_callers_waiting_for_it(
-    identity: IdentityProvider, gated: GatedJwks
+    identity: IdentityProvider, gated: IdentityProvider
 ) -> None:
     # A waiter that wakes between "fetch over" and "keys stored" would answer
     # 503 on a cold start: every wake-up must already see the keys.
@@ -158,7 +117,7 @@ def test_the_first_fetch_stores_its_keys_before_it_wakes_the_callers_waiting_for
 
 
 def test_a_first_fetch_that_hangs_is_a_bounded_wait_then_unavailable(
-    identity: IdentityProvider, gated: GatedJwks
+    identity: IdentityProvider, gated: IdentityProvider
 ) -> None:
     cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=0.5)
     gated.gate.clear()
@@ -185,21 +144,20 @@ class EcKey:
         return {**ECAlgorithm.to_jwk(public, as_dict=True), "kid": "ec"}
 
 
-def test_a_jwks_without_rsa_keys_knows_no_key_and_still_refetches_no_more_than_the_limit() -> None:
-    server = GatedJwks([EcKey()])  # type: ignore[list-item]
-    try:
-        cache = JwksCache(server.url, max_age=300, min_refetch=60, timeout=5)
-        # No RSA key is a 401 (no such key), not a 503 (unreachable)...
-        assert cache.key_for("ec") is None
-        assert cache.key_for("forged") is None
-        # ...and forged kids cannot make each request refetch.
-        assert server.fetches == 1
-    finally:
-        server.stop()
+def test_a_jwks_without_rsa_keys_knows_no_key_and_still_refetches_no_more_than_the_limit(
+    gated: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gated, "keys", [EcKey()])
+    cache = JwksCache(gated.url, max_age=300, min_refetch=60, timeout=5)
+    # No RSA key is a 401 (no such key), not a 503 (unreachable)...
+    assert cache.key_for("ec") is None
+    assert cache.key_for("forged") is None
+    # ...and forged kids cannot make each request refetch.
+    assert gated.fetches == 1
 
 
 def test_a_jwks_answer_cut_off_is_a_failed_fetch_kept_to_the_refetch_limit(
-    identity: IdentityProvider, gated: GatedJwks
+    identity: IdentityProvider, gated: IdentityProvider
 ) -> None:
     # http.client raises RemoteDisconnected (an OSError) for it, which
     # PyJWKClient does not wrap: it must not become a 500 or skip the limit.
