@@ -4,6 +4,8 @@ working at both services."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import requests
 from selenium.webdriver.common.by import By
 
@@ -153,3 +155,52 @@ def test_staff_add_a_user_in_the_admin_and_the_password_rules_hold(
     tokens = requests.post(f"{system.users_url}/auth/login/", json=login, timeout=30)
     assert tokens.status_code == 200, tokens.text
     SECRETS.extend([tokens.json()["access"], tokens.json()["refresh"]])
+
+
+def test_staff_cannot_reuse_an_email_in_another_spelling_and_a_password_they_set_revokes_tokens(
+    system: System, staff: Person, new_browser: BrowserFactory
+) -> None:
+    """The admin's change and password forms as staff use them: an address
+    that names an existing account once case-folded is refused on the page
+    and changes nothing; a password set there revokes the refresh tokens."""
+    tag = new_person().email.split("@")[0]
+    owner = replace(new_person("Straße Owner"), email=f"{tag}@straße.example")
+    register_over_api(system, owner)
+    member = new_person("Changed By Staff")
+    member_id = register_over_api(system, member)
+    login = {"email": member.email, "password": member.password}
+    tokens = requests.post(f"{system.users_url}/auth/login/", json=login, timeout=30)
+    assert tokens.status_code == 200, tokens.text
+    refresh = tokens.json()["refresh"]
+    SECRETS.extend([tokens.json()["access"], refresh])
+
+    admin = new_browser()
+    admin.get(f"{system.users_url}/admin/")
+    p.fill(admin, "#id_username", staff.email)
+    p.fill(admin, "#id_password", staff.password)
+    p.click(admin, "input[type=submit]")
+    admin.get(f"{system.users_url}/admin/accounts/user/{member_id}/change/")
+    email = p.wait_for(admin, "#id_email")
+    email.clear()
+    email.send_keys(f"{tag.upper()}@STRASSE.example")
+    p.click(admin, "input[name=_save]")
+    p.wait_text(admin, "A user with this email already exists.")
+    still = requests.post(f"{system.users_url}/auth/login/", json=login, timeout=30)
+    assert still.status_code == 200, still.text  # the member's email did not change
+    SECRETS.extend([still.json()["access"], still.json()["refresh"]])
+
+    new_password = f"Set-{member.password}"
+    SECRETS.append(new_password)
+    admin.get(f"{system.users_url}/admin/accounts/user/{member_id}/password/")
+    p.fill(admin, "#id_password1", new_password)
+    p.fill(admin, "#id_password2", new_password)
+    p.click(admin, "input[type=submit]")
+    p.wait_text(admin, "Password changed successfully")
+    spent = requests.post(
+        f"{system.users_url}/auth/refresh/", json={"refresh": refresh}, timeout=30
+    )
+    assert spent.status_code == 401, spent.text
+    relogin = {"email": member.email, "password": new_password}
+    fresh = requests.post(f"{system.users_url}/auth/login/", json=relogin, timeout=30)
+    assert fresh.status_code == 200, fresh.text
+    SECRETS.extend([fresh.json()["access"], fresh.json()["refresh"]])
