@@ -69,14 +69,17 @@ def _conditional(
     cache_status: str,
     rendered: tuple[bytes, str] | None = None,
 ) -> HttpResponseBase:
-    """200 with an ETag (JSON pre-rendered, HTML through DRF), or 304."""
+    """JSON pre-rendered, 200 with an ETag or 304; the browsable page through DRF."""
+    headers = {"X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
+    if request.accepted_renderer.format != "json":
+        # No ETag: the page shows who is logged in, and a 304 would make the
+        # browser show a page drawn for someone else (or nobody) after a login.
+        return Response(data, headers=headers)
     body, etag = rendered or _render(data, None)
-    headers = {"ETag": etag, "X-Cache": cache_status, "Link": ATTRIBUTION_LINK}
+    headers["ETag"] = etag
     if not_modified(request, etag):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    if request.accepted_renderer.format == "json":
-        return HttpResponse(body, content_type="application/json", headers=headers)
-    return Response(data, headers=headers)
+    return HttpResponse(body, content_type="application/json", headers=headers)
 
 
 class ReadRecordThrottle(RedisOrLocalThrottle):

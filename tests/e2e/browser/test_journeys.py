@@ -211,3 +211,16 @@ def swagger_response(driver, operation: str, status: int) -> dict:
     code = p.wait_for(driver, f"{row} .response-col_status").text.strip()
     assert code == str(status), code
     return json.loads(p.wait_for(driver, f"{row} .response-col_description pre").text)
+
+
+def test_the_games_log_in_link_logs_a_person_in_at_users_and_brings_them_back_to_games(
+    system: System, new_browser: BrowserFactory
+) -> None:
+    person = new_person("Games First")
+    user_id = register_over_api(system, person)
+    driver = new_browser()
+    driver.get(f"{system.games_url}/games/")
+    p.log_in(driver, person.email, person.password)  # the login page is the users service's
+    p.wait_text(driver, f"user {user_id}")
+    assert driver.current_url == f"{system.games_url}/games/"
+    assert p.response_status(driver) == 200

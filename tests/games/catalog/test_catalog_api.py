@@ -153,6 +153,17 @@ def test_etag_and_if_none_match(api: APIClient, known_game: dict) -> None:
     assert api.get("/games/", HTTP_IF_NONE_MATCH=listing["ETag"]).status_code == 304
 
 
+def test_the_browsable_page_has_no_etag_so_a_login_never_gets_the_page_drawn_before_it(
+    api: APIClient, known_game: dict
+) -> None:
+    # The page names who is logged in; JSON's ETag must not answer 304 for it.
+    for path in (f"/games/{known_game['id']}/", "/games/"):
+        etag = api.get(path)["ETag"]
+        page = api.get(path, HTTP_ACCEPT="text/html", HTTP_IF_NONE_MATCH=etag)
+        assert page.status_code == 200 and "ETag" not in page
+        assert page["Content-Type"].startswith("text/html")
+
+
 def test_a_stale_entry_is_served_at_once_and_refreshed_once_in_the_background(
     api: APIClient, stub: CatalogStub, known_game: dict, settings: Any
 ) -> None:
