@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from scripts.poll import eventually
 from scripts.system import System
@@ -33,6 +34,16 @@ def bearer_after_login(system: System, person: Person) -> dict[str, str]:
     assert tokens.status_code == 200, tokens.text
     SECRETS.extend([tokens.json()["access"], tokens.json()["refresh"]])
     return {"Authorization": f"Bearer {tokens.json()['access']}"}
+
+
+def admin_log_in(admin: WebDriver, system: System, staff: Person) -> None:
+    """Through the admin's login form; returns once the admin index shows,
+    so a page opened next is opened logged in."""
+    admin.get(f"{system.users_url}/admin/")
+    p.fill(admin, "#id_username", staff.email)
+    p.fill(admin, "#id_password", staff.password)
+    p.click(admin, "input[type=submit]")
+    p.wait_for(admin, "#user-tools")
 
 
 def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
@@ -64,10 +75,7 @@ def test_staff_find_a_user_see_their_reads_and_delete_them_everywhere(
 
     # Staff log in to the admin and search by email.
     admin = new_browser()
-    admin.get(f"{system.users_url}/admin/")
-    p.fill(admin, "#id_username", staff.email)
-    p.fill(admin, "#id_password", staff.password)
-    p.click(admin, "input[type=submit]")
+    admin_log_in(admin, system, staff)
     p.click(admin, "a[href$='/admin/accounts/user/']")
     p.fill(admin, "#searchbar", victim.email)
     p.click(admin, "#changelist-search input[type=submit]")
@@ -127,10 +135,7 @@ def test_staff_add_a_user_in_the_admin_and_the_password_rules_hold(
     nobody; a good one creates a user who can log in."""
     newcomer = new_person("Added By Staff")
     admin = new_browser()
-    admin.get(f"{system.users_url}/admin/")
-    p.fill(admin, "#id_username", staff.email)
-    p.fill(admin, "#id_password", staff.password)
-    p.click(admin, "input[type=submit]")
+    admin_log_in(admin, system, staff)
     admin.get(f"{system.users_url}/admin/accounts/user/add/")
 
     def submit(password1: str, password2: str) -> None:
@@ -175,10 +180,7 @@ def test_staff_cannot_reuse_an_email_in_another_spelling_and_a_password_they_set
     SECRETS.extend([tokens.json()["access"], refresh])
 
     admin = new_browser()
-    admin.get(f"{system.users_url}/admin/")
-    p.fill(admin, "#id_username", staff.email)
-    p.fill(admin, "#id_password", staff.password)
-    p.click(admin, "input[type=submit]")
+    admin_log_in(admin, system, staff)
     admin.get(f"{system.users_url}/admin/accounts/user/{member_id}/change/")
     email = p.wait_for(admin, "#id_email")
     email.clear()
