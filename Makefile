@@ -11,7 +11,7 @@ export PYTHON := $(abspath $(PY))
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 DOCS_BUILD := $(MKDOCS) build --strict --quiet
 
-.PHONY: help venv services services-down services-status topics migrate asyncapi docs test lint format run demo bench lock clean
+.PHONY: help venv services services-down services-status topics migrate docs test lint format run demo bench lock clean
 
 help:
 	@echo "make run             run the whole system (see README)"
@@ -26,7 +26,6 @@ help:
 	@echo "make services-status say which of them answer"
 	@echo "make topics          create the Kafka topics and their dead-letter topics"
 	@echo "make migrate         apply both projects' migrations"
-	@echo "make asyncapi        regenerate docs/asyncapi.json (the event API) from common/events"
 	@echo "make venv            create .venv with the pinned requirements"
 	@echo "make lock            regenerate requirements/constraints.txt from .venv"
 	@echo "make clean           remove .venv and the tool caches"
@@ -60,8 +59,6 @@ migrate: services
 docs: venv
 	$(MKDOCS) serve --dev-addr 127.0.0.1:8000
 
-asyncapi: venv
-	$(PY) manage_users.py asyncapi --output docs/asyncapi.json
 
 test: services topics
 	$(VENV)/bin/lint-imports

@@ -1,9 +1,9 @@
 """MkDocs hook (mkdocs.yml `hooks:`): renders docs/asyncapi.json as Markdown
 into the page that holds the marker, at build time.
 
-The document is generated from common/events (`make asyncapi`) and checked
-against it by tests/common/test_asyncapi.py; rendering it here, rather than
-writing the topics out by hand, keeps the readable page from drifting too.
+The document is held to common/events by tests/common/test_asyncapi.py;
+rendering it here, rather than writing the topics out by hand, keeps the
+readable page from drifting too.
 """
 
 from __future__ import annotations
