@@ -9,8 +9,6 @@ from __future__ import annotations
 import http.client
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -31,35 +29,6 @@ class JwksUnavailable(exceptions.APIException):
     default_detail = "Cannot verify tokens right now: the users service's keys are unreachable."
 
 
-class VerifiedTokens:
-    """Tokens this process verified, with kid, key and result, kept until
-    ``exp`` (LRU): a token seen again skips the signature and claim checks,
-    unless its key has since gone or changed."""
-
-    def __init__(self, max_size: int = 2048, clock: Callable[[], float] = time.time) -> None:
-        self.max_size, self.clock = max_size, clock
-        self._entries: OrderedDict[str, tuple[int, str, Any, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, token: str) -> tuple[str, Any, Any] | None:
-        with self._lock:
-            entry = self._entries.pop(token, None)
-            if entry is None or self.clock() >= entry[0]:
-                return None
-            self._entries[token] = entry  # now the most recently used
-        return entry[1:]
-
-    def put(self, token: str, *, expires_at: int, kid: str, key: Any, result: Any) -> None:
-        with self._lock:
-            self._entries[token] = (expires_at, kid, key, result)
-            self._entries.move_to_end(token)
-            while len(self._entries) > self.max_size:
-                self._entries.popitem(last=False)
-
-
 class JwksCache:
     def __init__(
         self, url: str, *, max_age: float, min_refetch: float, timeout: float = 3.0
@@ -70,7 +39,6 @@ class JwksCache:
         self._attempted_at = float("-inf")  # when the last fetch ended
         # Held by the one caller fetching; callers only reading the keys never wait for it.
         self._fetching = threading.Lock()
-        self.verified = VerifiedTokens()
 
     def key_for(self, kid: str) -> Any | None:
         asked, keys = time.monotonic(), self._keys
