@@ -22,8 +22,6 @@ log = get_logger(__name__)
 
 
 class JwksUnavailable(exceptions.APIException):
-    """The JWKS document could not be fetched and no key is known."""
-
     status_code = 503
     default_code = "identity_unavailable"
     default_detail = "Cannot verify tokens right now: the users service's keys are unreachable."
