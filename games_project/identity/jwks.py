@@ -31,9 +31,11 @@ class JwksCache:
     def __init__(
         self, url: str, *, max_age: float, min_refetch: float, timeout: float = 3.0
     ) -> None:
-        self.min_refetch, self.timeout = min_refetch, timeout
-        self._client = jwt.PyJWKClient(url, lifespan=max(1, int(max_age)), timeout=timeout)
+        self.max_age, self.min_refetch, self.timeout = max_age, min_refetch, timeout
+        # Its fetch only: its cache is not safe to read while a failed fetch clears it.
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=timeout)
         self._keys: dict[str, Any] | None = None  # until a fetch succeeds
+        self._fresh_until = float("-inf")  # a failed fetch makes the keys stale at once
         self._attempted_at = float("-inf")  # when the last fetch ended
         # Held by the one caller fetching; callers only reading the keys never wait for it.
         self._fetching = threading.Lock()
@@ -41,7 +43,7 @@ class JwksCache:
     def key_for(self, kid: str) -> Any | None:
         asked, keys = time.monotonic(), self._keys
         if keys is None or (
-            (kid not in keys or self._client.jwk_set_cache.get() is None)
+            (kid not in keys or asked > self._fresh_until)
             and asked - self._attempted_at >= self.min_refetch
         ):
             # With keys, go on with them while another caller fetches; without,
@@ -66,12 +68,14 @@ class JwksCache:
     def _fetch(self) -> dict[str, Any] | None:
         """The document's RSA keys by kid; the last good ones if the fetch fails."""
         try:
-            jwk_set = self._client.get_jwk_set(refresh=True)
+            jwk_set = self._client.get_jwk_set()
         # OSError and HTTPException: a connection reset or cut-off answer, which
         # PyJWKClient lets through (only URLError becomes a PyJWKClientError).
         except (jwt.PyJWTError, ValueError, OSError, http.client.HTTPException) as exc:
             log.warning("jwks.fetch_failed", url=self._client.uri, error=repr(exc))
+            self._fresh_until = float("-inf")
             return self._keys
+        self._fresh_until = time.monotonic() + self.max_age
         keys = {key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id}
         log.info("jwks.fetched", keys=len(keys))
         return keys
