@@ -1,5 +1,5 @@
-"""The users service's public keys (``jwt.PyJWKClient``), plus what it lacks:
-an unknown ``kid`` refetches at most once per ``JWKS_MIN_REFETCH_SECONDS``
+"""The users service's public keys, fetched by ``jwt.PyJWKClient`` and kept
+``JWKS_CACHE_SECONDS``; an unknown ``kid`` refetches at most once per ``JWKS_MIN_REFETCH_SECONDS``
 (forged kids cannot flood the users service), a failed refetch keeps the last
 good keys, and one caller fetches while the others go on with the keys they
 have (before the first keys, they wait for that fetch, bounded)."""
