@@ -8,6 +8,7 @@ import os
 import secrets
 import shlex
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,16 +53,17 @@ def development_secret(
     path = LOCAL_DIR / "secrets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        candidate = path.with_suffix(f".{os.getpid()}.tmp")
-        candidate.write_text(make())
-        candidate.chmod(0o600)
-        # Atomic publish: two processes starting together agree on one value.
+        # A file of each caller's own (mode 0600), published atomically: the
+        # processes and threads starting together agree on one value.
+        descriptor, candidate = tempfile.mkstemp(dir=path.parent)
         try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(make())
             os.link(candidate, path)
         except FileExistsError:
             pass
         finally:
-            candidate.unlink()
+            os.unlink(candidate)
     return path.read_text().strip()
 
 

@@ -5,6 +5,8 @@ browsable API's login link, which sends the browser to the users service."""
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,44 @@ class Caller:
         return f"user {self.id}"
 
 
+@functools.lru_cache(maxsize=2048)
+def verify_token(token: str) -> tuple[Caller, int, str, Any]:
+    """The token's caller, ``exp``, kid and key, its signature and claims checked.
+    Each process remembers the last 2,048 it verified; failures are not remembered."""
+    try:
+        check_token_shape(token)
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise exceptions.AuthenticationFailed("Invalid token.") from None
+    kid = header.get("kid")
+    if header.get("alg") != "RS256" or not isinstance(kid, str):
+        raise exceptions.AuthenticationFailed("Invalid token.")
+    key = jwks().key_for(kid)
+    if key is None:
+        raise exceptions.AuthenticationFailed("Token signed with an unknown key.")
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["RS256"],
+            audience=settings.JWT_AUDIENCE,
+            issuer=settings.JWT_ISSUER,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise exceptions.AuthenticationFailed("Token expired.", code="token_expired") from None
+    except jwt.InvalidTokenError:
+        raise exceptions.AuthenticationFailed("Invalid token.") from None
+    if claims.get("token_type") != "access":
+        raise exceptions.AuthenticationFailed("Not an access token.")
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError:
+        raise exceptions.AuthenticationFailed("Invalid token.") from None
+    caller = Caller(id=user_id, is_staff=claims.get("is_staff") is True)
+    return caller, int(claims["exp"]), kid, key
+
+
 class JWKSAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
@@ -47,45 +87,11 @@ class JWKSAuthentication(BaseAuthentication):
         return self.authenticate_token(parts[1].decode("latin-1"))
 
     def authenticate_token(self, token: str) -> tuple[Caller, str]:
-        keys = jwks()
-        known = keys.verified.get(token)
-        if known is not None:  # verified before: still valid while its key is current
-            kid, key, caller = known
-            if keys.key_for(kid) is key:
-                return caller, token
-        try:
-            check_token_shape(token)
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        kid = header.get("kid")
-        if header.get("alg") != "RS256" or not isinstance(kid, str):
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        key = keys.key_for(kid)
-        if key is None:
-            raise exceptions.AuthenticationFailed("Token signed with an unknown key.")
-        try:
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                audience=settings.JWT_AUDIENCE,
-                issuer=settings.JWT_ISSUER,
-                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise exceptions.AuthenticationFailed("Token expired.", code="token_expired") from None
-        except jwt.InvalidTokenError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        if claims.get("token_type") != "access":
-            raise exceptions.AuthenticationFailed("Not an access token.")
-        try:
-            user_id = uuid.UUID(str(claims["sub"]))
-        except ValueError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        caller = Caller(id=user_id, is_staff=claims.get("is_staff") is True)
-        # PyJWT refuses a token from the second int(exp) on: so does the memory.
-        keys.verified.put(token, expires_at=int(claims["exp"]), kid=kid, key=key, result=caller)
+        caller, expires_at, kid, key = verify_token(token)
+        # A remembered token counts while the JWKS gives the same key for its
+        # kid, and (as PyJWT) up to the second of its exp; else the full check.
+        if jwks().key_for(kid) != key or time.time() >= expires_at:
+            caller = verify_token.__wrapped__(token)[0]
         return caller, token
 
     def authenticate_header(self, request: Request) -> str:

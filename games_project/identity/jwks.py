@@ -1,5 +1,5 @@
-"""The users service's public keys (``jwt.PyJWKClient``), plus what it lacks:
-an unknown ``kid`` refetches at most once per ``JWKS_MIN_REFETCH_SECONDS``
+"""The users service's public keys, fetched by ``jwt.PyJWKClient`` and kept
+``JWKS_CACHE_SECONDS``; an unknown ``kid`` refetches at most once per ``JWKS_MIN_REFETCH_SECONDS``
 (forged kids cannot flood the users service), a failed refetch keeps the last
 good keys, and one caller fetches while the others go on with the keys they
 have (before the first keys, they wait for that fetch, bounded)."""
@@ -9,8 +9,6 @@ from __future__ import annotations
 import http.client
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -24,58 +22,28 @@ log = get_logger(__name__)
 
 
 class JwksUnavailable(exceptions.APIException):
-    """The JWKS document could not be fetched and no key is known."""
-
     status_code = 503
     default_code = "identity_unavailable"
     default_detail = "Cannot verify tokens right now: the users service's keys are unreachable."
-
-
-class VerifiedTokens:
-    """Tokens this process verified, with kid, key and result, kept until
-    ``exp`` (LRU): a token seen again skips the signature and claim checks,
-    unless its key has since gone or changed."""
-
-    def __init__(self, max_size: int = 2048, clock: Callable[[], float] = time.time) -> None:
-        self.max_size, self.clock = max_size, clock
-        self._entries: OrderedDict[str, tuple[int, str, Any, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, token: str) -> tuple[str, Any, Any] | None:
-        with self._lock:
-            entry = self._entries.pop(token, None)
-            if entry is None or self.clock() >= entry[0]:
-                return None
-            self._entries[token] = entry  # now the most recently used
-        return entry[1:]
-
-    def put(self, token: str, *, expires_at: int, kid: str, key: Any, result: Any) -> None:
-        with self._lock:
-            self._entries[token] = (expires_at, kid, key, result)
-            self._entries.move_to_end(token)
-            while len(self._entries) > self.max_size:
-                self._entries.popitem(last=False)
 
 
 class JwksCache:
     def __init__(
         self, url: str, *, max_age: float, min_refetch: float, timeout: float = 3.0
     ) -> None:
-        self.min_refetch, self.timeout = min_refetch, timeout
-        self._client = jwt.PyJWKClient(url, lifespan=max(1, int(max_age)), timeout=timeout)
+        self.max_age, self.min_refetch, self.timeout = max_age, min_refetch, timeout
+        # Its fetch only: its cache is not safe to read while a failed fetch clears it.
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=timeout)
         self._keys: dict[str, Any] | None = None  # until a fetch succeeds
+        self._fresh_until = float("-inf")  # a failed fetch makes the keys stale at once
         self._attempted_at = float("-inf")  # when the last fetch ended
         # Held by the one caller fetching; callers only reading the keys never wait for it.
         self._fetching = threading.Lock()
-        self.verified = VerifiedTokens()
 
     def key_for(self, kid: str) -> Any | None:
         asked, keys = time.monotonic(), self._keys
         if keys is None or (
-            (kid not in keys or self._client.jwk_set_cache.get() is None)
+            (kid not in keys or asked > self._fresh_until)
             and asked - self._attempted_at >= self.min_refetch
         ):
             # With keys, go on with them while another caller fetches; without,
@@ -100,12 +68,14 @@ class JwksCache:
     def _fetch(self) -> dict[str, Any] | None:
         """The document's RSA keys by kid; the last good ones if the fetch fails."""
         try:
-            jwk_set = self._client.get_jwk_set(refresh=True)
+            jwk_set = self._client.get_jwk_set()
         # OSError and HTTPException: a connection reset or cut-off answer, which
         # PyJWKClient lets through (only URLError becomes a PyJWKClientError).
         except (jwt.PyJWTError, ValueError, OSError, http.client.HTTPException) as exc:
             log.warning("jwks.fetch_failed", url=self._client.uri, error=repr(exc))
+            self._fresh_until = float("-inf")
             return self._keys
+        self._fresh_until = time.monotonic() + self.max_age
         keys = {key.key_id: key.key for key in jwk_set.keys if key.key_type == "RSA" and key.key_id}
         log.info("jwks.fetched", keys=len(keys))
         return keys

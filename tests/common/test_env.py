@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+import common.env
 from common.env import use_project_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,3 +213,33 @@ def test_every_entry_point_follows_the_one_rule(entry_point: str, tmp_path: Path
         assert done.returncode == 0, done.stderr
         chosen.append(done.stdout.strip().splitlines()[-1])
     assert chosen == [f"{project}.settings.local", f"{project}.settings.test"]
+
+
+def test_threads_making_one_secret_at_once_agree_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a first request's threads do in a fresh checkout (the JWT signing key)."""
+    monkeypatch.setattr(common.env, "LOCAL_DIR", tmp_path)
+    together = threading.Barrier(8)
+    got: list[str] = []
+    failed: list[BaseException] = []
+
+    def make() -> str:
+        together.wait(timeout=5)
+        return secrets.token_urlsafe()
+
+    def read() -> None:
+        try:
+            got.append(common.env.development_secret("key", make=make))
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            failed.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not failed, failed
+    assert len(got) == 8 and set(got) == {(tmp_path / "secrets" / "key").read_text()}
+    assert [p.name for p in (tmp_path / "secrets").iterdir()] == ["key"]
+    assert (tmp_path / "secrets" / "key").stat().st_mode & 0o777 == 0o600

@@ -4,7 +4,9 @@ keys, callers wait for one fetch (bounded) and share its outcome."""
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -176,3 +178,51 @@ def test_a_jwks_answer_cut_off_is_a_failed_fetch_kept_to_the_refetch_limit(
     assert cache.key_for("forged-again") is None
     assert cache.key_for(identity.keys[0].kid) is not None
     assert gated.fetches == 3  # cold, first keys, one refetch
+
+
+def test_known_keys_answer_while_refetches_keep_failing_and_succeeding(
+    identity: IdentityProvider, gated: IdentityProvider
+) -> None:
+    """A failed refetch must not break the callers reading the keys meanwhile
+    (PyJWKClient's own cache is not safe to read while a fetch clears it)."""
+    cache = JwksCache(gated.url, max_age=300, min_refetch=0, timeout=5)
+    kid = identity.keys[0].kid
+    assert cache.key_for(kid) is not None
+    stop, failed = threading.Event(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                cache.key_for(kid)
+            except Exception as exc:  # noqa: BLE001  (reported below)
+                failed.append(exc)
+                stop.set()
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for reader in readers:
+            reader.start()
+        deadline = time.monotonic() + 2
+        while not stop.is_set() and time.monotonic() < deadline:
+            gated.cut_off = not gated.cut_off  # each unknown kid refetches: fails, then not
+            cache.key_for("forged")
+    finally:
+        sys.setswitchinterval(switch)
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=5)
+    assert not failed, failed[:1]
+
+
+def test_keys_older_than_max_age_are_refetched_so_a_removed_key_is_noticed(
+    identity: IdentityProvider, gated: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = JwksCache(gated.url, max_age=1, min_refetch=0, timeout=5)
+    kid = identity.keys[0].kid
+    assert cache.key_for(kid) is not None
+    assert cache.key_for(kid) is not None and gated.fetches == 1  # fresh: no refetch
+    monkeypatch.setattr(gated, "keys", [KeyPair()])  # the users service dropped it
+    time.sleep(1.1)
+    assert cache.key_for(kid) is None and gated.fetches == 2

@@ -1,5 +1,5 @@
-"""Each web process remembers the tokens it verified (identity/jwks.py,
-``VerifiedTokens``): a token seen again skips the signature check, but
+"""Each web process remembers the tokens it verified (identity/authentication.py,
+``verify_token``): a token seen again skips the signature check, but
 never outlives its ``exp``, never survives its key leaving or changing in
 the JWKS, and the memory stays bounded."""
 
@@ -14,7 +14,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from games_project.identity import authentication
-from games_project.identity.jwks import VerifiedTokens, jwks
 from tests.support.http import bearer
 from tests.support.identity import IdentityProvider, KeyPair
 
@@ -46,17 +45,18 @@ def test_a_token_seen_again_is_not_checked_again(
     for _ in range(3):
         assert record(api, token, known_game["id"]).status_code == 202
     assert decodes == [token]
-    kid, _key, caller = jwks().verified.get(token)
+    caller, _exp, kid, _key = authentication.verify_token(token)
     assert kid == identity.keys[0].kid and caller.is_staff is True
 
 
 def test_a_remembered_token_is_refused_from_its_expiry_on(
-    api: APIClient, identity: IdentityProvider, known_game: dict
+    api: APIClient, identity: IdentityProvider, known_game: dict, decodes: list[str]
 ) -> None:
     expires = int(time.time()) + 2
     token = identity.token(uuid.uuid4(), exp=expires)
-    assert record(api, token, known_game["id"]).status_code == 202
-    assert jwks().verified.get(token) is not None
+    for _ in range(2):
+        assert record(api, token, known_game["id"]).status_code == 202
+    assert decodes == [token]  # remembered
     time.sleep(max(0.0, expires - time.time()) + 0.05)
     response = record(api, token, known_game["id"])
     assert response.status_code == 401
@@ -80,23 +80,20 @@ def test_a_remembered_token_is_refused_once_the_jwks_no_longer_gives_its_key(
         identity.keys[:] = [old]
 
 
-def test_the_memory_is_bounded_and_drops_the_least_recently_used() -> None:
-    now = [1000.0]
-    tokens = VerifiedTokens(max_size=3, clock=lambda: now[0])
-    for name in "abc":
-        tokens.put(name, expires_at=2000, kid="k", key=None, result=name)
-    assert tokens.get("a") is not None  # "a" is now the most recently used
-    tokens.put("d", expires_at=2000, kid="k", key=None, result="d")
-    assert len(tokens) == 3
-    assert tokens.get("b") is None
-    assert [tokens.get(name)[2] for name in "acd"] == ["a", "c", "d"]
+def test_the_memory_is_bounded() -> None:
+    assert authentication.verify_token.cache_parameters()["maxsize"] == 2048
 
 
-def test_an_entry_holds_until_the_second_of_its_expiry_exactly() -> None:
-    now = [1999.999]
-    tokens = VerifiedTokens(clock=lambda: now[0])
-    tokens.put("t", expires_at=2000, kid="k", key=None, result="caller")
-    assert tokens.get("t") == ("k", None, "caller")
-    now[0] = 2000.0  # PyJWT refuses a token whose exp <= now
-    assert tokens.get("t") is None
-    assert len(tokens) == 0
+def test_a_remembered_token_holds_until_the_second_of_its_expiry_exactly(
+    identity: IdentityProvider, decodes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expires = int(time.time()) + 60
+    token = identity.token(uuid.uuid4(), exp=expires)
+    check = authentication.JWKSAuthentication().authenticate_token
+    check(token)
+    monkeypatch.setattr(authentication.time, "time", lambda: expires - 0.001)
+    check(token)
+    assert decodes == [token]
+    monkeypatch.setattr(authentication.time, "time", lambda: float(expires))
+    check(token)  # PyJWT refuses a token whose exp <= now: the memory sends it to PyJWT
+    assert decodes == [token, token]
