@@ -136,9 +136,8 @@ def test_an_id_in_the_catalog_is_still_fetched(api: APIClient, stub: CatalogStub
 def test_a_stale_index_is_used_and_refreshes_the_full_list_in_the_background(
     stub: CatalogStub, settings: Any
 ) -> None:
-    policy = gateway.CachePolicy.from_settings()
     games = list(catalog(stub.url))
-    gateway.store(gateway.FULL_LIST_KEY, games, policy)
+    gateway.store(gateway.FULL_LIST_KEY, games)
     entry = cache.get(gateway.INDEX_KEY)
     entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS + 1
     cache.set(gateway.INDEX_KEY, entry)
@@ -153,7 +152,7 @@ def test_an_index_of_another_shape_is_rebuilt_from_the_cached_full_list(
     stub: CatalogStub,
 ) -> None:
     games = list(catalog(stub.url))
-    gateway.store(gateway.FULL_LIST_KEY, games, gateway.CachePolicy.from_settings())
+    gateway.store(gateway.FULL_LIST_KEY, games)
     entry = cache.get(gateway.INDEX_KEY)
     cache.set(gateway.INDEX_KEY, {**entry, "value": [[g["id"], g["title"]] for g in games]})
     found = gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
@@ -181,7 +180,7 @@ def test_each_process_reuses_the_fresh_index_for_its_local_seconds(
 ) -> None:
     settings.GAMES_CACHE_LOCAL_SECONDS = 60
     games = list(catalog(stub.url))
-    gateway.store(gateway.FULL_LIST_KEY, games, gateway.CachePolicy.from_settings())
+    gateway.store(gateway.FULL_LIST_KEY, games)
     reads = _index_reads(monkeypatch)
     for _ in range(3):
         found = gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
@@ -196,9 +195,7 @@ def test_the_process_copy_of_the_index_never_outlives_its_fresh_window(
     stub: CatalogStub, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.GAMES_CACHE_LOCAL_SECONDS = 60
-    gateway.store(
-        gateway.FULL_LIST_KEY, list(catalog(stub.url)), gateway.CachePolicy.from_settings()
-    )
+    gateway.store(gateway.FULL_LIST_KEY, list(catalog(stub.url)))
     entry = cache.get(gateway.INDEX_KEY)
     entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS + 1
     cache.set(gateway.INDEX_KEY, entry)
