@@ -32,6 +32,16 @@ log = get_logger(__name__)
 CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
 
 
+def _not_wired(*args: Any, **kwargs: Any) -> object:
+    raise RuntimeError("CatalogConfig.ready gives the gateway its refresh tasks")
+
+
+# The background refreshes, the Celery tasks' ``delay`` that CatalogConfig.ready
+# sets: the edge decides to enqueue, and the gateway imports no task.
+refresh_game: Callable[[int], object] = _not_wired
+refresh_game_list: Callable[..., object] = _not_wired
+
+
 class CacheStatus(StrEnum):
     HIT = "HIT"
     MISS = "MISS"
@@ -254,9 +264,7 @@ def _index_entry() -> dict[str, Any] | None:
     return entry
 
 
-def catalog_index(
-    *, refresh_list_in_background: Callable[..., object]
-) -> tuple[dict[str, str], CacheStatus] | None:
+def catalog_index() -> tuple[dict[str, str], CacheStatus] | None:
     """Every game's title by str(id), and ``HIT`` or ``MISS``; ``None`` if not to be had now."""
     try:
         entry = _index_entry()
@@ -267,11 +275,11 @@ def catalog_index(
         if age >= settings.GAMES_CACHE_FRESH_SECONDS:
             _schedule_refresh(
                 FULL_LIST_KEY,
-                lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
+                lambda: refresh_game_list(platform=None, category=None, sort_by=None),
             )
         return (entry["value"], CacheStatus.HIT) if entry["value"] else None
     try:
-        listed = game_list(refresh_in_background=refresh_list_in_background)
+        listed = game_list()
     except UpstreamUnavailable as exc:
         log.info("catalog.index_unavailable", error=str(exc))
         return None
@@ -290,38 +298,31 @@ def game_list(
     platform: str | None = None,
     category: str | None = None,
     sort_by: str | None = None,
-    refresh_in_background: Callable[..., object],
     on_miss: Callable[[], object] = lambda: None,
 ) -> Cached:
     filters = {"platform": platform, "category": category, "sort_by": sort_by}
     return read(
         list_key(**filters),
         lambda: get_client().list_games(**filters),
-        refresh_in_background=lambda: refresh_in_background(**filters),
+        refresh_in_background=lambda: refresh_game_list(**filters),
         on_miss=on_miss,
     )
 
 
-def game_detail(
-    *,
-    game_id: int,
-    refresh_in_background: Callable[[int], object],
-    refresh_list_in_background: Callable[..., object],
-    on_miss: Callable[[], object] = lambda: None,
-) -> Cached:
+def game_detail(*, game_id: int, on_miss: Callable[[], object] = lambda: None) -> Cached:
     """An id outside the cached full list is ``NotFoundCached`` without an upstream call."""
     key = game_key(game_id)
 
     def miss() -> None:
         on_miss()
-        known = catalog_index(refresh_list_in_background=refresh_list_in_background)
+        known = catalog_index()
         if known is not None and str(game_id) not in known[0]:
             raise NotFoundCached(key, _counted(known[1]))
 
     return read(
         key,
         lambda: get_client().get_game(game_id),
-        refresh_in_background=lambda: refresh_in_background(game_id),
+        refresh_in_background=lambda: refresh_game(game_id),
         on_miss=miss,
     )
 
@@ -339,20 +340,11 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
     return Cached(entry["value"], _counted(CacheStatus.HIT), entry["fetched_at"])
 
 
-def game_title(
-    *,
-    game_id: int,
-    refresh_in_background: Callable[[int], object],
-    refresh_list_in_background: Callable[..., object],
-) -> tuple[str, CacheStatus]:
+def game_title(*, game_id: int) -> tuple[str, CacheStatus]:
     """A recorded read's title and source: from the index, else the game's detail."""
-    known = catalog_index(refresh_list_in_background=refresh_list_in_background)
+    known = catalog_index()
     if known is None:
-        game = game_detail(
-            game_id=game_id,
-            refresh_in_background=refresh_in_background,
-            refresh_list_in_background=refresh_list_in_background,
-        )
+        game = game_detail(game_id=game_id)
         return game.value["title"], game.status
     titles, status = known
     if str(game_id) not in titles:

@@ -29,7 +29,6 @@ from games_project.catalog.gateway import (
     game_title,
 )
 from games_project.catalog.services import game_read_record
-from games_project.catalog.tasks import refresh_game, refresh_game_list
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 
@@ -156,11 +155,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
             data={key: params[key] for key in ("platform", "category", "sort-by") if key in params}
         )
         query.is_valid(raise_exception=True)
-        cached: Cached = game_list(
-            **query.validated_data,
-            refresh_in_background=refresh_game_list.delay,
-            on_miss=lambda: self._spend_a_miss(request),
-        )
+        cached = game_list(**query.validated_data, on_miss=lambda: self._spend_a_miss(request))
         page = self.paginate_queryset(cached.value)
         return _conditional(request, self.get_paginated_response(page).data, cached.status)
 
@@ -169,12 +164,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**31:
             raise exceptions.NotFound("No game with this id.")
-        cached = game_detail(
-            game_id=int(pk),
-            refresh_in_background=refresh_game.delay,
-            refresh_list_in_background=refresh_game_list.delay,
-            on_miss=lambda: self._spend_a_miss(request),
-        )
+        cached = game_detail(game_id=int(pk), on_miss=lambda: self._spend_a_miss(request))
         return _conditional(
             request,
             {**cached.value, "attribution": s.ATTRIBUTION},
@@ -202,11 +192,7 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         reader = body.validated_data.get("user_id", request.user.id)
         if reader != request.user.id and not request.user.is_staff:
             raise exceptions.PermissionDenied("You may only record your own reads.")
-        title, cache_status = game_title(
-            game_id=game_id,
-            refresh_in_background=refresh_game.delay,
-            refresh_list_in_background=refresh_game_list.delay,
-        )
+        title, cache_status = game_title(game_id=game_id)
         read = game_read_record(
             user_id=reader, caller_id=request.user.id, game_id=game_id, title=title
         )

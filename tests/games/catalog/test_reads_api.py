@@ -223,9 +223,9 @@ def test_reads_of_games_nobody_opened_take_their_titles_from_the_catalog_index(
     games = catalog(stub.url)[:20]
     token = identity.token(uuid.uuid4())
     with pytest.raises(UpstreamBusy):  # nothing cached yet: even the list needs a fill
-        gateway.game_list(refresh_in_background=lambda **kw: None)
+        gateway.game_list()
     settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 1
-    gateway.game_list(refresh_in_background=lambda **kw: None)  # the one fill
+    gateway.game_list()  # the one fill
     settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 0
     for game in games:
         response = post_read(api, token, {"game_id": game["id"]})
