@@ -22,12 +22,7 @@ from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
 from common.api.errors import error_responses
 from common.api.throttles import RedisOrLocalThrottle
 from games_project.catalog import serializers as s
-from games_project.catalog.gateway import (
-    Cached,
-    game_detail,
-    game_list,
-    game_title,
-)
+from games_project.catalog.gateway import Cached, game_detail, game_list, game_title
 from games_project.catalog.services import game_read_record
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
@@ -128,17 +123,18 @@ class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     filter_backends = [CatalogFilterForm]
     throttle_classes = [ReadRecordThrottle]
 
+    def _creates(self) -> bool:
+        # By the method: OPTIONS (action "metadata") asks about a POST here too.
+        return self.action_map.get(self.request.method.lower()) == "create"
+
     def get_permissions(self) -> list[Any]:
-        return [IsAuthenticated()] if self.action == "create" else [AllowAny()]
+        return [IsAuthenticated()] if self._creates() else [AllowAny()]
 
     def get_serializer_class(self) -> type:
-        if self.action == "create" and not self.request.user.is_staff:
-            # What the browsable API's forms show: only staff may name a user_id.
-            return s.OwnReadRequestSerializer
-        return {
-            "create": s.ReadRequestSerializer,
-            "retrieve": s.GameDetailSerializer,
-        }.get(self.action, s.GameSummarySerializer)
+        if self._creates():  # only staff may name a user_id
+            staff = getattr(self.request.user, "is_staff", False)
+            return s.ReadRequestSerializer if staff else s.OwnReadRequestSerializer
+        return s.GameDetailSerializer if self.action == "retrieve" else s.GameSummarySerializer
 
     @extend_schema(
         parameters=[
