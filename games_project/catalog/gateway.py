@@ -273,10 +273,7 @@ def catalog_index() -> tuple[dict[str, str], CacheStatus] | None:
     age = time.time() - entry["fetched_at"] if entry is not None else float("inf")
     if age < settings.GAMES_CACHE_FRESH_SECONDS + settings.GAMES_CACHE_STALE_SECONDS:
         if age >= settings.GAMES_CACHE_FRESH_SECONDS:
-            _schedule_refresh(
-                FULL_LIST_KEY,
-                lambda: refresh_game_list(platform=None, category=None, sort_by=None),
-            )
+            _schedule_refresh(FULL_LIST_KEY, refresh_game_list)  # no filter: the full list
         return (entry["value"], CacheStatus.HIT) if entry["value"] else None
     try:
         listed = game_list()

@@ -145,7 +145,7 @@ def test_a_stale_index_is_used_and_refreshes_the_full_list_in_the_background(
     monkeypatch.setattr(gateway, "refresh_game_list", lambda **kw: refreshes.append(kw))
     found = gateway.catalog_index()
     assert found is not None and found[0] == {str(g["id"]): g["title"] for g in games}
-    assert refreshes == [{"platform": None, "category": None, "sort_by": None}]
+    assert refreshes == [{}]  # the full list's (no filter)
     assert stub.calls() == 0
 
 
