@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import ResolverMatch, resolve
@@ -25,8 +26,8 @@ _LOCAL_MAX = 4096
 
 def _game_id(request: HttpRequest) -> int | None:
     """The game id when DRF would answer the cached JSON: a plain ``GET`` of
-    ``/games/<id>/`` with no query, no credential (a bad one is a 401) and an
-    ``Accept`` that DRF answers with JSON."""
+    ``/games/<id>/`` with no query, no credential (a bad one is a 401), an
+    ``Accept`` that DRF answers with JSON and a host in ``ALLOWED_HOSTS``."""
     meta = request.META
     if (
         request.method != "GET"
@@ -38,6 +39,10 @@ def _game_id(request: HttpRequest) -> int | None:
         return None
     match = _DETAIL_PATH.fullmatch(request.path_info)
     if match is None or not 0 < int(match[1]) < 2**31:
+        return None
+    try:
+        request.get_host()  # what Django checks before DRF answers (else a 400)
+    except DisallowedHost:
         return None
     return int(match[1])
 
