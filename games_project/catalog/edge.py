@@ -69,7 +69,13 @@ class CachedGameDetailMiddleware:
         known = 200 in headers and (304 in headers or not conditional)
         found = self._found(request.path_info, game_id) if known and game_id else None
         if found is None:
-            return self._learn(request, game_id, self.get_response(request))
+            response = self.get_response(request)
+            if game_id and response.status_code in (200, 304) and not response.cookies:
+                # Keep the headers DRF and the middleware below gave this kind of answer.
+                self.learned.setdefault(request.is_secure(), {})[response.status_code] = {
+                    k: v for k, v in response.items() if k not in _PER_ANSWER
+                }
+            return response
         body, etag, request.resolver_match = found
         status = 304 if conditional and not_modified(request, etag) else 200
         body = body if status == 200 else b""
@@ -78,16 +84,6 @@ class CachedGameDetailMiddleware:
         response["Content-Length"] = str(len(body))
         if "Content-Type" not in answer:  # DRF's 304 has none
             del response["Content-Type"]
-        return response
-
-    def _learn(
-        self, request: HttpRequest, game_id: int | None, response: HttpResponseBase
-    ) -> HttpResponseBase:
-        """Keep the headers DRF and the middleware below gave this kind of answer."""
-        if game_id and response.status_code in (200, 304) and not response.cookies:
-            self.learned.setdefault(request.is_secure(), {})[response.status_code] = {
-                k: v for k, v in response.items() if k not in _PER_ANSWER
-            }
         return response
 
     def _found(self, path: str, game_id: int) -> tuple[bytes, str, ResolverMatch] | None:

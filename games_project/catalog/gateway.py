@@ -218,7 +218,6 @@ def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
         log.warning("cache.refresh_not_scheduled", key=key, error=repr(exc))
 
 
-# -- the catalog's keys and reads ---------------------------------------------
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
     """Values URL-encoded, so no value can imitate another filter combination."""
     given = {"platform": platform, "category": category, "sort-by": sort_by}
