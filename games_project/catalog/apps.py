@@ -12,6 +12,9 @@ class CatalogConfig(AppConfig):
         # @shared_task binds to it in web processes too.
         import games_project.celery  # noqa: F401
         from common.api.errors import DOMAIN_ERRORS
+        from games_project.catalog import gateway, tasks
         from games_project.catalog.errors import ANSWERS
 
         DOMAIN_ERRORS.update(ANSWERS)
+        gateway.refresh_game = tasks.refresh_game.delay
+        gateway.refresh_game_list = tasks.refresh_game_list.delay

@@ -102,6 +102,10 @@ DETAIL_VALIDATOR = compile_schema(
 )
 
 
+# ValueError: the second's key expired between add and incr.
+_rate_redis = RedisOrLocal("upstream_rate", errors=(RedisError, OSError, ValueError))
+
+
 @dataclass
 class SharedRateLimiter:
     """At most ``per_second`` calls per second across processes (per process
@@ -116,18 +120,12 @@ class SharedRateLimiter:
     _local_window: int = 0
     _local_count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # ValueError: the second's key expired between add and incr.
-    _redis: RedisOrLocal = field(
-        default_factory=lambda: RedisOrLocal(
-            "upstream_rate", errors=(RedisError, OSError, ValueError)
-        )
-    )
 
     def acquire(self) -> None:
         deadline = self.clock() + self.max_wait
         while True:
             second = int(self.clock())
-            count = self._redis.run(partial(self._shared, second), partial(self._local, second))
+            count = _rate_redis.run(partial(self._shared, second), partial(self._local, second))
             if count <= self.per_second:
                 return
             pause = max(0.0, second + 1 - self.clock()) + random.uniform(0, 0.05)

@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import ResolverMatch, resolve
@@ -25,8 +26,8 @@ _LOCAL_MAX = 4096
 
 def _game_id(request: HttpRequest) -> int | None:
     """The game id when DRF would answer the cached JSON: a plain ``GET`` of
-    ``/games/<id>/`` with no query, no credential (a bad one is a 401) and an
-    ``Accept`` that DRF answers with JSON."""
+    ``/games/<id>/`` with no query, no credential (a bad one is a 401), an
+    ``Accept`` that DRF answers with JSON and a host in ``ALLOWED_HOSTS``."""
     meta = request.META
     if (
         request.method != "GET"
@@ -38,6 +39,10 @@ def _game_id(request: HttpRequest) -> int | None:
         return None
     match = _DETAIL_PATH.fullmatch(request.path_info)
     if match is None or not 0 < int(match[1]) < 2**31:
+        return None
+    try:
+        request.get_host()  # what Django checks before DRF answers (else a 400)
+    except DisallowedHost:
         return None
     return int(match[1])
 
@@ -64,7 +69,13 @@ class CachedGameDetailMiddleware:
         known = 200 in headers and (304 in headers or not conditional)
         found = self._found(request.path_info, game_id) if known and game_id else None
         if found is None:
-            return self._learn(request, game_id, self.get_response(request))
+            response = self.get_response(request)
+            if game_id and response.status_code in (200, 304) and not response.cookies:
+                # Keep the headers DRF and the middleware below gave this kind of answer.
+                self.learned.setdefault(request.is_secure(), {})[response.status_code] = {
+                    k: v for k, v in response.items() if k not in _PER_ANSWER
+                }
+            return response
         body, etag, request.resolver_match = found
         status = 304 if conditional and not_modified(request, etag) else 200
         body = body if status == 200 else b""
@@ -73,16 +84,6 @@ class CachedGameDetailMiddleware:
         response["Content-Length"] = str(len(body))
         if "Content-Type" not in answer:  # DRF's 304 has none
             del response["Content-Type"]
-        return response
-
-    def _learn(
-        self, request: HttpRequest, game_id: int | None, response: HttpResponseBase
-    ) -> HttpResponseBase:
-        """Keep the headers DRF and the middleware below gave this kind of answer."""
-        if game_id and response.status_code in (200, 304) and not response.cookies:
-            self.learned.setdefault(request.is_secure(), {})[response.status_code] = {
-                k: v for k, v in response.items() if k not in _PER_ANSWER
-            }
         return response
 
     def _found(self, path: str, game_id: int) -> tuple[bytes, str, ResolverMatch] | None:

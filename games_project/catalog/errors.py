@@ -5,7 +5,6 @@ from __future__ import annotations
 from common.api.errors import ErrorAnswer
 from games_project.catalog.client import UpstreamBusy, UpstreamUnavailable
 from games_project.catalog.gateway import NotFoundCached
-from games_project.catalog.selectors import NotAllowed
 from games_project.catalog.services import UserDeleted
 
 UPSTREAM_DOWN = "The games API is unavailable and nothing is cached for this request."
@@ -19,6 +18,5 @@ ANSWERS: dict[type[Exception], ErrorAnswer] = {
         503, "upstream_unavailable", UPSTREAM_DOWN, headers={"Retry-After": "30"}
     ),
     UpstreamBusy: ErrorAnswer(503, "upstream_busy", UPSTREAM_BUSY, headers={"Retry-After": "2"}),
-    NotAllowed: ErrorAnswer(403, "permission_denied", "You may only record your own reads."),
     UserDeleted: ErrorAnswer(403, "permission_denied", "This user has been deleted."),
 }

@@ -32,6 +32,16 @@ log = get_logger(__name__)
 CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
 
 
+def _not_wired(*args: Any, **kwargs: Any) -> object:
+    raise RuntimeError("CatalogConfig.ready gives the gateway its refresh tasks")
+
+
+# The background refreshes, the Celery tasks' ``delay`` that CatalogConfig.ready
+# sets: the edge decides to enqueue, and the gateway imports no task.
+refresh_game: Callable[[int], object] = _not_wired
+refresh_game_list: Callable[..., object] = _not_wired
+
+
 class CacheStatus(StrEnum):
     HIT = "HIT"
     MISS = "MISS"
@@ -54,23 +64,9 @@ class NotFoundCached(GameNotFound):
         self.status = status
 
 
-@dataclass(frozen=True)
-class CachePolicy:
-    fresh: float
-    stale: float
-    keep: float
-    negative: float
-    lock_seconds: float = 15.0
-    wait_seconds: float = 12.0
-
-    @classmethod
-    def from_settings(cls) -> CachePolicy:
-        return cls(
-            fresh=settings.GAMES_CACHE_FRESH_SECONDS,
-            stale=settings.GAMES_CACHE_STALE_SECONDS,
-            keep=max(settings.GAMES_CACHE_KEEP_SECONDS, settings.GAMES_CACHE_STALE_SECONDS),
-            negative=settings.GAMES_CACHE_NEGATIVE_SECONDS,
-        )
+# The single flight's lock, and how long a caller waits for another's fill.
+FILL_LOCK_SECONDS = 15.0
+FILL_WAIT_SECONDS = 12.0
 
 
 def _counted(status: CacheStatus) -> CacheStatus:
@@ -103,25 +99,28 @@ def _entry(key: str) -> dict[str, Any] | None:
     return entry
 
 
-def _put(key: str, value: Any, fetched_at: float, policy: CachePolicy) -> None:
-    cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=policy.fresh + policy.keep)
+def _put(key: str, value: Any, fetched_at: float) -> None:
+    keep = max(settings.GAMES_CACHE_KEEP_SECONDS, settings.GAMES_CACHE_STALE_SECONDS)
+    timeout = settings.GAMES_CACHE_FRESH_SECONDS + keep
+    cache.set(key, {"value": value, "fetched_at": fetched_at}, timeout=timeout)
 
 
-def store(key: str, value: Any, policy: CachePolicy) -> None:
+def store(key: str, value: Any) -> None:
     """Write a fresh entry; the full list's index goes beside it."""
     fetched_at = time.time()
-    _put(key, value, fetched_at, policy)
+    _put(key, value, fetched_at)
     if key == FULL_LIST_KEY:
-        _put(INDEX_KEY, _index(value), fetched_at, policy)
+        _put(INDEX_KEY, _index(value), fetched_at)
 
 
-def fetch_and_store(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Any:
+def fetch_and_store(key: str, fetch: Callable[[], Any]) -> Any:
     try:
         value = fetch()
     except GameNotFound:
-        cache.set(key, {"missing": True, "fetched_at": time.time()}, timeout=policy.negative)
+        missing = {"missing": True, "fetched_at": time.time()}
+        cache.set(key, missing, timeout=settings.GAMES_CACHE_NEGATIVE_SECONDS)
         raise
-    store(key, value, policy)
+    store(key, value)
     return value
 
 
@@ -136,46 +135,43 @@ def read(
     fetch: Callable[[], Any],
     *,
     refresh_in_background: Callable[[], object],
-    policy: CachePolicy | None = None,
     on_miss: Callable[[], object] = lambda: None,
 ) -> Cached:
     """``on_miss`` runs before any fill, and may raise to refuse the miss."""
-    policy = policy or CachePolicy.from_settings()
     try:
-        entry, error = _entry(key), None
+        entry = _entry(key)
     except CACHE_ERRORS as exc:
-        entry, error = None, exc
+        on_miss()
+        return _without_cache(key, fetch, exc)
     if entry is None:
         on_miss()
-        if error is None:
-            return _fill_once(key, fetch, policy)
-        return _without_cache(key, fetch, error)
-    age = time.time() - entry["fetched_at"]
-    if age < policy.fresh or (entry.get("missing") and age < policy.negative):
+        return _fill_once(key, fetch)
+    age, fresh = time.time() - entry["fetched_at"], settings.GAMES_CACHE_FRESH_SECONDS
+    if age < fresh or (entry.get("missing") and age < settings.GAMES_CACHE_NEGATIVE_SECONDS):
         return _unwrap(key, entry, CacheStatus.HIT)
-    if age < policy.fresh + policy.stale:
+    if age < fresh + settings.GAMES_CACHE_STALE_SECONDS:
         _schedule_refresh(key, refresh_in_background)
         return _unwrap(key, entry, CacheStatus.STALE)
     # Past the stale window: refetch now, but an old answer beats an error.
     try:
-        return _fetched(key, fetch, policy)
+        return _fetched(key, lambda: fetch_and_store(key, fetch))
     except UpstreamUnavailable as exc:
         log.warning("cache.stale_if_error", key=key, error=str(exc))
         return _unwrap(key, entry, CacheStatus.STALE)
 
 
-def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cached:
+def _fill_once(key: str, fetch: Callable[[], Any]) -> Cached:
     """Single flight: one caller fetches, concurrent callers wait for it."""
-    deadline = time.monotonic() + policy.wait_seconds
+    deadline = time.monotonic() + FILL_WAIT_SECONDS
     waited = 0
     while True:
         try:
-            lock = cache.lock(f"fill-lock:{key}", timeout=policy.lock_seconds)
+            lock = cache.lock(f"fill-lock:{key}", timeout=FILL_LOCK_SECONDS)
             if lock.acquire(blocking=False):
                 try:
                     entry = _entry(key)  # filled while we were taking the lock?
                     if entry is None:
-                        return _fetched(key, fetch, policy)
+                        return _fetched(key, lambda: fetch_and_store(key, fetch))
                     return _unwrap(key, entry, CacheStatus.HIT)
                 finally:
                     with contextlib.suppress(LockError, *CACHE_ERRORS):
@@ -195,18 +191,17 @@ def _fill_once(key: str, fetch: Callable[[], Any], policy: CachePolicy) -> Cache
 def _without_cache(key: str, fetch: Callable[[], Any], exc: BaseException) -> Cached:
     """Redis is away: a fill whose answer is not stored."""
     log.warning("cache.unavailable_serving_uncached", key=key, error=repr(exc))
-    return _fetched(key, fetch, None)
+    return _fetched(key, fetch)
 
 
-def _fetched(key: str, fetch: Callable[[], Any], policy: CachePolicy | None) -> Cached:
-    """A fill within this process's cap (past it ``UpstreamBusy`` at once, never a
-    queue), stored unless there is no ``policy``."""
+def _fetched(key: str, fetch: Callable[[], Any]) -> Cached:
+    """A fill within this process's cap: past it ``UpstreamBusy`` at once, never a queue."""
     slots = _fill_slots(settings.GAMES_CACHE_MAX_CONCURRENT_FILLS)
     if not slots.acquire(blocking=False):
         CACHE_RESULTS.labels(result="busy").inc()
         raise UpstreamBusy("every fill slot of this process is taken")
     try:
-        value = fetch() if policy is None else fetch_and_store(key, fetch, policy)
+        value = fetch()
     except GameNotFound:
         raise NotFoundCached(key, _counted(CacheStatus.MISS)) from None
     finally:
@@ -223,7 +218,6 @@ def _schedule_refresh(key: str, refresh: Callable[[], object]) -> None:
         log.warning("cache.refresh_not_scheduled", key=key, error=repr(exc))
 
 
-# -- the catalog's keys and reads ---------------------------------------------
 def list_key(*, platform: str | None, category: str | None, sort_by: str | None) -> str:
     """Values URL-encoded, so no value can imitate another filter combination."""
     given = {"platform": platform, "category": category, "sort-by": sort_by}
@@ -269,25 +263,19 @@ def _index_entry() -> dict[str, Any] | None:
     return entry
 
 
-def catalog_index(
-    *, refresh_list_in_background: Callable[..., object]
-) -> tuple[dict[str, str], CacheStatus] | None:
+def catalog_index() -> tuple[dict[str, str], CacheStatus] | None:
     """Every game's title by str(id), and ``HIT`` or ``MISS``; ``None`` if not to be had now."""
-    policy = CachePolicy.from_settings()
     try:
         entry = _index_entry()
     except CACHE_ERRORS:
         return None
     age = time.time() - entry["fetched_at"] if entry is not None else float("inf")
-    if age < policy.fresh + policy.stale:
-        if age >= policy.fresh:
-            _schedule_refresh(
-                FULL_LIST_KEY,
-                lambda: refresh_list_in_background(platform=None, category=None, sort_by=None),
-            )
+    if age < settings.GAMES_CACHE_FRESH_SECONDS + settings.GAMES_CACHE_STALE_SECONDS:
+        if age >= settings.GAMES_CACHE_FRESH_SECONDS:
+            _schedule_refresh(FULL_LIST_KEY, refresh_game_list)  # no filter: the full list
         return (entry["value"], CacheStatus.HIT) if entry["value"] else None
     try:
-        listed = game_list(refresh_in_background=refresh_list_in_background)
+        listed = game_list()
     except UpstreamUnavailable as exc:
         log.info("catalog.index_unavailable", error=str(exc))
         return None
@@ -297,7 +285,7 @@ def catalog_index(
     if listed.status is CacheStatus.MISS:  # stored beside the list
         return index, CacheStatus.MISS
     with contextlib.suppress(*CACHE_ERRORS):  # the list predates its index entry
-        _put(INDEX_KEY, index, listed.fetched_at, policy)
+        _put(INDEX_KEY, index, listed.fetched_at)
     return index, CacheStatus.HIT
 
 
@@ -306,38 +294,31 @@ def game_list(
     platform: str | None = None,
     category: str | None = None,
     sort_by: str | None = None,
-    refresh_in_background: Callable[..., object],
     on_miss: Callable[[], object] = lambda: None,
 ) -> Cached:
     filters = {"platform": platform, "category": category, "sort_by": sort_by}
     return read(
         list_key(**filters),
         lambda: get_client().list_games(**filters),
-        refresh_in_background=lambda: refresh_in_background(**filters),
+        refresh_in_background=lambda: refresh_game_list(**filters),
         on_miss=on_miss,
     )
 
 
-def game_detail(
-    *,
-    game_id: int,
-    refresh_in_background: Callable[[int], object],
-    refresh_list_in_background: Callable[..., object],
-    on_miss: Callable[[], object] = lambda: None,
-) -> Cached:
+def game_detail(*, game_id: int, on_miss: Callable[[], object] = lambda: None) -> Cached:
     """An id outside the cached full list is ``NotFoundCached`` without an upstream call."""
     key = game_key(game_id)
 
     def miss() -> None:
         on_miss()
-        known = catalog_index(refresh_list_in_background=refresh_list_in_background)
+        known = catalog_index()
         if known is not None and str(game_id) not in known[0]:
             raise NotFoundCached(key, _counted(known[1]))
 
     return read(
         key,
         lambda: get_client().get_game(game_id),
-        refresh_in_background=lambda: refresh_in_background(game_id),
+        refresh_in_background=lambda: refresh_game(game_id),
         on_miss=miss,
     )
 
@@ -355,20 +336,11 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
     return Cached(entry["value"], _counted(CacheStatus.HIT), entry["fetched_at"])
 
 
-def game_title(
-    *,
-    game_id: int,
-    refresh_in_background: Callable[[int], object],
-    refresh_list_in_background: Callable[..., object],
-) -> tuple[str, CacheStatus]:
+def game_title(*, game_id: int) -> tuple[str, CacheStatus]:
     """A recorded read's title and source: from the index, else the game's detail."""
-    known = catalog_index(refresh_list_in_background=refresh_list_in_background)
+    known = catalog_index()
     if known is None:
-        game = game_detail(
-            game_id=game_id,
-            refresh_in_background=refresh_in_background,
-            refresh_list_in_background=refresh_list_in_background,
-        )
+        game = game_detail(game_id=game_id)
         return game.value["title"], game.status
     titles, status = known
     if str(game_id) not in titles:
@@ -378,7 +350,7 @@ def game_title(
 
 def _refresh(key: str, fetch: Callable[[], Any]) -> Any:
     try:
-        return fetch_and_store(key, fetch, CachePolicy.from_settings())
+        return fetch_and_store(key, fetch)
     finally:
         with contextlib.suppress(*CACHE_ERRORS):
             cache.delete(f"refreshing:{key}")

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
 from games_project.catalog.models import GameRead
-
-
-class NotAllowed(Exception):
-    """The caller may not record a read for that user."""
-
-
-def game_reader(
-    *, caller_id: uuid.UUID, caller_is_staff: bool, user_id: uuid.UUID | None = None
-) -> uuid.UUID:
-    """Whose read the caller records (default: their own); deletions are checked by the write."""
-    reader = user_id or caller_id
-    if reader != caller_id and not caller_is_staff:
-        raise NotAllowed("only staff may record a read for another user")
-    return reader
 
 
 def most_read_game_ids(*, limit: int) -> list[int]:

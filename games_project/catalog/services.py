@@ -25,6 +25,7 @@ def game_read_record(
 ) -> GameRead:
     """Record the read and queue ``user.read``, in one statement; refused
     when the reader or the caller has been deleted."""
+    title = title[:255]  # the upstream's titles have no limit; user.read's have this one
     event = user_read(
         user_id=user_id, game_id=game_id, title=title, read_at=timezone.now(), source="games"
     )

@@ -124,3 +124,16 @@ def test_the_login_link_sends_the_browser_to_the_users_service_and_back_only_her
     location = response["Location"]
     assert location.startswith(f"{settings.USERS_URL.rstrip('/')}/api-auth/login/?")
     assert parse_qs(urlsplit(location).query) == {"next": [back]}
+
+
+def test_options_describes_the_read_a_post_records_and_only_to_whoever_may_post(
+    identity: IdentityProvider,
+) -> None:
+    def post_fields(**headers: str) -> set[str] | None:
+        actions = Client().options("/games/", **headers).json().get("actions", {})
+        return set(actions["POST"]) if "POST" in actions else None
+
+    assert post_fields() is None  # recording a read needs a login
+    assert post_fields(**bearer(identity.token(uuid.uuid4()))) == {"game_id"}
+    staff = bearer(identity.token(uuid.uuid4(), is_staff=True))
+    assert post_fields(**staff) == {"game_id", "user_id"}

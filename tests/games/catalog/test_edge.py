@@ -143,6 +143,16 @@ def test_requests_drf_would_answer_otherwise_go_to_the_view(
         assert via_view["Content-Type"].startswith("text/html")
 
 
+def test_a_host_django_does_not_allow_is_refused_as_without_the_edge(
+    client: Client, known_game: dict, answer: Callable[..., Answer]
+) -> None:
+    path = f"/games/{known_game['id']}/"
+    client.get(path)
+    assert answer(client, path)[0] == 200  # the edge answers this host's hit
+    refused = client.get(path, HTTP_HOST="elsewhere.example")
+    assert refused.status_code == 400, refused.headers
+
+
 def test_unknown_and_stale_games_are_left_to_the_view(
     client: Client, known_game: dict, unknown_game_id: int, settings: Any
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -12,8 +11,6 @@ from games_project.catalog import gateway
 from games_project.catalog.client import UpstreamUnavailable
 
 pytestmark = pytest.mark.django_db
-
-POLICY = gateway.CachePolicy(fresh=60, stale=60, keep=60, negative=60)
 
 
 def test_a_fill_whose_lock_expired_leaves_the_next_holders_lock_alone() -> None:
@@ -28,23 +25,23 @@ def test_a_fill_whose_lock_expired_leaves_the_next_holders_lock_alone() -> None:
         others.append(other)
         return {"title": "T"}
 
-    filled = gateway.read(key, slow_fetch, refresh_in_background=lambda: None, policy=POLICY)
+    filled = gateway.read(key, slow_fetch, refresh_in_background=lambda: None)
     assert (filled.value, filled.status) == ({"title": "T"}, gateway.CacheStatus.MISS)
     assert others[0].owned()  # our release did not take the other caller's lock
     others[0].release()
 
 
-def test_a_caller_that_finds_the_lock_taken_waits_for_it_and_never_fetches() -> None:
+def test_a_caller_that_finds_the_lock_taken_waits_for_it_and_never_fetches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     key = "games:test:waiter"
     holder = cache.lock(f"fill-lock:{key}", timeout=30)
     assert holder.acquire(blocking=False)
     calls: list[int] = []
-    impatient = dataclasses.replace(POLICY, wait_seconds=0.3)
+    monkeypatch.setattr(gateway, "FILL_WAIT_SECONDS", 0.3)
     try:
         with pytest.raises(UpstreamUnavailable, match="concurrent fetch"):
-            gateway.read(
-                key, lambda: calls.append(1), refresh_in_background=lambda: None, policy=impatient
-            )
+            gateway.read(key, lambda: calls.append(1), refresh_in_background=lambda: None)
     finally:
         holder.release()
     assert calls == []

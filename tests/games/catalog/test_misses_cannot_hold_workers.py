@@ -134,18 +134,18 @@ def test_an_id_in_the_catalog_is_still_fetched(api: APIClient, stub: CatalogStub
 
 
 def test_a_stale_index_is_used_and_refreshes_the_full_list_in_the_background(
-    stub: CatalogStub, settings: Any
+    stub: CatalogStub, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    policy = gateway.CachePolicy.from_settings()
     games = list(catalog(stub.url))
-    gateway.store(gateway.FULL_LIST_KEY, games, policy)
+    gateway.store(gateway.FULL_LIST_KEY, games)
     entry = cache.get(gateway.INDEX_KEY)
     entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS + 1
     cache.set(gateway.INDEX_KEY, entry)
     refreshes: list[dict[str, Any]] = []
-    found = gateway.catalog_index(refresh_list_in_background=lambda **kw: refreshes.append(kw))
+    monkeypatch.setattr(gateway, "refresh_game_list", lambda **kw: refreshes.append(kw))
+    found = gateway.catalog_index()
     assert found is not None and found[0] == {str(g["id"]): g["title"] for g in games}
-    assert refreshes == [{"platform": None, "category": None, "sort_by": None}]
+    assert refreshes == [{}]  # the full list's (no filter)
     assert stub.calls() == 0
 
 
@@ -153,10 +153,10 @@ def test_an_index_of_another_shape_is_rebuilt_from_the_cached_full_list(
     stub: CatalogStub,
 ) -> None:
     games = list(catalog(stub.url))
-    gateway.store(gateway.FULL_LIST_KEY, games, gateway.CachePolicy.from_settings())
+    gateway.store(gateway.FULL_LIST_KEY, games)
     entry = cache.get(gateway.INDEX_KEY)
     cache.set(gateway.INDEX_KEY, {**entry, "value": [[g["id"], g["title"]] for g in games]})
-    found = gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
+    found = gateway.catalog_index()
     assert found is not None and found[0] == {str(g["id"]): g["title"] for g in games}
     assert cache.get(gateway.INDEX_KEY)["value"] == found[0]
     assert stub.calls() == 0
@@ -181,14 +181,14 @@ def test_each_process_reuses_the_fresh_index_for_its_local_seconds(
 ) -> None:
     settings.GAMES_CACHE_LOCAL_SECONDS = 60
     games = list(catalog(stub.url))
-    gateway.store(gateway.FULL_LIST_KEY, games, gateway.CachePolicy.from_settings())
+    gateway.store(gateway.FULL_LIST_KEY, games)
     reads = _index_reads(monkeypatch)
     for _ in range(3):
-        found = gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
+        found = gateway.catalog_index()
         assert found == ({str(g["id"]): g["title"] for g in games}, gateway.CacheStatus.HIT)
     assert len(reads) == 1
     settings.GAMES_CACHE_LOCAL_SECONDS = 0  # 0: always ask Redis
-    gateway.catalog_index(refresh_list_in_background=lambda **kw: None)
+    gateway.catalog_index()
     assert len(reads) == 2
 
 
@@ -196,16 +196,15 @@ def test_the_process_copy_of_the_index_never_outlives_its_fresh_window(
     stub: CatalogStub, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.GAMES_CACHE_LOCAL_SECONDS = 60
-    gateway.store(
-        gateway.FULL_LIST_KEY, list(catalog(stub.url)), gateway.CachePolicy.from_settings()
-    )
+    gateway.store(gateway.FULL_LIST_KEY, list(catalog(stub.url)))
     entry = cache.get(gateway.INDEX_KEY)
     entry["fetched_at"] -= settings.GAMES_CACHE_FRESH_SECONDS + 1
     cache.set(gateway.INDEX_KEY, entry)
     reads = _index_reads(monkeypatch)
     refreshes: list[dict[str, Any]] = []
+    monkeypatch.setattr(gateway, "refresh_game_list", lambda **kw: refreshes.append(kw))
     for _ in range(2):
-        found = gateway.catalog_index(refresh_list_in_background=lambda **kw: refreshes.append(kw))
+        found = gateway.catalog_index()
         assert found is not None
     assert len(reads) == 2  # stale: Redis is asked each time
     assert refreshes  # and the refresh is due

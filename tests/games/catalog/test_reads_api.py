@@ -223,9 +223,9 @@ def test_reads_of_games_nobody_opened_take_their_titles_from_the_catalog_index(
     games = catalog(stub.url)[:20]
     token = identity.token(uuid.uuid4())
     with pytest.raises(UpstreamBusy):  # nothing cached yet: even the list needs a fill
-        gateway.game_list(refresh_in_background=lambda **kw: None)
+        gateway.game_list()
     settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 1
-    gateway.game_list(refresh_in_background=lambda **kw: None)  # the one fill
+    gateway.game_list()  # the one fill
     settings.GAMES_CACHE_MAX_CONCURRENT_FILLS = 0
     for game in games:
         response = post_read(api, token, {"game_id": game["id"]})
@@ -233,3 +233,16 @@ def test_reads_of_games_nobody_opened_take_their_titles_from_the_catalog_index(
         assert response.json()["title"] == game["title"]
     assert (stub.calls("/game"), stub.calls("/games")) == (0, 1)
     assert GameRead.objects.count() == 20
+
+
+def test_a_title_longer_than_a_read_holds_is_recorded_cut_to_255_characters(
+    api: APIClient, identity: IdentityProvider, stub: CatalogStub
+) -> None:
+    # The upstream's titles have no length limit; a read's (and user.read's) has 255.
+    games = [dict(game) for game in catalog(stub.url)]
+    games[0]["title"] = "T" * 300
+    gateway.store(gateway.FULL_LIST_KEY, games)
+    response = post_read(api, identity.token(uuid.uuid4()), {"game_id": games[0]["id"]})
+    assert response.status_code == 202, response.content
+    assert response.json()["title"] == "T" * 255
+    assert GameRead.objects.get().title == "T" * 255
