@@ -23,11 +23,11 @@ from django.http import HttpRequest
 from jwt.algorithms import RSAAlgorithm
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenBackendError, TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from common.api.tokens import check_token_shape
 from common.env import development_secret
-from users_project.accounts.authentication import JWTAuthentication
 from users_project.accounts.models import User
 
 
@@ -157,15 +157,21 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         refresh = RefreshToken(raw)
     except TokenError as exc:
         raise RefreshTokenRejected(str(exc)) from None
-    try:  # the account as an access token's check finds it: there, and active
-        user = JWTAuthentication().get_user(refresh)
-    except AuthenticationFailed:
-        raise RefreshTokenRejected("This account no longer exists.") from None
     with transaction.atomic():
-        _, created = refresh.blacklist()  # simplejwt's: get_or_create both rows
+        # Its active account, locked as a logout or password change locks it:
+        # one under way waits for the new pair, then revokes it too.
+        spent = (
+            OutstandingToken.objects.select_related("user")
+            .select_for_update(of=("user",))
+            .filter(jti=refresh["jti"], user__is_active=True)
+            .first()
+        )
+        if spent is None:
+            raise RefreshTokenRejected("This account no longer exists.")
+        _, created = BlacklistedToken.objects.get_or_create(token=spent)
         if not created:  # used already (or revoked): a refresh token rotates on use
             raise RefreshTokenRejected("This refresh token was used already.")
-        return issue_token_pair(user)
+        return issue_token_pair(spent.user)
 
 
 def issue_token_pair(user: User) -> dict[str, Any]:

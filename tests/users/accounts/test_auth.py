@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,9 @@ from common import settings_production
 from tests.support import jwt_attacks as attack
 from tests.support.users import bearer_for, login
 from tests.users.factories import PASSWORD, UserFactory
+from users_project.accounts import tokens
 from users_project.accounts.models import User
+from users_project.accounts.services import user_refresh_tokens_revoke, user_update
 from users_project.accounts.tokens import AccessToken, issue_token_pair, signing_key
 
 pytestmark = pytest.mark.django_db
@@ -260,6 +263,56 @@ def test_of_concurrent_uses_of_one_refresh_token_exactly_one_wins() -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(use, range(6)))
     assert statuses == [200, 401, 401, 401, 401, 401]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("revoke", ["logout", "password change"])
+def test_a_refresh_under_way_during_a_revocation_makes_no_token_that_outlives_it(
+    monkeypatch: Any, revoke: str
+) -> None:
+    """The refresh has made its new pair but not committed when the logout or
+    password change runs: that pair must be revoked too, not left alive."""
+    user = UserFactory()
+    spent = issue_token_pair(user)["refresh"]
+    made, go_on, pairs = threading.Event(), threading.Event(), []
+
+    def issue_then_wait(account: User) -> dict[str, Any]:
+        pairs.append(issue_token_pair(account))
+        made.set()
+        go_on.wait(timeout=10)
+        return pairs[-1]
+
+    def in_thread(work: Any) -> threading.Thread:
+        def run() -> None:
+            try:
+                work()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def revocation() -> None:
+        account = User.objects.get(pk=user.pk)
+        if revoke == "logout":
+            user_refresh_tokens_revoke(user=account)
+        else:
+            user_update(
+                user=account, by=account, password="Another-long-7", current_password=PASSWORD
+            )
+
+    monkeypatch.setattr(tokens, "issue_token_pair", issue_then_wait)
+    refreshing = in_thread(lambda: tokens.token_pair_refresh(raw=spent))
+    assert made.wait(timeout=10)
+    revoking = in_thread(revocation)
+    revoking.join(timeout=0.5)
+    go_on.set()
+    refreshing.join(timeout=10)
+    revoking.join(timeout=10)
+    monkeypatch.undo()
+    answer = APIClient().post("/auth/refresh/", {"refresh": pairs[0]["refresh"]}, format="json")
+    assert answer.status_code == 401
 
 
 def test_in_production_the_jwks_document_answers_plain_http_inside_the_cluster(
