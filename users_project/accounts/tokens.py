@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -31,14 +30,6 @@ from common.env import development_secret
 from users_project.accounts.models import User
 
 
-@dataclass(frozen=True)
-class SigningKey:
-    private_pem: str
-    public_pem: str
-    kid: str
-    public_jwk: dict[str, Any]
-
-
 def _new_private_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
@@ -53,35 +44,17 @@ def thumbprint(jwk: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-@cache
-def signing_key() -> SigningKey:
-    if settings.JWT_PRIVATE_KEY:
-        private_pem = settings.JWT_PRIVATE_KEY
-    elif settings.JWT_GENERATE_DEVELOPMENT_KEY:
-        private_pem = development_secret("jwt-signing-key.pem", make=_new_private_pem)
-    else:
-        raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
-    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    if not isinstance(private, rsa.RSAPrivateKey) or private.key_size < 2048:
-        raise ImproperlyConfigured("the JWT signing key must be an RSA key of 2048 bits or more")
-    public = private.public_key()
-    jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
-    kid = thumbprint(jwk)
-    public_pem = public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return SigningKey(
-        private_pem=private_pem,
-        public_pem=public_pem,
-        kid=kid,
-        public_jwk={**jwk, "kid": kid, "use": "sig", "alg": "RS256"},
-    )
-
-
 class KeyIdTokenBackend(TokenBackend):
-    def __init__(self, *, kid: str, **options: Any) -> None:
-        super().__init__(**options)
-        self.kid = kid  # of the key it signs with, so the two never part
+    """RS256 with ``private``; its public half is served as ``public_jwk``."""
+
+    def __init__(self, private: rsa.RSAPrivateKey) -> None:
+        public = private.public_key()
+        super().__init__(
+            "RS256", private, public, audience=settings.JWT_AUDIENCE, issuer=settings.JWT_ISSUER
+        )
+        jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
+        self.kid = thumbprint(jwk)  # of the key it signs with, so the two never part
+        self.public_jwk = {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
 
     def encode(self, payload: dict[str, Any]) -> str:
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
@@ -100,15 +73,16 @@ class KeyIdTokenBackend(TokenBackend):
 
 @cache
 def token_backend() -> KeyIdTokenBackend:
-    key = signing_key()
-    return KeyIdTokenBackend(
-        kid=key.kid,
-        algorithm="RS256",
-        signing_key=key.private_pem,
-        verifying_key=key.public_pem,
-        audience=settings.JWT_AUDIENCE,
-        issuer=settings.JWT_ISSUER,
-    )
+    if settings.JWT_PRIVATE_KEY:
+        private_pem = settings.JWT_PRIVATE_KEY
+    elif settings.JWT_GENERATE_DEVELOPMENT_KEY:
+        private_pem = development_secret("jwt-signing-key.pem", make=_new_private_pem)
+    else:
+        raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey) or private.key_size < 2048:
+        raise ImproperlyConfigured("the JWT signing key must be an RSA key of 2048 bits or more")
+    return KeyIdTokenBackend(private)
 
 
 class _Backed:

@@ -37,7 +37,7 @@ from users_project.accounts.throttles import (
 )
 from users_project.accounts.tokens import (
     InvalidCredentials,
-    signing_key,
+    token_backend,
     token_pair_login,
     token_pair_refresh,
 )
@@ -212,6 +212,6 @@ class AuthTestView(APIView):
 class JWKSView(_Public):
     @extend_schema(responses={200: dict}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        response = Response({"keys": [signing_key().public_jwk]})
+        response = Response({"keys": [token_backend().public_jwk]})
         response["Cache-Control"] = "public, max-age=300"
         return response

@@ -9,6 +9,7 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
@@ -21,7 +22,7 @@ from tests.users.factories import PASSWORD, UserFactory
 from users_project.accounts import tokens
 from users_project.accounts.models import User
 from users_project.accounts.services import user_refresh_tokens_revoke, user_update
-from users_project.accounts.tokens import AccessToken, issue_token_pair, signing_key
+from users_project.accounts.tokens import AccessToken, issue_token_pair, token_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_tokens_are_rs256_with_kid_issuer_audience_expiry_and_role(
 ) -> None:
     access = login(api, staff.email, PASSWORD).json()["access"]
     header = attack.header_of(access)
-    assert header["alg"] == "RS256" and header["kid"] == signing_key().kid
+    assert header["alg"] == "RS256" and header["kid"] == token_backend().kid
     claims = attack.claims_of(access)
     assert claims["sub"] == str(staff.id)
     assert claims["iss"] == settings.JWT_ISSUER and claims["aud"] == settings.JWT_AUDIENCE
@@ -222,13 +223,19 @@ def _expired(user: User) -> str:
     return str(token)
 
 
+def _public_pem() -> str:
+    """The public key as an attacker rebuilds it from the JWKS document."""
+    key = jwt.PyJWK(token_backend().public_jwk).key
+    return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 MATRIX = {
     "expired": lambda u: _expired(u),
     "tampered subject": lambda u: attack.tampered(issue_token_pair(u)["access"], is_staff=True),
     "alg none": lambda u: attack.unsigned(issue_token_pair(u)["access"]),
     "another key": lambda u: attack.signed_with_another_key(issue_token_pair(u)["access"]),
     "hs256 with public key": lambda u: attack.hs256_with_public_key(
-        issue_token_pair(u)["access"], signing_key().public_pem
+        issue_token_pair(u)["access"], _public_pem()
     ),
     "refresh as access": lambda u: issue_token_pair(u)["refresh"],
     "not a jwt": lambda u: "definitely-not-a-token",
