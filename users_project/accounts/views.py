@@ -167,7 +167,6 @@ class LoginView(_Public):
     @extend_schema(
         request=s.LoginSerializer,
         responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         serializer = s.LoginSerializer(data=request.data)
@@ -186,7 +185,6 @@ class RefreshView(_Public):
     @extend_schema(
         request=s.RefreshSerializer,
         responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         serializer = s.RefreshSerializer(data=request.data)
@@ -197,14 +195,14 @@ class RefreshView(_Public):
 class LogoutView(APIView):
     """Revokes all the caller's refresh tokens; access tokens run out (``expires_in``)."""
 
-    @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None, **error_responses(401)})
     def post(self, request: Request) -> Response:
         user_refresh_tokens_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthTestView(APIView):
-    @extend_schema(responses={200: s.WhoAmISerializer, **error_responses(401)}, tags=["auth"])
+    @extend_schema(responses={200: s.WhoAmISerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
         return Response({"id": str(request.user.id), "email": request.user.email})
 
