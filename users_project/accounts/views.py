@@ -101,7 +101,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
             "create": s.UserRegistrationSerializer,
             "update": s.UserUpdateSerializer,
             "partial_update": s.UserUpdateSerializer,
-            "read": s.GameReadSerializer,
         }.get(self.action, s.UserSerializer)
 
     @extend_schema(
