@@ -80,7 +80,6 @@ class UserAdmin(DjangoUserAdmin):
         ("History", {"fields": ("recent_reads", "created_at", "updated_at", "last_login")}),
     )
     add_fieldsets = ((None, {"fields": ("email", "name", "is_staff", "password1", "password2")}),)
-    filter_horizontal = ()
 
     @admin.display(description="Recently read games")
     def recent_reads(self, user: User) -> str:
