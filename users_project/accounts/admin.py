@@ -62,6 +62,10 @@ class PasswordSetForm(auth_forms.AdminPasswordChangeForm):
         return user
 
 
+def _may_touch(request: HttpRequest, obj: User | None) -> bool:
+    return obj is None or request.user.is_superuser or not obj.is_superuser
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Adding and deleting go through the services, so they emit their events."""
@@ -101,6 +105,17 @@ class UserAdmin(DjangoUserAdmin):
             rows,
             link,
         )
+
+    # As over the API: only a superuser changes, deletes or makes a superuser.
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_change_permission(request, obj) and _may_touch(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and _may_touch(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        readonly = [*super().get_readonly_fields(request, obj)]
+        return readonly if request.user.is_superuser else [*readonly, "is_superuser"]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:
