@@ -37,13 +37,6 @@ def _new_private_pem() -> str:
     ).decode()
 
 
-def thumbprint(jwk: dict[str, Any]) -> str:
-    """RFC 7638 key id: base64url(SHA-256) of the key's required members."""
-    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 class KeyIdTokenBackend(TokenBackend):
     """RS256 with ``private``; its public half is served as ``public_jwk``."""
 
@@ -53,7 +46,10 @@ class KeyIdTokenBackend(TokenBackend):
             "RS256", private, public, audience=settings.JWT_AUDIENCE, issuer=settings.JWT_ISSUER
         )
         jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
-        self.kid = thumbprint(jwk)  # of the key it signs with, so the two never part
+        # The RFC 7638 thumbprint: base64url(SHA-256) of the key's required members.
+        canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode()).digest()
+        self.kid = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
         self.public_jwk = {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
 
     def encode(self, payload: dict[str, Any]) -> str:
