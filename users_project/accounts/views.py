@@ -56,7 +56,6 @@ _UPDATE_SCHEMA = extend_schema(
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
-    serializer_class = s.UserSerializer
     # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
 
