@@ -137,7 +137,7 @@ def _current_password_check(
 def user_refresh_tokens_revoke(*, user: User) -> None:
     with transaction.atomic():
         # A refresh under way holds this lock until its new token is stored.
-        User.objects.select_for_update().filter(pk=user.pk).exists()
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
         live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
         BlacklistedToken.objects.bulk_create(
             [BlacklistedToken(token=token) for token in live], ignore_conflicts=True

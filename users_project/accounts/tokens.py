@@ -125,7 +125,7 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         # one under way waits for the new pair, then revokes it too.
         spent = (
             OutstandingToken.objects.select_related("user")
-            .select_for_update(of=("user",))
+            .select_for_update(of=("user",), no_key=True)
             .filter(jti=refresh["jti"], user__is_active=True)
             .first()
         )
