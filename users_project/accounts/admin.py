@@ -147,10 +147,8 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(GameRead)
 class GameReadAdmin(admin.ModelAdmin):
     list_display = ["read_at", "user", "game_id", "title"]
-    list_select_related = ["user"]
     search_fields = ["user__email", "title"]
     list_filter = ["read_at"]
-    readonly_fields = ["user", "game_id", "title", "read_at", "event_id"]
 
     # History comes only from user.read events.
     def has_add_permission(self, request: HttpRequest) -> bool:
