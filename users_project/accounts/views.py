@@ -42,8 +42,8 @@ from users_project.accounts.tokens import (
     token_pair_refresh,
 )
 
-# The one spelling of a user id in a URL (str(uuid)'s): any other would reach
-# the same account under another name (and another throttle key).
+# The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
+# the view runs, or it would reach an account under another name (and throttle key).
 USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # What a write needs on another's account; reading needs view or change.
 WRITE_PERMISSIONS = {"update": "change", "partial_update": "change", "destroy": "delete"}
@@ -56,7 +56,6 @@ _UPDATE_SCHEMA = extend_schema(
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
-    # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
 
     def get_permissions(self) -> list[Any]:
