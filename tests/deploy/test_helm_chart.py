@@ -443,7 +443,9 @@ def test_the_environment_the_chart_gives_loads_the_production_settings(
     script = str(ROOT / f"manage_{service}.py")
     commands = [[sys.executable, script, "check", "--deploy", "--fail-level", "ERROR"]]
     if service == "users":
-        load_key = "from users_project.accounts.tokens import signing_key; print(signing_key().kid)"
+        load_key = (
+            "from users_project.accounts.tokens import token_backend; print(token_backend().kid)"
+        )
         commands.append([sys.executable, script, "shell", "-c", load_key])
     for command in commands:
         done = subprocess.run(

@@ -25,7 +25,7 @@ from tests.support.hostile import (
 from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
 from users_project.accounts.models import User
-from users_project.accounts.tokens import issue_token_pair, signing_key, token_backend
+from users_project.accounts.tokens import issue_token_pair, token_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +236,7 @@ def test_malformed_tokens_are_401_where_a_token_is_read_and_ignored_elsewhere(
 ) -> None:
     backend = token_backend()
     valid = issue_token_pair(caller)["access"]
-    header = token_shapes(valid, backend.prepared_signing_key, signing_key().kid)[shape]
+    header = token_shapes(valid, backend.prepared_signing_key, backend.kid)[shape]
     response = _call(api, method, path, caller, HTTP_AUTHORIZATION=header)
     expected = _expected_for_bad_token(method, path)
     if expected == 200:

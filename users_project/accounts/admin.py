@@ -62,6 +62,10 @@ class PasswordSetForm(auth_forms.AdminPasswordChangeForm):
         return user
 
 
+def _may_touch(request: HttpRequest, obj: User | None) -> bool:
+    return obj is None or request.user.is_superuser or not obj.is_superuser
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Adding and deleting go through the services, so they emit their events."""
@@ -80,7 +84,6 @@ class UserAdmin(DjangoUserAdmin):
         ("History", {"fields": ("recent_reads", "created_at", "updated_at", "last_login")}),
     )
     add_fieldsets = ((None, {"fields": ("email", "name", "is_staff", "password1", "password2")}),)
-    filter_horizontal = ()
 
     @admin.display(description="Recently read games")
     def recent_reads(self, user: User) -> str:
@@ -102,6 +105,17 @@ class UserAdmin(DjangoUserAdmin):
             rows,
             link,
         )
+
+    # As over the API: only a superuser changes, deletes or makes a superuser.
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_change_permission(request, obj) and _may_touch(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and _may_touch(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        readonly = [*super().get_readonly_fields(request, obj)]
+        return readonly if request.user.is_superuser else [*readonly, "is_superuser"]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:
@@ -133,10 +147,8 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(GameRead)
 class GameReadAdmin(admin.ModelAdmin):
     list_display = ["read_at", "user", "game_id", "title"]
-    list_select_related = ["user"]
     search_fields = ["user__email", "title"]
     list_filter = ["read_at"]
-    readonly_fields = ["user", "game_id", "title", "read_at", "event_id"]
 
     # History comes only from user.read events.
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -3,8 +3,6 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "users_project.accounts"
-    label = "accounts"
-    verbose_name = "Accounts"
 
     def ready(self) -> None:
         # The Celery app, so @shared_task binds to it in web processes too.

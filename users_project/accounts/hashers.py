@@ -46,17 +46,10 @@ def hash_slot() -> Iterator[None]:
 
 
 class BudgetedArgon2PasswordHasher(Argon2PasswordHasher):
-    @property
-    def memory_cost(self) -> int:  # type: ignore[override]
-        return settings.PASSWORD_HASH_MEMORY_KIB
-
-    @property
-    def time_cost(self) -> int:  # type: ignore[override]
-        return settings.PASSWORD_HASH_TIME_COST
-
-    @property
-    def parallelism(self) -> int:  # type: ignore[override]
-        return settings.PASSWORD_HASH_PARALLELISM
+    def __init__(self) -> None:
+        self.memory_cost = settings.PASSWORD_HASH_MEMORY_KIB
+        self.time_cost = settings.PASSWORD_HASH_TIME_COST
+        self.parallelism = settings.PASSWORD_HASH_PARALLELISM
 
     def encode(self, password: str, salt: str) -> str:
         with hash_slot():

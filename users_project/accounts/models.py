@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -30,8 +29,6 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email_key=email_identity(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
-        if UserManager.create_with is None:
-            raise ImproperlyConfigured("the accounts app is not ready: no user_create yet")
         return UserManager.create_with(email=email, password=password, **fields)
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:

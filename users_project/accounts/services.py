@@ -135,10 +135,13 @@ def _current_password_check(
 
 
 def user_refresh_tokens_revoke(*, user: User) -> None:
-    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
-    )
+    with transaction.atomic():
+        # A refresh under way holds this lock until its new token is stored.
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
+        live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+        )
 
 
 def refresh_tokens_flush_expired() -> int:

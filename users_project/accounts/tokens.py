@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -23,20 +22,12 @@ from django.http import HttpRequest
 from jwt.algorithms import RSAAlgorithm
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenBackendError, TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from common.api.tokens import check_token_shape
 from common.env import development_secret
-from users_project.accounts.authentication import JWTAuthentication
 from users_project.accounts.models import User
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    private_pem: str
-    public_pem: str
-    kid: str
-    public_jwk: dict[str, Any]
 
 
 def _new_private_pem() -> str:
@@ -46,42 +37,20 @@ def _new_private_pem() -> str:
     ).decode()
 
 
-def thumbprint(jwk: dict[str, Any]) -> str:
-    """RFC 7638 key id: base64url(SHA-256) of the key's required members."""
-    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-@cache
-def signing_key() -> SigningKey:
-    if settings.JWT_PRIVATE_KEY:
-        private_pem = settings.JWT_PRIVATE_KEY
-    elif settings.JWT_GENERATE_DEVELOPMENT_KEY:
-        private_pem = development_secret("jwt-signing-key.pem", make=_new_private_pem)
-    else:
-        raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
-    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    if not isinstance(private, rsa.RSAPrivateKey) or private.key_size < 2048:
-        raise ImproperlyConfigured("the JWT signing key must be an RSA key of 2048 bits or more")
-    public = private.public_key()
-    jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
-    kid = thumbprint(jwk)
-    public_pem = public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return SigningKey(
-        private_pem=private_pem,
-        public_pem=public_pem,
-        kid=kid,
-        public_jwk={**jwk, "kid": kid, "use": "sig", "alg": "RS256"},
-    )
-
-
 class KeyIdTokenBackend(TokenBackend):
-    def __init__(self, *, kid: str, **options: Any) -> None:
-        super().__init__(**options)
-        self.kid = kid  # of the key it signs with, so the two never part
+    """RS256 with ``private``; its public half is served as ``public_jwk``."""
+
+    def __init__(self, private: rsa.RSAPrivateKey) -> None:
+        public = private.public_key()
+        super().__init__(
+            "RS256", private, public, audience=settings.JWT_AUDIENCE, issuer=settings.JWT_ISSUER
+        )
+        jwk: dict[str, Any] = RSAAlgorithm.to_jwk(public, as_dict=True)
+        # The RFC 7638 thumbprint: base64url(SHA-256) of the key's required members.
+        canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode()).digest()
+        self.kid = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        self.public_jwk = {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
 
     def encode(self, payload: dict[str, Any]) -> str:
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
@@ -100,15 +69,16 @@ class KeyIdTokenBackend(TokenBackend):
 
 @cache
 def token_backend() -> KeyIdTokenBackend:
-    key = signing_key()
-    return KeyIdTokenBackend(
-        kid=key.kid,
-        algorithm="RS256",
-        signing_key=key.private_pem,
-        verifying_key=key.public_pem,
-        audience=settings.JWT_AUDIENCE,
-        issuer=settings.JWT_ISSUER,
-    )
+    if settings.JWT_PRIVATE_KEY:
+        private_pem = settings.JWT_PRIVATE_KEY
+    elif settings.JWT_GENERATE_DEVELOPMENT_KEY:
+        private_pem = development_secret("jwt-signing-key.pem", make=_new_private_pem)
+    else:
+        raise ImproperlyConfigured("set JWT_PRIVATE_KEY (an RSA key in PEM)")
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey) or private.key_size < 2048:
+        raise ImproperlyConfigured("the JWT signing key must be an RSA key of 2048 bits or more")
+    return KeyIdTokenBackend(private)
 
 
 class _Backed:
@@ -122,13 +92,6 @@ class AccessToken(_Backed, tokens.AccessToken):
 
 class RefreshToken(_Backed, tokens.RefreshToken):
     access_token_class = AccessToken
-
-    @classmethod
-    def for_user(cls, user: User) -> RefreshToken:  # type: ignore[override]
-        token = super().for_user(user)
-        # Copied into the access token: the games service authorises on it.
-        token["is_staff"] = user.is_staff
-        return token
 
 
 class InvalidCredentials(Exception):
@@ -157,19 +120,26 @@ def token_pair_refresh(*, raw: str) -> dict[str, Any]:
         refresh = RefreshToken(raw)
     except TokenError as exc:
         raise RefreshTokenRejected(str(exc)) from None
-    try:  # the account as an access token's check finds it: there, and active
-        user = JWTAuthentication().get_user(refresh)
-    except AuthenticationFailed:
-        raise RefreshTokenRejected("This account no longer exists.") from None
     with transaction.atomic():
-        _, created = refresh.blacklist()  # simplejwt's: get_or_create both rows
+        # Its active account, locked as a logout or password change locks it:
+        # one under way waits for the new pair, then revokes it too.
+        spent = (
+            OutstandingToken.objects.select_related("user")
+            .select_for_update(of=("user",), no_key=True)
+            .filter(jti=refresh["jti"], user__is_active=True)
+            .first()
+        )
+        if spent is None:
+            raise RefreshTokenRejected("This account no longer exists.")
+        _, created = BlacklistedToken.objects.get_or_create(token=spent)
         if not created:  # used already (or revoked): a refresh token rotates on use
             raise RefreshTokenRejected("This refresh token was used already.")
-        return issue_token_pair(user)
+        return issue_token_pair(spent.user)
 
 
 def issue_token_pair(user: User) -> dict[str, Any]:
     refresh = RefreshToken.for_user(user)
+    refresh["is_staff"] = user.is_staff  # the games service authorises on it
     access = refresh.access_token
     return {
         "access": str(access),

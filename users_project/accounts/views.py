@@ -37,13 +37,13 @@ from users_project.accounts.throttles import (
 )
 from users_project.accounts.tokens import (
     InvalidCredentials,
-    signing_key,
+    token_backend,
     token_pair_login,
     token_pair_refresh,
 )
 
-# The one spelling of a user id in a URL (str(uuid)'s): any other would reach
-# the same account under another name (and another throttle key).
+# The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
+# the view runs, or it would reach an account under another name (and throttle key).
 USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # What a write needs on another's account; reading needs view or change.
 WRITE_PERMISSIONS = {"update": "change", "partial_update": "change", "destroy": "delete"}
@@ -56,8 +56,6 @@ _UPDATE_SCHEMA = extend_schema(
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
-    serializer_class = s.UserSerializer
-    # One spelling per account: any other is 404 before the view runs.
     lookup_value_regex = USER_ID_PATTERN
 
     def get_permissions(self) -> list[Any]:
@@ -101,7 +99,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
             "create": s.UserRegistrationSerializer,
             "update": s.UserUpdateSerializer,
             "partial_update": s.UserUpdateSerializer,
-            "read": s.GameReadSerializer,
         }.get(self.action, s.UserSerializer)
 
     @extend_schema(
@@ -167,7 +164,6 @@ class LoginView(_Public):
     @extend_schema(
         request=s.LoginSerializer,
         responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         serializer = s.LoginSerializer(data=request.data)
@@ -186,7 +182,6 @@ class RefreshView(_Public):
     @extend_schema(
         request=s.RefreshSerializer,
         responses={200: s.TokenPairSerializer, **error_responses(400, 401, 429)},
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         serializer = s.RefreshSerializer(data=request.data)
@@ -197,14 +192,14 @@ class RefreshView(_Public):
 class LogoutView(APIView):
     """Revokes all the caller's refresh tokens; access tokens run out (``expires_in``)."""
 
-    @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None, **error_responses(401)})
     def post(self, request: Request) -> Response:
         user_refresh_tokens_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthTestView(APIView):
-    @extend_schema(responses={200: s.WhoAmISerializer, **error_responses(401)}, tags=["auth"])
+    @extend_schema(responses={200: s.WhoAmISerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
         return Response({"id": str(request.user.id), "email": request.user.email})
 
@@ -212,6 +207,6 @@ class AuthTestView(APIView):
 class JWKSView(_Public):
     @extend_schema(responses={200: dict}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        response = Response({"keys": [signing_key().public_jwk]})
+        response = Response({"keys": [token_backend().public_jwk]})
         response["Cache-Control"] = "public, max-age=300"
         return response

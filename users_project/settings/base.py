@@ -10,7 +10,6 @@ from common.settings import SHARED_APPS, database, redis_cache
 
 SERVICE_NAME = "users"
 ROOT_URLCONF = "users_project.urls"
-WSGI_APPLICATION = "users_project.wsgi.application"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -6,7 +6,6 @@ from common.settings import secret_key
 from .base import *  # noqa: F403
 
 SECRET_KEY = secret_key("USERS_DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Apart from a running system's keys in the shared Redis (side-by-side copies set theirs).
 CACHES["default"]["KEY_PREFIX"] = f"test-{CACHES['default']['KEY_PREFIX']}"
 JWT_GENERATE_DEVELOPMENT_KEY = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
@@ -139,3 +140,48 @@ def test_setting_a_password_in_the_admin_revokes_the_users_refresh_tokens(
     assert User.objects.get(pk=user.pk).check_password(new)
     spent = APIClient().post("/auth/refresh/", {"refresh": refresh}, format="json")
     assert spent.status_code == 401
+
+
+@pytest.fixture
+def user_manager(client: Client) -> Client:
+    """Staff with every permission on users, but not a superuser."""
+    manager = UserFactory(is_staff=True)
+    for action in ("view", "change", "delete"):
+        manager.user_permissions.add(Permission.objects.get(codename=f"{action}_user"))
+    client.force_login(manager)
+    client.raise_request_exception = False
+    return client
+
+
+def test_in_the_admin_only_a_superuser_changes_or_deletes_a_superuser(
+    user_manager: Client,
+) -> None:
+    """As over the API (docs/security.md, "Whose account")."""
+    root = User.objects.create_superuser(email="root@example.com", password="Root-pass-2026!")
+    new = "Taken-over-2026!"
+    base = f"/admin/accounts/user/{root.id}"
+    password = user_manager.post(f"{base}/password/", {"password1": new, "password2": new})
+    delete = user_manager.post(f"{base}/delete/", {"post": "yes"})
+    bulk = user_manager.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [str(root.id)], "post": "yes"},
+    )
+    assert password.status_code == delete.status_code == bulk.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("Root-pass-2026!")
+    # An ordinary account is still theirs to change.
+    plain = UserFactory()
+    done = user_manager.post(
+        f"/admin/accounts/user/{plain.id}/password/", {"password1": new, "password2": new}
+    )
+    assert done.status_code == 302
+
+
+def test_in_the_admin_only_a_superuser_makes_a_superuser(user_manager: Client) -> None:
+    plain = UserFactory(email="plain@example.com")
+    page = user_manager.get(f"/admin/accounts/user/{plain.id}/change/")
+    assert 'name="is_superuser"' not in page.content.decode()
+    form = {"email": plain.email, "name": "P", "is_active": "on", "is_superuser": "on"}
+    form |= {"last_login_0": "", "last_login_1": ""}
+    assert user_manager.post(f"/admin/accounts/user/{plain.id}/change/", form).status_code == 302
+    assert not User.objects.get(pk=plain.pk).is_superuser

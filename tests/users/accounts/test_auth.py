@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
@@ -17,8 +19,10 @@ from common import settings_production
 from tests.support import jwt_attacks as attack
 from tests.support.users import bearer_for, login
 from tests.users.factories import PASSWORD, UserFactory
+from users_project.accounts import tokens
 from users_project.accounts.models import User
-from users_project.accounts.tokens import AccessToken, issue_token_pair, signing_key
+from users_project.accounts.services import user_refresh_tokens_revoke, user_update
+from users_project.accounts.tokens import AccessToken, issue_token_pair, token_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +50,7 @@ def test_tokens_are_rs256_with_kid_issuer_audience_expiry_and_role(
 ) -> None:
     access = login(api, staff.email, PASSWORD).json()["access"]
     header = attack.header_of(access)
-    assert header["alg"] == "RS256" and header["kid"] == signing_key().kid
+    assert header["alg"] == "RS256" and header["kid"] == token_backend().kid
     claims = attack.claims_of(access)
     assert claims["sub"] == str(staff.id)
     assert claims["iss"] == settings.JWT_ISSUER and claims["aud"] == settings.JWT_AUDIENCE
@@ -219,13 +223,19 @@ def _expired(user: User) -> str:
     return str(token)
 
 
+def _public_pem() -> str:
+    """The public key as an attacker rebuilds it from the JWKS document."""
+    key = jwt.PyJWK(token_backend().public_jwk).key
+    return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 MATRIX = {
     "expired": lambda u: _expired(u),
     "tampered subject": lambda u: attack.tampered(issue_token_pair(u)["access"], is_staff=True),
     "alg none": lambda u: attack.unsigned(issue_token_pair(u)["access"]),
     "another key": lambda u: attack.signed_with_another_key(issue_token_pair(u)["access"]),
     "hs256 with public key": lambda u: attack.hs256_with_public_key(
-        issue_token_pair(u)["access"], signing_key().public_pem
+        issue_token_pair(u)["access"], _public_pem()
     ),
     "refresh as access": lambda u: issue_token_pair(u)["refresh"],
     "not a jwt": lambda u: "definitely-not-a-token",
@@ -260,6 +270,56 @@ def test_of_concurrent_uses_of_one_refresh_token_exactly_one_wins() -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(use, range(6)))
     assert statuses == [200, 401, 401, 401, 401, 401]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("revoke", ["logout", "password change"])
+def test_a_refresh_under_way_during_a_revocation_makes_no_token_that_outlives_it(
+    monkeypatch: Any, revoke: str
+) -> None:
+    """The refresh has made its new pair but not committed when the logout or
+    password change runs: that pair must be revoked too, not left alive."""
+    user = UserFactory()
+    spent = issue_token_pair(user)["refresh"]
+    made, go_on, pairs = threading.Event(), threading.Event(), []
+
+    def issue_then_wait(account: User) -> dict[str, Any]:
+        pairs.append(issue_token_pair(account))
+        made.set()
+        go_on.wait(timeout=10)
+        return pairs[-1]
+
+    def in_thread(work: Any) -> threading.Thread:
+        def run() -> None:
+            try:
+                work()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def revocation() -> None:
+        account = User.objects.get(pk=user.pk)
+        if revoke == "logout":
+            user_refresh_tokens_revoke(user=account)
+        else:
+            user_update(
+                user=account, by=account, password="Another-long-7", current_password=PASSWORD
+            )
+
+    monkeypatch.setattr(tokens, "issue_token_pair", issue_then_wait)
+    refreshing = in_thread(lambda: tokens.token_pair_refresh(raw=spent))
+    assert made.wait(timeout=10)
+    revoking = in_thread(revocation)
+    revoking.join(timeout=0.5)
+    go_on.set()
+    refreshing.join(timeout=10)
+    revoking.join(timeout=10)
+    monkeypatch.undo()
+    answer = APIClient().post("/auth/refresh/", {"refresh": pairs[0]["refresh"]}, format="json")
+    assert answer.status_code == 401
 
 
 def test_in_production_the_jwks_document_answers_plain_http_inside_the_cluster(
