@@ -53,7 +53,7 @@ class DeadLetter:
         return PURGED if PURGED in kinds else REPLAYED if kinds else OPEN
 
     def header(self, name: str) -> str:
-        """The last value of a header (a replayed event carries the earlier ones too)."""
+        """The last value of a header: the consumer appends its own after any the record had."""
         values = [value for key, value in self.headers if key == name and value is not None]
         return values[-1].decode(errors="replace") if values else ""
 
@@ -71,8 +71,7 @@ class DeadLetter:
         """The value, if it is a JSON object at all."""
         try:
             doc = json.loads(self.value) if self.value is not None else None
-        # Not UTF-8, not JSON, or nested past the interpreter's stack. Plain
-        # json, not the event limits: a person reads whatever can be parsed.
+        # Plain json, not the event limits: a person reads whatever can be parsed.
         except (ValueError, RecursionError):
             return None
         return doc if isinstance(doc, dict) else None
@@ -94,7 +93,11 @@ def select_dead_letters(
     """The records kept in the DLQ ``topics`` (broker-side names) in one of
     ``states`` that match every criterion given, newest first."""
     letters = _read(topics)
-    _attach_actions(letters)
+    by_id = {letter.id: letter for letter in letters}
+    actions = DeadLetterAction.objects.filter(dlq_topic__in=topics).order_by("performed_at", "id")
+    for action in actions:  # of a letter the broker still keeps (retention drops them)
+        if letter := by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}"):
+            letter.actions.append(action)
     ids, reasons, states = set(ids), set(reasons), set(states)
     letters = [
         letter
@@ -153,9 +156,8 @@ def _records(
 
 
 def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
-    """Why each of ``letters`` may not be replayed, by id. A service can write
-    its own DLQs, so a record planted there must not reach the topic: the
-    ``dlq.original_topic`` header must name the DLQ's topic, and that topic
+    """Why each of ``letters`` may not be replayed, by id. Whoever writes a DLQ may plant
+    records there: its ``dlq.original_topic`` header must name the DLQ's topic, which
     must hold the same key and value at the original partition and offset."""
     refusals = {letter.id: why for letter in letters if (why := _header_refusal(letter))}
     to_check = [letter for letter in letters if letter.id not in refusals]
@@ -205,13 +207,3 @@ def _original_differs(
     if (records[0].key, records[0].value) != (letter.key, letter.value):
         return f"it differs from the record at {tp.topic}:{partition}:{offset}"
     return None
-
-
-def _attach_actions(letters: list[DeadLetter]) -> None:
-    by_id = {letter.id: letter for letter in letters}
-    actions = DeadLetterAction.objects.filter(
-        dlq_topic__in={letter.dlq_topic for letter in letters}
-    ).order_by("performed_at", "id")
-    for action in actions:  # of a letter the broker still keeps (retention drops them)
-        if letter := by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}"):
-            letter.actions.append(action)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from common.deadletters.models import DeadLetterAction
@@ -65,12 +64,11 @@ def dead_letters_replay(
 
 def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str = "") -> int:
     """Mark ``letters`` purged: hidden from ``dlq list``, left to retention."""
-    with transaction.atomic():
-        DeadLetterAction.objects.bulk_create(
-            [
-                _action(letter, DeadLetterAction.Kind.PURGED, by=performed_by, detail=note)
-                for letter in letters
-            ]
-        )
+    DeadLetterAction.objects.bulk_create(
+        [
+            _action(letter, DeadLetterAction.Kind.PURGED, by=performed_by, detail=note)
+            for letter in letters
+        ]
+    )
     log.info("dlq.purged", count=len(letters), by=performed_by)
     return len(letters)
