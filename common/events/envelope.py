@@ -58,7 +58,7 @@ def _event_id(value: Any) -> uuid.UUID:
 
 
 def _contract(event_type: Any, version: Any) -> Contract:
-    # Any type but a registered name is unknown; bool is an int subclass, `true` no version.
+    # bool is an int subclass in Python; `true` is not a version.
     if not isinstance(version, int) or isinstance(version, bool):
         raise EventDecodeError(f"version must be an integer, got {version!r}")
     if not (versions := contracts_of(event_type)):
