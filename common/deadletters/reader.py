@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,6 +81,13 @@ class DeadLetter:
         value = (self.envelope or {}).get(name)
         return value if isinstance(value, str) else ""
 
+    @property
+    def event_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.envelope_text("id"))
+        except ValueError:  # not an event, or not a UUID: known by its place only
+            return None
+
 
 def select_dead_letters(
     topics: list[str],
@@ -96,7 +104,9 @@ def select_dead_letters(
     by_id = {letter.id: letter for letter in letters}
     actions = DeadLetterAction.objects.filter(dlq_topic__in=topics).order_by("performed_at", "id")
     for action in actions:  # of a letter the broker still keeps (retention drops them)
-        if letter := by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}"):
+        letter = by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}")
+        # A DLQ deleted and created again reuses places, not event ids.
+        if letter and action.event_id in (None, letter.event_id):
             letter.actions.append(action)
     ids, reasons, states = set(ids), set(reasons), set(states)
     letters = [

@@ -4,8 +4,6 @@ once; each action is a ``DeadLetterAction`` row."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.utils import timezone
 
 from common.deadletters.models import DeadLetterAction
@@ -17,16 +15,12 @@ log = get_logger(__name__)
 
 
 def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLetterAction:
-    try:
-        event_id = uuid.UUID(letter.envelope_text("id"))
-    except ValueError:  # not an event, or not a UUID: the row names it by place only
-        event_id = None
     return DeadLetterAction(
         dlq_topic=letter.dlq_topic,
         partition=letter.partition,
         offset=letter.offset,
         action=kind,
-        event_id=event_id,
+        event_id=letter.event_id,
         performed_by=by,
         detail=detail[:500],
     )
