@@ -56,7 +56,7 @@ def dead_letters_replay(
     return replayed, refused
 
 
-def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str = "") -> int:
+def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str) -> None:
     """Mark ``letters`` purged: hidden from ``dlq list``, left to retention."""
     DeadLetterAction.objects.bulk_create(
         [
@@ -65,4 +65,3 @@ def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: st
         ]
     )
     log.info("dlq.purged", count=len(letters), by=performed_by)
-    return len(letters)

@@ -170,8 +170,8 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 self.stdout.write("purged 0: not confirmed")
                 return
-        count = dead_letters_purge(letters=letters, performed_by=by or getpass.getuser(), note=note)
-        self.stdout.write(f"purged {count}")
+        dead_letters_purge(letters=letters, performed_by=by or getpass.getuser(), note=note)
+        self.stdout.write(f"purged {len(letters)}")
 
 
 def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[str, Any]:
