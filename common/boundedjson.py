@@ -1,6 +1,5 @@
-"""JSON with limits, for whatever comes from outside: :func:`loads` refuses
-deep or oversized documents with :class:`JSONLimitExceeded` (a ``ValueError``),
-never letting ``RecursionError`` or ``MemoryError`` escape."""
+"""JSON from outside, with limits: too deep or too big is a :class:`JSONLimitExceeded`
+(a ``ValueError``), never a ``RecursionError`` or ``MemoryError``."""
 
 from __future__ import annotations
 
@@ -19,15 +18,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-# One decoder for every call: json.loads builds a new one per call when
-# given parse_constant.
+# One decoder for every call: json.loads given parse_constant builds one per call.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
-    """Walk a parsed document without recursion: every string must be valid
-    Unicode text (a lone surrogate such as "\\ud800" is legal JSON but cannot
-    be stored), and nesting must stay within ``max_depth``."""
+    """Walk a parsed document without recursion: no string may hold a lone surrogate
+    (legal JSON, e.g. "\\ud800", but not storable text), nor nest past ``max_depth``."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()

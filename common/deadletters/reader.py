@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,7 +54,7 @@ class DeadLetter:
         return PURGED if PURGED in kinds else REPLAYED if kinds else OPEN
 
     def header(self, name: str) -> str:
-        """The last value of a header (a replayed event carries the earlier ones too)."""
+        """The last value of a header: the consumer appends its own after any the record had."""
         values = [value for key, value in self.headers if key == name and value is not None]
         return values[-1].decode(errors="replace") if values else ""
 
@@ -71,8 +72,7 @@ class DeadLetter:
         """The value, if it is a JSON object at all."""
         try:
             doc = json.loads(self.value) if self.value is not None else None
-        # Not UTF-8, not JSON, or nested past the interpreter's stack. Plain
-        # json, not the event limits: a person reads whatever can be parsed.
+        # Plain json, not the event limits: a person reads whatever can be parsed.
         except (ValueError, RecursionError):
             return None
         return doc if isinstance(doc, dict) else None
@@ -80,6 +80,13 @@ class DeadLetter:
     def envelope_text(self, name: str) -> str:
         value = (self.envelope or {}).get(name)
         return value if isinstance(value, str) else ""
+
+    @property
+    def event_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.envelope_text("id"))
+        except ValueError:  # not an event, or not a UUID: known by its place only
+            return None
 
 
 def select_dead_letters(
@@ -94,7 +101,13 @@ def select_dead_letters(
     """The records kept in the DLQ ``topics`` (broker-side names) in one of
     ``states`` that match every criterion given, newest first."""
     letters = _read(topics)
-    _attach_actions(letters)
+    by_id = {letter.id: letter for letter in letters}
+    actions = DeadLetterAction.objects.filter(dlq_topic__in=topics).order_by("performed_at", "id")
+    for action in actions:  # of a letter the broker still keeps (retention drops them)
+        letter = by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}")
+        # A DLQ deleted and created again reuses places, not event ids.
+        if letter and action.event_id in (None, letter.event_id):
+            letter.actions.append(action)
     ids, reasons, states = set(ids), set(reasons), set(states)
     letters = [
         letter
@@ -132,8 +145,6 @@ def _records(
     consumer: KafkaConsumer, ranges: dict[TopicPartition, tuple[int, int]], timeout: float
 ) -> list[ConsumerRecord]:
     """The records at offsets ``first`` to ``end - 1`` of each partition of ``ranges``."""
-    if not ranges:
-        return []
     consumer.assign(list(ranges))
     for tp, (first, _) in ranges.items():
         consumer.seek(tp, first)
@@ -153,14 +164,11 @@ def _records(
 
 
 def replay_refusals(letters: list[DeadLetter]) -> dict[str, str]:
-    """Why each of ``letters`` may not be replayed, by id. A service can write
-    its own DLQs, so a record planted there must not reach the topic: the
-    ``dlq.original_topic`` header must name the DLQ's topic, and that topic
+    """Why each of ``letters`` may not be replayed, by id. Whoever writes a DLQ may plant
+    records there: its ``dlq.original_topic`` header must name the DLQ's topic, which
     must hold the same key and value at the original partition and offset."""
     refusals = {letter.id: why for letter in letters if (why := _header_refusal(letter))}
     to_check = [letter for letter in letters if letter.id not in refusals]
-    if not to_check:
-        return refusals  # no broker needed
     consumer = offsets_reader("dlq-verifier")
     try:
         # One read of what each named topic keeps, however many letters name it.
@@ -205,13 +213,3 @@ def _original_differs(
     if (records[0].key, records[0].value) != (letter.key, letter.value):
         return f"it differs from the record at {tp.topic}:{partition}:{offset}"
     return None
-
-
-def _attach_actions(letters: list[DeadLetter]) -> None:
-    by_id = {letter.id: letter for letter in letters}
-    actions = DeadLetterAction.objects.filter(
-        dlq_topic__in={letter.dlq_topic for letter in letters}
-    ).order_by("performed_at", "id")
-    for action in actions:  # of a letter the broker still keeps (retention drops them)
-        if letter := by_id.get(f"{action.dlq_topic}:{action.partition}:{action.offset}"):
-            letter.actions.append(action)

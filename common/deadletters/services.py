@@ -4,9 +4,6 @@ once; each action is a ``DeadLetterAction`` row."""
 
 from __future__ import annotations
 
-import uuid
-
-from django.db import transaction
 from django.utils import timezone
 
 from common.deadletters.models import DeadLetterAction
@@ -18,16 +15,12 @@ log = get_logger(__name__)
 
 
 def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLetterAction:
-    try:
-        event_id = uuid.UUID(letter.envelope_text("id"))
-    except ValueError:  # not an event, or not a UUID: the row names it by place only
-        event_id = None
     return DeadLetterAction(
         dlq_topic=letter.dlq_topic,
         partition=letter.partition,
         offset=letter.offset,
         action=kind,
-        event_id=event_id,
+        event_id=letter.event_id,
         performed_by=by,
         detail=detail[:500],
     )
@@ -63,14 +56,12 @@ def dead_letters_replay(
     return replayed, refused
 
 
-def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str = "") -> int:
+def dead_letters_purge(*, letters: list[DeadLetter], performed_by: str, note: str) -> None:
     """Mark ``letters`` purged: hidden from ``dlq list``, left to retention."""
-    with transaction.atomic():
-        DeadLetterAction.objects.bulk_create(
-            [
-                _action(letter, DeadLetterAction.Kind.PURGED, by=performed_by, detail=note)
-                for letter in letters
-            ]
-        )
+    DeadLetterAction.objects.bulk_create(
+        [
+            _action(letter, DeadLetterAction.Kind.PURGED, by=performed_by, detail=note)
+            for letter in letters
+        ]
+    )
     log.info("dlq.purged", count=len(letters), by=performed_by)
-    return len(letters)

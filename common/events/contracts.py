@@ -58,9 +58,9 @@ class Contract:
         return Event(type=self.type, version=self.version, source=source, data=data, **fields)
 
 
-def register(contract: Contract) -> Contract:
-    _REGISTRY[(contract.type, contract.version)] = contract
-    return contract
+def register(*contracts: Contract) -> None:
+    for contract in contracts:
+        _REGISTRY[(contract.type, contract.version)] = contract
 
 
 def contracts_of(event_type: str) -> dict[int, Contract]:

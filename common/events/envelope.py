@@ -21,7 +21,20 @@ MAX_EVENT_BYTES = 256 * 1024
 
 def decode(raw: bytes | None) -> Event:
     """Parse and validate an event; raise :class:`EventDecodeError` on any fault."""
-    doc = _envelope(raw)
+    if raw is None:
+        raise EventDecodeError("empty message (tombstone): no event")
+    try:
+        # Size and depth capped: a deeply nested envelope is a decode
+        # error, not a RecursionError that crash-loops the consumer.
+        doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
+    except ValueError as exc:  # JSONDecodeError, UnicodeError, JSONLimitExceeded
+        raise EventDecodeError(f"not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise EventDecodeError(f"envelope must be a JSON object, got {type(doc).__name__}")
+    if missing := [name for name in ENVELOPE_FIELDS if name not in doc]:
+        raise EventDecodeError(f"envelope is missing {', '.join(missing)}")
+    if unknown := sorted(set(doc) - set(ENVELOPE_FIELDS)):
+        raise EventDecodeError(f"envelope has unknown fields {', '.join(unknown)}")
     event_id = _event_id(doc["id"])
     contract = _contract(doc["type"], doc["version"])
     try:
@@ -37,25 +50,6 @@ def decode(raw: bytes | None) -> Event:
     return Event(**doc | {"id": event_id, "occurred_at": occurred_at})
 
 
-def _envelope(raw: bytes | None) -> dict[str, Any]:
-    if raw is None:
-        raise EventDecodeError("empty message (tombstone): no event")
-    try:
-        # Size and depth capped: a deeply nested envelope is a decode
-        # error, not a RecursionError that crash-loops the consumer.
-        doc = boundedjson.loads(raw, max_bytes=MAX_EVENT_BYTES)
-    except ValueError as exc:  # JSONDecodeError, UnicodeError, JSONLimitExceeded
-        raise EventDecodeError(f"not JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise EventDecodeError(f"envelope must be a JSON object, got {type(doc).__name__}")
-
-    if missing := [name for name in ENVELOPE_FIELDS if name not in doc]:
-        raise EventDecodeError(f"envelope is missing {', '.join(missing)}")
-    if unknown := sorted(set(doc) - set(ENVELOPE_FIELDS)):
-        raise EventDecodeError(f"envelope has unknown fields {', '.join(unknown)}")
-    return doc
-
-
 def _event_id(value: Any) -> uuid.UUID:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
@@ -64,8 +58,6 @@ def _event_id(value: Any) -> uuid.UUID:
 
 
 def _contract(event_type: Any, version: Any) -> Contract:
-    if not isinstance(event_type, str) or not event_type:
-        raise EventDecodeError("type must be a non-empty string")
     # bool is an int subclass in Python; `true` is not a version.
     if not isinstance(version, int) or isinstance(version, bool):
         raise EventDecodeError(f"version must be an integer, got {version!r}")

@@ -10,23 +10,22 @@ from common.events.contracts import UUID_STRING, Contract, register
 from common.events.event import Event
 from common.events.rfc3339 import format_rfc3339
 
-USER_READ_V1 = register(
-    Contract(
-        type=topics.USER_READ,
-        version=1,
-        description="A user read a game's details. The title is the one shown at that moment.",
-        data_schema={
-            "type": "object",
-            "required": ["user_id", "game_id", "title", "read_at"],
-            "properties": {
-                "user_id": UUID_STRING,
-                "game_id": {"type": "integer", "minimum": 1},
-                "title": {"type": "string", "minLength": 1, "maxLength": 255},
-                "read_at": {"type": "string", "format": "date-time"},
-            },
+USER_READ_V1 = Contract(
+    type=topics.USER_READ,
+    version=1,
+    description="A user read a game's details. The title is the one shown at that moment.",
+    data_schema={
+        "type": "object",
+        "required": ["user_id", "game_id", "title", "read_at"],
+        "properties": {
+            "user_id": UUID_STRING,
+            "game_id": {"type": "integer", "minimum": 1},
+            "title": {"type": "string", "minLength": 1, "maxLength": 255},
+            "read_at": {"type": "string", "format": "date-time"},
         },
-    )
+    },
 )
+register(USER_READ_V1)
 
 
 def user_read(

@@ -8,35 +8,32 @@ from common.events import topics
 from common.events.contracts import UUID_STRING, Contract, register
 from common.events.event import Event
 
-USER_CREATED_V1 = register(
-    Contract(
-        type=topics.USER_CREATED,
-        version=1,
-        description="A user registered.",
-        data_schema={
-            "type": "object",
-            "required": ["user_id", "email", "name"],
-            "properties": {
-                "user_id": UUID_STRING,
-                "email": {"type": "string", "minLength": 3, "maxLength": 254},
-                "name": {"type": "string", "maxLength": 150},
-            },
+USER_CREATED_V1 = Contract(
+    type=topics.USER_CREATED,
+    version=1,
+    description="A user registered.",
+    data_schema={
+        "type": "object",
+        "required": ["user_id", "email", "name"],
+        "properties": {
+            "user_id": UUID_STRING,
+            "email": {"type": "string", "minLength": 3, "maxLength": 254},
+            "name": {"type": "string", "maxLength": 150},
         },
-    )
+    },
 )
 
-USER_DELETED_V1 = register(
-    Contract(
-        type=topics.USER_DELETED,
-        version=1,
-        description="A user was deleted; consumers forget what they hold about them.",
-        data_schema={
-            "type": "object",
-            "required": ["user_id"],
-            "properties": {"user_id": UUID_STRING},
-        },
-    )
+USER_DELETED_V1 = Contract(
+    type=topics.USER_DELETED,
+    version=1,
+    description="A user was deleted; consumers forget what they hold about them.",
+    data_schema={
+        "type": "object",
+        "required": ["user_id"],
+        "properties": {"user_id": UUID_STRING},
+    },
 )
+register(USER_CREATED_V1, USER_DELETED_V1)
 
 
 def user_created(*, user_id: uuid.UUID, email: str, name: str, source: str) -> Event:

@@ -23,15 +23,12 @@ from common.ops.text import as_json, format_age, render_table
 
 # Age buckets of the summary: (column, upper bound in seconds).
 AGE_BUCKETS = (("<1h", 3600), ("<1d", 86400), ("<7d", 7 * 86400), ("older", float("inf")))
-
-
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def moment(text: str) -> datetime:
-    """A duration back from now (``30m``, ``2h``, ``7d``) or an ISO 8601
-    date-time (UTC if it names no offset)."""
+    """A duration back from now (``30m``, ``2h``, ``7d``) or an ISO date-time (UTC if naive)."""
     if match := _DURATION.match(text.strip()):
         amount, unit = match.groups()
         return datetime.now(UTC) - timedelta(**{_UNITS[unit]: int(amount)})
@@ -155,9 +152,9 @@ class Command(BaseCommand):
         for letter, target in replayed:
             self.stdout.write(f"replayed {letter.id} -> {target}")
         self.stdout.write(f"replayed {len(replayed)} by {who}")
+        for id, why in refusals.items():
+            self.stderr.write(f"refused {id}: {why}")
         if refusals:
-            for id, why in refusals.items():
-                self.stderr.write(f"refused {id}: {why}")
             raise CommandError(
                 f"refused {len(refusals)} (listed above): left open, not replayed anywhere; "
                 "look at who wrote them (dlq show ID), then dlq purge them"
@@ -173,8 +170,8 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 self.stdout.write("purged 0: not confirmed")
                 return
-        count = dead_letters_purge(letters=letters, performed_by=by or getpass.getuser(), note=note)
-        self.stdout.write(f"purged {count}")
+        dead_letters_purge(letters=letters, performed_by=by or getpass.getuser(), note=note)
+        self.stdout.write(f"purged {len(letters)}")
 
 
 def _as_dict(letter: DeadLetter, now: datetime, *, full: bool = False) -> dict[str, Any]:

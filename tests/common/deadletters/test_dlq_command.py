@@ -189,6 +189,32 @@ def test_a_dead_letter_nested_past_the_event_limit_still_shows_its_id_and_type(
     )
 
 
+def test_an_action_left_from_a_dlq_deleted_and_created_again_hides_no_new_dead_letter(
+    topic: str,
+) -> None:
+    # The DLQ's offsets start over; the actions taken on its earlier records stay.
+    dead_letters = physical_topic(dlq_topic(topic))
+    for partition in range(3):
+        DeadLetterAction.objects.create(
+            dlq_topic=dead_letters,
+            partition=partition,
+            offset=0,
+            action="purged",
+            event_id=uuid.uuid4(),
+            performed_by="before",
+        )
+
+    def reject(event: Event) -> None:
+        raise EventRejected("decided: drop")
+
+    event = an_event()
+    publish(topic, event)
+    consume(topic, reject, until=lambda r: r.stats.dead_lettered == 1)
+    [entry] = listed(topic)
+    assert (entry["event_id"], entry["state"]) == (str(event.id), "open")
+    assert json.loads(dlq("show", entry["id"]))["actions"] == []
+
+
 def test_purge_asks_first_counts_and_hides_what_it_purged(
     topic: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
