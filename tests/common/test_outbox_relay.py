@@ -293,6 +293,23 @@ def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(
         writer.join(timeout=30)
 
 
+def test_a_broken_listener_is_opened_again_and_hears_the_next_row(
+    kafka_topic: str, wakeup: OutboxWakeup
+) -> None:
+    """The database ending the listener's session (a restart, a failover) is
+    logged, not raised, and the next sleep listens on a new session."""
+    from django.db import connection
+
+    stop = threading.Event()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [wakeup.listen().get_backend_pid()])
+    wakeup.wait(5, stop)
+    with wakeup.sleep_lock() as held:
+        assert held
+        enqueue_users(kafka_topic, 1)
+        assert wakeup.wait(30, stop) is True
+
+
 @pytest.mark.parametrize("relays", [1, 2])
 def test_idle_relays_publish_new_rows_long_before_their_safety_poll(
     kafka_topic: str, relays: int
