@@ -53,24 +53,23 @@ class OutboxRelay:
         if not rows:
             return RoundResult(sent=0, failed=0)
         try:
-            producer = get_producer()
-            sent, failures = self._publish(producer, rows)
+            failures = self._publish(get_producer(), rows)
         except KafkaError as exc:
             # Building the producer or sending failed as a whole: broker away.
             reset_producer()
-            sent, failures = [], {row.pk: repr(exc) for row in rows}
-        self._settle(rows, sent, failures)
-        self.published += len(sent)
-        OUTBOX_PUBLISHED.inc(len(sent))
+            failures = {row.pk: repr(exc) for row in rows}
+        sent = self._settle(rows, failures)
+        self.published += sent
+        OUTBOX_PUBLISHED.inc(sent)
         OUTBOX_FAILED.inc(len(failures))
         if failures:
             log.warning(
                 "outbox.publish_failed",
                 failed=len(failures),
-                sent=len(sent),
+                sent=sent,
                 error=next(iter(failures.values())),
             )
-        return RoundResult(sent=len(sent), failed=len(failures))
+        return RoundResult(sent=sent, failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
         """Lease a batch of pending rows in one statement and one commit."""
@@ -82,9 +81,8 @@ class OutboxRelay:
         # RETURNING has no order; publishing keeps the order rows were written in.
         return sorted(rows, key=lambda row: row.pk)
 
-    def _publish(
-        self, producer: KafkaProducer, rows: list[OutboxEvent]
-    ) -> tuple[list[int], dict[int, str]]:
+    def _publish(self, producer: KafkaProducer, rows: list[OutboxEvent]) -> dict[int, str]:
+        """Send ``rows`` and wait for the broker: the rows that failed, by pk, and why."""
         futures = []
         for row in rows:
             value = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -94,26 +92,24 @@ class OutboxRelay:
                 (row, producer.send(row.topic, key=row.key.encode(), value=value, headers=headers))
             )
         producer.flush(timeout=self.lease_seconds / 2)
-        sent: list[int] = []
         failures: dict[int, str] = {}
         for row, future in futures:
             if not future.is_done:
                 failures[row.pk] = "no acknowledgement before the timeout"
             elif future.failed():
                 failures[row.pk] = repr(future.exception)
-            else:
-                sent.append(row.pk)
-        return sent, failures
+        return failures
 
-    def _settle(self, rows: list[OutboxEvent], sent: list[int], failures: dict[int, str]) -> None:
+    def _settle(self, rows: list[OutboxEvent], failures: dict[int, str]) -> int:
+        """Mark the other rows sent and back ``failures`` off; return how many were sent."""
         now = timezone.now()
-        if sent:
+        if sent := [row.pk for row in rows if row.pk not in failures]:
             # One statement, its own transaction: the common case costs one commit.
             OutboxEvent.objects.filter(pk__in=sent, claimed_by=self.worker_id).update(
                 sent_at=now, claimed_by="", last_error=""
             )
         if not failures:
-            return
+            return len(sent)
         with transaction.atomic():
             for row in rows:
                 if row.pk in failures:
@@ -124,6 +120,7 @@ class OutboxRelay:
                         claimed_by="",
                         last_error=failures[row.pk][:2000],
                     )
+        return len(sent)
 
     def purge_sent(self) -> int:
         """Delete sent rows past retention, in chunks to keep transactions short."""
