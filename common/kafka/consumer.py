@@ -114,7 +114,7 @@ class ConsumerRunner:
         )
         self.stop = stop or threading.Event()
         self.stats = ConsumerStats(spec.name)
-        self.policy = policy or DeadLetterPolicy.from_settings()
+        self.policy = policy or DeadLetterPolicy()
 
     def run_once(self) -> int:
         """Poll, handle and commit one batch; return the messages handled."""
