@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
-from common.kafka.config import bootstrap_servers, physical_topic
+from common.kafka.config import physical_topic
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, wait: float, **options: Any) -> None:
         if not wait_until_ready(timeout=wait):
-            servers = ",".join(bootstrap_servers())
+            servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
             raise CommandError(f"Kafka at {servers} did not answer within {wait}s")
         names = [physical_topic(name) for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
         created = ensure_topics(
