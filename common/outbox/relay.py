@@ -114,7 +114,8 @@ class OutboxRelay:
             for row in rows:
                 if row.pk in failures:
                     attempts = row.attempts + 1
-                    OutboxEvent.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+                    # Only while leased to this relay: a late one must not free another's.
+                    OutboxEvent.objects.filter(pk=row.pk, claimed_by=self.worker_id).update(
                         attempts=attempts,
                         available_at=now + timedelta(seconds=backoff_seconds(attempts, cap=10)),
                         claimed_by="",

@@ -188,6 +188,21 @@ def test_a_dead_relays_batch_is_sent_again_once_its_lease_runs_out(kafka_topic: 
     assert dict(OutboxEvent.objects.values_list("event_id", "sent_at")) == settled
 
 
+def test_a_late_relays_failure_leaves_the_lease_of_the_relay_that_took_over(
+    kafka_topic: str,
+) -> None:
+    """A relay settling a failed publish after its lease ran out (a pause) must
+    not release the row another relay now publishes: a third would publish it too."""
+    enqueue_users(kafka_topic, 1)
+    late = OutboxRelay(lease_seconds=0.5, worker_id="relay-late")
+    [row] = late._claim()
+    time.sleep(1)
+    assert len(OutboxRelay(worker_id="relay-owner")._claim()) == 1
+    late._settle([row], {row.pk: "no acknowledgement before the timeout"})
+    assert OutboxEvent.objects.get(pk=row.pk).claimed_by == "relay-owner"
+    assert OutboxRelay(worker_id="relay-third")._claim() == []
+
+
 def test_sent_rows_are_purged_after_retention(kafka_topic: str) -> None:
     _, _, recent = enqueue_users(kafka_topic, 3)
     relay = OutboxRelay(retention_hours=24)
