@@ -20,7 +20,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from common.backoff import LINGER_SECONDS, backoff_seconds
-from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
+from common.kafka.metrics import OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 from common.outbox.models import OutboxEvent
@@ -46,7 +46,6 @@ class OutboxRelay:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     published: int = 0  # rows this relay published
     _last_purge: float = 0.0
-    _backlog_due: float = 0.0
 
     def run_once(self) -> RoundResult:
         rows = self._claim()
@@ -180,6 +179,3 @@ class OutboxRelay:
             self._last_purge = time.monotonic()
             if purged := self.purge_sent():
                 log.info("outbox.purged", rows=purged)
-        if time.monotonic() >= self._backlog_due:
-            self._backlog_due = time.monotonic() + 5
-            OUTBOX_BACKLOG.set(OutboxEvent.objects.filter(sent_at__isnull=True).count())
