@@ -22,7 +22,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.kafka.admin import wait_until_ready
-from common.kafka.config import bootstrap_servers, security_config
 from common.logging import get_logger
 
 log = get_logger(__name__)
@@ -34,7 +33,7 @@ def check_database() -> None:
 
 
 def check_kafka() -> None:
-    if not wait_until_ready(bootstrap_servers(), timeout=2, security=security_config()):
+    if not wait_until_ready(timeout=2):
         raise ConnectionError("no broker answered a metadata request")
 
 

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from common.kafka.config import common_client_config
 
-def wait_until_ready(
-    bootstrap: list[str], *, timeout: float, security: Mapping[str, Any] | None = None
-) -> bool:
+
+def wait_until_ready(*, timeout: float) -> bool:
     """Poll until the cluster answers a metadata request, or ``timeout``
     passes: a KRaft node accepts connections before its quorum forms."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap,
+                **common_client_config("readiness"),
                 request_timeout_ms=5_000,
                 bootstrap_timeout_ms=5_000,
-                client_id="readiness-check",
-                **(security or {}),
             )
             try:
                 admin.list_topics()
@@ -36,18 +33,9 @@ def wait_until_ready(
             time.sleep(1)
 
 
-def ensure_topics(
-    bootstrap: list[str],
-    topics: Iterable[str],
-    *,
-    partitions: int,
-    replication_factor: int,
-    security: Mapping[str, Any] | None = None,
-) -> list[str]:
+def ensure_topics(topics: Iterable[str], *, partitions: int, replication_factor: int) -> list[str]:
     """Create the topics that are missing; return the names created."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap, client_id="topic-admin", **(security or {})
-    )
+    admin = KafkaAdminClient(**common_client_config("topic-admin"))
     try:
         existing = set(admin.list_topics())
         if not (missing := [name for name in topics if name not in existing]):

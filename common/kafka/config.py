@@ -14,10 +14,6 @@ PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
 SASL_MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
 
 
-def bootstrap_servers() -> list[str]:
-    return list(settings.KAFKA_BOOTSTRAP_SERVERS)
-
-
 def security_config() -> dict[str, Any]:
     """How every client authenticates, as kafka-python's keyword arguments;
     a mistake is refused here, not at the broker's handshake."""
@@ -51,7 +47,7 @@ def _one_of(setting: str, allowed: frozenset[str]) -> str:
 
 def common_client_config(role: str) -> dict[str, Any]:
     return {
-        "bootstrap_servers": bootstrap_servers(),
+        "bootstrap_servers": list(settings.KAFKA_BOOTSTRAP_SERVERS),
         # Named after its service, role and process, as brokers log it.
         "client_id": f"{settings.SERVICE_NAME}-{role}-{socket.gethostname()}-{os.getpid()}",
         # Reconnect quickly after a broker restart, but do not hammer it.

@@ -5,7 +5,6 @@ stop, commit offsets after the database work (docs/architecture.md)."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
@@ -33,7 +32,6 @@ from common.logging import bound_context, get_logger
 log = get_logger(__name__)
 
 POLL_TIMEOUT_MS = 500
-LAG_EVERY_SECONDS = 10.0
 
 Run = list[tuple[Record, Event]]
 # A handler takes a batch of events of one type, each id once, inside the
@@ -114,7 +112,7 @@ class ConsumerRunner:
         )
         self.stop = stop or threading.Event()
         self.stats = ConsumerStats(spec.name)
-        self.policy = policy or DeadLetterPolicy.from_settings()
+        self.policy = policy or DeadLetterPolicy()
 
     def run_once(self) -> int:
         """Poll, handle and commit one batch; return the messages handled."""
@@ -292,7 +290,6 @@ class ConsumerRunner:
     def run_forever(self) -> None:
         log.info("consumer.started", consumer=self.name, topics=list(self.spec.topics))
         failures = 0
-        lag_due = time.monotonic() + LAG_EVERY_SECONDS
         try:
             while not self.stop.is_set():
                 try:
@@ -300,9 +297,6 @@ class ConsumerRunner:
                     failures = 0
                     if 0 < handled < MAX_POLL_RECORDS:
                         self.stop.wait(LINGER_SECONDS)
-                    if time.monotonic() >= lag_due:
-                        lag_due = time.monotonic() + LAG_EVERY_SECONDS
-                        self.stats.lag(self.transport.lag())
                 except KafkaError as exc:
                     # Broker away or the DLQ unwritable: start over from the
                     # last committed offsets with a fresh client.

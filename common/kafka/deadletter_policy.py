@@ -15,11 +15,12 @@ class DeadLetterLimitReached(Exception):
 
 @dataclass
 class DeadLetterPolicy:
-    # 0: no limit on dead letters in a row.
-    max_consecutive: int = 50
-    # Share of the window that may be dead letters; 1 or more: no limit.
-    max_ratio: float = 0.5
-    window: int = 1000
+    """Limits from the CONSUMER_DLQ_* settings unless given: a ``max_consecutive``
+    of 0 or a ``max_ratio`` (dead letters' share of the window) of 1 or more is no limit."""
+
+    max_consecutive: int = field(default_factory=lambda: settings.CONSUMER_DLQ_MAX_CONSECUTIVE)
+    max_ratio: float = field(default_factory=lambda: settings.CONSUMER_DLQ_MAX_RATIO)
+    window: int = field(default_factory=lambda: settings.CONSUMER_DLQ_RATIO_WINDOW)
     _recent: deque[bool] = field(init=False, repr=False)  # True: a dead letter
     _consecutive: int = field(default=0, init=False)
 
@@ -27,14 +28,6 @@ class DeadLetterPolicy:
         if self.max_consecutive < 0 or self.max_ratio < 0 or self.window < 1:
             raise ValueError(f"invalid dead-letter policy: {self}")
         self._recent = deque(maxlen=self.window)
-
-    @classmethod
-    def from_settings(cls) -> DeadLetterPolicy:
-        return cls(
-            max_consecutive=settings.CONSUMER_DLQ_MAX_CONSECUTIVE,
-            max_ratio=settings.CONSUMER_DLQ_MAX_RATIO,
-            window=settings.CONSUMER_DLQ_RATIO_WINDOW,
-        )
 
     def record_handled(self, count: int = 1) -> None:
         self._recent.extend([False] * min(count, self.window))

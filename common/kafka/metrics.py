@@ -3,11 +3,9 @@ and a consumer's own tally of what it handled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kafka import TopicPartition
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 CONSUMER_EVENTS = Counter(
     "consumer_events_total",
@@ -26,16 +24,10 @@ CONSUMER_DEAD_LETTERS = Counter(
     "(decode_error, rejected, handler_error, wrong_source)",
     ["consumer", "reason"],
 )
-CONSUMER_LAG = Gauge(
-    "consumer_lag_messages",
-    "Messages on the broker not yet consumed, per assigned partition",
-    ["consumer", "topic", "partition"],
-)
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka")
 OUTBOX_FAILED = Counter(
     "outbox_publish_failures_total", "Outbox rows whose publish failed (retried)"
 )
-OUTBOX_BACKLOG = Gauge("outbox_backlog_rows", "Outbox rows not yet published")
 
 
 @dataclass
@@ -56,7 +48,3 @@ class ConsumerStats:
             CONSUMER_DISCARDED.labels(self.consumer, reason).inc(n)
         elif outcome == "dead_lettered":
             CONSUMER_DEAD_LETTERS.labels(self.consumer, reason).inc(n)
-
-    def lag(self, lags: Mapping[TopicPartition, int]) -> None:
-        for tp, lag in lags.items():
-            CONSUMER_LAG.labels(self.consumer, tp.topic, str(tp.partition)).set(lag)

@@ -30,8 +30,6 @@ class Transport(Protocol):
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
         """Write one message and wait for the broker's acknowledgement."""
 
-    def lag(self) -> dict[TopicPartition, int]: ...
-
     def close(self) -> None:
         """Forget the position: the next poll starts from the last commit."""
 
@@ -77,11 +75,6 @@ class KafkaTransport:
 
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
         get_producer().send(topic, key=key, value=value, headers=list(headers)).get(timeout=30)
-
-    def lag(self) -> dict[TopicPartition, int]:
-        partitions = list(self.consumer.assignment())
-        ends = self.consumer.end_offsets(partitions) if partitions else {}
-        return {tp: max(0, ends[tp] - self.consumer.position(tp)) for tp in partitions}
 
     def close(self) -> None:
         if self._consumer is not None:

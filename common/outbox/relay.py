@@ -20,7 +20,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from common.backoff import LINGER_SECONDS, backoff_seconds
-from common.kafka.metrics import OUTBOX_BACKLOG, OUTBOX_FAILED, OUTBOX_PUBLISHED
+from common.kafka.metrics import OUTBOX_FAILED, OUTBOX_PUBLISHED
 from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 from common.outbox.models import OutboxEvent
@@ -46,31 +46,29 @@ class OutboxRelay:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     published: int = 0  # rows this relay published
     _last_purge: float = 0.0
-    _backlog_due: float = 0.0
 
     def run_once(self) -> RoundResult:
         rows = self._claim()
         if not rows:
             return RoundResult(sent=0, failed=0)
         try:
-            producer = get_producer()
-            sent, failures = self._publish(producer, rows)
+            failures = self._publish(get_producer(), rows)
         except KafkaError as exc:
             # Building the producer or sending failed as a whole: broker away.
             reset_producer()
-            sent, failures = [], {row.pk: repr(exc) for row in rows}
-        self._settle(rows, sent, failures)
-        self.published += len(sent)
-        OUTBOX_PUBLISHED.inc(len(sent))
+            failures = {row.pk: repr(exc) for row in rows}
+        sent = self._settle(rows, failures)
+        self.published += sent
+        OUTBOX_PUBLISHED.inc(sent)
         OUTBOX_FAILED.inc(len(failures))
         if failures:
             log.warning(
                 "outbox.publish_failed",
                 failed=len(failures),
-                sent=len(sent),
+                sent=sent,
                 error=next(iter(failures.values())),
             )
-        return RoundResult(sent=len(sent), failed=len(failures))
+        return RoundResult(sent=sent, failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
         """Lease a batch of pending rows in one statement and one commit."""
@@ -82,9 +80,8 @@ class OutboxRelay:
         # RETURNING has no order; publishing keeps the order rows were written in.
         return sorted(rows, key=lambda row: row.pk)
 
-    def _publish(
-        self, producer: KafkaProducer, rows: list[OutboxEvent]
-    ) -> tuple[list[int], dict[int, str]]:
+    def _publish(self, producer: KafkaProducer, rows: list[OutboxEvent]) -> dict[int, str]:
+        """Send ``rows`` and wait for the broker: the rows that failed, by pk, and why."""
         futures = []
         for row in rows:
             value = json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -94,36 +91,36 @@ class OutboxRelay:
                 (row, producer.send(row.topic, key=row.key.encode(), value=value, headers=headers))
             )
         producer.flush(timeout=self.lease_seconds / 2)
-        sent: list[int] = []
         failures: dict[int, str] = {}
         for row, future in futures:
             if not future.is_done:
                 failures[row.pk] = "no acknowledgement before the timeout"
             elif future.failed():
                 failures[row.pk] = repr(future.exception)
-            else:
-                sent.append(row.pk)
-        return sent, failures
+        return failures
 
-    def _settle(self, rows: list[OutboxEvent], sent: list[int], failures: dict[int, str]) -> None:
+    def _settle(self, rows: list[OutboxEvent], failures: dict[int, str]) -> int:
+        """Mark the other rows sent and back ``failures`` off; return how many were sent."""
         now = timezone.now()
-        if sent:
+        if sent := [row.pk for row in rows if row.pk not in failures]:
             # One statement, its own transaction: the common case costs one commit.
             OutboxEvent.objects.filter(pk__in=sent, claimed_by=self.worker_id).update(
                 sent_at=now, claimed_by="", last_error=""
             )
         if not failures:
-            return
+            return len(sent)
         with transaction.atomic():
             for row in rows:
                 if row.pk in failures:
                     attempts = row.attempts + 1
-                    OutboxEvent.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+                    # Only while leased to this relay: a late one must not free another's.
+                    OutboxEvent.objects.filter(pk=row.pk, claimed_by=self.worker_id).update(
                         attempts=attempts,
                         available_at=now + timedelta(seconds=backoff_seconds(attempts, cap=10)),
                         claimed_by="",
                         last_error=failures[row.pk][:2000],
                     )
+        return len(sent)
 
     def purge_sent(self) -> int:
         """Delete sent rows past retention, in chunks to keep transactions short."""
@@ -182,6 +179,3 @@ class OutboxRelay:
             self._last_purge = time.monotonic()
             if purged := self.purge_sent():
                 log.info("outbox.purged", rows=purged)
-        if time.monotonic() >= self._backlog_due:
-            self._backlog_due = time.monotonic() + 5
-            OUTBOX_BACKLOG.set(OutboxEvent.objects.filter(sent_at__isnull=True).count())

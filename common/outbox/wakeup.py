@@ -24,18 +24,19 @@ log = get_logger(__name__)
 CHANNEL = "outbox_event"
 # The advisory lock a sleeping relay holds ("outbox" in ASCII); per database.
 SLEEP_LOCK = 0x6F7574626F78
-# How often a waiting relay looks at its stop flag (SIGTERM sets it).
+# How often a waiting relay looks at its stop flag (SIGTERM sets it), and how
+# long it waits for the sleep lock another relay holds while asleep.
 _STOP_CHECK_SECONDS = 0.25
 
 
 class OutboxWakeup:
-    """A ``LISTEN`` connection to the outbox's database, owned by one relay."""
+    """A ``LISTEN`` connection to the outbox's database, owned by one relay:
+    opened on first use, closed on any error and opened again on the next."""
 
     def __init__(self) -> None:
         self._connection: Any = None
 
     def listen(self) -> Any:
-        """The ``LISTEN`` connection, opened on first use."""
         if self._connection is None:
             params = connections["default"].get_connection_params()
             params.pop("cursor_factory", None)
@@ -43,7 +44,6 @@ class OutboxWakeup:
             connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")
-                # Another relay asleep holds SLEEP_LOCK for as long as it sleeps.
                 cursor.execute("SET lock_timeout = %s", [f"{int(_STOP_CHECK_SECONDS * 1000)}ms"])
             self._connection = connection
         return self._connection
@@ -52,55 +52,46 @@ class OutboxWakeup:
     def sleep_lock(self) -> Iterator[bool]:
         """Hold ``SLEEP_LOCK`` inside the block, so writers notify (True), or
         say it was not granted (False: another relay holds it, or the listener is broken)."""
-        held = False
-        try:
-            with self.listen().cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [SLEEP_LOCK])
-            held = True
-        except psycopg2.errors.LockNotAvailable:
-            pass
-        except (psycopg2.Error, OSError) as exc:
-            log.warning("outbox.listen_failed", error=str(exc).strip())
-            self.close()
+        held = self._lock("pg_advisory_lock")
         try:
             yield held
         finally:
+            # A closed listener's session, and so its lock, has already ended.
             if held and self._connection is not None:
-                try:
-                    with self._connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_unlock(%s)", [SLEEP_LOCK])
-                except (psycopg2.Error, OSError):
-                    self.close()  # the session, and so its lock, ends with it
+                self._lock("pg_advisory_unlock")
+
+    def _lock(self, function: str) -> bool:
+        try:
+            with self.listen().cursor() as cursor:
+                cursor.execute(f"SELECT {function}(%s)", [SLEEP_LOCK])
+            return True
+        except psycopg2.errors.LockNotAvailable:
+            return False
+        except (psycopg2.Error, OSError) as exc:
+            self._broken(exc)
+            return False
 
     def wait(self, timeout: float, stop: threading.Event) -> bool:
         """Sleep until a row is committed (True), ``timeout`` passes or ``stop``
-        is set (False). A broken connection answers True: a notification may have been missed."""
+        is set (False)."""
         deadline = time.monotonic() + timeout
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            try:
-                if self._connection is None:
-                    # A new listener cannot know what was committed before it.
-                    self.listen()
-                    return True
-                connection = self._connection
-                readable, _, _ = select.select(
-                    [connection], [], [], min(remaining, _STOP_CHECK_SECONDS)
-                )
-                if readable:
+        try:
+            connection = self.listen()
+            while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+                if select.select([connection], [], [], min(remaining, _STOP_CHECK_SECONDS))[0]:
                     connection.poll()
                     if connection.notifies:
                         connection.notifies.clear()
                         return True
-            except (psycopg2.Error, OSError) as exc:
-                log.warning("outbox.listen_failed", error=str(exc).strip())
-                self.close()
-                # Not a busy loop while the database is away.
-                stop.wait(min(remaining, 1.0))
-                return True
+        except (psycopg2.Error, OSError) as exc:
+            self._broken(exc)
+            # Not a busy loop while the database is away.
+            stop.wait(min(deadline - time.monotonic(), 1.0))
         return False
+
+    def _broken(self, exc: Exception) -> None:
+        log.warning("outbox.listen_failed", error=str(exc).strip())
+        self.close()
 
     def close(self) -> None:
         if self._connection is not None:

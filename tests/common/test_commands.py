@@ -28,7 +28,7 @@ from tests.support.processes import spawn_manage, stop
 def test_a_topic_the_broker_refuses_fails_with_the_brokers_reason() -> None:
     name = physical_topic(f"test-refused-{uuid.uuid4().hex}")
     with pytest.raises(KafkaError, match="replication factor of 3 cannot be reached"):
-        ensure_topics(bootstrap(), [name], partitions=1, replication_factor=3)
+        ensure_topics([name], partitions=1, replication_factor=3)
 
 
 def test_create_topics_makes_every_topic_and_dlq_with_explicit_partitions() -> None:

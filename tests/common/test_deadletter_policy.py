@@ -94,7 +94,7 @@ def test_the_policy_comes_from_the_settings(settings) -> None:
     settings.CONSUMER_DLQ_MAX_CONSECUTIVE = 7
     settings.CONSUMER_DLQ_MAX_RATIO = 0.25
     settings.CONSUMER_DLQ_RATIO_WINDOW = 400
-    policy = DeadLetterPolicy.from_settings()
+    policy = DeadLetterPolicy()
     assert (policy.max_consecutive, policy.max_ratio, policy.window) == (7, 0.25, 400)
 
 

@@ -173,7 +173,7 @@ def test_a_dead_relays_batch_is_sent_again_once_its_lease_runs_out(kafka_topic: 
     # Claimed, published and acknowledged, then killed before marking them sent.
     dead = OutboxRelay(lease_seconds=1, worker_id="relay-dead")
     leased = dead._claim()
-    assert dead._publish(get_producer(), leased)[0] == [row.pk for row in leased]
+    assert dead._publish(get_producer(), leased) == {}  # no failures
     survivor = OutboxRelay(worker_id="relay-alive")
     assert survivor.run_once().sent == 0  # the lease still holds
     drain(survivor, timeout=30)
@@ -184,8 +184,23 @@ def test_a_dead_relays_batch_is_sent_again_once_its_lease_runs_out(kafka_topic: 
     assert sorted(decode(r.value).id for r in records) == sorted(ids * 2)
     # The dead relay settling late (a pause, not a death) changes nothing.
     settled = dict(OutboxEvent.objects.values_list("event_id", "sent_at"))
-    dead._settle(leased, [row.pk for row in leased], {})
+    dead._settle(leased, {})
     assert dict(OutboxEvent.objects.values_list("event_id", "sent_at")) == settled
+
+
+def test_a_late_relays_failure_leaves_the_lease_of_the_relay_that_took_over(
+    kafka_topic: str,
+) -> None:
+    """A relay settling a failed publish after its lease ran out (a pause) must
+    not release the row another relay now publishes: a third would publish it too."""
+    enqueue_users(kafka_topic, 1)
+    late = OutboxRelay(lease_seconds=0.5, worker_id="relay-late")
+    [row] = late._claim()
+    time.sleep(1)
+    assert len(OutboxRelay(worker_id="relay-owner")._claim()) == 1
+    late._settle([row], {row.pk: "no acknowledgement before the timeout"})
+    assert OutboxEvent.objects.get(pk=row.pk).claimed_by == "relay-owner"
+    assert OutboxRelay(worker_id="relay-third")._claim() == []
 
 
 def test_sent_rows_are_purged_after_retention(kafka_topic: str) -> None:
@@ -291,6 +306,23 @@ def test_a_relay_going_to_sleep_waits_for_a_writer_that_did_not_notify(
             assert OutboxEvent.objects.filter(event_id__in=event_ids, sent_at__isnull=True).exists()
     finally:
         writer.join(timeout=30)
+
+
+def test_a_broken_listener_is_opened_again_and_hears_the_next_row(
+    kafka_topic: str, wakeup: OutboxWakeup
+) -> None:
+    """The database ending the listener's session (a restart, a failover) is
+    logged, not raised, and the next sleep listens on a new session."""
+    from django.db import connection
+
+    stop = threading.Event()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [wakeup.listen().get_backend_pid()])
+    wakeup.wait(5, stop)
+    with wakeup.sleep_lock() as held:
+        assert held
+        enqueue_users(kafka_topic, 1)
+        assert wakeup.wait(30, stop) is True
 
 
 @pytest.mark.parametrize("relays", [1, 2])

@@ -58,9 +58,6 @@ class InMemoryTransport:
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
         self.sent[topic].append(message(topic, len(self.sent[topic]), key, value, headers))
 
-    def lag(self) -> dict[TopicPartition, int]:
-        return {tp: len(m) - self.position.get(tp, 0) for tp, m in self.topics.items()}
-
     def close(self) -> None:
         # As a new client would: the group starts again from its commits.
         self.position.clear()

@@ -34,7 +34,7 @@ def create_isolated_topic(prefix: str = "test", partitions: int = 3) -> str:
     outbox rows) takes ``physical_topic(name)``."""
     name = f"{prefix}.{uuid.uuid4().hex[:12]}"
     physical = [physical_topic(name), physical_topic(dlq_topic(name))]
-    ensure_topics(bootstrap(), physical, partitions=partitions, replication_factor=1)
+    ensure_topics(physical, partitions=partitions, replication_factor=1)
     return name
 
 
@@ -149,4 +149,4 @@ class LocalKafka:
 
     def start(self) -> None:
         subprocess.run([str(self.script), "start", "kafka"], check=True, timeout=300)
-        assert wait_until_ready(bootstrap(), timeout=120)
+        assert wait_until_ready(timeout=120)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.events.topics import ALL_TOPICS, dlq_topic
 from common.kafka.admin import ensure_topics, wait_until_ready
-from common.kafka.config import bootstrap_servers, physical_topic, security_config
+from common.kafka.config import physical_topic
 
 
 class Command(BaseCommand):
@@ -20,17 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--wait", type=float, default=60, help="seconds to wait for Kafka")
 
     def handle(self, *args: Any, wait: float, **options: Any) -> None:
-        servers = bootstrap_servers()
-        security = security_config()
-        if not wait_until_ready(servers, timeout=wait, security=security):
-            raise CommandError(f"Kafka at {','.join(servers)} did not answer within {wait}s")
+        if not wait_until_ready(timeout=wait):
+            servers = ",".join(settings.KAFKA_BOOTSTRAP_SERVERS)
+            raise CommandError(f"Kafka at {servers} did not answer within {wait}s")
         names = [physical_topic(name) for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))]
         created = ensure_topics(
-            servers,
             names,
             partitions=settings.KAFKA_TOPIC_PARTITIONS,
             replication_factor=settings.KAFKA_REPLICATION_FACTOR,
-            security=security,
         )
         for name in names:
             state = "created" if name in created else "exists"

@@ -26,7 +26,6 @@ from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected
 from tests.support.consumers import each
 from tests.support.kafka import (
-    bootstrap,
     delete_topics,
     end_offsets,
     produce_raw,
@@ -42,7 +41,7 @@ def topic() -> Iterator[str]:
     """A logical topic of this test's own (and its DLQ), under the run's prefix."""
     name = f"test.dlq.{uuid.uuid4().hex[:12]}"
     physical = [physical_topic(name), physical_topic(dlq_topic(name))]
-    ensure_topics(bootstrap(), physical, partitions=3, replication_factor=1)
+    ensure_topics(physical, partitions=3, replication_factor=1)
     yield name
     delete_topics(*physical)
 
@@ -250,7 +249,7 @@ def own_prefix(settings) -> Iterator[str]:
     settings.KAFKA_TOPIC_PREFIX = f"{settings.KAFKA_TOPIC_PREFIX}t{uuid.uuid4().hex[:8]}."
     names = [USER_READ, dlq_topic(USER_READ), USER_DELETED]
     physical = [physical_topic(name) for name in names]
-    ensure_topics(bootstrap(), physical, partitions=1, replication_factor=1)
+    ensure_topics(physical, partitions=1, replication_factor=1)
     yield settings.KAFKA_TOPIC_PREFIX
     delete_topics(*physical)
 

@@ -28,7 +28,7 @@ from common.ops import status as status_module
 from common.ops.status import OpsCollector, collect_status
 from common.outbox.services import outbox_enqueue
 from tests.support.consumers import each
-from tests.support.kafka import bootstrap, delete_topics, produce_raw
+from tests.support.kafka import delete_topics, produce_raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +46,7 @@ def reject_bad(event: Event) -> None:
 def spec(settings) -> Iterator[ConsumerSpec]:
     topic = f"test.status.{uuid.uuid4().hex[:12]}"
     physical = [physical_topic(topic), physical_topic(dlq_topic(topic))]
-    ensure_topics(bootstrap(), physical, partitions=2, replication_factor=1)
+    ensure_topics(physical, partitions=2, replication_factor=1)
     CONSUMERS.clear()
     CONSUMERS["probe"] = ConsumerSpec(
         name=f"c-{topic}",

@@ -33,7 +33,7 @@ def prefix() -> Iterator[str]:
     with one partition each, so the events keep one order."""
     prefix = f"{settings.KAFKA_TOPIC_PREFIX}t{uuid.uuid4().hex[:8]}."
     names = [prefix + name for t in (USER_CREATED, USER_DELETED) for name in (t, dlq_topic(t))]
-    ensure_topics(bootstrap(), names, partitions=1, replication_factor=1)
+    ensure_topics(names, partitions=1, replication_factor=1)
     yield prefix
     delete_topics(*names)
 

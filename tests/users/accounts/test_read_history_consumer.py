@@ -20,7 +20,7 @@ from common.kafka.admin import ensure_topics
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner
 from scripts.poll import eventually
-from tests.support.kafka import bootstrap, delete_topics, produce_raw, publish, read_all
+from tests.support.kafka import delete_topics, produce_raw, publish, read_all
 from tests.support.processes import spawn_manage, stop
 from tests.support.users import bearer_for
 from tests.users.factories import UserFactory
@@ -138,7 +138,7 @@ def test_the_consumer_process_dead_letters_deep_and_oversized_events_and_goes_on
     applied."""
     prefix = f"poison-{uuid.uuid4().hex[:8]}."
     topic = f"{prefix}{USER_READ}"
-    ensure_topics(bootstrap(), [topic, dlq_topic(topic)], partitions=1, replication_factor=1)
+    ensure_topics([topic, dlq_topic(topic)], partitions=1, replication_factor=1)
     user = UserFactory()
     good = a_read(user.id)
     poison = {
