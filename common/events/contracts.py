@@ -41,7 +41,6 @@ class Contract:
     type: str
     version: int
     data_schema: dict[str, Any]
-    description: str
 
     @cached_property
     def _validator(self) -> Any:

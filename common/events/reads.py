@@ -13,7 +13,6 @@ from common.events.rfc3339 import format_rfc3339
 USER_READ_V1 = Contract(
     type=topics.USER_READ,
     version=1,
-    description="A user read a game's details. The title is the one shown at that moment.",
     data_schema={
         "type": "object",
         "required": ["user_id", "game_id", "title", "read_at"],

@@ -11,7 +11,6 @@ from common.events.event import Event
 USER_CREATED_V1 = Contract(
     type=topics.USER_CREATED,
     version=1,
-    description="A user registered.",
     data_schema={
         "type": "object",
         "required": ["user_id", "email", "name"],
@@ -26,7 +25,6 @@ USER_CREATED_V1 = Contract(
 USER_DELETED_V1 = Contract(
     type=topics.USER_DELETED,
     version=1,
-    description="A user was deleted; consumers forget what they hold about them.",
     data_schema={
         "type": "object",
         "required": ["user_id"],
