@@ -36,6 +36,8 @@ def test_a_safe_incoming_request_id_is_kept_and_an_unsafe_one_replaced(client: C
     assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
     replaced = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\n<script>")["X-Request-ID"]
     assert replaced != "bad id\n<script>" and len(replaced) == 32
+    # "$" would accept the one trailing newline: a forged line in console logs.
+    assert len(client.get("/healthz", HTTP_X_REQUEST_ID="abc-123\n")["X-Request-ID"]) == 32
 
 
 def test_a_database_that_cannot_be_reached_is_a_503_in_the_error_shape(
