@@ -174,11 +174,9 @@ class OpsCollector(Collector):
             ["dependency"],
             [([item["name"]], int(item["ok"])) for item in status["health"]],
         )
-        if status["outbox_pending"] is not None:
+        if (pending := status["outbox_pending"]) is not None:
             yield GaugeMetricFamily(
-                "outbox_pending_rows",
-                "Outbox rows not yet published",
-                value=status["outbox_pending"],
+                "outbox_pending_rows", "Outbox rows not yet published", value=pending
             )
             yield GaugeMetricFamily(
                 "outbox_oldest_pending_age_seconds",
