@@ -49,34 +49,6 @@ _ops_registry = CollectorRegistry(auto_describe=False)
 _ops_registry.register(OpsCollector())
 
 
-class RequestMetricsMiddleware:
-    """Count and time every request by view name (a raw path's ids would make
-    unbounded label sets); log it without query string or headers (secrets)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        response = self.get_response(request)
-        elapsed = time.perf_counter() - started
-        match = getattr(request, "resolver_match", None)
-        view = match.view_name if match and match.view_name else "unmatched"
-        method = request.method if request.method in KNOWN_METHODS else "other"
-        HTTP_REQUESTS.labels(view, method, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(view, method).observe(elapsed)
-        if view != "metrics":
-            log.info(
-                "http.request",
-                method=request.method,
-                path=request.path,
-                view=view,
-                status=response.status_code,
-                duration_ms=round(elapsed * 1000, 1),
-            )
-        return response
-
-
 def metrics_allowed(request: HttpRequest) -> bool:
     """Everyone, unless ``METRICS_ALLOWED_NETWORKS`` is set (production
     only): then only direct requests (no proxy on the way) from those."""
@@ -113,26 +85,44 @@ METRICS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
 }
 
 
-class MetricsPortMiddleware:
+class MetricsMiddleware:
     """With ``WEB_METRICS_PORT`` (bound by ``infra/gunicorn.conf.py``), the
     metrics answer on that port (``SERVER_PORT``) and only there, before the
-    Host and HTTPS checks: Prometheus scrapes a pod by address, over plain HTTP."""
+    Host and HTTPS checks: Prometheus scrapes a pod by address, over plain HTTP.
+    Every other request is counted and timed by view name (a raw path's ids
+    would make unbounded label sets) and logged without query string or
+    headers (secrets)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        port = settings.WEB_METRICS_PORT
-        if not port:
-            return self.get_response(request)
-        handler = METRICS_VIEWS.get(request.path_info.removesuffix("/"))
-        if request.META.get("SERVER_PORT") == str(port):
-            if handler is None or request.method not in {"GET", "HEAD"}:
+        if port := settings.WEB_METRICS_PORT:
+            handler = METRICS_VIEWS.get(request.path_info.removesuffix("/"))
+            if request.META.get("SERVER_PORT") == str(port):
+                if handler is None or request.method not in {"GET", "HEAD"}:
+                    return json_not_found(request)
+                return handler(request)
+            if handler is not None:
                 return json_not_found(request)
-            return handler(request)
-        if handler is not None:
-            return json_not_found(request)
-        return self.get_response(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        view = match.view_name if match and match.view_name else "unmatched"
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        HTTP_REQUESTS.labels(view, method, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(view, method).observe(elapsed)
+        if view != "metrics":
+            log.info(
+                "http.request",
+                method=request.method,
+                path=request.path,
+                view=view,
+                status=response.status_code,
+                duration_ms=round(elapsed * 1000, 1),
+            )
+        return response
 
 
 def serve_metrics(port: int | None) -> WSGIServer | None:

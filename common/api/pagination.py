@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -50,13 +49,10 @@ class KnownCountPagination(StandardPagination):
     """For lists whose length is kept as a counter: Django's paginator would
     otherwise run COUNT(*) over every row on every page."""
 
-    def paginate_queryset_with_count(
-        self, queryset: QuerySet, request: Request, *, count: int, view: Any = None
-    ) -> list[Any] | None:
-        def paginator(*args: Any, **kwargs: Any) -> Paginator:
-            built = Paginator(*args, **kwargs)
-            built.count = count  # fills the cached_property: no COUNT(*)
-            return built
+    def __init__(self, *, count: int) -> None:
+        self.known_count = count
 
-        self.django_paginator_class = paginator
-        return self.paginate_queryset(queryset, request, view)
+    def django_paginator_class(self, *args: Any, **kwargs: Any) -> Paginator:  # type: ignore[override]
+        paginator = Paginator(*args, **kwargs)
+        paginator.count = self.known_count  # fills the cached_property: no COUNT(*)
+        return paginator

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -32,55 +32,12 @@ from common.outbox.models import OutboxEvent
 HEALTH_CHECKS = {"postgresql": check_database, "redis": check_redis, "kafka": check_kafka}
 
 
-@dataclass(frozen=True)
-class PartitionLag:
-    group: str
-    topic: str
-    partition: int
-    committed: int | None  # None: the group has committed nothing here yet
-    end: int
-    lag: int
-
-
-@dataclass(frozen=True)
-class GroupMembers:
-    group: str
-    members: int  # 0: no consumer of this group runs (stopped, crashed, not started)
-
-
-@dataclass(frozen=True)
-class DeadLetterCount:
-    topic: str
-    kept: int  # records the broker still holds
-    open: int  # of those, neither replayed nor purged
-
-
-@dataclass(frozen=True)
-class Health:
-    name: str
-    ok: bool
-    detail: str = "ok"
-
-
-@dataclass
-class ServiceStatus:
-    service: str
-    at: str
-    health: list[Health]
-    outbox_pending: int | None = None
-    outbox_oldest_age_seconds: float | None = None
-    lag: list[PartitionLag] = field(default_factory=list)
-    members: list[GroupMembers] = field(default_factory=list)
-    dead_letters: list[DeadLetterCount] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def _health(name: str) -> Health:
+def _health(name: str) -> dict[str, Any]:
     try:
         HEALTH_CHECKS[name]()
     except Exception as exc:  # noqa: BLE001  any failure means "down"
-        return Health(name, False, f"{type(exc).__name__}: {exc}"[:200])
-    return Health(name, True)
+        return {"name": name, "ok": False, "detail": f"{type(exc).__name__}: {exc}"[:200]}
+    return {"name": name, "ok": True, "detail": "ok"}
 
 
 def outbox_backlog() -> tuple[int, float | None]:
@@ -91,11 +48,11 @@ def outbox_backlog() -> tuple[int, float | None]:
     return pending.count(), age
 
 
-def consumer_lag() -> list[PartitionLag]:
+def consumer_lag() -> list[dict[str, Any]]:
     """Per consumer group of this service and partition: end offset minus the
-    committed one (or the first kept one: a group that committed nothing
-    starts from the earliest)."""
-    rows: list[PartitionLag] = []
+    committed one (``None`` while the group has committed nothing: it starts
+    from the first kept one)."""
+    rows = []
     for spec in consumer_registry().values():
         group = physical_group(spec.group_id)
         client = offsets_reader("status", group)
@@ -103,14 +60,24 @@ def consumer_lag() -> list[PartitionLag]:
             for tp, (first, end) in offset_ranges(client, map(physical_topic, spec.topics)).items():
                 committed = client.committed(tp)
                 lag = max(0, end - (first if committed is None else committed))
-                rows.append(PartitionLag(group, tp.topic, tp.partition, committed, end, lag))
+                rows.append(
+                    {
+                        "group": group,
+                        "topic": tp.topic,
+                        "partition": tp.partition,
+                        "committed": committed,
+                        "end": end,
+                        "lag": lag,
+                    }
+                )
         finally:
             client.close()
     return rows
 
 
-def consumer_group_members() -> list[GroupMembers]:
-    """Per consumer group of this service: its consumers now, as its coordinator sees them."""
+def consumer_group_members() -> list[dict[str, Any]]:
+    """Per consumer group of this service: its consumers now, as its
+    coordinator sees them (0: stopped, crashed or not started)."""
     groups = [physical_group(spec.group_id) for spec in consumer_registry().values()]
     if not groups:
         return []
@@ -119,11 +86,12 @@ def consumer_group_members() -> list[GroupMembers]:
         described = admin.describe_groups(groups)
     finally:
         admin.close()
-    return [GroupMembers(g, len(described.get(g, {}).get("members") or ())) for g in groups]
+    return [{"group": g, "members": len(described.get(g, {}).get("members") or ())} for g in groups]
 
 
-def dead_letter_counts() -> list[DeadLetterCount]:
-    """Per DLQ topic: the records kept and how many no one replayed or purged yet."""
+def dead_letter_counts() -> list[dict[str, Any]]:
+    """Per DLQ topic: the records the broker keeps, and how many of those are
+    open (no one replayed or purged them yet)."""
     counts = []
     client = offsets_reader("status")
     try:
@@ -139,34 +107,43 @@ def dead_letter_counts() -> list[DeadLetterCount]:
                 .count()
             )
             kept = sum(end - first for first, end in ranges.values())
-            counts.append(DeadLetterCount(topic, kept, kept - handled))
+            counts.append({"topic": topic, "kept": kept, "open": kept - handled})
     finally:
         client.close()
     return counts
 
 
-def collect_status() -> ServiceStatus:
-    """Every figure; one that cannot be read (its dependency is down) is
-    left empty and the reason listed in ``errors``."""
+def collect_status() -> dict[str, Any]:
+    """The document ``status --json`` prints. A figure that cannot be read
+    (its dependency is down) is left empty and the reason listed in ``errors``."""
     health = [_health(name) for name in HEALTH_CHECKS]
-    up = {item.name: item.ok for item in health}
-    now = datetime.now(UTC).isoformat()
-    status = ServiceStatus(service=settings.SERVICE_NAME, at=now, health=health)
+    up = {item["name"]: item["ok"] for item in health}
+    status: dict[str, Any] = {
+        "service": settings.SERVICE_NAME,
+        "at": datetime.now(UTC).isoformat(),
+        "health": health,
+        "outbox_pending": None,
+        "outbox_oldest_age_seconds": None,
+        "lag": [],
+        "members": [],
+        "dead_letters": [],
+        "errors": [],
+    }
     if up["postgresql"]:
-        status.outbox_pending, status.outbox_oldest_age_seconds = outbox_backlog()
+        status["outbox_pending"], status["outbox_oldest_age_seconds"] = outbox_backlog()
     else:
-        status.errors.append("outbox: PostgreSQL is down")
+        status["errors"].append("outbox: PostgreSQL is down")
     if not up["kafka"]:
-        status.errors.append("lag and dead letters: Kafka is down")
+        status["errors"].append("lag and dead letters: Kafka is down")
         return status
     try:
-        status.lag, status.members = consumer_lag(), consumer_group_members()
+        status["lag"], status["members"] = consumer_lag(), consumer_group_members()
         if up["postgresql"]:
-            status.dead_letters = dead_letter_counts()
+            status["dead_letters"] = dead_letter_counts()
         else:
-            status.errors.append("dead letters: PostgreSQL is down")
+            status["errors"].append("dead letters: PostgreSQL is down")
     except KafkaError as exc:  # a broker that answers may still refuse these (no coordinator yet)
-        status.errors.append(f"lag and dead letters: {type(exc).__name__}: {exc}"[:200])
+        status["errors"].append(f"lag and dead letters: {type(exc).__name__}: {exc}"[:200])
     return status
 
 
@@ -184,7 +161,7 @@ class OpsCollector(Collector):
     def __init__(self, *, max_age: float = 10.0) -> None:
         self.max_age = max_age
         self._lock = threading.Lock()
-        self._cached: tuple[float, ServiceStatus] | None = None
+        self._cached: tuple[float, dict[str, Any]] | None = None
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
@@ -195,36 +172,36 @@ class OpsCollector(Collector):
             "dependency_up",
             "1 if the dependency answers, else 0",
             ["dependency"],
-            [([item.name], int(item.ok)) for item in status.health],
+            [([item["name"]], int(item["ok"])) for item in status["health"]],
         )
-        if status.outbox_pending is not None:
+        if (pending := status["outbox_pending"]) is not None:
             yield GaugeMetricFamily(
-                "outbox_pending_rows", "Outbox rows not yet published", value=status.outbox_pending
+                "outbox_pending_rows", "Outbox rows not yet published", value=pending
             )
             yield GaugeMetricFamily(
                 "outbox_oldest_pending_age_seconds",
                 "Age of the oldest outbox row not yet published (0 when none)",
-                value=status.outbox_oldest_age_seconds or 0.0,
+                value=status["outbox_oldest_age_seconds"] or 0.0,
             )
         yield _gauge(
             "consumer_group_lag_messages",
             "Messages not yet consumed by a consumer group, per partition",
             ["group", "topic", "partition"],
-            [([row.group, row.topic, str(row.partition)], row.lag) for row in status.lag],
+            [([r["group"], r["topic"], str(r["partition"])], r["lag"]) for r in status["lag"]],
         )
         yield _gauge(
             "consumer_group_members",
             "Consumers in a consumer group now (0: none runs)",
             ["group"],
-            [([row.group], row.members) for row in status.members],
+            [([row["group"]], row["members"]) for row in status["members"]],
         )
         yield _gauge(
             "dead_letters_messages",
             "Dead letters the broker keeps, by DLQ topic and state (kept, open)",
             ["topic", "state"],
             [
-                ([c.topic, state], getattr(c, state))
-                for c in status.dead_letters
+                ([c["topic"], state], c[state])
+                for c in status["dead_letters"]
                 for state in ("kept", "open")
             ],
         )

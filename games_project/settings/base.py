@@ -20,8 +20,7 @@ MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
-    "common.metrics.MetricsPortMiddleware",
-    "common.metrics.RequestMetricsMiddleware",
+    "common.metrics.MetricsMiddleware",
     # A fresh cached game detail: counted and logged by the above, answered before URLs and DRF.
     "games_project.catalog.edge.CachedGameDetailMiddleware",
     "common.api.middleware.BodySizeLimitMiddleware",

@@ -36,6 +36,8 @@ def test_a_safe_incoming_request_id_is_kept_and_an_unsafe_one_replaced(client: C
     assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
     replaced = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\n<script>")["X-Request-ID"]
     assert replaced != "bad id\n<script>" and len(replaced) == 32
+    # "$" would accept the one trailing newline: a forged line in console logs.
+    assert len(client.get("/healthz", HTTP_X_REQUEST_ID="abc-123\n")["X-Request-ID"]) == 32
 
 
 def test_a_database_that_cannot_be_reached_is_a_503_in_the_error_shape(
@@ -229,6 +231,25 @@ def test_production_security_settings_come_from_the_environment(project: str) ->
         check=True,
     ).stdout
     assert changed.startswith("False 60 ('HTTP_X_FORWARDED_PROTO', 'https') ['192.0.2.0/24']")
+
+
+def test_a_malformed_metrics_network_stops_the_process_at_start_up() -> None:
+    # As TRUSTED_PROXY_NETWORKS: found on the first scrape instead, every
+    # scrape would be a 500 until someone looked.
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "users_project.settings.production",
+            "USERS_DJANGO_SECRET_KEY": "not-a-real-secret",
+            "METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,10.0.0.0/33",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "10.0.0.0/33" in done.stderr
 
 
 def test_a_flat_answer_renders_as_drfs_own_serializer_does() -> None:

@@ -145,10 +145,8 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
     def read(self, request: Request, pk: str) -> Response:
         """The games this user read, newest first."""
         user = self.get_object()
-        paginator = KnownCountPagination()
-        page = paginator.paginate_queryset_with_count(
-            user_read_history(user_id=user.id), request, count=user.read_count, view=self
-        )
+        paginator = KnownCountPagination(count=user.read_count)
+        page = paginator.paginate_queryset(user_read_history(user_id=user.id), request, self)
         return paginator.get_paginated_response(s.GameReadSerializer(page, many=True).data)
 
 

@@ -27,8 +27,7 @@ MIDDLEWARE = [
     # First, so even errors raised by later middleware carry the request id.
     "common.api.middleware.RequestIdMiddleware",
     # Before the host and HTTPS checks: Prometheus scrapes by pod address.
-    "common.metrics.MetricsPortMiddleware",
-    "common.metrics.RequestMetricsMiddleware",
+    "common.metrics.MetricsMiddleware",
     # The admin: its session, CSRF checks, user and messages.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

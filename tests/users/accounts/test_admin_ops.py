@@ -25,7 +25,7 @@ def test_the_page_shows_the_outbox_backlog_and_dead_letter_counts(staff_client: 
     page = staff_client.get("/admin/ops/")
     assert page.status_code == 200
     assert page.context["outbox_pending"] == 3  # the staff user's and these two
-    assert [c.topic for c in page.context["dead_letters"]] == [physical_topic("user.read.dlq")]
+    assert [c["topic"] for c in page.context["dead_letters"]] == [physical_topic("user.read.dlq")]
     html = page.content.decode()
     assert "<td>3</td>" in html and physical_topic("user.read.dlq") in html
 
