@@ -27,12 +27,15 @@ def outbox_enqueue(*, event: Event) -> None:
         cursor.execute(OUTBOX_INSERT, outbox_row(event))
 
 
-def outbox_write(change: str, params: Sequence[Any], *, event: Event) -> tuple[Any, ...] | None:
+def outbox_write(
+    change: str, params: Sequence[Any], *, event: Event, lock: tuple[str, Sequence[Any]] = ("", ())
+) -> tuple[Any, ...] | None:
     """Run ``change`` (an INSERT or UPDATE ... RETURNING) and queue ``event``
     in one statement (``common.sql.with_event``), for the hot writes: returns
-    the change's row, or None when it wrote none, and then nothing was queued."""
+    the change's row, or None when it wrote none, and then nothing was queued.
+    ``lock`` (a statement, its parameters) runs first, in the same round trip."""
     with connection.cursor() as cursor:
-        cursor.execute(with_event(change), [*params, *outbox_row(event)])
+        cursor.execute(lock[0] + with_event(change), [*lock[1], *params, *outbox_row(event)])
         return cursor.fetchone()
 
 

@@ -8,3 +8,7 @@ READ_INSERT = (
     "SELECT %s, %s, %s, %s, %s WHERE NOT EXISTS "
     "(SELECT 1 FROM catalog_forgottenreader WHERE user_id = ANY(%s::uuid[])) RETURNING id"
 )
+# Per user, by a read (just before READ_INSERT, whose snapshot then follows the
+# wait) and a forget: else neither sees the other's uncommitted row, and a read
+# racing user.deleted outlives it.
+READER_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0)); "

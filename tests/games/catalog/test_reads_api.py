@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -21,6 +23,7 @@ from games_project.catalog import gateway
 from games_project.catalog.client import UpstreamBusy
 from games_project.catalog.models import GameRead
 from games_project.catalog.serializers import ReadAcceptedSerializer
+from games_project.catalog.services import UserDeleted, game_read_record
 from games_project.players.handlers import handle_users_deleted
 from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
@@ -68,13 +71,15 @@ def test_the_answer_is_drfs_rendering_of_the_stored_read(
 def test_a_read_is_written_with_its_event_in_one_statement(
     api: APIClient, identity: IdentityProvider, known_game: dict, user_id: uuid.UUID
 ) -> None:
-    """The read, the deleted-user check and the outbox row are one round
-    trip to PostgreSQL: no SELECT before it, no BEGIN or COMMIT around it."""
+    """The read, the deleted-user check and the outbox row are one statement,
+    sent in one round trip after the reader's lock: no BEGIN or COMMIT around it."""
     token = identity.token(user_id)
     assert post_read(api, token, {"game_id": known_game["id"]}).status_code == 202  # warm
     with CaptureQueriesContext(connection) as queries:
         assert post_read(api, token, {"game_id": known_game["id"]}).status_code == 202
-    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["WITH"]
+    [sent] = [query["sql"] for query in queries.captured_queries]
+    assert [statement.split()[0] for statement in sent.split("; ")] == ["SELECT", "WITH"]
+    assert "pg_advisory_xact_lock" in sent
     assert GameRead.objects.count() == OutboxEvent.objects.count() == 2
 
 
@@ -168,6 +173,53 @@ def test_staff_cannot_record_a_read_for_a_deleted_user(
     )
     assert response.status_code == 403
     assert not GameRead.objects.exists() and not OutboxEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["forget", "read"])
+def test_a_read_racing_the_users_deletion_does_not_outlive_it(first: str) -> None:
+    """One side has written but not committed when the other runs (under
+    READ COMMITTED neither sees the other's row): the read must not survive
+    the forget, nor its user.read be queued after the user is gone."""
+    user_id = uuid.uuid4()
+    written, go_on = threading.Event(), threading.Event()
+
+    def forget() -> None:
+        handle_users_deleted([user_deleted(user_id=user_id, source="users")])
+
+    def read() -> None:
+        with contextlib.suppress(UserDeleted):  # when the forget committed first
+            game_read_record(user_id=user_id, caller_id=user_id, game_id=1, title="T")
+
+    def held_open(work) -> None:
+        with transaction.atomic():
+            work()
+            written.set()
+            go_on.wait(timeout=10)
+
+    def in_thread(work) -> threading.Thread:
+        def run() -> None:
+            try:
+                work()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    one, other = (forget, read) if first == "forget" else (read, forget)
+    holding = in_thread(lambda: held_open(one))
+    assert written.wait(timeout=10)
+    racing = in_thread(other)
+    racing.join(timeout=0.5)  # with the fix it waits for the first to commit
+    go_on.set()
+    holding.join(timeout=10)
+    racing.join(timeout=10)
+    assert not holding.is_alive() and not racing.is_alive()
+    assert not GameRead.objects.filter(user_id=user_id).exists()
+    if first == "forget":
+        assert not OutboxEvent.objects.filter(key=str(user_id)).exists()
 
 
 def test_when_the_upstream_is_down_and_nothing_cached_it_is_503(
