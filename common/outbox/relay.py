@@ -72,7 +72,6 @@ class OutboxRelay:
         return RoundResult(sent=sent, failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch of pending rows in one statement and one commit."""
         now = timezone.now()
         rows = OutboxEvent.objects.raw(
             OUTBOX_CLAIM,
