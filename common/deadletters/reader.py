@@ -19,7 +19,7 @@ from common.deadletters.models import DeadLetterAction
 from common.events.topics import dlq_topic, topic_of_dlq
 from common.kafka.admin import offset_ranges
 from common.kafka.config import offsets_reader, physical_topic
-from common.kafka.consumer import consumer_registry
+from common.kafka.consumer import consumer_registry, header
 
 OPEN, REPLAYED, PURGED = "open", "replayed", "purged"
 STATES = (OPEN, REPLAYED, PURGED)
@@ -54,9 +54,7 @@ class DeadLetter:
         return PURGED if PURGED in kinds else REPLAYED if kinds else OPEN
 
     def header(self, name: str) -> str:
-        """The last value of a header: the consumer appends its own after any the record had."""
-        values = [value for key, value in self.headers if key == name and value is not None]
-        return values[-1].decode(errors="replace") if values else ""
+        return header(self.headers, name) or ""
 
     @property
     def reason(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import groupby
@@ -57,9 +57,6 @@ class EventDiscarded(Exception):
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """A named consumer: the topics it reads, its group, and its handler for
-    each event type it takes (``{event type: handler}``)."""
-
     name: str
     topics: tuple[str, ...]
     group_id: str
@@ -71,11 +68,10 @@ def consumer_registry() -> dict[str, ConsumerSpec]:
     return import_string(settings.KAFKA_CONSUMERS)
 
 
-def header(record: Record, name: str) -> str | None:
-    for key, value in record.headers or []:
-        if key == name and value is not None:
-            return value.decode(errors="replace")
-    return None
+def header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str | None:
+    """The last value of a header: a dead letter's ``dlq.*`` follow any the record had."""
+    values = [value for key, value in headers or () if key == name and value is not None]
+    return values[-1].decode(errors="replace") if values else None
 
 
 def partition_of(record: Record) -> TopicPartition:
@@ -88,7 +84,7 @@ def log_context(
     ids = {"event_id": str(event.id), "event_type": event.type} if event else {}
     return bound_context(
         consumer=consumer,
-        correlation_id=header(record, "correlation_id"),
+        correlation_id=header(record.headers, "correlation_id"),
         topic=record.topic,
         partition=record.partition,
         offset=record.offset,
@@ -243,7 +239,7 @@ class ConsumerRunner:
         correlation_ids: dict[str, str | None] = {}
         for record, event in run:
             if event.id in applied and str(event.id) not in correlation_ids:
-                correlation_ids[str(event.id)] = header(record, "correlation_id")
+                correlation_ids[str(event.id)] = header(record.headers, "correlation_id")
             else:
                 with log_context(self.name, record, event):
                     log.info("consumer.duplicate_skipped")

@@ -4,6 +4,7 @@ off. A dead relay's leases run out and another takes the rows: at least once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from common.backoff import LINGER_SECONDS, backoff_seconds
 from common.kafka.metrics import OUTBOX_FAILED, OUTBOX_PUBLISHED
@@ -71,7 +72,6 @@ class OutboxRelay:
         return RoundResult(sent=sent, failed=len(failures))
 
     def _claim(self) -> list[OutboxEvent]:
-        """Lease a batch of pending rows in one statement and one commit."""
         now = timezone.now()
         rows = OutboxEvent.objects.raw(
             OUTBOX_CLAIM,
@@ -90,7 +90,9 @@ class OutboxRelay:
             futures.append(
                 (row, producer.send(row.topic, key=row.key.encode(), value=value, headers=headers))
             )
-        producer.flush(timeout=self.lease_seconds / 2)
+        # A timeout fails only the rows not acknowledged by then, not the batch.
+        with contextlib.suppress(KafkaTimeoutError):
+            producer.flush(timeout=self.lease_seconds / 2)
         failures: dict[int, str] = {}
         for row, future in futures:
             if not future.is_done:

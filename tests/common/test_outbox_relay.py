@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from kafka.errors import KafkaTimeoutError
+from kafka.future import Future
 
 from common.events.envelope import decode
 from common.events.users import user_created
@@ -379,3 +381,33 @@ def test_a_relay_whose_last_look_finds_unsendable_rows_backs_off_instead_of_slee
     started = time.monotonic()
     relay._sleep(wakeup, 30, threading.Event())
     assert time.monotonic() - started < 5
+
+
+class _HalfAcknowledging:
+    """A producer the broker acknowledges the first rows of, then no more
+    before the flush times out (kafka-python raises KafkaTimeoutError)."""
+
+    def __init__(self, acknowledged: int) -> None:
+        self.acknowledged, self.sent = acknowledged, 0
+
+    def send(self, topic: str, **kwargs: object) -> Future:
+        self.sent += 1
+        future = Future()
+        if self.sent <= self.acknowledged:
+            future.success(None)
+        return future
+
+    def flush(self, timeout: float | None = None) -> None:
+        raise KafkaTimeoutError("Timeout waiting for future")
+
+
+def test_a_flush_timeout_backs_off_only_the_rows_the_broker_did_not_acknowledge(
+    kafka_topic: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = enqueue_users(kafka_topic, 5)
+    monkeypatch.setattr("common.outbox.relay.get_producer", lambda: _HalfAcknowledging(3))
+    assert OutboxRelay().run_once() == RoundResult(sent=3, failed=2)
+    sent = OutboxEvent.objects.filter(sent_at__isnull=False).order_by("pk")
+    assert list(sent.values_list("event_id", flat=True)) == ids[:3]
+    late = OutboxEvent.objects.filter(sent_at__isnull=True)
+    assert {row.last_error for row in late} == {"no acknowledgement before the timeout"}

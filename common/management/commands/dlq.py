@@ -29,12 +29,12 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 def moment(text: str) -> datetime:
     """A duration back from now (``30m``, ``2h``, ``7d``) or an ISO date-time (UTC if naive)."""
-    if match := _DURATION.match(text.strip()):
-        amount, unit = match.groups()
-        return datetime.now(UTC) - timedelta(**{_UNITS[unit]: int(amount)})
     try:
+        if match := _DURATION.match(text.strip()):
+            amount, unit = match.groups()
+            return datetime.now(UTC) - timedelta(**{_UNITS[unit]: int(amount)})
         at = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a duration back past year 1
         raise argparse.ArgumentTypeError(
             f"{text!r} is neither a duration (30m, 2h, 7d) nor an ISO date-time"
         ) from None

@@ -320,3 +320,9 @@ def test_replay_refuses_a_dead_letter_its_topic_never_carried(own_prefix: str) -
         TopicPartition(physical_topic(USER_READ), 0): 1  # the genuine read only
     }
     assert not DeadLetterAction.objects.filter(action="replayed").exists()
+
+
+@pytest.mark.parametrize("since", ["99999999999d", "1000000d", "yesterday"])
+def test_a_time_out_of_range_is_a_usage_error_not_a_crash(since: str) -> None:
+    with pytest.raises(CommandError, match="neither a duration"):
+        dlq("list", "--since", since)
