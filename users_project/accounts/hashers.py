@@ -33,11 +33,7 @@ def _slots(size: int) -> threading.BoundedSemaphore:
 def hash_slot() -> Iterator[None]:
     slots = _slots(settings.PASSWORD_HASH_CONCURRENCY)
     if not slots.acquire(timeout=settings.PASSWORD_HASH_WAIT_SECONDS):
-        log.warning(
-            "password_hash.busy",
-            concurrency=settings.PASSWORD_HASH_CONCURRENCY,
-            waited_seconds=settings.PASSWORD_HASH_WAIT_SECONDS,
-        )
+        log.warning("password_hash.busy")  # the limits: PASSWORD_HASH_* settings
         raise HashingBusy()
     try:
         yield

@@ -9,10 +9,6 @@ from django.db.models import QuerySet
 from users_project.accounts.models import GameRead, User, email_identity
 
 
-def user_get(*, user_id: uuid.UUID) -> User | None:
-    return User.objects.filter(pk=user_id).first()
-
-
 def email_is_taken(*, email: str, exclude_user_id: uuid.UUID | None = None) -> bool:
     users = User.objects.filter(email_key=email_identity(email))
     if exclude_user_id is not None:

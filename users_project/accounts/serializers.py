@@ -74,7 +74,11 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "password" in attrs:
-            _check_password(attrs["password"], self.context["user"])
+            # Compared with the account as it is and as this request leaves it.
+            user = self.context["user"]
+            _check_password(attrs["password"], user)
+            email, name = attrs.get("email", user.email), attrs.get("name", user.name)
+            _check_password(attrs["password"], User(email=email, name=name))
         return attrs
 
 

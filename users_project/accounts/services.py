@@ -13,7 +13,6 @@ from datetime import datetime
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from psycopg2.extras import execute_values
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -80,12 +79,17 @@ def user_update(
     here, so no caller skips it): a stolen access token cannot take the
     account over. A new password revokes every refresh token."""
     email_changes = email is not None and email_identity(email) != user.email_key
-    _current_password_check(
-        user=user,
-        password=password,
-        current_password=current_password,
-        email_needs_it=email_changes and by.pk == user.pk,
-    )
+    if password is None and not (email_changes and by.pk == user.pk):
+        if current_password is not None:
+            raise PasswordChangeRejected(
+                "Give the new password (or the new email) with the current password.",
+                field="password",
+            )
+    elif not current_password:
+        what = "password" if password is not None else "email"
+        raise PasswordChangeRejected(f"Required to change the {what}.")
+    elif not user.check_password(current_password):
+        raise PasswordChangeRejected("The current password is wrong.")
     if email is not None:
         _email_set(user, email)
     if name is not None:
@@ -118,22 +122,6 @@ def _email_unique(email: str) -> Iterator[None]:
         raise
 
 
-def _current_password_check(
-    *, user: User, password: str | None, current_password: str | None, email_needs_it: bool
-) -> None:
-    if password is None and not email_needs_it:
-        if current_password is not None:
-            raise PasswordChangeRejected(
-                "Give the new password (or the new email) with the current password.",
-                field="password",
-            )
-    elif not current_password:
-        what = "password" if password is not None else "email"
-        raise PasswordChangeRejected(f"Required to change the {what}.")
-    elif not user.check_password(current_password):
-        raise PasswordChangeRejected("The current password is wrong.")
-
-
 def user_refresh_tokens_revoke(*, user: User) -> None:
     with transaction.atomic():
         # A refresh under way holds this lock until its new token is stored.
@@ -142,14 +130,6 @@ def user_refresh_tokens_revoke(*, user: User) -> None:
         BlacklistedToken.objects.bulk_create(
             [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
         )
-
-
-def refresh_tokens_flush_expired() -> int:
-    """simplejwt's ``flushexpiredtokens``, counted: ``exp`` refuses them already."""
-    _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
-    flushed = deleted.get(OutstandingToken._meta.label, 0)
-    log.info("tokens.flushed_expired", count=flushed)
-    return flushed
 
 
 def user_delete(*, user: User) -> None:

@@ -81,16 +81,12 @@ def token_backend() -> KeyIdTokenBackend:
     return KeyIdTokenBackend(private)
 
 
-class _Backed:
-    def get_token_backend(self) -> KeyIdTokenBackend:
-        return token_backend()
+class AccessToken(tokens.AccessToken):
+    get_token_backend = staticmethod(token_backend)
 
 
-class AccessToken(_Backed, tokens.AccessToken):
-    pass
-
-
-class RefreshToken(_Backed, tokens.RefreshToken):
+class RefreshToken(tokens.RefreshToken):
+    get_token_backend = staticmethod(token_backend)
     access_token_class = AccessToken
 
 

@@ -80,10 +80,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # generate one in .local/secrets/, production refuses to start.
 JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="", multiline=True)
 JWT_GENERATE_DEVELOPMENT_KEY = False
+# Signing, its algorithm, audience and issuer: accounts.tokens.token_backend.
 SIMPLE_JWT = {
-    "ALGORITHM": "RS256",
-    "AUDIENCE": JWT_AUDIENCE,
-    "ISSUER": JWT_ISSUER,
     "USER_ID_CLAIM": "sub",
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),

@@ -157,6 +157,28 @@ def test_a_password_change_needs_the_current_password(api: APIClient, user: User
     assert user.check_password(new)
 
 
+@pytest.mark.parametrize("field", ["name", "email"])
+def test_a_new_password_may_not_resemble_the_name_or_email_given_with_it(
+    api: APIClient, user: User, field: str
+) -> None:
+    # The validators compare with the account as it will be, and as it was.
+    resembling = {"name": "Quintessa Wolfhart", "email": "quintessa.wolfhart@example.com"}
+    for body in (
+        {field: resembling[field], "password": "QuintessaWolfhart"},
+        {"password": user.email},
+    ):
+        answer = api.patch(
+            f"/users/{user.id}/",
+            {**body, "current_password": PASSWORD},
+            format="json",
+            **bearer_for(user),
+        )
+        assert answer.status_code == 400, body
+        assert "too similar" in " ".join(answer.json()["error"]["fields"]["password"])
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
 def test_a_user_cannot_change_someone_else(api: APIClient, user: User, other_user: User) -> None:
     response = api.patch(
         f"/users/{other_user.id}/", {"name": "Mallory"}, format="json", **bearer_for(user)
