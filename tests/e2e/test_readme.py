@@ -40,6 +40,7 @@ PYTHON_READS = [
     r'os\.getenv\(\s*["\']([A-Z][A-Z0-9_]+)',
     r'\bdatabase\(\s*"([A-Z][A-Z0-9_]+)"',
     r'\bsecret_key\(\s*"([A-Z][A-Z0-9_]+)"',
+    r'\bnetworks\(\s*"([A-Z][A-Z0-9_]+)"',
     r'environ\.setdefault\(\s*"([A-Z][A-Z0-9_]+)"',
 ]
 # A shell or Procfile line reads a variable with a default: ${NAME:-...}.
