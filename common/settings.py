@@ -129,12 +129,15 @@ WEB_METRICS_PORT = env.int("WEB_METRICS_PORT", default=0)
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
+
 # -- API ---------------------------------------------------------------------
-# Parsed here, so a typo stops the start-up.
-TRUSTED_PROXY_NETWORKS = [
-    str(ipaddress.ip_network(cidr, strict=False))
-    for cidr in env.list("TRUSTED_PROXY_NETWORKS", default=[])
-]
+def networks(variable: str, *, default: list[str]) -> list[str]:
+    """The CIDRs in ``variable``, parsed here so that a typo stops the start-up."""
+    cidrs = env.list(variable, default=default)
+    return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in cidrs]
+
+
+TRUSTED_PROXY_NETWORKS = networks("TRUSTED_PROXY_NETWORKS", default=[])
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

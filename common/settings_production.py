@@ -32,7 +32,7 @@ SECURE_PROXY_SSL_HEADER = (
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # /metrics answers only direct requests (no proxy) from these networks.
-METRICS_ALLOWED_NETWORKS = env.list(
+METRICS_ALLOWED_NETWORKS = common_settings.networks(
     "METRICS_ALLOWED_NETWORKS",
     default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
 )

@@ -231,6 +231,23 @@ def test_production_security_settings_come_from_the_environment(project: str) ->
     assert changed.startswith("False 60 ('HTTP_X_FORWARDED_PROTO', 'https') ['192.0.2.0/24']")
 
 
+def test_a_malformed_metrics_network_stops_production_at_start_up() -> None:
+    # Found at the first scrape instead, a typo would answer every scrape with a 500.
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "games_project.settings.production",
+            "GAMES_DJANGO_SECRET_KEY": "not-a-real-secret",
+            "METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,10.0.0.0/33",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0 and "10.0.0.0/33" in done.stderr
+
+
 def test_a_flat_answer_renders_as_drfs_own_serializer_does() -> None:
     """``FlatAnswerMixin`` skips DRF's per-instance copy of the fields, not
     their rules: the same output, None included, as DRF's to_representation."""
