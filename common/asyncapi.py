@@ -4,7 +4,6 @@ as the document it is, and held to common/events by tests/common/test_asyncapi.p
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 from django.http import HttpRequest, HttpResponse
@@ -13,12 +12,7 @@ from django.views.decorators.http import require_safe
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.json"
 
 
-@cache
-def document_bytes() -> bytes:
-    return DOCUMENT.read_bytes()
-
-
 @require_safe
 def asyncapi_view(request: HttpRequest) -> HttpResponse:
     """Public like the OpenAPI document beside it (/api/schema/)."""
-    return HttpResponse(document_bytes(), content_type="application/json")
+    return HttpResponse(DOCUMENT.read_bytes(), content_type="application/json")

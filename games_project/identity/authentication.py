@@ -38,8 +38,7 @@ class Caller:
 
 @functools.lru_cache(maxsize=2048)
 def verify_token(token: str) -> tuple[Caller, int, str, Any]:
-    """The token's caller, ``exp``, kid and key, its signature and claims checked.
-    Each process remembers the last 2,048 it verified; failures are not remembered."""
+    """The token's caller, ``exp``, kid and key, its signature and claims checked."""
     try:
         check_token_shape(token)
         header = jwt.get_unverified_header(token)

@@ -37,7 +37,6 @@ class JwksCache:
         self._keys: dict[str, Any] | None = None  # until a fetch succeeds
         self._fresh_until = float("-inf")  # a failed fetch makes the keys stale at once
         self._attempted_at = float("-inf")  # when the last fetch ended
-        # Held by the one caller fetching; callers only reading the keys never wait for it.
         self._fetching = threading.Lock()
 
     def key_for(self, kid: str) -> Any | None:
@@ -46,13 +45,8 @@ class JwksCache:
             (kid not in keys or asked > self._fresh_until)
             and asked - self._attempted_at >= self.min_refetch
         ):
-            # With keys, go on with them while another caller fetches; without,
-            # wait for that fetch (bounded) and share its outcome.
-            if keys is None:
-                fetcher = self._fetching.acquire(timeout=self.timeout + 1)
-            else:
-                fetcher = self._fetching.acquire(blocking=False)
-            if fetcher:
+            # Only a caller without keys waits (bounded) for another's fetch.
+            if self._fetching.acquire(timeout=self.timeout + 1 if keys is None else 0):
                 try:
                     if self._attempted_at < asked:  # else one ended while this caller waited
                         try:

@@ -4,8 +4,8 @@ from django.db import models
 
 
 class Player(models.Model):
-    """A user as ``user.created`` and ``user.deleted`` tell it, without personal data:
-    a deleted user's tokens are refused, and a late ``user.created`` cannot revive them."""
+    """A user as ``user.created`` and ``user.deleted`` tell it, without personal data;
+    a deleted user's tombstone keeps a late ``user.created`` from reviving them."""
 
     user_id = models.UUIDField(primary_key=True)
     registered_at = models.DateTimeField(null=True, blank=True)

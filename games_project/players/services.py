@@ -9,9 +9,13 @@ from games_project.players.models import Player
 log = get_logger(__name__)
 
 
-def player_register(*, user_id: uuid.UUID, registered_at: datetime) -> None:
-    """Know the user (id and time only: games holds no personal data)."""
-    Player.objects.get_or_create(user_id=user_id, defaults={"registered_at": registered_at})
+def player_register(*, user_id: uuid.UUID, registered_at: datetime) -> bool:
+    """Know the user (id and time only: games holds no personal data); False,
+    writing nothing, when the user is already deleted here."""
+    player, _ = Player.objects.get_or_create(
+        user_id=user_id, defaults={"registered_at": registered_at}
+    )
+    return player.deleted_at is None
 
 
 def player_forget(*, user_id: uuid.UUID, deleted_at: datetime) -> None:

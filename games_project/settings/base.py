@@ -65,7 +65,6 @@ GAMES_CACHE_LOCAL_SECONDS = env.float("GAMES_CACHE_LOCAL_SECONDS", default=1.0)
 # -- Tokens from the users service --------------------------------------------
 USERS_JWKS_URL = env.str("USERS_JWKS_URL", default="http://127.0.0.1:8001/.well-known/jwks.json")
 JWKS_CACHE_SECONDS = env.int("JWKS_CACHE_SECONDS", default=300)
-# An unknown kid refetches at most this often: forged kids cannot flood the users service.
 JWKS_MIN_REFETCH_SECONDS = env.int("JWKS_MIN_REFETCH_SECONDS", default=10)
 
 REST_FRAMEWORK = {
@@ -74,7 +73,6 @@ REST_FRAMEWORK = {
         "games_project.identity.authentication.JWKSAuthentication",
         "games_project.identity.authentication.JWKSCookieAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     # Who spends each bucket: the throttles in catalog/views.py.
     "DEFAULT_THROTTLE_RATES": {
