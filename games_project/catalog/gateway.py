@@ -331,9 +331,8 @@ def game_detail_if_fresh(*, game_id: int) -> Cached | None:
         return None
     if entry is None or entry.get("missing"):
         return None
-    if time.time() - entry["fetched_at"] >= settings.GAMES_CACHE_FRESH_SECONDS:
-        return None
-    return Cached(entry["value"], _counted(CacheStatus.HIT), entry["fetched_at"])
+    fresh = time.time() - entry["fetched_at"] < settings.GAMES_CACHE_FRESH_SECONDS
+    return _unwrap(game_key(game_id), entry, CacheStatus.HIT) if fresh else None
 
 
 def game_title(*, game_id: int) -> tuple[str, CacheStatus]:

@@ -27,27 +27,26 @@ from games_project.catalog.services import game_read_record
 
 ATTRIBUTION_LINK = '<https://www.freetogame.com>; rel="author"'
 
-# Rendered JSON and ETag per (cache key, fetch time): once per process per refresh.
-_RENDERED: dict[tuple[str, float], tuple[bytes, str]] = {}
+# A detail's JSON and ETag per (game id, fetch time): once per process per refresh.
+_RENDERED: dict[tuple[int, float], tuple[bytes, str]] = {}
 _RENDERED_MAX = 4096
 
 
-def _render(data: dict[str, Any], memo_key: tuple[str, float] | None) -> tuple[bytes, str]:
-    if memo_key is not None and memo_key in _RENDERED:
-        return _RENDERED[memo_key]
+def _json(data: dict[str, Any]) -> tuple[bytes, str]:
     body = JSONRenderer().render(data)
-    rendered = body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if memo_key is not None:
-        if len(_RENDERED) >= _RENDERED_MAX:
-            _RENDERED.clear()
-        _RENDERED[memo_key] = rendered
-    return rendered
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def detail_json(game_id: int, cached: Cached) -> tuple[bytes, str]:
     """A game's detail in JSON and its ETag, as ``retrieve`` and the edge answer them."""
-    memo = (f"detail:{game_id}", cached.fetched_at) if cached.fetched_at else None
-    return _render({**cached.value, "attribution": s.ATTRIBUTION}, memo)
+    memo = (game_id, cached.fetched_at)
+    rendered = _RENDERED.get(memo) if cached.fetched_at else None
+    if rendered is None:
+        rendered = _json({**cached.value, "attribution": s.ATTRIBUTION})
+        if len(_RENDERED) >= _RENDERED_MAX:
+            _RENDERED.clear()
+        _RENDERED[memo] = rendered
+    return rendered
 
 
 def not_modified(request: HttpRequest | Request, etag: str) -> bool:
@@ -68,7 +67,7 @@ def _conditional(
         # No ETag: the page shows who is logged in, and a 304 would make the
         # browser show a page drawn for someone else (or nobody) after a login.
         return Response(data, headers=headers)
-    body, etag = rendered or _render(data, None)
+    body, etag = rendered or _json(data)
     headers["ETag"] = etag
     if not_modified(request, etag):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)

@@ -12,8 +12,9 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory
 from prometheus_client import REGISTRY
 
+from games_project.catalog import views
 from games_project.catalog.edge import CachedGameDetailMiddleware
-from games_project.catalog.gateway import game_key
+from games_project.catalog.gateway import Cached, CacheStatus, game_key
 from games_project.catalog.views import GameViewSet
 from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
@@ -199,3 +200,23 @@ def test_the_local_copy_is_not_kept_past_the_entrys_fresh_window(
     )  # the local copy, still in its window
     clock.advance(0.6)  # ...and here
     assert edge(RequestFactory().get(path))["X-Cache"] == "STALE"
+
+
+class _ClearedBetween(dict):
+    """Another thread's ``clear()`` landing right after a membership test."""
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        self.clear()
+        return found
+
+
+def test_a_rendered_detail_survives_another_thread_emptying_the_memo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memo = _ClearedBetween()
+    monkeypatch.setattr(views, "_RENDERED", memo)
+    cached = Cached({"id": 1, "title": "A"}, CacheStatus.HIT, fetched_at=1.0)
+    first = views.detail_json(1, cached)
+
+    assert views.detail_json(1, cached) == first
