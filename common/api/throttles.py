@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django_redis import get_redis_connection
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage
@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from common.api.errors import error_response
 from common.redis_or_local import RedisOrLocal
 
 T = TypeVar("T")
@@ -132,9 +131,3 @@ class FailureThrottle(RedisOrLocalThrottle):
 
     def record_failure(self, request: Any, view: Any) -> None:
         self._limit(request, view, spend=True)
-
-
-def throttled_response(request: HttpRequest, *, wait: int) -> JsonResponse:
-    """429 in the one error shape, for views outside DRF (the admin login)."""
-    message = f"Request was throttled. Expected available in {wait} seconds."
-    return error_response(request, 429, "throttled", message, headers={"Retry-After": str(wait)})
