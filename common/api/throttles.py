@@ -53,15 +53,11 @@ def client_address(request: HttpRequest | Request) -> str:
     ``X-Forwarded-For`` walked from the right past the trusted hops
     (docs/security.md, "Throttles")."""
     current = request.META.get("REMOTE_ADDR", "")
-    if not address_in(current, settings.TRUSTED_PROXY_NETWORKS):
-        return current
-    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-        hop = _address(entry)
-        if hop is None:
-            break  # not an address: nothing further left can be vouched for
+    hops = reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(","))
+    while address_in(current, settings.TRUSTED_PROXY_NETWORKS):
+        if (hop := _address(next(hops, ""))) is None:
+            break  # none left, or not an address: nothing further left can be vouched for
         current = str(hop)
-        if not address_in(current, settings.TRUSTED_PROXY_NETWORKS):
-            break
     return current
 
 
