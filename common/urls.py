@@ -4,13 +4,13 @@ AsyncAPI documents (above common.api, metrics and ops: no import cycles)."""
 from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from common.api.health import healthz, readyz
+from common.api.health import HealthzView, ReadyzView
 from common.asyncapi import asyncapi_view
 from common.metrics import metrics_view, ops_metrics_view
 
 urlpatterns = [
-    re_path(r"^healthz/?$", healthz, name="healthz"),
-    re_path(r"^readyz/?$", readyz, name="readyz"),
+    re_path(r"^healthz/?$", HealthzView.as_view(), name="healthz"),
+    re_path(r"^readyz/?$", ReadyzView.as_view(), name="readyz"),
     re_path(r"^metrics/?$", metrics_view, name="metrics"),
     re_path(r"^metrics/ops/?$", ops_metrics_view, name="metrics-ops"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),

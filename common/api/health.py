@@ -11,15 +11,10 @@ from django.db import connection
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import (
-    api_view,
-    authentication_classes,
-    permission_classes,
-    throttle_classes,
-)
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from common.kafka.admin import wait_until_ready
 from common.logging import get_logger
@@ -50,16 +45,19 @@ _ReadySerializer = inline_serializer(
 )
 
 
-@extend_schema(
-    responses={200: inline_serializer("Health", {"status": serializers.CharField()})},
-    tags=["health"],
-)
-@api_view(["GET"])
-@authentication_classes([])  # probes answer whatever Authorization header comes
-@permission_classes([AllowAny])
-@throttle_classes([])
-def healthz(request: Request) -> Response:
-    return Response({"status": "ok"})
+class _Probe(APIView):
+    authentication_classes = []  # probes answer whatever Authorization header comes
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+
+class HealthzView(_Probe):
+    @extend_schema(
+        responses={200: inline_serializer("Health", {"status": serializers.CharField()})},
+        tags=["health"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
 
 
 # The last answer of this process and when it was computed: probes arriving
@@ -90,14 +88,11 @@ def reset_readiness_cache() -> None:
     _last_readiness = None
 
 
-@extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
-@api_view(["GET"])
-@authentication_classes([])  # probes answer whatever Authorization header comes
-@permission_classes([AllowAny])
-@throttle_classes([])
-def readyz(request: Request) -> Response:
-    results = _readiness()
-    if failed := [name for name, state in results.items() if state != "ok"]:
-        body = {"status": f"unavailable: {', '.join(failed)}", "checks": results}
-        return Response(body, status=503)
-    return Response({"status": "ready", "checks": results})
+class ReadyzView(_Probe):
+    @extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
+    def get(self, request: Request) -> Response:
+        results = _readiness()
+        if failed := [name for name, state in results.items() if state != "ok"]:
+            body = {"status": f"unavailable: {', '.join(failed)}", "checks": results}
+            return Response(body, status=503)
+        return Response({"status": "ready", "checks": results})

@@ -6,9 +6,7 @@ class PublicAPIRootView(APIRootView):
     """The list of endpoints is for anyone: it is where a browser starts."""
 
     permission_classes = [AllowAny]
-
-    def get_view_name(self) -> str:
-        return "API root"
+    name = "API root"
 
 
 class OptionalSlashRouter(DefaultRouter):

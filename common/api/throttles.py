@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django_redis import get_redis_connection
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage, RedisStorage
@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from common.api.errors import error_response
 from common.redis_or_local import RedisOrLocal
 
 T = TypeVar("T")
@@ -54,15 +53,11 @@ def client_address(request: HttpRequest | Request) -> str:
     ``X-Forwarded-For`` walked from the right past the trusted hops
     (docs/security.md, "Throttles")."""
     current = request.META.get("REMOTE_ADDR", "")
-    if not address_in(current, settings.TRUSTED_PROXY_NETWORKS):
-        return current
-    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-        hop = _address(entry)
-        if hop is None:
-            break  # not an address: nothing further left can be vouched for
+    hops = reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(","))
+    while address_in(current, settings.TRUSTED_PROXY_NETWORKS):
+        if (hop := _address(next(hops, ""))) is None:
+            break  # none left, or not an address: nothing further left can be vouched for
         current = str(hop)
-        if not address_in(current, settings.TRUSTED_PROXY_NETWORKS):
-            break
     return current
 
 
@@ -132,9 +127,3 @@ class FailureThrottle(RedisOrLocalThrottle):
 
     def record_failure(self, request: Any, view: Any) -> None:
         self._limit(request, view, spend=True)
-
-
-def throttled_response(request: HttpRequest, *, wait: int) -> JsonResponse:
-    """429 in the one error shape, for views outside DRF (the admin login)."""
-    message = f"Request was throttled. Expected available in {wait} seconds."
-    return error_response(request, 429, "throttled", message, headers={"Retry-After": str(wait)})

@@ -49,9 +49,9 @@ def outbox_backlog() -> tuple[int, float | None]:
 
 
 def consumer_lag() -> list[dict[str, Any]]:
-    """Per consumer group of this service and partition: end offset minus the
-    committed one (``None`` while the group has committed nothing: it starts
-    from the first kept one)."""
+    """Per consumer group of this service and partition: end offset minus
+    where the group resumes, the committed one or, when that is ``None`` or
+    below the first kept one (``auto_offset_reset="earliest"``), that one."""
     rows = []
     for spec in consumer_registry().values():
         group = physical_group(spec.group_id)
@@ -59,7 +59,7 @@ def consumer_lag() -> list[dict[str, Any]]:
         try:
             for tp, (first, end) in offset_ranges(client, map(physical_topic, spec.topics)).items():
                 committed = client.committed(tp)
-                lag = max(0, end - (first if committed is None else committed))
+                lag = max(0, end - max(first, committed or 0))
                 rows.append(
                     {
                         "group": group,

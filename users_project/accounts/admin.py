@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 from kafka.errors import KafkaError
 
-from common.api.throttles import throttled_response
+from common.api.errors import error_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
 from users_project.accounts.models import GameRead, User, email_identity
@@ -167,7 +167,10 @@ def throttled_admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """Django's admin login with the API login's throttles and buckets."""
     attempt = request.method == "POST"
     if attempt and (wait := login_throttled(request)) is not None:
-        return throttled_response(request, wait=wait)
+        message = f"Request was throttled. Expected available in {wait} seconds."
+        return error_response(
+            request, 429, "throttled", message, headers={"Retry-After": str(wait)}
+        )
     response = admin.site.login(request, **kwargs)
     if attempt and response.status_code == 200:
         # The form again: this attempt failed (a login redirects).

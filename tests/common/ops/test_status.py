@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from kafka import KafkaAdminClient
 from kafka.errors import CoordinatorNotAvailableError
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,7 +29,7 @@ from common.ops import status as status_module
 from common.ops.status import OpsCollector, collect_status
 from common.outbox.services import outbox_enqueue
 from tests.support.consumers import each
-from tests.support.kafka import delete_topics, produce_raw
+from tests.support.kafka import bootstrap, delete_topics, end_offsets, produce_raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,6 +99,30 @@ def test_lag_per_partition_follows_what_the_group_committed(spec: ConsumerSpec) 
     assert sum(row["lag"] for row in after) == 2
     for row in after:  # a fresh topic keeps everything: a group without commits starts at 0
         assert row["lag"] == row["end"] - (row["committed"] or 0)
+
+
+def test_records_retention_deleted_before_the_group_read_them_are_no_lag(
+    spec: ConsumerSpec,
+) -> None:
+    # A committed offset below the first kept one restarts at that one
+    # (auto_offset_reset="earliest"): what retention deleted is never consumed.
+    topic = physical_topic(spec.topics[0])
+    published = 0
+    while any(end == 0 for end in end_offsets([topic]).values()):
+        publish(spec, "a")
+        published += 1
+    consume_all(spec, published)
+    consumed = end_offsets([topic])
+    while any(end == consumed[tp] for tp, end in end_offsets([topic]).items()):
+        publish(spec, "b")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap(), client_id="test-delete-records")
+    try:
+        admin.delete_records(end_offsets([topic]))  # as retention would
+    finally:
+        admin.close()
+    rows = status_json()["lag"]
+    assert all(row["committed"] is not None and row["committed"] < row["end"] for row in rows)
+    assert [row["lag"] for row in rows] == [0, 0]
 
 
 def test_outbox_backlog_and_dead_letter_counts(spec: ConsumerSpec) -> None:
