@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -29,6 +29,7 @@ from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
 from tests.support.http import bearer
 from tests.support.identity import IdentityProvider
+from tests.support.threads import in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -196,17 +197,6 @@ def test_a_read_racing_the_users_deletion_does_not_outlive_it(first: str) -> Non
             work()
             written.set()
             go_on.wait(timeout=10)
-
-    def in_thread(work) -> threading.Thread:
-        def run() -> None:
-            try:
-                work()
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
 
     one, other = (forget, read) if first == "forget" else (read, forget)
     holding = in_thread(lambda: held_open(one))

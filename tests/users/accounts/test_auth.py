@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from common import settings_production
 from tests.support import jwt_attacks as attack
+from tests.support.threads import in_thread
 from tests.support.users import bearer_for, login
 from tests.users.factories import PASSWORD, UserFactory
 from users_project.accounts import tokens
@@ -288,17 +289,6 @@ def test_a_refresh_under_way_during_a_revocation_makes_no_token_that_outlives_it
         made.set()
         go_on.wait(timeout=10)
         return pairs[-1]
-
-    def in_thread(work: Any) -> threading.Thread:
-        def run() -> None:
-            try:
-                work()
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
 
     def revocation() -> None:
         account = User.objects.get(pk=user.pk)
