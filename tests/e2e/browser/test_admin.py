@@ -4,6 +4,8 @@ working at both services."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import requests
@@ -11,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from scripts.poll import eventually
-from scripts.system import System
+from scripts.system import ROOT, System
 from tests.e2e.browser import pages as p
 from tests.e2e.flows import (
     SECRETS,
@@ -206,3 +208,78 @@ def test_staff_cannot_reuse_an_email_in_another_spelling_and_a_password_they_set
     fresh = requests.post(f"{system.users_url}/auth/login/", json=relogin, timeout=30)
     assert fresh.status_code == 200, fresh.text
     SECRETS.extend([fresh.json()["access"], fresh.json()["refresh"]])
+
+
+def make_user_manager(system: System, person: Person) -> None:
+    """Staff with the user permissions but not a superuser, granted as an
+    operator would: a shell, since the admin's form does not show permissions."""
+    grant = (
+        "from django.contrib.auth.models import Permission\n"
+        "from users_project.accounts.models import User\n"
+        f"u = User.objects.get(email={person.email!r})\n"
+        "u.is_staff = True\n"
+        "u.save()\n"
+        "for action in ('view', 'change', 'delete'):\n"
+        "    u.user_permissions.add(Permission.objects.get(codename=action + '_user'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "manage_users.py"), "shell", "-c", grant],
+        cwd=ROOT,
+        env=system.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_user_manager_sees_no_superuser_box_and_cannot_take_over_a_superuser(
+    system: System, staff: Person, new_browser: BrowserFactory
+) -> None:
+    """docs/security.md: only a superuser changes, deletes or makes a superuser,
+    in the admin as over the API. ``staff`` is a superuser (createsuperuser)."""
+    manager = new_person("User Manager")
+    register_over_api(system, manager)
+    make_user_manager(system, manager)
+    member = new_person("Managed Member")
+    member_id = register_over_api(system, member)
+    root_id = requests.post(
+        f"{system.users_url}/auth/login/",
+        json={"email": staff.email, "password": staff.password},
+        timeout=30,
+    )
+    assert root_id.status_code == 200, root_id.text
+    SECRETS.extend([root_id.json()["access"], root_id.json()["refresh"]])
+    who = requests.get(
+        f"{system.users_url}/auth/auth-test/",
+        headers={"Authorization": f"Bearer {root_id.json()['access']}"},
+        timeout=30,
+    )
+    superuser_id = who.json()["id"]
+
+    admin = new_browser()
+    admin_log_in(admin, system, manager)
+    # An ordinary account: theirs to change, but the superuser box is not on the page.
+    admin.get(f"{system.users_url}/admin/accounts/user/{member_id}/change/")
+    p.wait_for(admin, "#id_email")
+    assert not admin.find_elements(By.CSS_SELECTOR, "input[name=is_superuser]")
+    p.click(admin, "input[name=_save]")
+    p.wait_text(admin, "was changed successfully")
+
+    # A superuser's page shows, read-only: no form field, no save, no delete link.
+    admin.get(f"{system.users_url}/admin/accounts/user/{superuser_id}/change/")
+    p.wait_text(admin, staff.email)
+    assert not admin.find_elements(By.CSS_SELECTOR, "#id_email, input[name=_save]")
+    assert not admin.find_elements(By.CSS_SELECTOR, "a.deletelink")
+    # Nor can their password be set by going to its page.
+    admin.get(f"{system.users_url}/admin/accounts/user/{superuser_id}/password/")
+    p.wait_text(admin, "403")
+    assert not admin.find_elements(By.CSS_SELECTOR, "#id_password1")
+    still = requests.post(
+        f"{system.users_url}/auth/login/",
+        json={"email": staff.email, "password": staff.password},
+        timeout=30,
+    )
+    assert still.status_code == 200, still.text
+    SECRETS.extend([still.json()["access"], still.json()["refresh"]])
