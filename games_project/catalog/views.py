@@ -43,6 +43,8 @@ def detail_json(game_id: int, cached: Cached) -> tuple[bytes, str]:
     rendered = _RENDERED.get(memo) if cached.fetched_at else None
     if rendered is None:
         rendered = _json({**cached.value, "attribution": s.ATTRIBUTION})
+        if not cached.fetched_at:  # a version nothing can name again: not kept
+            return rendered
         if len(_RENDERED) >= _RENDERED_MAX:
             _RENDERED.clear()
         _RENDERED[memo] = rendered
