@@ -77,8 +77,9 @@ class UserUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
             # Compared with the account as it is and as this request leaves it.
             user = self.context["user"]
             _check_password(attrs["password"], user)
-            email, name = attrs.get("email", user.email), attrs.get("name", user.name)
-            _check_password(attrs["password"], User(email=email, name=name))
+            if "email" in attrs or "name" in attrs:
+                email, name = attrs.get("email", user.email), attrs.get("name", user.name)
+                _check_password(attrs["password"], User(email=email, name=name))
         return attrs
 
 
