@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import groupby
@@ -68,10 +68,12 @@ def consumer_registry() -> dict[str, ConsumerSpec]:
     return import_string(settings.KAFKA_CONSUMERS)
 
 
-def header(headers: Iterable[tuple[str, bytes | None]] | None, name: str) -> str | None:
+def header(headers: Sequence[tuple[str, bytes | None]] | None, name: str) -> str | None:
     """The last value of a header: a dead letter's ``dlq.*`` follow any the record had."""
-    values = [value for key, value in headers or () if key == name and value is not None]
-    return values[-1].decode(errors="replace") if values else None
+    for key, value in reversed(headers or ()):
+        if key == name and value is not None:
+            return value.decode(errors="replace")
+    return None
 
 
 def partition_of(record: Record) -> TopicPartition:
