@@ -8,7 +8,6 @@ from common.settings import SHARED_APPS, database, redis_cache
 
 SERVICE_NAME = "games"
 ROOT_URLCONF = "games_project.urls"
-WSGI_APPLICATION = "games_project.wsgi.application"
 
 INSTALLED_APPS = [
     *SHARED_APPS,
