@@ -22,21 +22,6 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
-    """Walk a parsed document without recursion: no string may hold a lone surrogate
-    (legal JSON, e.g. "\\ud800", but not storable text), nor nest past ``max_depth``."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            item.encode("utf-8")
-        elif isinstance(item, dict | list):
-            if depth > max_depth:
-                raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels")
-            children = [*item, *item.values()] if isinstance(item, dict) else item  # keys too
-            stack.extend((child, depth + 1) for child in children)
-
-
 def loads(raw: bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = None) -> Any:
     """Parse strict JSON (no NaN/Infinity, valid UTF-8 and Unicode), or raise ``ValueError``."""
     if max_bytes is not None and len(raw) > max_bytes:
@@ -48,8 +33,18 @@ def loads(raw: bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int | None = Non
         raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels") from None
     except MemoryError:
         raise JSONLimitExceeded("JSON too large to read") from None
-    # Only a "\\u" escape can hold a lone surrogate, and only more brackets
-    # than max_depth can nest too deep: the walk runs only then.
+    # Only a "\\u" escape can hold a lone surrogate (legal JSON, e.g. "\\ud800",
+    # but not storable text), and only more brackets than max_depth can nest
+    # too deep: the document is walked, without recursion, only then.
     if "\\u" in text or text.count("[") + text.count("{") > max_depth:
-        check_value(value, max_depth=max_depth)
+        stack: list[tuple[Any, int]] = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, str):
+                item.encode("utf-8")
+            elif isinstance(item, dict | list):
+                if depth > max_depth:
+                    raise JSONLimitExceeded(f"JSON nested deeper than {max_depth} levels")
+                children = [*item, *item.values()] if isinstance(item, dict) else item  # keys too
+                stack.extend((child, depth + 1) for child in children)
     return value

@@ -49,20 +49,21 @@ _ops_registry = CollectorRegistry(auto_describe=False)
 _ops_registry.register(OpsCollector())
 
 
-def metrics_allowed(request: HttpRequest) -> bool:
-    """Everyone, unless ``METRICS_ALLOWED_NETWORKS`` is set (production
-    only): then only direct requests (no proxy on the way) from those."""
+def metrics_view(request: HttpRequest, ops: bool = False) -> HttpResponse:
+    """``/metrics``, or with ``ops`` the ``status`` figures (``/metrics/ops``, apart
+    since they ask the broker and the database: an outage never slows the request
+    metrics). Everyone may read them, unless ``METRICS_ALLOWED_NETWORKS`` is set
+    (production only): then only direct requests (no proxy on the way) from those."""
     networks = getattr(settings, "METRICS_ALLOWED_NETWORKS", None)
-    if networks is None:
-        return True
-    forwarded = "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META
-    return not forwarded and address_in(request.META.get("REMOTE_ADDR", ""), networks)
-
-
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    if not metrics_allowed(request):
+    if networks is not None and (
+        "HTTP_X_FORWARDED_FOR" in request.META
+        or "HTTP_FORWARDED" in request.META
+        or not address_in(request.META.get("REMOTE_ADDR", ""), networks)
+    ):
         return json_not_found(request)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if ops:
+        registry = _ops_registry
+    elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
@@ -70,19 +71,8 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
-def ops_metrics_view(request: HttpRequest) -> HttpResponse:
-    """The ``status`` figures, apart from ``/metrics`` since they ask the
-    broker and the database (an outage never slows the request metrics)."""
-    if not metrics_allowed(request):
-        return json_not_found(request)
-    return HttpResponse(generate_latest(_ops_registry), content_type=CONTENT_TYPE_LATEST)
-
-
-# By path, the trailing slash optional as in common/urls.py.
-METRICS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
-    "/metrics": metrics_view,
-    "/metrics/ops": ops_metrics_view,
-}
+# Whether a path is /metrics/ops, the trailing slash optional as in common/urls.py.
+METRICS_PATHS = {"/metrics": False, "/metrics/ops": True}
 
 
 class MetricsMiddleware:
@@ -98,12 +88,12 @@ class MetricsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if port := settings.WEB_METRICS_PORT:
-            handler = METRICS_VIEWS.get(request.path_info.removesuffix("/"))
+            ops = METRICS_PATHS.get(request.path_info.removesuffix("/"))
             if request.META.get("SERVER_PORT") == str(port):
-                if handler is None or request.method not in {"GET", "HEAD"}:
+                if ops is None or request.method not in {"GET", "HEAD"}:
                     return json_not_found(request)
-                return handler(request)
-            if handler is not None:
+                return metrics_view(request, ops)
+            if ops is not None:
                 return json_not_found(request)
         started = time.perf_counter()
         response = self.get_response(request)

@@ -6,13 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.api.health import HealthzView, ReadyzView
 from common.asyncapi import asyncapi_view
-from common.metrics import metrics_view, ops_metrics_view
+from common.metrics import metrics_view
 
 urlpatterns = [
     re_path(r"^healthz/?$", HealthzView.as_view(), name="healthz"),
     re_path(r"^readyz/?$", ReadyzView.as_view(), name="readyz"),
     re_path(r"^metrics/?$", metrics_view, name="metrics"),
-    re_path(r"^metrics/ops/?$", ops_metrics_view, name="metrics-ops"),
+    re_path(r"^metrics/ops/?$", metrics_view, {"ops": True}, name="metrics-ops"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     re_path(r"^api/asyncapi\.json$", asyncapi_view, name="asyncapi"),

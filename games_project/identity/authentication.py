@@ -15,8 +15,7 @@ from urllib.parse import urlencode
 import jwt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -110,11 +109,7 @@ def login_at_users(request: HttpRequest) -> HttpResponseRedirect:
     )
 
 
-class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
-    """Named in the OpenAPI document as the users service names it."""
+class JWKSAuthenticationScheme(SimpleJWTScheme):
+    """The users service's bearer scheme (``jwtAuth``) in the OpenAPI document."""
 
     target_class = "games_project.identity.authentication.JWKSAuthentication"
-    name = "jwtAuth"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return build_bearer_security_scheme_object("Authorization", "Bearer", "JWT")
