@@ -3,12 +3,11 @@ decoder: ``data`` must fit the schema of a known (type, version) contract."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
 from common import boundedjson
-from common.events.contracts import Contract
+from common.events.contracts import UUID_STRING, Contract, compile_schema
 from common.events.errors import EventDecodeError
 from common.events.event import Event
 from common.events.reads import USER_READ_V1
@@ -20,6 +19,8 @@ CONTRACTS = (USER_CREATED_V1, USER_DELETED_V1, USER_READ_V1)
 ENVELOPE_FIELDS = ("id", "type", "version", "occurred_at", "source", "data")
 # Far above any real event (a few hundred bytes); a bigger message is poison.
 MAX_EVENT_BYTES = 256 * 1024
+# The rule of the ids in data, so the documented form only (not urn:, braces or bare hex).
+_UUID = compile_schema(UUID_STRING)
 
 
 def decode(raw: bytes | None) -> Event:
@@ -52,10 +53,9 @@ def decode(raw: bytes | None) -> Event:
 
 
 def _event_id(value: Any) -> uuid.UUID:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            return uuid.UUID(value)
-    raise EventDecodeError(f"id {value!r} is not a UUID")
+    if not _UUID.is_valid(value):
+        raise EventDecodeError(f"id {value!r} is not a UUID")
+    return uuid.UUID(value)
 
 
 def _contract(event_type: Any, version: Any) -> Contract:

@@ -88,6 +88,10 @@ MALFORMED = {
     "missing data": (_mutated(data=KeyError), "missing data"),
     "unknown envelope field": (_mutated(extra=1), "unknown fields extra"),
     "id not a uuid": (_mutated(id="42"), "not a UUID"),
+    # The documented form only, as for the ids in data: not urn:, braces or bare hex.
+    "id urn": (_mutated(id="urn:uuid:12345678-1234-5678-1234-567812345678"), "not a UUID"),
+    "id braces": (_mutated(id="{12345678-1234-5678-1234-567812345678}"), "not a UUID"),
+    "id bare hex": (_mutated(id="12345678123456781234567812345678"), "not a UUID"),
     "unknown type": (_mutated(type="user.readed"), "unknown event type 'user.readed'"),
     "unknown version": (_mutated(version=2), "unknown version 2 of user.read"),
     "version not int": (_mutated(version="1"), "version must be an integer"),
