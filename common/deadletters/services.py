@@ -21,7 +21,7 @@ def _action(letter: DeadLetter, kind: str, *, by: str, detail: str) -> DeadLette
         offset=letter.offset,
         action=kind,
         event_id=letter.event_id,
-        performed_by=by,
+        performed_by=by[:150],
         detail=detail[:500],
     )
 

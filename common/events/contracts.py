@@ -33,9 +33,6 @@ def describe_errors(validator: Any, instance: Any, *, limit: int = 5) -> str | N
     )
 
 
-_REGISTRY: dict[tuple[str, int], Contract] = {}
-
-
 @dataclass(frozen=True)
 class Contract:
     type: str
@@ -46,28 +43,11 @@ class Contract:
     def _validator(self) -> Any:
         return compile_schema(self.data_schema)
 
-    def validate(self, data: dict[str, Any]) -> None:
-        problems = describe_errors(self._validator, data)
-        if problems:
-            raise EventDecodeError(f"{self.type} v{self.version} data is invalid: {problems}")
-
     def event(self, data: dict[str, Any], *, source: str, **fields: Any) -> Event:
         """An event of this contract, refused (EventDecodeError) unless ``data`` fits."""
-        self.validate(data)
+        if problems := describe_errors(self._validator, data):
+            raise EventDecodeError(f"{self.type} v{self.version} data is invalid: {problems}")
         return Event(type=self.type, version=self.version, source=source, data=data, **fields)
-
-
-def register(*contracts: Contract) -> None:
-    for contract in contracts:
-        _REGISTRY[(contract.type, contract.version)] = contract
-
-
-def contracts_of(event_type: str) -> dict[int, Contract]:
-    return {version: c for (name, version), c in _REGISTRY.items() if name == event_type}
-
-
-def all_contracts() -> list[Contract]:
-    return sorted(_REGISTRY.values(), key=lambda c: (c.type, c.version))
 
 
 UUID_STRING = {"type": "string", "format": "uuid"}

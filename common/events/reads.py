@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from common.events import topics
-from common.events.contracts import UUID_STRING, Contract, register
+from common.events.contracts import UUID_STRING, Contract
 from common.events.event import Event
 from common.events.rfc3339 import format_rfc3339
 
@@ -24,7 +24,6 @@ USER_READ_V1 = Contract(
         },
     },
 )
-register(USER_READ_V1)
 
 
 def user_read(

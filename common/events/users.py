@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from common.events import topics
-from common.events.contracts import UUID_STRING, Contract, register
+from common.events.contracts import UUID_STRING, Contract
 from common.events.event import Event
 
 USER_CREATED_V1 = Contract(
@@ -31,7 +31,6 @@ USER_DELETED_V1 = Contract(
         "properties": {"user_id": UUID_STRING},
     },
 )
-register(USER_CREATED_V1, USER_DELETED_V1)
 
 
 def user_created(*, user_id: uuid.UUID, email: str, name: str, source: str) -> Event:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from common.events.contracts import all_contracts
-from common.events.envelope import decode
+from common.events.envelope import CONTRACTS, decode
 from common.events.errors import EventDecodeError
 from common.events.reads import user_read
 from common.events.topics import ALL_TOPICS, OWNERS, dlq_topic, origin_problem, topic_of_dlq
@@ -37,7 +36,7 @@ def test_golden_event_decodes_to_its_contract(name: str) -> None:
 
 
 def test_every_contract_has_a_golden_file() -> None:
-    names = {f"{c.type}.v{c.version}" for c in all_contracts()}
+    names = {f"{c.type}.v{c.version}" for c in CONTRACTS}
     assert names == {p.stem for p in GOLDEN.glob("*.json")}
 
 
@@ -89,6 +88,10 @@ MALFORMED = {
     "missing data": (_mutated(data=KeyError), "missing data"),
     "unknown envelope field": (_mutated(extra=1), "unknown fields extra"),
     "id not a uuid": (_mutated(id="42"), "not a UUID"),
+    # The documented form only, as for the ids in data: not urn:, braces or bare hex.
+    "id urn": (_mutated(id="urn:uuid:12345678-1234-5678-1234-567812345678"), "not a UUID"),
+    "id braces": (_mutated(id="{12345678-1234-5678-1234-567812345678}"), "not a UUID"),
+    "id bare hex": (_mutated(id="12345678123456781234567812345678"), "not a UUID"),
     "unknown type": (_mutated(type="user.readed"), "unknown event type 'user.readed'"),
     "unknown version": (_mutated(version=2), "unknown version 2 of user.read"),
     "version not int": (_mutated(version="1"), "version must be an integer"),
@@ -116,7 +119,7 @@ def test_decoding_rejects_a_malformed_envelope_saying_why(raw, reason: str) -> N
 
 def test_every_topic_and_contract_has_one_owner_and_the_golden_files_name_it() -> None:
     assert set(OWNERS) == set(ALL_TOPICS)
-    assert {contract.type for contract in all_contracts()} <= set(OWNERS)
+    assert {contract.type for contract in CONTRACTS} <= set(OWNERS)
     for path in GOLDEN.glob("*.json"):
         doc = json.loads(path.read_text())
         assert doc["source"] == OWNERS[doc["type"]], path.name

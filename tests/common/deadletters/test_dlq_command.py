@@ -326,3 +326,18 @@ def test_replay_refuses_a_dead_letter_its_topic_never_carried(own_prefix: str) -
 def test_a_time_out_of_range_is_a_usage_error_not_a_crash(since: str) -> None:
     with pytest.raises(CommandError, match="neither a duration"):
         dlq("list", "--since", since)
+
+
+def test_a_replay_by_a_name_longer_than_the_row_keeps_is_recorded_not_left_open(
+    own_prefix: str,
+) -> None:
+    # Sent first, recorded after: a name the row refused would leave it sent yet open.
+    read = user_read(
+        user_id=uuid.uuid4(), game_id=1, title="T", read_at=datetime.now(UTC), source="games"
+    )
+    publish(USER_READ, read)
+    plant(physical_topic(dlq_topic(USER_READ)), read, USER_READ, offset=0)
+    assert "replayed 1" in dlq("replay", "--topic", USER_READ, "--execute", "--by", "o" * 200)
+    assert listed(USER_READ) == []
+    [action] = DeadLetterAction.objects.all()
+    assert action.performed_by == "o" * 150
