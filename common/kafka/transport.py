@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
+from kafka.consumer.fetcher import ConsumerRecord as Record  # whoever the transport
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
@@ -18,7 +18,6 @@ from common.logging import get_logger
 log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes | None]]
-Record = ConsumerRecord  # whoever the transport
 
 
 class Transport(Protocol):
