@@ -59,7 +59,5 @@ def offset_ranges(
         for topic in topics
         for partition in sorted(client.partitions_for_topic(topic) or ())
     ]
-    if not partitions:
-        return {}
     begins, ends = client.beginning_offsets(partitions), client.end_offsets(partitions)
     return {tp: (begins[tp], ends[tp]) for tp in partitions}
