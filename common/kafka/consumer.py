@@ -31,8 +31,6 @@ from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
 
-POLL_TIMEOUT_MS = 500
-
 Run = list[tuple[Record, Event]]
 # A handler takes a batch of events of one type, each id once, inside the
 # runner's transaction, and returns the ids it applied (the rest were
@@ -99,7 +97,7 @@ class ConsumerRunner:
 
     def run_once(self) -> int:
         """Poll, handle and commit one batch; return the messages handled."""
-        batch = self.transport.poll(POLL_TIMEOUT_MS)
+        batch = self.transport.poll(timeout_ms=500)
         done: dict[TopicPartition, int] = {}  # per partition, the next offset to read
         try:
             self._handle([record for records in batch.values() for record in records], done)
