@@ -17,16 +17,13 @@ def wait_until_ready(*, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            admin = KafkaAdminClient(
+            with KafkaAdminClient(
                 **common_client_config("readiness"),
                 request_timeout_ms=5_000,
                 bootstrap_timeout_ms=5_000,
-            )
-            try:
+            ) as admin:
                 admin.list_topics()
-                return True
-            finally:
-                admin.close()
+            return True
         except (KafkaError, OSError):
             if time.monotonic() >= deadline:
                 return False
@@ -35,8 +32,7 @@ def wait_until_ready(*, timeout: float) -> bool:
 
 def ensure_topics(topics: Iterable[str], *, partitions: int, replication_factor: int) -> list[str]:
     """Create the topics that are missing; return the names created."""
-    admin = KafkaAdminClient(**common_client_config("topic-admin"))
-    try:
+    with KafkaAdminClient(**common_client_config("topic-admin")) as admin:
         existing = set(admin.list_topics())
         if not (missing := [name for name in topics if name not in existing]):
             return []
@@ -51,8 +47,6 @@ def ensure_topics(topics: Iterable[str], *, partitions: int, replication_factor:
             raise KafkaError(f"topics not created: {'; '.join(refused)}")
         admin.wait_for_topics(missing)
         return missing
-    finally:
-        admin.close()
 
 
 def offset_ranges(
@@ -65,7 +59,5 @@ def offset_ranges(
         for topic in topics
         for partition in sorted(client.partitions_for_topic(topic) or ())
     ]
-    if not partitions:
-        return {}
     begins, ends = client.beginning_offsets(partitions), client.end_offsets(partitions)
     return {tp: (begins[tp], ends[tp]) for tp in partitions}

@@ -10,17 +10,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from kafka import KafkaConsumer
 
-PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
-SASL_MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
-
 
 def security_config() -> dict[str, Any]:
     """How every client authenticates, as kafka-python's keyword arguments;
     a mistake is refused here, not at the broker's handshake."""
-    protocol = _one_of("KAFKA_SECURITY_PROTOCOL", PROTOCOLS)
+    protocol = _one_of("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
     config: dict[str, Any] = {"security_protocol": protocol}
     if protocol.startswith("SASL_"):
-        mechanism = _one_of("KAFKA_SASL_MECHANISM", SASL_MECHANISMS)
+        mechanism = _one_of("KAFKA_SASL_MECHANISM", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
         if not settings.KAFKA_SASL_USERNAME or not settings.KAFKA_SASL_PASSWORD:
             raise ImproperlyConfigured(
                 f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME "
@@ -36,7 +33,7 @@ def security_config() -> dict[str, Any]:
     return config
 
 
-def _one_of(setting: str, allowed: frozenset[str]) -> str:
+def _one_of(setting: str, *allowed: str) -> str:
     value = getattr(settings, setting).upper()
     if value not in allowed:
         raise ImproperlyConfigured(

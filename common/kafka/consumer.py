@@ -31,8 +31,6 @@ from common.logging import bound_context, get_logger
 
 log = get_logger(__name__)
 
-POLL_TIMEOUT_MS = 500
-
 Run = list[tuple[Record, Event]]
 # A handler takes a batch of events of one type, each id once, inside the
 # runner's transaction, and returns the ids it applied (the rest were
@@ -49,10 +47,9 @@ class EventDiscarded(Exception):
     """An event a domain rule discards by design (a read for a deleted
     user): counted by ``reason``, not dead-lettered (an expected race needs no person)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
 
 
 @dataclass(frozen=True)
@@ -80,20 +77,6 @@ def partition_of(record: Record) -> TopicPartition:
     return TopicPartition(record.topic, record.partition)
 
 
-def log_context(
-    consumer: str, record: Record, event: Event | None = None
-) -> AbstractContextManager:
-    ids = {"event_id": str(event.id), "event_type": event.type} if event else {}
-    return bound_context(
-        consumer=consumer,
-        correlation_id=header(record.headers, "correlation_id"),
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        **ids,
-    )
-
-
 class ConsumerRunner:
     def __init__(
         self,
@@ -114,7 +97,7 @@ class ConsumerRunner:
 
     def run_once(self) -> int:
         """Poll, handle and commit one batch; return the messages handled."""
-        batch = self.transport.poll(POLL_TIMEOUT_MS)
+        batch = self.transport.poll(timeout_ms=500)
         done: dict[TopicPartition, int] = {}  # per partition, the next offset to read
         try:
             self._handle([record for records in batch.values() for record in records], done)
@@ -143,7 +126,7 @@ class ConsumerRunner:
             if not self._apply(run, done):
                 return
             run = []
-            with log_context(self.name, record):
+            with self._log_context(record):
                 self._dead_letter(record, **checked)
             done[partition_of(record)] = record.offset + 1
         self._apply(run, done)
@@ -202,7 +185,7 @@ class ConsumerRunner:
         passes, a bug ``max_attempts`` times before the DLQ. False if
         stopped while waiting to retry."""
         bugs = temporary = 0
-        with log_context(self.name, record, event):
+        with self._log_context(record, event):
             while True:
                 try:
                     applied = self._transaction([event])
@@ -243,7 +226,7 @@ class ConsumerRunner:
             if event.id in applied and str(event.id) not in correlation_ids:
                 correlation_ids[str(event.id)] = header(record.headers, "correlation_id")
             else:
-                with log_context(self.name, record, event):
+                with self._log_context(record, event):
                     log.info("consumer.duplicate_skipped")
         self.stats.count("processed", len(correlation_ids))
         self.stats.count("duplicate", len(run) - len(correlation_ids))
@@ -281,6 +264,17 @@ class ConsumerRunner:
             self.policy.record_dead_letter()
         self.stats.count("dead_lettered", reason=reason)
         log.error("consumer.dead_lettered", reason=reason, error=error, dlq=dead_letters)
+
+    def _log_context(self, record: Record, event: Event | None = None) -> AbstractContextManager:
+        ids = {"event_id": str(event.id), "event_type": event.type} if event else {}
+        return bound_context(
+            consumer=self.name,
+            correlation_id=header(record.headers, "correlation_id"),
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            **ids,
+        )
 
     def close(self) -> None:
         self.transport.close()

@@ -7,18 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
+from kafka.consumer.fetcher import ConsumerRecord as Record  # whoever the transport
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from common.kafka.config import common_client_config, physical_group, physical_topic
-from common.kafka.producer import get_producer
+from common.kafka.producer import get_producer, reset_producer
 from common.logging import get_logger
 
 log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes | None]]
-Record = ConsumerRecord  # whoever the transport
 
 
 class Transport(Protocol):
@@ -74,7 +73,11 @@ class KafkaTransport:
             log.warning("consumer.commit_failed", error=str(exc))
 
     def send(self, topic: str, *, key: bytes | None, value: bytes, headers: Headers) -> None:
-        get_producer().send(topic, key=key, value=value, headers=list(headers)).get(timeout=30)
+        try:
+            get_producer().send(topic, key=key, value=value, headers=list(headers)).get(timeout=30)
+        except KafkaError:
+            reset_producer()  # as the relay does: a producer in a fatal state fails every send
+            raise
 
     def close(self) -> None:
         if self._consumer is not None:

@@ -30,8 +30,6 @@ from common.sql import OUTBOX_CLAIM
 
 log = get_logger(__name__)
 
-PURGE_EVERY_SECONDS = 60.0
-
 
 class RoundResult(NamedTuple):
     sent: int
@@ -177,7 +175,7 @@ class OutboxRelay:
                 wakeup.wait(timeout, stop)
 
     def _housekeeping(self) -> None:
-        if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
+        if time.monotonic() - self._last_purge > 60:
             self._last_purge = time.monotonic()
             if purged := self.purge_sent():
                 log.info("outbox.purged", rows=purged)

@@ -12,8 +12,6 @@ from common.kafka.config import physical_topic
 from common.logging import current_correlation_id
 from common.sql import OUTBOX_INSERT, with_event
 
-CORRELATION_HEADER = "correlation_id"
-
 
 def outbox_enqueue(*, event: Event) -> None:
     """Queue ``event`` in the transaction of the change it describes (both
@@ -42,7 +40,7 @@ def outbox_write(
 def outbox_row(event: Event) -> list[Any]:
     headers = {"event_type": event.type}
     if correlation_id := current_correlation_id():
-        headers[CORRELATION_HEADER] = correlation_id
+        headers["correlation_id"] = correlation_id
     now = timezone.now()
     return [
         event.id,

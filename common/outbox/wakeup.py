@@ -38,9 +38,7 @@ class OutboxWakeup:
 
     def listen(self) -> Any:
         if self._connection is None:
-            params = connections["default"].get_connection_params()
-            params.pop("cursor_factory", None)
-            connection = psycopg2.connect(**params)
+            connection = psycopg2.connect(**connections["default"].get_connection_params())
             connection.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from kafka.errors import KafkaError
 from prometheus_client import REGISTRY
 
 from common.events.envelope import decode
@@ -18,9 +19,12 @@ from common.events.topics import dlq_topic
 from common.events.users import user_created
 from common.inbox.models import ProcessedEvent
 from common.inbox.services import inbox
+from common.kafka import producer as producer_module
 from common.kafka.config import physical_topic
 from common.kafka.consumer import ConsumerRunner, ConsumerSpec, EventRejected, Handler
 from common.kafka.deadletter_policy import DeadLetterLimitReached, DeadLetterPolicy
+from common.kafka.producer import reset_producer
+from common.kafka.transport import KafkaTransport
 from scripts.poll import eventually
 from tests.support.consumers import each
 from tests.support.kafka import produce_raw, publish, read_all
@@ -372,3 +376,34 @@ def test_a_handler_failing_every_event_stops_the_runner_and_commits_only_what_it
     run_until(fixed, lambda: len(seen) == 4)
     assert seen == [e.id for e in events[3:]]
     assert fixed.stats.dead_lettered == 0
+
+
+class _Producer:
+    """kafka-python's producer as the transport uses it: every send fails
+    (``error``, e.g. a fatal state that no retry clears) or succeeds."""
+
+    def __init__(self, error: KafkaError | None) -> None:
+        self.error = error
+
+    def send(self, topic: str, **kwargs: object) -> _Producer:
+        return self
+
+    def get(self, timeout: float) -> None:
+        if self.error:
+            raise self.error
+
+    def close(self, timeout: float | None = None) -> None:
+        pass
+
+
+def test_a_dead_letter_the_producer_failed_is_sent_next_time_by_a_new_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = iter([_Producer(KafkaError("fatal: every send fails")), _Producer(None)])
+    monkeypatch.setattr(producer_module._producer, "_build", lambda: next(built))
+    reset_producer()
+    transport = KafkaTransport(name="test", topics=("t",), group_id="test")
+    with pytest.raises(KafkaError, match="fatal"):
+        transport.send("t.dlq", key=None, value=b"{}", headers=[])
+    # run_forever starts over after a KafkaError: the retry needs a working producer.
+    transport.send("t.dlq", key=None, value=b"{}", headers=[])
