@@ -153,17 +153,14 @@ class _Attempts(Retry):
 
     pace: Callable[[], None] = staticmethod(lambda: None)
 
-    def new(self, **kw: Any) -> _Attempts:
-        retry = super().new(**kw)
-        retry.pace = self.pace
-        return retry
-
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+    def increment(self, *args: Any, **kwargs: Any) -> _Attempts:
         response, error = kwargs.get("response"), kwargs.get("error")
         outcome = str(response.status) if response is not None else "network_error"
         UPSTREAM_CALLS.labels(outcome=outcome).inc()
         log.info("upstream.attempt_failed", outcome=outcome, error=repr(error) if error else None)
-        return super().increment(*args, **kwargs)
+        retry = super().increment(*args, **kwargs)
+        retry.pace = self.pace  # a copy by Retry.new, which knows no pace
+        return retry
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         super().sleep(response)

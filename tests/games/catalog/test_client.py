@@ -83,6 +83,19 @@ def test_server_errors_are_retried_then_succeed(stub: CatalogStub, known_game: d
     assert stub.calls("/game") == 3
 
 
+def test_every_retry_waits_for_a_rate_limit_slot_too(stub: CatalogStub, known_game: dict) -> None:
+    taken: list[int] = []
+
+    class Counting(SharedRateLimiter):
+        def acquire(self) -> None:
+            taken.append(1)
+            super().acquire()
+
+    stub.set(fail_next=2)
+    client_for(stub.api_url, limiter=Counting(per_second=1000)).get_game(known_game["id"])
+    assert (len(taken), stub.calls("/game")) == (3, 3)
+
+
 def test_retries_are_bounded(stub: CatalogStub, known_game: dict) -> None:
     stub.set(fail_next=10)
     with pytest.raises(UpstreamUnavailable, match="HTTP 500"):
