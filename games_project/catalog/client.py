@@ -153,17 +153,14 @@ class _Attempts(Retry):
 
     pace: Callable[[], None] = staticmethod(lambda: None)
 
-    def new(self, **kw: Any) -> _Attempts:
-        retry = super().new(**kw)
-        retry.pace = self.pace
-        return retry
-
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+    def increment(self, *args: Any, **kwargs: Any) -> _Attempts:
         response, error = kwargs.get("response"), kwargs.get("error")
         outcome = str(response.status) if response is not None else "network_error"
         UPSTREAM_CALLS.labels(outcome=outcome).inc()
         log.info("upstream.attempt_failed", outcome=outcome, error=repr(error) if error else None)
-        return super().increment(*args, **kwargs)
+        retry = super().increment(*args, **kwargs)
+        retry.pace = self.pace  # a copy by Retry.new, which knows no pace
+        return retry
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         super().sleep(response)
@@ -180,21 +177,16 @@ class GamesApiClient:
     def __init__(
         self,
         *,
-        base_url: str,
-        connect_timeout: float,
-        read_timeout: float,
-        max_attempts: int,
         breaker: pybreaker.CircuitBreaker,
         limiter: SharedRateLimiter,
-        user_agent: str,
         backoff_base: float = 0.2,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
+        self.base_url = settings.GAMES_API_BASE_URL.rstrip("/")
+        self.timeout = (settings.GAMES_API_CONNECT_TIMEOUT, settings.GAMES_API_READ_TIMEOUT)
         self.breaker = breaker
         self.limiter = limiter
         retries = _Attempts(
-            total=max_attempts - 1,
+            total=settings.GAMES_API_MAX_ATTEMPTS - 1,
             status_forcelist=RETRIED_STATUSES,
             allowed_methods={"GET"},
             backoff_factor=backoff_base,
@@ -205,6 +197,7 @@ class GamesApiClient:
         retries.pace = limiter.acquire
         self.session = requests.Session()
         self.session.mount(self.base_url, HTTPAdapter(max_retries=retries))
+        user_agent = settings.GAMES_API_USER_AGENT
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
 
     def list_games(
@@ -280,10 +273,6 @@ def build_client() -> GamesApiClient:
         get_redis_connection("default"), namespace=cache.make_key("games-api")
     )
     return GamesApiClient(
-        base_url=settings.GAMES_API_BASE_URL,
-        connect_timeout=settings.GAMES_API_CONNECT_TIMEOUT,
-        read_timeout=settings.GAMES_API_READ_TIMEOUT,
-        max_attempts=settings.GAMES_API_MAX_ATTEMPTS,
         breaker=upstream_breaker(
             failure_threshold=settings.GAMES_API_BREAKER_THRESHOLD,
             reset_seconds=settings.GAMES_API_BREAKER_RESET_SECONDS,
@@ -294,7 +283,6 @@ def build_client() -> GamesApiClient:
             per_second=settings.GAMES_API_RATE_PER_SECOND,
             max_wait=settings.GAMES_API_SLOT_WAIT_SECONDS,
         ),
-        user_agent=settings.GAMES_API_USER_AGENT,
     )
 
 

@@ -26,20 +26,20 @@ from games_project.catalog.client import (
     get_client,
 )
 from games_project.catalog.metrics import CACHE_RESULTS
+from games_project.celery import app
 
 log = get_logger(__name__)
 
 CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
 
 
-def _not_wired(*args: Any, **kwargs: Any) -> object:
-    raise RuntimeError("CatalogConfig.ready gives the gateway its refresh tasks")
+# The background refreshes, sent by the tasks' names: the gateway imports no task.
+def refresh_game(game_id: int) -> None:
+    app.send_task("games_project.catalog.tasks.refresh_game", (game_id,))
 
 
-# The background refreshes, the Celery tasks' ``delay`` that CatalogConfig.ready
-# sets: the edge decides to enqueue, and the gateway imports no task.
-refresh_game: Callable[[int], object] = _not_wired
-refresh_game_list: Callable[..., object] = _not_wired
+def refresh_game_list(**filters: str | None) -> None:
+    app.send_task("games_project.catalog.tasks.refresh_game_list", kwargs=filters)
 
 
 class CacheStatus(StrEnum):

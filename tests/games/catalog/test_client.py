@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from typing import Any
 
 import pybreaker
 import pytest
+from django.test import override_settings
 from django_redis import get_redis_connection
 from prometheus_client import REGISTRY
 
@@ -29,7 +29,7 @@ from tests.support.clock import FakeClock
 pytestmark = pytest.mark.django_db
 
 
-def breaker(*, threshold: int = 5, reset_seconds: float = 30) -> pybreaker.CircuitBreaker:
+def new_breaker(*, threshold: int = 5, reset_seconds: float = 30) -> pybreaker.CircuitBreaker:
     """A breaker of its own (a fresh Redis namespace)."""
     storage = RedisOrLocalStorage(
         get_redis_connection("default"), namespace=f"test-breaker-{uuid.uuid4().hex}"
@@ -42,18 +42,26 @@ def breaker(*, threshold: int = 5, reset_seconds: float = 30) -> pybreaker.Circu
     )
 
 
-def client_for(url: str, **overrides: Any) -> GamesApiClient:
-    options: dict[str, Any] = {
-        "base_url": url,
-        "connect_timeout": 1.0,
-        "read_timeout": 2.0,
-        "max_attempts": 3,
-        "breaker": breaker(),
-        "limiter": SharedRateLimiter(per_second=1000),
-        "user_agent": "games-users-event-driven/1.0 (games service)",
-        "backoff_base": 0.01,
-    }
-    return GamesApiClient(**{**options, **overrides})
+def client_for(
+    url: str,
+    *,
+    read_timeout: float = 2.0,
+    max_attempts: int = 3,
+    breaker: pybreaker.CircuitBreaker | None = None,
+    limiter: SharedRateLimiter | None = None,
+) -> GamesApiClient:
+    with override_settings(
+        GAMES_API_BASE_URL=url,
+        GAMES_API_CONNECT_TIMEOUT=1.0,
+        GAMES_API_READ_TIMEOUT=read_timeout,
+        GAMES_API_MAX_ATTEMPTS=max_attempts,
+        GAMES_API_USER_AGENT="games-users-event-driven/1.0 (games service)",
+    ):
+        return GamesApiClient(
+            breaker=breaker or new_breaker(),
+            limiter=limiter or SharedRateLimiter(per_second=1000),
+            backoff_base=0.01,
+        )
 
 
 def test_a_game_has_the_documented_detail_shape(stub: CatalogStub, known_game: dict) -> None:
@@ -73,6 +81,19 @@ def test_server_errors_are_retried_then_succeed(stub: CatalogStub, known_game: d
     stub.set(fail_next=2)
     assert client_for(stub.api_url).get_game(known_game["id"])["id"] == known_game["id"]
     assert stub.calls("/game") == 3
+
+
+def test_every_retry_waits_for_a_rate_limit_slot_too(stub: CatalogStub, known_game: dict) -> None:
+    taken: list[int] = []
+
+    class Counting(SharedRateLimiter):
+        def acquire(self) -> None:
+            taken.append(1)
+            super().acquire()
+
+    stub.set(fail_next=2)
+    client_for(stub.api_url, limiter=Counting(per_second=1000)).get_game(known_game["id"])
+    assert (len(taken), stub.calls("/game")) == (3, 3)
 
 
 def test_retries_are_bounded(stub: CatalogStub, known_game: dict) -> None:
@@ -139,7 +160,7 @@ def test_the_breaker_opens_fails_fast_and_closes_after_a_good_trial(
 ) -> None:
     clock = breaker_clock
     client = client_for(
-        stub.api_url, max_attempts=1, breaker=breaker(threshold=3, reset_seconds=30)
+        stub.api_url, max_attempts=1, breaker=new_breaker(threshold=3, reset_seconds=30)
     )
     stub.set(outage=True)
     for _ in range(3):
@@ -163,7 +184,7 @@ def test_a_failed_half_open_trial_opens_the_breaker_again(
 ) -> None:
     clock = breaker_clock
     client = client_for(
-        stub.api_url, max_attempts=1, breaker=breaker(threshold=1, reset_seconds=30)
+        stub.api_url, max_attempts=1, breaker=new_breaker(threshold=1, reset_seconds=30)
     )
     stub.set(outage=True)
     with pytest.raises(UpstreamUnavailable):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -45,3 +46,28 @@ def test_a_caller_that_finds_the_lock_taken_waits_for_it_and_never_fetches(
     finally:
         holder.release()
     assert calls == []
+
+
+def test_the_refreshes_reach_the_broker_as_the_tasks_from_any_thread(settings: Any) -> None:
+    from kombu import Connection
+
+    from games_project.catalog import tasks
+
+    with Connection(settings.CELERY_BROKER_URL) as conn:
+        queue = conn.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
+        queue.clear()
+        # A request thread, as gunicorn's: not the one that loaded Django.
+        sender = threading.Thread(target=lambda: gateway.refresh_game_list(platform="pc"))
+        sender.start()
+        sender.join()
+        gateway.refresh_game(7)
+        sent = [queue.get(timeout=5) for _ in range(2)]
+        assert [m.headers["task"] for m in sent] == [
+            tasks.refresh_game_list.name,
+            tasks.refresh_game.name,
+        ]
+        assert [m.headers["kwargsrepr"] for m in sent] == ["{'platform': 'pc'}", "{}"]
+        assert sent[1].headers["argsrepr"] == "(7,)"
+        for message in sent:
+            message.ack()
+        queue.close()
