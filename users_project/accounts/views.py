@@ -20,7 +20,7 @@ from common.api.errors import error_responses
 from common.api.pagination import KnownCountPagination
 from users_project.accounts import serializers as s
 from users_project.accounts.models import User
-from users_project.accounts.selectors import user_read_history
+from users_project.accounts.selectors import user_may_write, user_read_history
 from users_project.accounts.services import (
     user_create,
     user_delete,
@@ -90,7 +90,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         user = User.objects.filter(pk=user_id).first()
         if user is None:
             raise NotFound()
-        if not own and write and user.is_superuser and not caller.is_superuser:
+        if write and not user_may_write(by=caller, user=user):
             raise PermissionDenied("Only a superuser may change or delete a superuser.")
         return user
 
