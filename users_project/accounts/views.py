@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -82,14 +82,11 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         id is 403, taken or not, so the answer reveals no ids."""
         caller: User = self.request.user
         write = WRITE_PERMISSIONS.get(self.action)
-        user_id = uuid.UUID(self.kwargs["pk"])  # canonical: USER_ID_PATTERN
-        own = user_id == caller.id
+        own = self.kwargs["pk"] == str(caller.id)  # one spelling: USER_ID_PATTERN
         granting = (write,) if write else ("view", "change")
         if not own and not any(caller.has_perm(f"accounts.{p}_user") for p in granting):
             raise PermissionDenied("You may only act on your own account.")
-        user = User.objects.filter(pk=user_id).first()
-        if user is None:
-            raise NotFound()
+        user = get_object_or_404(User, pk=self.kwargs["pk"])
         if write and not user_may_write(by=caller, user=user):
             raise PermissionDenied("Only a superuser may change or delete a superuser.")
         return user
