@@ -57,7 +57,7 @@ class LoginView(View):
         own_page = reverse("user-detail", kwargs={"pk": user.pk})
         target = self._next(request)
         if target in ANYONES_PAGES:
-            target = own_page  # nothing there depends on who you are
+            target = own_page
         response = HttpResponseRedirect(safe_next(request, target, default=own_page))
         set_access_cookie(response, token=tokens["access"], max_age=tokens["expires_in"])
         return response

@@ -65,7 +65,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return [IsAuthenticated()]
 
     def get_throttles(self) -> list[Any]:
-        # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
         return [RegistrationAddressThrottle()] if self.action == "create" else []
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:

@@ -16,8 +16,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     *SHARED_APPS,
-    # Refresh tokens are recorded, spent on use (accounts.tokens.token_pair_refresh)
-    # and revoked (logout, password change).
+    # Records refresh tokens, so each is spent on use and can be revoked (accounts/tokens.py).
     "rest_framework_simplejwt.token_blacklist",
     "users_project.accounts",
 ]
