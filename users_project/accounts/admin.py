@@ -20,12 +20,13 @@ from kafka.errors import KafkaError
 from common.api.errors import error_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
-from users_project.accounts.models import GameRead, User, email_identity
+from users_project.accounts.models import GameRead, User
 from users_project.accounts.selectors import email_is_taken, user_may_write, user_read_history
 from users_project.accounts.services import (
     EMAIL_TAKEN,
     user_create,
     user_delete,
+    user_email_set,
     user_refresh_tokens_revoke,
 )
 from users_project.accounts.throttles import login_failure_record, login_throttled
@@ -117,7 +118,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:
-            obj.email_key = email_identity(obj.email)  # the admin may edit the email
+            user_email_set(user=obj, email=obj.email)  # the admin may edit the email
             super().save_model(request, obj, form, change)
             return
         created = user_create(
