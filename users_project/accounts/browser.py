@@ -25,8 +25,6 @@ class LoginForm(forms.Form):
 
 
 class LoginView(View):
-    template_name = "accounts/login.html"
-
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, LoginForm(), status=200)
 
@@ -67,4 +65,4 @@ class LoginView(View):
 
     def _page(self, request: HttpRequest, form: LoginForm, *, status: int) -> HttpResponse:
         context = {"form": form, "next": self._next(request)}
-        return render(request, self.template_name, context, status=status)
+        return render(request, "accounts/login.html", context, status=status)

@@ -42,9 +42,6 @@ from users_project.accounts.tokens import (
     token_pair_refresh,
 )
 
-# The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
-# the view runs, or it would reach an account under another name (and throttle key).
-USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # What a write needs on another's account; reading needs view or change.
 WRITE_PERMISSIONS = {"update": "change", "partial_update": "change", "destroy": "delete"}
 _UPDATE_SCHEMA = extend_schema(
@@ -56,7 +53,9 @@ _UPDATE_SCHEMA = extend_schema(
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
-    lookup_value_regex = USER_ID_PATTERN
+    # The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
+    # the view runs, or it would reach an account under another name (and throttle key).
+    lookup_value_regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
     def get_permissions(self) -> list[Any]:
         # None: GET /users/, whose 405 page holds the registration form.
@@ -81,7 +80,7 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         id is 403, taken or not, so the answer reveals no ids."""
         caller: User = self.request.user
         write = WRITE_PERMISSIONS.get(self.action)
-        own = self.kwargs["pk"] == str(caller.id)  # one spelling: USER_ID_PATTERN
+        own = self.kwargs["pk"] == str(caller.id)  # one spelling: lookup_value_regex
         granting = (write,) if write else ("view", "change")
         if not own and not any(caller.has_perm(f"accounts.{p}_user") for p in granting):
             raise PermissionDenied("You may only act on your own account.")
