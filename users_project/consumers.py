@@ -9,7 +9,6 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         name="users.read_history",
         topics=(USER_READ,),
         group_id="users.read_history",
-        # No inbox wrapper: a stored read's unique event_id is the inbox.
         handlers={USER_READ: handle_user_reads},
         description="stores each user.read event in the user's read history, once",
     ),

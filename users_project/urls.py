@@ -19,9 +19,8 @@ browser_auth = [
 ]
 
 urlpatterns = [
-    # Before admin.site.urls, whose catch-all would answer it with a 404.
+    # Before admin.site.urls, which would answer the first with a 404, the second unthrottled.
     path("admin/ops/", admin.site.admin_view(ops_status_view), name="admin-ops"),
-    # Before admin.site.urls, which would answer it unthrottled.
     path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     # The admin is a set of pages under one folder: the bare path redirects

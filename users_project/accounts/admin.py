@@ -20,12 +20,13 @@ from kafka.errors import KafkaError
 from common.api.errors import error_response
 from common.ops.status import dead_letter_counts, outbox_backlog
 from common.ops.text import format_age
-from users_project.accounts.models import GameRead, User, email_identity
-from users_project.accounts.selectors import email_is_taken, user_read_history
+from users_project.accounts.models import GameRead, User
+from users_project.accounts.selectors import email_is_taken, user_may_write, user_read_history
 from users_project.accounts.services import (
     EMAIL_TAKEN,
     user_create,
     user_delete,
+    user_email_set,
     user_refresh_tokens_revoke,
 )
 from users_project.accounts.throttles import login_failure_record, login_throttled
@@ -60,10 +61,6 @@ class PasswordSetForm(auth_forms.AdminPasswordChangeForm):
             user = super().save(commit=commit)
             user_refresh_tokens_revoke(user=user)
         return user
-
-
-def _may_touch(request: HttpRequest, obj: User | None) -> bool:
-    return obj is None or request.user.is_superuser or not obj.is_superuser
 
 
 @admin.register(User)
@@ -108,10 +105,12 @@ class UserAdmin(DjangoUserAdmin):
 
     # As over the API: only a superuser changes, deletes or makes a superuser.
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return super().has_change_permission(request, obj) and _may_touch(request, obj)
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or user_may_write(by=request.user, user=obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and _may_touch(request, obj)
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or user_may_write(by=request.user, user=obj))
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = [*super().get_readonly_fields(request, obj)]
@@ -119,7 +118,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change:
-            obj.email_key = email_identity(obj.email)  # the admin may edit the email
+            user_email_set(user=obj, email=obj.email)  # the admin may edit the email
             super().save_model(request, obj, form, change)
             return
         created = user_create(

@@ -25,8 +25,6 @@ class LoginForm(forms.Form):
 
 
 class LoginView(View):
-    template_name = "accounts/login.html"
-
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, LoginForm(), status=200)
 
@@ -57,7 +55,7 @@ class LoginView(View):
         own_page = reverse("user-detail", kwargs={"pk": user.pk})
         target = self._next(request)
         if target in ANYONES_PAGES:
-            target = own_page  # nothing there depends on who you are
+            target = own_page
         response = HttpResponseRedirect(safe_next(request, target, default=own_page))
         set_access_cookie(response, token=tokens["access"], max_age=tokens["expires_in"])
         return response
@@ -67,4 +65,4 @@ class LoginView(View):
 
     def _page(self, request: HttpRequest, form: LoginForm, *, status: int) -> HttpResponse:
         context = {"form": form, "next": self._next(request)}
-        return render(request, self.template_name, context, status=status)
+        return render(request, "accounts/login.html", context, status=status)

@@ -1,4 +1,4 @@
-"""Kafka handlers; the read history is its own inbox: a read keeps its event's unique id."""
+"""Kafka handlers, wrapped in no inbox: the read history is one (a read keeps its event's id)."""
 
 from __future__ import annotations
 

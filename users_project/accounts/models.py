@@ -63,9 +63,6 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
 
-    def __str__(self) -> str:
-        return self.email
-
 
 class GameRead(models.Model):
     """One game a user read, from a ``user.read`` event, with the title then."""

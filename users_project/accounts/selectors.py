@@ -16,6 +16,11 @@ def email_is_taken(*, email: str, exclude_user_id: uuid.UUID | None = None) -> b
     return users.exists()
 
 
+def user_may_write(*, by: User, user: User) -> bool:
+    """Only a superuser changes or deletes a superuser (the API and the admin)."""
+    return by.is_superuser or not user.is_superuser
+
+
 def user_read_history(*, user_id: uuid.UUID) -> QuerySet[GameRead]:
     """Newest first; ties (same instant) in reverse arrival order."""
     return GameRead.objects.filter(user_id=user_id).order_by("-read_at", "-id")

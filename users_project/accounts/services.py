@@ -39,7 +39,7 @@ class PasswordChangeRejected(Exception):
         self.field = field
 
 
-def _email_set(user: User, email: str) -> None:
+def user_email_set(*, user: User, email: str) -> None:
     # As stored and shown: NFKC, the domain in lower case; compared: email_identity.
     user.email = unicodedata.normalize("NFKC", BaseUserManager.normalize_email(email.strip()))
     user.email_key = email_identity(email)
@@ -54,7 +54,7 @@ def user_create(
     is_superuser: bool = False,
 ) -> User:
     user = User(name=name, is_staff=is_staff, is_superuser=is_superuser)
-    _email_set(user, email)
+    user_email_set(user=user, email=email)
     user.set_password(password)
     with _email_unique(user.email), transaction.atomic():
         user.save(force_insert=True)
@@ -91,7 +91,7 @@ def user_update(
     elif not user.check_password(current_password):
         raise PasswordChangeRejected("The current password is wrong.")
     if email is not None:
-        _email_set(user, email)
+        user_email_set(user=user, email=email)
     if name is not None:
         user.name = name
     if password is not None:

@@ -78,7 +78,7 @@ def login_failure_record(request: Any) -> None:
 class CurrentPasswordThrottle(RedisOrLocalThrottle):
     """Guesses of ``current_password`` per account, so a stolen access token
     cannot find the password; keyed on the id in the URL (its one spelling:
-    ``USER_ID_PATTERN``), checked by the view once the caller may act on it,
+    the view's ``lookup_value_regex``), checked by the view once the caller may act on it,
     so refused callers spend nothing of the owner's."""
 
     scope = "current_password"

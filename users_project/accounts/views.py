@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from common.api.errors import error_responses
 from common.api.pagination import KnownCountPagination
 from users_project.accounts import serializers as s
 from users_project.accounts.models import User
-from users_project.accounts.selectors import user_read_history
+from users_project.accounts.selectors import user_may_write, user_read_history
 from users_project.accounts.services import (
     user_create,
     user_delete,
@@ -42,9 +42,6 @@ from users_project.accounts.tokens import (
     token_pair_refresh,
 )
 
-# The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
-# the view runs, or it would reach an account under another name (and throttle key).
-USER_ID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # What a write needs on another's account; reading needs view or change.
 WRITE_PERMISSIONS = {"update": "change", "partial_update": "change", "destroy": "delete"}
 _UPDATE_SCHEMA = extend_schema(
@@ -56,7 +53,9 @@ _UPDATE_SCHEMA = extend_schema(
 class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
-    lookup_value_regex = USER_ID_PATTERN
+    # The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
+    # the view runs, or it would reach an account under another name (and throttle key).
+    lookup_value_regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
     def get_permissions(self) -> list[Any]:
         # None: GET /users/, whose 405 page holds the registration form.
@@ -65,7 +64,6 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         return [IsAuthenticated()]
 
     def get_throttles(self) -> list[Any]:
-        # CurrentPasswordThrottle is checked in update, once the caller may act on the account.
         return [RegistrationAddressThrottle()] if self.action == "create" else []
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
@@ -82,15 +80,12 @@ class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet)
         id is 403, taken or not, so the answer reveals no ids."""
         caller: User = self.request.user
         write = WRITE_PERMISSIONS.get(self.action)
-        user_id = uuid.UUID(self.kwargs["pk"])  # canonical: USER_ID_PATTERN
-        own = user_id == caller.id
+        own = self.kwargs["pk"] == str(caller.id)  # one spelling: lookup_value_regex
         granting = (write,) if write else ("view", "change")
         if not own and not any(caller.has_perm(f"accounts.{p}_user") for p in granting):
             raise PermissionDenied("You may only act on your own account.")
-        user = User.objects.filter(pk=user_id).first()
-        if user is None:
-            raise NotFound()
-        if not own and write and user.is_superuser and not caller.is_superuser:
+        user = get_object_or_404(User, pk=self.kwargs["pk"])
+        if write and not user_may_write(by=caller, user=user):
             raise PermissionDenied("Only a superuser may change or delete a superuser.")
         return user
 

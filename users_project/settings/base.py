@@ -16,8 +16,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     *SHARED_APPS,
-    # Refresh tokens are recorded, spent on use (accounts.tokens.token_pair_refresh)
-    # and revoked (logout, password change).
+    # Records refresh tokens, so each is spent on use and can be revoked (accounts/tokens.py).
     "rest_framework_simplejwt.token_blacklist",
     "users_project.accounts",
 ]
@@ -56,9 +55,7 @@ PASSWORD_HASHERS = [
     "users_project.accounts.hashers.BudgetedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Argon2id as OWASP's first choice: 46 MiB, one pass, one lane. Over glibc's
-# 32 MiB mmap ceiling, so each hash's memory goes back to the system when it
-# ends (a smaller one stays in the thread's arena: count threads, not the cap).
+# OWASP's 46 MiB choice, freed after each hash unlike smaller ones: docs/security.md.
 PASSWORD_HASH_MEMORY_KIB = env.int("PASSWORD_HASH_MEMORY_KIB", default=46 * 1024)
 PASSWORD_HASH_TIME_COST = env.int("PASSWORD_HASH_TIME_COST", default=1)
 PASSWORD_HASH_PARALLELISM = env.int("PASSWORD_HASH_PARALLELISM", default=1)

@@ -126,6 +126,19 @@ def test_an_email_taken_in_its_identity_form_is_a_form_error_in_the_admin(
     assert User.objects.filter(email_key="strasse@example.com").count() == 1
 
 
+def test_an_email_changed_in_the_admin_is_stored_as_the_api_stores_it(
+    admin_client_for_staff: Client,
+) -> None:
+    """The domain in lower case, the identity form beside it: one rule for every path."""
+    user = UserFactory(email="old@example.com")
+    form = {"email": "New@EXAMPLE.COM", "name": "N", "is_active": "on"}
+    form |= {"last_login_0": "", "last_login_1": ""}
+    url = f"/admin/accounts/user/{user.id}/change/"
+    assert admin_client_for_staff.post(url, form).status_code == 302
+    user.refresh_from_db()
+    assert (user.email, user.email_key) == ("New@example.com", "new@example.com")
+
+
 def test_setting_a_password_in_the_admin_revokes_the_users_refresh_tokens(
     admin_client_for_staff: Client,
 ) -> None:
