@@ -92,7 +92,6 @@ class ReadyzView(_Probe):
     @extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
     def get(self, request: Request) -> Response:
         results = _readiness()
-        if failed := [name for name, state in results.items() if state != "ok"]:
-            body = {"status": f"unavailable: {', '.join(failed)}", "checks": results}
-            return Response(body, status=503)
-        return Response({"status": "ready", "checks": results})
+        failed = [name for name, state in results.items() if state != "ok"]
+        summary = f"unavailable: {', '.join(failed)}" if failed else "ready"
+        return Response({"status": summary, "checks": results}, status=503 if failed else 200)
