@@ -17,9 +17,7 @@ class StandardPagination(PageNumberPagination):
     def get_page_size(self, request: Request) -> int:
         """DRF ignores a ``page_size`` it cannot read; here it is a 400, so
         a client learns that its page is not the size it asked for."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
+        raw = request.query_params.get(self.page_size_query_param, str(self.page_size))
         # A few digits at most: int() raises on thousands of them (a 500, not this 400).
         size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
         if not 1 <= size <= self.max_page_size:
