@@ -18,7 +18,7 @@ class StandardPagination(PageNumberPagination):
         """DRF ignores a ``page_size`` it cannot read; here it is a 400, so
         a client learns that its page is not the size it asked for."""
         raw = request.query_params.get(self.page_size_query_param, str(self.page_size))
-        # A few digits at most: int() raises on thousands of them (a 500, not this 400).
+        # A few digits at most: int() raises on thousands of them, which would be a 500.
         size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
         if not 1 <= size <= self.max_page_size:
             raise ValidationError(
