@@ -56,6 +56,8 @@ class HtmlFormsMixin:
     comes from a browser, so it must carry the CSRF token whatever authenticates it."""
 
     parser_classes = [*api_settings.DEFAULT_PARSER_CLASSES, FormParser, MultiPartParser]
+    # The filter form asks a list view for its queryset, and these views read through selectors.
+    queryset: list[Any] = []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if request.method not in SAFE_METHODS and is_form_media_type(request.content_type or ""):
@@ -86,13 +88,6 @@ class FormsBrowsableAPIRenderer(BrowsableAPIRenderer):
                 instance = None  # not the caller's to change: DRF then draws no form
             data = ReturnDict(data, serializer=view.get_serializer(instance=instance))
         return super().get_rendered_html_form(data, view, method, request)
-
-
-class SelectorViewSetMixin:
-    """For viewsets that read through selectors: the browsable API asks a
-    list view for its queryset (the filter form) and fails without one."""
-
-    queryset: list[Any] = []
 
 
 def _cookie_scope() -> dict[str, Any]:

@@ -171,7 +171,6 @@ _DESCRIPTIONS = {
     401: "Missing, invalid or expired credentials.",
     403: "Not allowed for this caller.",
     404: "No such resource.",
-    413: "Request body too large.",
     429: "Too many requests; see the Retry-After header.",
     503: "A dependency is unavailable.",
 }

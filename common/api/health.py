@@ -60,7 +60,7 @@ class HealthzView(_Probe):
         return Response({"status": "ok"})
 
 
-# The last answer of this process and when it was computed: probes arriving
+# Until when this process's last answer holds, and the answer: probes arriving
 # within READYZ_CACHE_SECONDS reuse it, so anonymous callers cannot make each
 # request open a Kafka admin client and a database round trip.
 _last_readiness: tuple[float, dict[str, str]] | None = None
@@ -68,8 +68,7 @@ _last_readiness: tuple[float, dict[str, str]] | None = None
 
 def _readiness() -> dict[str, str]:
     global _last_readiness
-    now = time.monotonic()
-    if _last_readiness is not None and now - _last_readiness[0] < settings.READYZ_CACHE_SECONDS:
+    if _last_readiness is not None and time.monotonic() < _last_readiness[0]:
         return _last_readiness[1]
     results: dict[str, str] = {}
     for name, path in settings.READINESS_CHECKS.items():
@@ -79,7 +78,7 @@ def _readiness() -> dict[str, str]:
         except Exception as exc:  # noqa: BLE001  any failure means "not ready"
             log.warning("readiness.check_failed", check=name, error=repr(exc))
             results[name] = f"unavailable: {type(exc).__name__}"
-    _last_readiness = (time.monotonic(), results)
+    _last_readiness = (time.monotonic() + settings.READYZ_CACHE_SECONDS, results)
     return results
 
 
@@ -92,7 +91,6 @@ class ReadyzView(_Probe):
     @extend_schema(responses={200: _ReadySerializer, 503: _ReadySerializer}, tags=["health"])
     def get(self, request: Request) -> Response:
         results = _readiness()
-        if failed := [name for name, state in results.items() if state != "ok"]:
-            body = {"status": f"unavailable: {', '.join(failed)}", "checks": results}
-            return Response(body, status=503)
-        return Response({"status": "ready", "checks": results})
+        failed = [name for name, state in results.items() if state != "ok"]
+        summary = f"unavailable: {', '.join(failed)}" if failed else "ready"
+        return Response({"status": summary, "checks": results}, status=503 if failed else 200)

@@ -17,14 +17,14 @@ class StandardPagination(PageNumberPagination):
     def get_page_size(self, request: Request) -> int:
         """DRF ignores a ``page_size`` it cannot read; here it is a 400, so
         a client learns that its page is not the size it asked for."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+        raw = request.query_params.get(self.page_size_query_param, str(self.page_size))
+        # A few digits at most: int() raises on thousands of them, which would be a 500.
+        size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+        if not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw)
+        return size
 
     def get_page_number(self, request: Request, paginator: Paginator) -> Any:
         """A whole number, as the schema promises: an empty ``?page=`` or

@@ -4,8 +4,6 @@ check it first, so a malformed token is an ordinary 401."""
 
 from __future__ import annotations
 
-import binascii
-
 import jwt
 from jwt.utils import base64url_decode
 
@@ -23,7 +21,7 @@ def check_token_shape(token: str) -> None:
     for segment in token.split(".")[:2]:
         try:
             document = boundedjson.loads(base64url_decode(segment), max_depth=MAX_TOKEN_JSON_DEPTH)
-        except (ValueError, binascii.Error):
+        except ValueError:  # binascii.Error and UnicodeError are ValueErrors
             raise jwt.DecodeError("Malformed token.") from None
         if not isinstance(document, dict):
             raise jwt.DecodeError("Malformed token.")

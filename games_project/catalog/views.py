@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
+from common.api.browser import HtmlFormsMixin
 from common.api.errors import error_responses
 from common.api.throttles import RedisOrLocalThrottle
 from games_project.catalog import serializers as s
@@ -116,7 +116,7 @@ class CatalogFilterForm(BaseFilterBackend):
         return loader.get_template("catalog/filters.html").render(context)
 
 
-class GameViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
+class GameViewSet(HtmlFormsMixin, viewsets.GenericViewSet):
     """The catalog (public), and recording that the caller read a game."""
 
     lookup_value_regex = "[^/]+"

@@ -83,6 +83,12 @@ def test_bad_pagination_is_its_4xx_not_500(api: APIClient, query: str, status: i
     assert response.json()["error"]["status"] == status
 
 
+def test_a_page_size_of_more_digits_than_int_converts_is_a_400_not_500(api: APIClient) -> None:
+    response = api.get("/games/", {"page_size": "1" * 4301})  # int() stops at 4,300 digits
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"page_size": ["A whole number from 1 to 100."]}
+
+
 @pytest.mark.parametrize(
     "header", ["Bearer", "Bearer a b", "Basic dXNlcjpwYXNz", "Bearer \u00e9\u00e9"]
 )

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api.browser import HtmlFormsMixin, SelectorViewSetMixin
+from common.api.browser import HtmlFormsMixin
 from common.api.errors import error_responses
 from common.api.pagination import KnownCountPagination
 from users_project.accounts import serializers as s
@@ -50,7 +50,7 @@ _UPDATE_SCHEMA = extend_schema(
 )
 
 
-class UserViewSet(HtmlFormsMixin, SelectorViewSetMixin, viewsets.GenericViewSet):
+class UserViewSet(HtmlFormsMixin, viewsets.GenericViewSet):
     """Registration, and a user's own account (others' as ``get_object`` allows)."""
 
     # The one spelling of a user id in a URL (str(uuid)'s); any other is 404 before
