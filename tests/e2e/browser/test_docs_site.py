@@ -11,9 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from scripts.system import ROOT
-from tests.e2e.browser.conftest import BrowserFactory
 from tests.e2e.docs_site import build_site, served
-from tests.support.browser import screenshot
+from tests.support.browser import BrowserFactory, screenshot
 
 
 @pytest.fixture(scope="module")
