@@ -18,8 +18,10 @@ class StandardPagination(PageNumberPagination):
         """DRF ignores a ``page_size`` it cannot read; here it is a 400, so
         a client learns that its page is not the size it asked for."""
         raw = request.query_params.get(self.page_size_query_param, str(self.page_size))
-        # A few digits at most: int() raises on thousands of them, which would be a 500.
-        size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+        try:
+            size = int(raw) if raw.isascii() and raw.isdigit() else 0
+        except ValueError:  # over int()'s digit limit: a 400, not a 500
+            size = 0
         if not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}

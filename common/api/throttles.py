@@ -95,7 +95,10 @@ class RedisOrLocalThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
-    def allow_request(self, request: Any, view: Any, *, spend: bool = True) -> bool:
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return self._limit(request, view, spend=True)
+
+    def _limit(self, request: Any, view: Any, *, spend: bool) -> bool:
         """Whether the bucket takes one more; with ``spend`` it takes it, if it can."""
         if self.rate is None or (bucket := self.bucket(request, view)) is None:
             return True
@@ -119,8 +122,8 @@ class FailureThrottle(RedisOrLocalThrottle):
     """A bucket only failures spend (django-axes' rule): checking costs
     nothing; the caller spends one with ``record_failure``."""
 
-    def allow_request(self, request: Any, view: Any, *, spend: bool = False) -> bool:
-        return super().allow_request(request, view, spend=spend)
+    def allow_request(self, request: Any, view: Any) -> bool:
+        return self._limit(request, view, spend=False)
 
     def record_failure(self, request: Any, view: Any) -> None:
-        super().allow_request(request, view, spend=True)
+        self._limit(request, view, spend=True)

@@ -89,6 +89,12 @@ def test_a_page_size_of_more_digits_than_int_converts_is_a_400_not_500(api: APIC
     assert response.json()["error"]["fields"] == {"page_size": ["A whole number from 1 to 100."]}
 
 
+def test_a_page_size_with_leading_zeros_is_read_as_its_number(api: APIClient) -> None:
+    response = api.get("/games/", {"page_size": "0000000002"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+
+
 @pytest.mark.parametrize(
     "header", ["Bearer", "Bearer a b", "Basic dXNlcjpwYXNz", "Bearer \u00e9\u00e9"]
 )
