@@ -33,13 +33,18 @@ log = get_logger(__name__)
 CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
 
 
-# The background refreshes, sent by the tasks' names: the gateway imports no task.
+# The background refreshes, sent by the names tasks.py registers them under:
+# the gateway imports no task.
+REFRESH_GAME_TASK = "games_project.catalog.tasks.refresh_game"
+REFRESH_GAME_LIST_TASK = "games_project.catalog.tasks.refresh_game_list"
+
+
 def refresh_game(game_id: int) -> None:
-    app.send_task("games_project.catalog.tasks.refresh_game", (game_id,))
+    app.send_task(REFRESH_GAME_TASK, (game_id,))
 
 
 def refresh_game_list(**filters: str | None) -> None:
-    app.send_task("games_project.catalog.tasks.refresh_game_list", kwargs=filters)
+    app.send_task(REFRESH_GAME_LIST_TASK, kwargs=filters)
 
 
 class CacheStatus(StrEnum):

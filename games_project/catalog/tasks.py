@@ -17,12 +17,12 @@ RETRY = {
 }
 
 
-@shared_task(**RETRY)
+@shared_task(name=gateway.REFRESH_GAME_TASK, **RETRY)
 def refresh_game(game_id: int) -> None:
     gateway.game_refresh(game_id=game_id)
 
 
-@shared_task(**RETRY)
+@shared_task(name=gateway.REFRESH_GAME_LIST_TASK, **RETRY)
 def refresh_game_list(
     platform: str | None = None, category: str | None = None, sort_by: str | None = None
 ) -> int:

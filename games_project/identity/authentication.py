@@ -110,6 +110,7 @@ def login_at_users(request: HttpRequest) -> HttpResponseRedirect:
 
 
 class JWKSAuthenticationScheme(SimpleJWTScheme):
-    """The users service's bearer scheme (``jwtAuth``) in the OpenAPI document."""
+    """The users service's bearer scheme (``jwtAuth``) in the OpenAPI document;
+    its header is simplejwt's default, as games sets no ``SIMPLE_JWT``."""
 
     target_class = "games_project.identity.authentication.JWKSAuthentication"
