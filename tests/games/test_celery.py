@@ -19,7 +19,7 @@ from games_project.celery import app
 from scripts.catalog_stub.catalog import catalog
 from scripts.catalog_stub.server import CatalogStub
 from scripts.poll import eventually
-from tests.support.processes import ROOT, celery_worker, child_env
+from tests.support.processes import ROOT, celery_worker, spawn_manage
 
 
 def test_the_beat_schedule_refreshes_before_entries_go_stale(settings: Any) -> None:
@@ -106,7 +106,6 @@ def test_a_real_worker_refreshes_a_game_and_the_most_read_games(
     assert stub.calls(f"/game?id={games[3]['id']}") == 0  # not read, not refreshed
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_gateways_refreshes_sent_by_task_name_are_run_by_a_real_worker(
     worker: str, stub: CatalogStub
 ) -> None:
@@ -115,22 +114,13 @@ def test_the_gateways_refreshes_sent_by_task_name_are_run_by_a_real_worker(
     # worker's sends both refreshes the way a stale read does; the worker runs them.
     game_id = catalog(stub.url)[4]["id"]
     code = (
-        "from common.env import use_project_settings\n"
-        "use_project_settings('games_project')\n"
-        "import django\n"
-        "django.setup()\n"
         "from games_project.catalog import gateway\n"
         f"gateway.refresh_game({game_id})\n"
         "gateway.refresh_game_list(platform='pc', category=None, sort_by=None)\n"
     )
-    subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=child_env("games", GAMES_CELERY_QUEUE=worker),
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    sender = spawn_manage("shell", "-c", code, env={"GAMES_CELERY_QUEUE": worker})
+    output, _ = sender.communicate(timeout=60)
+    assert sender.returncode == 0, output
     eventually(
         lambda: cache.get(game_key(game_id)) is not None
         and cache.get(list_key(platform="pc", category=None, sort_by=None)) is not None,
